@@ -1,0 +1,189 @@
+using Microsoft.CodeAnalysis;
+
+namespace ParallelKit.Analyzers.Diagnostics;
+
+/// <summary>
+/// Every diagnostic ParallelKit's analyzers report. IDs are <c>PK####</c>; the thousands digit names
+/// the feature (1: jobs, 2: shared state, 3: GPU kernels), and each ID has a page under
+/// <c>docs/diagnostics</c>.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    /// <summary>The category of every job diagnostic (PK1xxx).</summary>
+    public const string JobsCategory = "ParallelKit.Jobs";
+
+    /// <summary>The ID of <see cref="JobMustBeStatic"/>.</summary>
+    public const string JobMustBeStaticId = "PK1001";
+
+    /// <summary>The ID of <see cref="JobMustBeInPartialType"/>.</summary>
+    public const string JobMustBeInPartialTypeId = "PK1002";
+
+    /// <summary>The ID of <see cref="JobParameterCannotBeMarshaled"/>.</summary>
+    public const string JobParameterCannotBeMarshaledId = "PK1003";
+
+    /// <summary>The ID of <see cref="JobResultCannotBeMarshaled"/>.</summary>
+    public const string JobResultCannotBeMarshaledId = "PK1004";
+
+    /// <summary>The ID of <see cref="JobParameterByReference"/>.</summary>
+    public const string JobParameterByReferenceId = "PK1005";
+
+    /// <summary>The ID of <see cref="JobParameterIsDelegate"/>.</summary>
+    public const string JobParameterIsDelegateId = "PK1006";
+
+    /// <summary>The ID of <see cref="JobMustNotBeGeneric"/>.</summary>
+    public const string JobMustNotBeGenericId = "PK1007";
+
+    /// <summary>The ID of <see cref="JobInGenericType"/>.</summary>
+    public const string JobInGenericTypeId = "PK1008";
+
+    /// <summary>The ID of <see cref="JobsMemberNameConflict"/>.</summary>
+    public const string JobsMemberNameConflictId = "PK1009";
+
+    /// <summary>The ID of <see cref="JobHasSeveralCancellationTokens"/>.</summary>
+    public const string JobHasSeveralCancellationTokensId = "PK1010";
+
+    /// <summary>Where the docs page of each ID lives: the prefix, then <c>PK####.md</c>.</summary>
+    private const string HelpLinkPrefix = "https://github.com/parallelkit/parallelkit/blob/main/docs/diagnostics/";
+
+    /// <summary>
+    /// PK1001: a <c>[ParallelJob]</c> method is an instance method.
+    /// <para>Format: <c>"Job '{0}' must be static; a worker process has no instance to call it on"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobMustBeStatic = new(
+        JobMustBeStaticId,
+        title: "Job must be static",
+        messageFormat: "Job '{0}' must be static; a worker process has no instance to call it on",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A [ParallelJob] method runs in another process, which has no instance of the containing type, so it must be static.",
+        helpLinkUri: HelpLinkPrefix + JobMustBeStaticId + ".md");
+
+    /// <summary>
+    /// PK1002: the type that declares a job, or a type enclosing it, is not <c>partial</c>.
+    /// <para>Format: <c>"Job '{0}' must be declared in partial types; make {1} partial so that the generator can add the nested class 'Jobs'"</c>,
+    /// where <c>{1}</c> lists the quoted names of the types to mark, outermost first.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobMustBeInPartialType = new(
+        JobMustBeInPartialTypeId,
+        title: "Job must be declared in a partial type",
+        messageFormat: "Job '{0}' must be declared in partial types; make {1} partial so that the generator can add the nested class 'Jobs'",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator emits a nested class 'Jobs' into the type that declares a [ParallelJob] method, so that type and every type enclosing it must be partial.",
+        helpLinkUri: HelpLinkPrefix + JobMustBeInPartialTypeId + ".md");
+
+    /// <summary>
+    /// PK1003: a job parameter has a type that cannot be marshaled to a worker process.
+    /// <para>Format: <c>"Parameter '{0}' of job '{1}' has type '{2}', which cannot be marshaled: {3}"</c>,
+    /// where <c>{3}</c> is the reason given by the marshalability rules.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobParameterCannotBeMarshaled = new(
+        JobParameterCannotBeMarshaledId,
+        title: "Job parameter type cannot be marshaled",
+        messageFormat: "Parameter '{0}' of job '{1}' has type '{2}', which cannot be marshaled: {3}",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Job arguments are serialized with MemoryPack to reach the worker process, so every parameter type must have a static shape MemoryPack can serialize.",
+        helpLinkUri: HelpLinkPrefix + JobParameterCannotBeMarshaledId + ".md");
+
+    /// <summary>
+    /// PK1004: the result of a job (the <c>T</c> of <c>Task&lt;T&gt;</c> and <c>ValueTask&lt;T&gt;</c>) cannot be marshaled back.
+    /// <para>Format: <c>"The result of job '{0}' has type '{1}', which cannot be marshaled: {2}"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobResultCannotBeMarshaled = new(
+        JobResultCannotBeMarshaledId,
+        title: "Job result type cannot be marshaled",
+        messageFormat: "The result of job '{0}' has type '{1}', which cannot be marshaled: {2}",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A job's result is serialized with MemoryPack to come back from the worker process, so the result type must have a static shape MemoryPack can serialize.",
+        helpLinkUri: HelpLinkPrefix + JobResultCannotBeMarshaledId + ".md");
+
+    /// <summary>
+    /// PK1005: a job parameter is <c>ref</c>, <c>out</c>, <c>in</c> or <c>ref readonly</c>.
+    /// <para>Format: <c>"Parameter '{0}' of job '{1}' is passed by '{2}'; a job gets a copy of its arguments in another process, so it cannot write back to or alias the caller's variables"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobParameterByReference = new(
+        JobParameterByReferenceId,
+        title: "Job parameter must be passed by value",
+        messageFormat: "Parameter '{0}' of job '{1}' is passed by '{2}'; a job gets a copy of its arguments in another process, so it cannot write back to or alias the caller's variables",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Job arguments are copied into the worker process; references to the caller's variables cannot cross processes, so ref, out, in and ref readonly parameters are not supported. Return the values instead.",
+        helpLinkUri: HelpLinkPrefix + JobParameterByReferenceId + ".md");
+
+    /// <summary>
+    /// PK1006: a job parameter is a delegate or an expression tree.
+    /// <para>Format: <c>"Parameter '{0}' of job '{1}' has the delegate type '{2}'; a delegate and the state it captures cannot cross processes, so pass the data it needs instead"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobParameterIsDelegate = new(
+        JobParameterIsDelegateId,
+        title: "Job parameter must not be a delegate",
+        messageFormat: "Parameter '{0}' of job '{1}' has the delegate type '{2}'; a delegate and the state it captures cannot cross processes, so pass the data it needs instead",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A delegate, a lambda or an expression tree refers to code and captured state of the calling process; neither can be marshaled to a worker process.",
+        helpLinkUri: HelpLinkPrefix + JobParameterIsDelegateId + ".md");
+
+    /// <summary>
+    /// PK1007: a job method declares type parameters.
+    /// <para>Format: <c>"Job '{0}' must not be generic; the generator needs concrete types to marshal its arguments and result, so declare one job per type"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobMustNotBeGeneric = new(
+        JobMustNotBeGenericId,
+        title: "Job must not be generic",
+        messageFormat: "Job '{0}' must not be generic; the generator needs concrete types to marshal its arguments and result, so declare one job per type",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The worker's dispatch table is emitted at compile time and calls each job with concrete types, so a [ParallelJob] method cannot have type parameters.",
+        helpLinkUri: HelpLinkPrefix + JobMustNotBeGenericId + ".md");
+
+    /// <summary>
+    /// PK1008: a job is declared in a generic type, or in a type nested in one.
+    /// <para>Format: <c>"Job '{0}' is declared in the generic type '{1}'; the worker's dispatch table needs a concrete type to call, so move the job to a non-generic type"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobInGenericType = new(
+        JobInGenericTypeId,
+        title: "Job must not be declared in a generic type",
+        messageFormat: "Job '{0}' is declared in the generic type '{1}'; the worker's dispatch table needs a concrete type to call, so move the job to a non-generic type",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The worker's dispatch table is emitted at compile time and calls each job on a concrete type, so a [ParallelJob] method cannot be declared in a generic type or in a type nested in one.",
+        helpLinkUri: HelpLinkPrefix + JobInGenericTypeId + ".md");
+
+    /// <summary>
+    /// PK1009: the type that declares a job already has a member named <c>Jobs</c>.
+    /// <para>Format: <c>"Type '{0}' already declares a member named 'Jobs', which conflicts with the nested class the generator emits for job '{1}'; rename the member"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobsMemberNameConflict = new(
+        JobsMemberNameConflictId,
+        title: "Type declaring jobs must not have a member named 'Jobs'",
+        messageFormat: "Type '{0}' already declares a member named 'Jobs', which conflicts with the nested class the generator emits for job '{1}'; rename the member",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator emits a nested class 'Jobs' holding one factory per job into the type that declares the jobs; another member with that name would clash with it.",
+        helpLinkUri: HelpLinkPrefix + JobsMemberNameConflictId + ".md");
+
+    /// <summary>
+    /// PK1010: a job takes more than one <see cref="System.Threading.CancellationToken"/>.
+    /// <para>Format: <c>"Job '{0}' takes more than one CancellationToken, and '{1}' is an extra one; a job has a single cancellation, which the worker passes to its one CancellationToken parameter"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobHasSeveralCancellationTokens = new(
+        JobHasSeveralCancellationTokensId,
+        title: "Job must take at most one CancellationToken",
+        messageFormat: "Job '{0}' takes more than one CancellationToken, and '{1}' is an extra one; a job has a single cancellation, which the worker passes to its one CancellationToken parameter",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A CancellationToken parameter is not marshaled: the worker passes the job's own cancellation in its place. There is only one, so a job may take at most one CancellationToken.",
+        helpLinkUri: HelpLinkPrefix + JobHasSeveralCancellationTokensId + ".md");
+}

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ParallelKit.Analyzers.Diagnostics;
+using ParallelKit.Analyzers.Helpers;
+
+namespace ParallelKit.Analyzers.Jobs;
+
+/// <summary>Fixes PK1001 by adding <c>static</c> to the job method.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeJobStaticCodeFixProvider))]
+[Shared]
+public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
+{
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.JobMustBeStaticId];
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method
+                || ModifierRewriter.Has(method, SyntaxKind.StaticKeyword))
+            {
+                continue;
+            }
+
+            var document = context.Document;
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Make '{method.Identifier.ValueText}' static",
+                    _ => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(method, MakeStatic(method)))),
+                    equivalenceKey: nameof(MakeJobStaticCodeFixProvider)),
+                diagnostic);
+        }
+    }
+
+    private static MethodDeclarationSyntax MakeStatic(MethodDeclarationSyntax method)
+    {
+        // Modifiers that only mean something on instance methods would turn PK1001 into CS0106 or CS0112.
+        var result = ModifierRewriter.RemoveAll(method, static token => token.Kind() is
+            SyntaxKind.VirtualKeyword or SyntaxKind.OverrideKeyword or SyntaxKind.SealedKeyword or SyntaxKind.ReadOnlyKeyword);
+
+        // Conventional order (IDE0036): accessibility first, then static.
+        var index = 0;
+        for (var i = 0; i < result.Modifiers.Count; i++)
+        {
+            if (result.Modifiers[i].Kind() is SyntaxKind.PublicKeyword or SyntaxKind.PrivateKeyword
+                or SyntaxKind.ProtectedKeyword or SyntaxKind.InternalKeyword or SyntaxKind.FileKeyword)
+            {
+                index = i + 1;
+            }
+        }
+
+        return ModifierRewriter.Insert(result, index, SyntaxKind.StaticKeyword);
+    }
+}

@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.Jobs.Models;
+
+namespace ParallelKit.Generators.Jobs;
+
+/// <summary>Writes the generated sources: per-type <c>Jobs</c> classes, the job table, the worker entrypoint.</summary>
+internal static class JobSourceWriter
+{
+    public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"ParallelKit.Generators\", \"" + GeneratorVersion + "\")]";
+
+    private const string GeneratorVersion = "0.1.0";
+    private const string NonUserCode = "[global::System.Diagnostics.DebuggerNonUserCode]";
+    private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
+    private const string HiddenFromEditor = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+
+    /// <summary>The <c>Jobs</c> class nested in the type that declares the jobs.</summary>
+    public static string WriteJobsClass(JobTypeModel type)
+    {
+        var writer = new IndentedTextWriter();
+        WriteHeader(writer);
+        IDisposable? namespaceBlock = type.Namespace is null ? null : writer.Block($"namespace {type.Namespace}");
+        var typeBlocks = new Stack<IDisposable>();
+        foreach (TypeDeclarationModel declaration in type.Hierarchy)
+        {
+            typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
+        }
+
+        writer.WriteLine($"/// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref=\"{type.FullyQualifiedName}\"/>: submit them to a <see cref=\"global::ParallelKit.JobServer\"/>.</summary>");
+        writer.WriteLine(GeneratedCodeAttribute);
+        using (writer.Block("public static class Jobs"))
+        {
+            for (int i = 0; i < type.Jobs.Length; i++)
+            {
+                if (i > 0)
+                {
+                    writer.WriteLine();
+                }
+
+                WriteFactory(writer, type, type.Jobs[i]);
+            }
+
+            foreach (JobModel job in type.Jobs)
+            {
+                writer.WriteLine();
+                WriteCallClass(writer, type, job);
+            }
+        }
+
+        while (typeBlocks.Count > 0)
+        {
+            typeBlocks.Pop().Dispose();
+        }
+
+        namespaceBlock?.Dispose();
+        return writer.ToString();
+    }
+
+    /// <summary>The assembly's job table and the attribute that lets executables find it.</summary>
+    public static string WriteJobTable(string tableName, IEnumerable<(JobTypeModel Type, JobModel Job)> jobs)
+    {
+        var writer = new IndentedTextWriter();
+        WriteHeader(writer);
+        writer.WriteLine($"[assembly: global::ParallelKit.ParallelJobAssembly(typeof(global::ParallelKit.Generated.{tableName}))]");
+        writer.WriteLine();
+        using (writer.Block("namespace ParallelKit.Generated"))
+        {
+            writer.WriteLine("/// <summary>The dispatch table of this assembly's <c>[ParallelJob]</c> methods, registered in worker processes.</summary>");
+            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(HiddenFromEditor);
+            using (writer.Block($"public static class {tableName}"))
+            {
+                writer.WriteLine("/// <summary>Registers every job of this assembly with <see cref=\"global::ParallelKit.JobRegistry\"/>.</summary>");
+                using (writer.Block("public static void Register()"))
+                {
+                    foreach ((JobTypeModel type, JobModel job) in jobs)
+                    {
+                        string call = $"{type.FullyQualifiedName}.Jobs.{job.CallClassName}";
+                        writer.WriteLine("global::ParallelKit.JobRegistry.Register(");
+                        writer.Indent();
+                        writer.WriteLine($"{call}.Key,");
+                        writer.WriteLine($"{Quote(job.DisplayName)},");
+                        writer.WriteLine($"static (ref global::ParallelKit.JobReader arguments) => new {call}(ref arguments));");
+                        writer.Unindent();
+                    }
+                }
+            }
+        }
+
+        return writer.ToString();
+    }
+
+    /// <summary>The executable's module initializer that turns a worker relaunch into a worker.</summary>
+    public static string WriteEntryPoint(IEnumerable<string> jobTables)
+    {
+        var writer = new IndentedTextWriter();
+        WriteHeader(writer);
+        using (writer.Block("namespace ParallelKit.Generated"))
+        {
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine("/// Runs before <c>Main</c>: when this executable was started as a ParallelKit worker it serves jobs and exits;");
+            writer.WriteLine("/// otherwise it only tells the runtime that workers can be started.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(NonUserCode);
+            writer.WriteLine(ExcludeFromCoverage);
+            using (writer.Block("internal static class WorkerEntryPoint"))
+            {
+                writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+                writer.WriteLine("internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(RegisterJobs);");
+                writer.WriteLine();
+                using (writer.Block("private static void RegisterJobs()"))
+                {
+                    foreach (string table in jobTables)
+                    {
+                        writer.WriteLine($"{table}.Register();");
+                    }
+                }
+            }
+        }
+
+        return writer.ToString();
+    }
+
+    /// <summary>The job table's class name: readable, and unique per assembly name.</summary>
+    public static string JobTableName(string assemblyName)
+    {
+        var name = new StringBuilder("JobTable_");
+        foreach (char c in assemblyName)
+        {
+            name.Append(char.IsLetterOrDigit(c) ? c : '_');
+        }
+
+        name.Append('_').Append((StableHash.Fnv1a64(assemblyName) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture));
+        return name.ToString();
+    }
+
+    private static void WriteHeader(IndentedTextWriter writer)
+    {
+        writer.WriteLine("// <auto-generated/>");
+        writer.WriteLine("#nullable enable");
+        writer.WriteLine("#pragma warning disable CS0618 // A job may be [Obsolete]; its call is still generated.");
+        writer.WriteLine("#pragma warning disable CA2255 // The module initializer is the worker entrypoint, by design.");
+        writer.WriteLine();
+    }
+
+    private static void WriteFactory(IndentedTextWriter writer, JobTypeModel type, JobModel job)
+    {
+        string returnType = ResultCallType(job);
+        IEnumerable<ParameterModel> marshaled = job.Parameters.Where(p => !p.IsCancellationToken);
+        string parameters = string.Join(", ", marshaled.Select(p =>
+            (p.IsParams ? "params " : string.Empty) + p.Type + " " + p.Name + (p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)));
+        string arguments = string.Join(", ", marshaled.Select(p => p.Name));
+        writer.WriteLine($"/// <summary>Describes a call of <see cref=\"{type.FullyQualifiedName}.{job.DocumentationId}\"/> for a job server to run.</summary>");
+        foreach (ParameterModel parameter in marshaled)
+        {
+            string name = parameter.Name.TrimStart('@');
+            writer.WriteLine($"/// <param name=\"{name}\">Passed to the job's <c>{name}</c> parameter.</param>");
+        }
+
+        writer.WriteLine("/// <returns>The job call; pass it to <see cref=\"global::ParallelKit.JobServer.Submit(global::ParallelKit.JobCall, global::System.Threading.CancellationToken)\"/>.</returns>");
+        writer.WriteLine(GeneratedCodeAttribute);
+        writer.WriteLine($"{job.Accessibility} static {returnType} {job.MethodName}({parameters}) => new {job.CallClassName}({arguments});");
+    }
+
+    private static void WriteCallClass(IndentedTextWriter writer, JobTypeModel type, JobModel job)
+    {
+        ParameterModel[] marshaled = [.. job.Parameters.Where(p => !p.IsCancellationToken)];
+        string baseType = job.ResultType is null ? "global::ParallelKit.VoidJobCall" : $"global::ParallelKit.JobCall<{job.ResultType}>";
+        writer.WriteLine($"/// <summary>One marshaled call of <see cref=\"{type.FullyQualifiedName}.{job.DocumentationId}\"/>.</summary>");
+        writer.WriteLine(GeneratedCodeAttribute);
+        writer.WriteLine(NonUserCode);
+        writer.WriteLine(ExcludeFromCoverage);
+        writer.WriteLine(HiddenFromEditor);
+        using (writer.Block($"internal sealed class {job.CallClassName} : {baseType}"))
+        {
+            writer.WriteLine("/// <summary>The job's identity in every process: a hash of its assembly, type, name and parameter types.</summary>");
+            writer.WriteLine($"internal const ulong Key = 0x{job.Key.ToString("X16", CultureInfo.InvariantCulture)}UL;");
+            if (marshaled.Length > 0)
+            {
+                writer.WriteLine();
+            }
+
+            foreach (ParameterModel parameter in marshaled)
+            {
+                writer.WriteLine($"private readonly {parameter.Type} {parameter.Name};");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Captures the arguments of a call made in this process.</summary>");
+            using (writer.Block($"internal {job.CallClassName}({string.Join(", ", marshaled.Select(p => p.Type + " " + p.Name))})"))
+            {
+                foreach (ParameterModel parameter in marshaled)
+                {
+                    writer.WriteLine($"this.{parameter.Name} = {parameter.Name};");
+                }
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Reads the arguments of a call marshaled by another process.</summary>");
+            using (writer.Block($"internal {job.CallClassName}(ref global::ParallelKit.JobReader arguments)"))
+            {
+                foreach (ParameterModel parameter in marshaled)
+                {
+                    writer.WriteLine($"this.{parameter.Name} = arguments.Read<{parameter.Type}>();");
+                }
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine($"public override string JobName => {Quote(job.DisplayName)};");
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine("protected override ulong JobKey => Key;");
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc/>");
+            if (marshaled.Length == 0)
+            {
+                writer.WriteLine("protected override void WriteArguments(ref global::ParallelKit.JobWriter writer)");
+                writer.WriteLine("{");
+                writer.WriteLine("}");
+            }
+            else
+            {
+                using (writer.Block("protected override void WriteArguments(ref global::ParallelKit.JobWriter writer)"))
+                {
+                    foreach (ParameterModel parameter in marshaled)
+                    {
+                        writer.WriteLine($"writer.Write(this.{parameter.Name});");
+                    }
+                }
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc/>");
+            string invocation = $"{type.FullyQualifiedName}.{job.MethodName}({string.Join(", ", job.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : "this." + p.Name))})";
+            string signature = job.ResultType is null
+                ? "protected override global::System.Threading.Tasks.ValueTask InvokeAsync(global::System.Threading.CancellationToken cancellationToken)"
+                : $"protected override global::System.Threading.Tasks.ValueTask<{job.ResultType}> InvokeAsync(global::System.Threading.CancellationToken cancellationToken)";
+            switch (job.ReturnKind)
+            {
+                case JobReturnKind.Void:
+                    using (writer.Block(signature))
+                    {
+                        writer.WriteLine($"{invocation};");
+                        writer.WriteLine("return default;");
+                    }
+
+                    break;
+                case JobReturnKind.Task:
+                    writer.WriteLine($"{signature} => new global::System.Threading.Tasks.ValueTask({invocation});");
+                    break;
+                case JobReturnKind.TaskOfT:
+                case JobReturnKind.Value:
+                    writer.WriteLine($"{signature} => new global::System.Threading.Tasks.ValueTask<{job.ResultType}>({invocation});");
+                    break;
+                default:
+                    writer.WriteLine($"{signature} => {invocation};");
+                    break;
+            }
+        }
+    }
+
+    private static string ResultCallType(JobModel job)
+        => job.ResultType is null ? "global::ParallelKit.JobCall" : $"global::ParallelKit.JobCall<{job.ResultType}>";
+
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

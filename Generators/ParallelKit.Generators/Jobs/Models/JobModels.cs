@@ -1,0 +1,58 @@
+using ParallelKit.Generators.Helpers;
+
+namespace ParallelKit.Generators.Jobs.Models;
+
+/// <summary>How a job method returns.</summary>
+internal enum JobReturnKind
+{
+    Void,
+    Task,
+    ValueTask,
+    Value,
+    TaskOfT,
+    ValueTaskOfT,
+}
+
+/// <summary>One type declaration enclosing a job, to re-open it as a partial declaration.</summary>
+/// <param name="Keyword">"class", "struct", "record", "record struct" or "interface".</param>
+/// <param name="Name">The type's name.</param>
+/// <param name="IsAccessibleFromAssembly">False when the type is private or protected (the job table cannot reach it).</param>
+internal sealed record TypeDeclarationModel(string Keyword, string Name, bool IsAccessibleFromAssembly);
+
+/// <summary>One parameter of a job method.</summary>
+/// <param name="Name">The parameter's name, escaped with '@' where it is a keyword.</param>
+/// <param name="Type">The fully qualified type, nullable annotations included.</param>
+/// <param name="IsCancellationToken">Whether this is the job's <c>CancellationToken</c> (not marshaled).</param>
+/// <param name="DefaultValue">The default value's C# text, or null.</param>
+/// <param name="IsParams">Whether the parameter is a <c>params</c> array.</param>
+internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue, bool IsParams);
+
+/// <summary>One [ParallelJob] method, as the generator needs it: strings, enums and equatable arrays only.</summary>
+internal sealed record JobModel(
+    string MethodName,
+    string CallClassName,
+    string DisplayName,
+    string Accessibility,
+    JobReturnKind ReturnKind,
+    string? ResultType,
+    ulong Key,
+    string DocumentationId,
+    EquatableArray<ParameterModel> Parameters);
+
+/// <summary>The jobs declared in one type, and how to re-open that type.</summary>
+internal sealed record JobTypeModel(
+    string? Namespace,
+    string FullyQualifiedName,
+    string MetadataName,
+    EquatableArray<TypeDeclarationModel> Hierarchy,
+    EquatableArray<JobModel> Jobs);
+
+/// <summary>A job found in the compilation, before grouping by type.</summary>
+internal sealed record JobDeclaration(JobTypeModel Type, JobModel Job);
+
+/// <summary>What the executable's worker entrypoint must register.</summary>
+/// <param name="IsExecutable">Whether the compilation is an executable (only executables get an entrypoint).</param>
+/// <param name="HasRuntime">Whether ParallelKit's runtime is referenced.</param>
+/// <param name="AssemblyName">The compilation's assembly name.</param>
+/// <param name="ReferencedJobTables">Fully qualified job tables of referenced assemblies.</param>
+internal sealed record EntryPointModel(bool IsExecutable, bool HasRuntime, string AssemblyName, EquatableArray<string> ReferencedJobTables);

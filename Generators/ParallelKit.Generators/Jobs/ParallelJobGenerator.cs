@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.Jobs.Models;
+
+namespace ParallelKit.Generators.Jobs;
+
+/// <summary>
+/// Generates, for every <c>[ParallelJob]</c> method, a factory in the nested <c>Jobs</c> class returning a
+/// marshalable <c>JobCall</c>; for every assembly with jobs, a job table (the workers' dispatch table);
+/// and for every executable, the worker entrypoint that registers the tables of the executable and of
+/// the libraries it references.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ParallelJobGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class TrackingNames
+    {
+        /// <summary>The per-method transform.</summary>
+        public const string Execute = nameof(Execute);
+
+        /// <summary>Jobs grouped by their declaring type.</summary>
+        public const string Types = nameof(Types);
+
+        /// <summary>The job table input.</summary>
+        public const string Table = nameof(Table);
+
+        /// <summary>The entrypoint input.</summary>
+        public const string EntryPoint = nameof(EntryPoint);
+    }
+
+    private const string AttributeName = "ParallelKit.ParallelJobAttribute";
+    private const string JobAssemblyAttributeName = "ParallelKit.ParallelJobAssemblyAttribute";
+    private const string WorkerHostName = "ParallelKit.WorkerHost";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<JobDeclaration> jobs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (context, token) => context.TargetSymbol is IMethodSymbol method
+                    ? JobModelBuilder.TryBuild(method, context.SemanticModel.Compilation, token)
+                    : null)
+            .Where(static job => job is not null)
+            .Select(static (job, _) => job!)
+            .WithTrackingName(TrackingNames.Execute);
+
+        IncrementalValueProvider<EquatableArray<JobTypeModel>> types = jobs
+            .Collect()
+            .Select(static (all, _) => all
+                .GroupBy(static j => j.Type.FullyQualifiedName)
+                .OrderBy(static g => g.Key, System.StringComparer.Ordinal)
+                .Select(static g => g.First().Type with { Jobs = g.Select(static j => j.Job).ToEquatableArray() })
+                .ToEquatableArray())
+            .WithTrackingName(TrackingNames.Types);
+
+        context.RegisterSourceOutput(types.SelectMany(static (all, _) => all.AsImmutableArray()), static (output, type) =>
+            output.AddSource($"{type.MetadataName.Replace('+', '.')}.Jobs.g.cs", JobSourceWriter.WriteJobsClass(type)));
+
+        IncrementalValueProvider<string> assemblyName = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.AssemblyName ?? "Assembly");
+
+        IncrementalValueProvider<(EquatableArray<JobTypeModel> Types, string Assembly)> table = types
+            .Combine(assemblyName)
+            .WithTrackingName(TrackingNames.Table);
+
+        context.RegisterSourceOutput(table, static (output, input) =>
+        {
+            List<(JobTypeModel, JobModel)> registered = [.. input.Types
+                .Where(static t => t.Hierarchy.All(static h => h.IsAccessibleFromAssembly))
+                .SelectMany(static t => t.Jobs.Select(j => (t, j)))];
+            if (registered.Count == 0)
+            {
+                return;
+            }
+
+            output.AddSource("ParallelKit.JobTable.g.cs", JobSourceWriter.WriteJobTable(JobSourceWriter.JobTableName(input.Assembly), registered));
+        });
+
+        IncrementalValueProvider<EntryPointModel> entry = context.CompilationProvider
+            .Select(static (compilation, token) => BuildEntryPoint(compilation, token))
+            .WithTrackingName(TrackingNames.EntryPoint);
+
+        context.RegisterSourceOutput(entry.Combine(types), static (output, input) =>
+        {
+            (EntryPointModel model, EquatableArray<JobTypeModel> ownTypes) = input;
+            if (!model.IsExecutable || !model.HasRuntime)
+            {
+                return;
+            }
+
+            var tables = new List<string>();
+            if (ownTypes.Any(static t => t.Hierarchy.All(static h => h.IsAccessibleFromAssembly)))
+            {
+                tables.Add("global::ParallelKit.Generated." + JobSourceWriter.JobTableName(model.AssemblyName));
+            }
+
+            tables.AddRange(model.ReferencedJobTables);
+            output.AddSource("ParallelKit.WorkerEntryPoint.g.cs", JobSourceWriter.WriteEntryPoint(tables));
+        });
+    }
+
+    private static EntryPointModel BuildEntryPoint(Compilation compilation, System.Threading.CancellationToken token)
+    {
+        bool isExecutable = compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication;
+        bool hasRuntime = compilation.GetTypeByMetadataName(WorkerHostName) is not null;
+        var tables = new List<string>();
+        if (isExecutable && hasRuntime)
+        {
+            foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                token.ThrowIfCancellationRequested();
+                foreach (AttributeData attribute in assembly.GetAttributes())
+                {
+                    if (attribute.AttributeClass?.ToDisplayString() == JobAssemblyAttributeName
+                        && attribute.ConstructorArguments.Length == 1
+                        && attribute.ConstructorArguments[0].Value is INamedTypeSymbol table
+                        && table.DeclaredAccessibility == Accessibility.Public)
+                    {
+                        tables.Add(table.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                    }
+                }
+            }
+
+            tables.Sort(System.StringComparer.Ordinal);
+        }
+
+        return new EntryPointModel(isExecutable, hasRuntime, compilation.AssemblyName ?? "Assembly", tables.ToEquatableArray());
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace ParallelKit.Ipc;
+
+/// <summary>The kinds of frame on a worker's channels.</summary>
+internal enum FrameType : byte
+{
+    /// <summary>Parent → worker (data channel): job records to run in order.</summary>
+    Batch = 1,
+
+    /// <summary>Worker → parent (data channel): results of job records, in order.</summary>
+    Results = 2,
+
+    /// <summary>Parent → worker (control channel): cancel the job record with this sequence number.</summary>
+    Cancel = 3,
+
+    /// <summary>Parent → worker (control channel): finish the current job and exit.</summary>
+    Shutdown = 4,
+}
+
+/// <summary>The two connections a worker opens to its parent.</summary>
+internal enum Channel : byte
+{
+    /// <summary>Jobs in, results out; read by the worker's executing thread.</summary>
+    Data = 1,
+
+    /// <summary>Cancellation and shutdown; read by a separate thread so that a running job can be interrupted.</summary>
+    Control = 2,
+}
+
+/// <summary>Outcome of one job record.</summary>
+internal enum RecordStatus : byte
+{
+    Ok = 0,
+    Failed = 1,
+    Canceled = 2,
+}
+
+/// <summary>
+/// Framing on the Unix domain sockets between a parent and its workers: every frame is a 4-byte
+/// little-endian body length, then a 1-byte <see cref="FrameType"/>, then the body.
+/// </summary>
+internal static class Wire
+{
+    public const uint Magic = 0x4A4B_5050; // "PPKJ"
+    public const byte ProtocolVersion = 1;
+    public const int TokenLength = 32;
+
+    /// <summary>magic(4) version(1) token(32) worker id(4) channel(1) pid(4) module version id(16).</summary>
+    public const int HandshakeLength = 4 + 1 + TokenLength + 4 + 1 + 4 + 16;
+
+    public const byte HandshakeAccepted = 1;
+    public const byte HandshakeRejected = 0;
+
+    /// <summary>Largest frame either side accepts; bigger announced lengths mean a corrupt stream.</summary>
+    public const int MaxFrameLength = 1 << 30;
+
+    public static void SendAll(Socket socket, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int sent = socket.Send(data, SocketFlags.None);
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>; <see langword="false"/> when the peer closed first.</summary>
+    public static bool ReceiveExactly(Socket socket, Span<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int read;
+            try
+            {
+                read = socket.Receive(buffer, SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+
+            if (read == 0)
+            {
+                return false;
+            }
+
+            buffer = buffer[read..];
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads one frame into <paramref name="buffer"/> (grown from the pool as needed).
+    /// Returns the body length, or -1 when the peer closed.
+    /// </summary>
+    public static int ReceiveFrame(Socket socket, ref byte[] buffer, out FrameType type)
+    {
+        Span<byte> header = stackalloc byte[5];
+        type = default;
+        if (!ReceiveExactly(socket, header))
+        {
+            return -1;
+        }
+
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length < 0 || length > MaxFrameLength)
+        {
+            throw new InvalidOperationException($"Corrupt ParallelKit frame: announced length {length}.");
+        }
+
+        type = (FrameType)header[4];
+        if (buffer.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        return ReceiveExactly(socket, buffer.AsSpan(0, length)) ? length : -1;
+    }
+}

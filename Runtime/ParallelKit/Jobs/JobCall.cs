@@ -1,0 +1,130 @@
+using System;
+using System.ComponentModel;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A serializable description of one invocation of a <see cref="ParallelJobAttribute">[ParallelJob]</see>
+/// method that returns no value: which job, and its arguments. Any <see cref="JobServer"/> can run it.
+/// </summary>
+/// <remarks>
+/// Instances are created by the generated <c>Jobs</c> factories (<c>MyType.Jobs.MyJob(args)</c>);
+/// user code never derives from this class.
+/// </remarks>
+public abstract class JobCall
+{
+    /// <summary>Creates a job call; only generated code derives from this class.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected JobCall()
+    {
+    }
+
+    /// <summary>The job's display name: the containing type's full name and the method name.</summary>
+    public abstract string JobName { get; }
+
+    /// <summary>
+    /// The job's identity across processes, fixed at compile time (a hash of the assembly, type,
+    /// method and parameter types). Workers look their dispatch table up by this key.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal abstract ulong JobKey { get; }
+
+    /// <summary>Writes the marshaled arguments, in parameter order.</summary>
+    /// <param name="writer">The writer to write the arguments to.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal abstract void WriteArguments(ref JobWriter writer);
+
+    /// <summary>Creates the job that tracks one submission of this call.</summary>
+    internal abstract Job CreateJob();
+
+    /// <summary>Runs the job in the current process and writes its marshaled result.</summary>
+    internal abstract ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken);
+
+    /// <summary>Runs the job in the current process, returning its result boxed (threads backend).</summary>
+    internal abstract ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reads a result written by <see cref="ExecuteAsync"/>, boxed.</summary>
+    internal abstract object? ReadResult(ReadOnlySpan<byte> result);
+
+    /// <inheritdoc />
+    public override string ToString() => JobName;
+}
+
+/// <summary>
+/// A <see cref="JobCall"/> whose job returns no value. Generated code derives from this class.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class VoidJobCall : JobCall
+{
+    /// <summary>Creates a job call; only generated code derives from this class.</summary>
+    protected VoidJobCall()
+    {
+    }
+
+    /// <summary>Invokes the job's method in the current process.</summary>
+    /// <param name="cancellationToken">The job's cancellation token, passed to a <see cref="CancellationToken"/> parameter.</param>
+    /// <returns>A task that completes when the job's method has returned.</returns>
+    protected internal abstract ValueTask InvokeAsync(CancellationToken cancellationToken);
+
+    internal sealed override async ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken)
+        => await InvokeAsync(cancellationToken).ConfigureAwait(false);
+
+    internal sealed override async ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken)
+    {
+        await InvokeAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    internal sealed override object? ReadResult(ReadOnlySpan<byte> result) => null;
+
+    internal sealed override Job CreateJob() => new VoidJob(this);
+}
+
+/// <summary>
+/// A serializable description of one invocation of a <see cref="ParallelJobAttribute">[ParallelJob]</see>
+/// method that returns a <typeparamref name="TResult"/>: which job, and its arguments.
+/// </summary>
+/// <typeparam name="TResult">The job's result type (the <c>T</c> of a <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c> job).</typeparam>
+public abstract class JobCall<TResult> : JobCall
+{
+    /// <summary>Creates a job call; only generated code derives from this class.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected JobCall()
+    {
+    }
+
+    /// <summary>Invokes the job's method in the current process.</summary>
+    /// <param name="cancellationToken">The job's cancellation token, passed to a <see cref="CancellationToken"/> parameter.</param>
+    /// <returns>The job's result.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal abstract ValueTask<TResult> InvokeAsync(CancellationToken cancellationToken);
+
+    internal sealed override async ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken)
+    {
+        TResult value = await InvokeAsync(cancellationToken).ConfigureAwait(false);
+        result.Write(value);
+    }
+
+    internal sealed override async ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken)
+        => await InvokeAsync(cancellationToken).ConfigureAwait(false);
+
+    internal sealed override object? ReadResult(ReadOnlySpan<byte> result) => ReadTypedResult(result);
+
+    internal sealed override Job CreateJob() => new Job<TResult>(this);
+
+    internal static TResult ReadTypedResult(ReadOnlySpan<byte> result)
+    {
+        var reader = new JobReader(result);
+        try
+        {
+            return reader.Read<TResult>();
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryPack;
+using ParallelKit.Internal;
+using ParallelKit.Scheduling;
+using ParallelKit.Workers;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A Parallel-Python-style job server: submit <see cref="JobCall"/>s (made by the generated
+/// <c>Jobs</c> factories of <see cref="ParallelJobAttribute">[ParallelJob]</see> methods), and idle
+/// workers — processes by default, or threads — take the next job.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = JobServer.Start();
+/// Job&lt;int&gt; job = server.Submit(Primes.Jobs.CountPrimes(0, 100_000));
+/// int n = await job;
+/// </code>
+/// </example>
+public sealed class JobServer : IAsyncDisposable, IDisposable
+{
+    [ThreadStatic]
+    private static FrameBuffer? t_argumentBuffer;
+
+    private readonly JobBackendCore _backend;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private int _disposed;
+
+    private JobServer(JobBackendCore backend)
+    {
+        _backend = backend;
+    }
+
+    /// <summary>Where this server runs jobs.</summary>
+    public JobBackend Backend => _backend.Kind;
+
+    /// <summary>The number of workers the server keeps.</summary>
+    public int Workers => _backend.Options.Workers;
+
+    /// <summary>A snapshot of per-worker job counts and busy time; <c>ToString()</c> prints pp's table.</summary>
+    public JobServerStats Stats
+    {
+        get
+        {
+            WorkerStats[] workers = [.. _backend.AllWorkers.Select(w => w.Snapshot())];
+            return new JobServerStats(_backend.Kind, workers, Stopwatch.GetElapsedTime(_started),
+                _backend.Dispatcher.Queued, _backend.Dispatcher.Running, _backend.Retries, _backend.Restarts);
+        }
+    }
+
+    /// <summary>
+    /// Starts a job server. With the processes backend (the default) the workers start in the
+    /// background; jobs submitted before they are up wait in the queue.
+    /// </summary>
+    /// <param name="options">Worker count, backend and limits; defaults when <see langword="null"/>.</param>
+    /// <returns>The running server; dispose it to stop the workers.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The processes backend was asked for but this executable has no ParallelKit worker entrypoint
+    /// (the message says what to add).
+    /// </exception>
+    public static JobServer Start(JobServerOptions? options = null)
+    {
+        JobServerOptions settings = (options ?? new JobServerOptions()).Validate();
+        JobBackendCore backend = settings.Backend switch
+        {
+            JobBackend.Processes => new ProcessBackend(settings),
+            JobBackend.Threads => new ThreadBackend(settings),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), settings.Backend, "Unknown job backend."),
+        };
+        return new JobServer(backend);
+    }
+
+    /// <summary>Submits a job that returns a value.</summary>
+    /// <typeparam name="TResult">The job's result type.</typeparam>
+    /// <param name="call">The call, e.g. <c>Primes.Jobs.CountPrimes(0, 100)</c>.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the job: a queued job is dropped; a running job sees its <see cref="CancellationToken"/>
+    /// parameter cancelled. Either way awaiting it throws <see cref="OperationCanceledException"/>.
+    /// </param>
+    /// <returns>The job, awaitable for its result.</returns>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public Job<TResult> Submit<TResult>(JobCall<TResult> call, CancellationToken cancellationToken = default)
+        => (Job<TResult>)Submit((JobCall)call, cancellationToken);
+
+    /// <summary>Submits a job; for a job without a result, the returned <see cref="Job"/> is awaitable.</summary>
+    /// <param name="call">The call, e.g. <c>Tasks.Jobs.Touch("a.txt")</c>.</param>
+    /// <param name="cancellationToken">Cancels the job (see <see cref="Submit{TResult}(JobCall{TResult}, CancellationToken)"/>).</param>
+    /// <returns>The job.</returns>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public Job Submit(JobCall call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Job job = call.CreateJob();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            job.Cancel(cancellationToken);
+            return job;
+        }
+
+        byte[]? arguments = _backend.MarshalsCalls ? MarshalArguments(call) : null;
+        var item = new SingleJobItem(job, arguments, cancellationToken);
+        _backend.Dispatcher.Enqueue(item);
+        item.RegisterCancellation();
+        return job;
+    }
+
+    /// <summary>
+    /// Runs one job per item and returns the results in item order, like <c>Pool.map</c>. Items travel
+    /// in chunks (many jobs per message) that shrink towards the end so the workers finish together.
+    /// </summary>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="items">The items.</param>
+    /// <param name="job">Makes the job call for an item, e.g. <c>c =&gt; Primes.Jobs.CountPrimes(c.From, c.To)</c>.</param>
+    /// <param name="progress">Told after each chunk how many results are in.</param>
+    /// <param name="cancellationToken">Cancels the map: chunks not yet started are dropped.</param>
+    /// <returns>The results, in item order.</returns>
+    /// <exception cref="JobFailedException">A job threw; the first failure fails the map.</exception>
+    public Task<TResult[]> MapAsync<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(job);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TResult[]>(cancellationToken);
+        }
+
+        TItem[] all = items as TItem[] ?? [.. items];
+        int maxChunk = _backend.Options.MaxChunkSize > 0 ? _backend.Options.MaxChunkSize : 4096;
+        var map = new MapOperation<TItem, TResult>(all, job, progress, maxChunk, cancellationToken);
+        if (all.Length == 0)
+        {
+            progress?.Report(new MapProgress(0, 0));
+            return map.Completion;
+        }
+
+        _backend.Dispatcher.Enqueue(map);
+        map.RegisterCancellation();
+        return map.Completion;
+    }
+
+    /// <summary>Runs the given job calls and returns their results in order (see <see cref="MapAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, CancellationToken)"/>).</summary>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="calls">The job calls.</param>
+    /// <param name="progress">Told after each chunk how many results are in.</param>
+    /// <param name="cancellationToken">Cancels the map.</param>
+    /// <returns>The results, in order.</returns>
+    public Task<TResult[]> MapAsync<TResult>(IEnumerable<JobCall<TResult>> calls, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
+        => MapAsync(calls, static call => call, progress, cancellationToken);
+
+    /// <summary>
+    /// Stops the server: queued jobs fail with <see cref="ObjectDisposedException"/>; running jobs see
+    /// their cancellation token cancelled and get <see cref="JobServerOptions.ShutdownTimeout"/> to
+    /// finish, then their workers are killed and they fail. Never leaves worker processes behind.
+    /// </summary>
+    /// <returns>A task that completes when every worker has exited.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _backend.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the server synchronously; see <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static byte[] MarshalArguments(JobCall call)
+    {
+        FrameBuffer buffer = t_argumentBuffer ??= new FrameBuffer(1024);
+        buffer.Clear();
+        using var state = MemoryPackWriterOptionalStatePool.Rent(null);
+        var writer = new JobWriter(ref buffer, state);
+        writer.Write(call.JobKey);
+        call.WriteArguments(ref writer);
+        writer.Flush();
+        byte[] result = buffer.WrittenSpan.ToArray();
+        if (buffer.WrittenCount > 1 << 20)
+        {
+            // Don't keep a huge buffer alive on this thread.
+            buffer.Dispose();
+            t_argumentBuffer = null;
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+
+namespace ParallelKit;
+
+/// <summary>Options for <see cref="JobServer.Start(JobServerOptions?)"/>.</summary>
+public sealed class JobServerOptions
+{
+    /// <summary>The number of workers; defaults to <see cref="Environment.ProcessorCount"/>.</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Worker processes (the default) or worker threads.</summary>
+    public JobBackend Backend { get; set; } = JobBackend.Processes;
+
+    /// <summary>
+    /// How many times a job is tried when its worker dies under it; 1 means no retry.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 1;
+
+    /// <summary>The longest a job may run; <see langword="null"/> (the default) for no limit.</summary>
+    public TimeSpan? JobTimeout { get; set; }
+
+    /// <summary>
+    /// How long <see cref="JobServer.DisposeAsync"/> lets workers finish and exit before killing them.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most items <see cref="JobServer.MapAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, System.Threading.CancellationToken)"/> puts in one message; 0 chooses automatically.</summary>
+    public int MaxChunkSize { get; set; }
+
+    internal JobServerOptions Validate()
+    {
+        if (Workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "A job server needs at least one worker.");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "MaxAttempts must be at least 1.");
+        }
+
+        if (JobTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(JobTimeout), timeout, "JobTimeout must be positive, or null for no limit.");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout cannot be negative.");
+        }
+
+        if (MaxChunkSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxChunkSize), MaxChunkSize, "MaxChunkSize cannot be negative.");
+        }
+
+        return new JobServerOptions
+        {
+            Workers = Workers,
+            Backend = Backend,
+            MaxAttempts = MaxAttempts,
+            JobTimeout = JobTimeout,
+            ShutdownTimeout = ShutdownTimeout,
+            MaxChunkSize = MaxChunkSize,
+        };
+    }
+}

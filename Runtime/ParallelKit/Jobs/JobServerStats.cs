@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace ParallelKit;
+
+/// <summary>What one worker has done so far.</summary>
+/// <param name="WorkerId">The worker's id (stable for the server's life; a restarted worker gets a new id).</param>
+/// <param name="ProcessId">The worker's process id; this process's id for the threads backend.</param>
+/// <param name="JobsCompleted">Jobs (and map items) the worker completed successfully.</param>
+/// <param name="JobsFailed">Jobs (and map items) that threw on the worker.</param>
+/// <param name="BusyTime">Time the worker spent running jobs.</param>
+/// <param name="IsAlive">Whether the worker is still serving.</param>
+public sealed record WorkerStats(int WorkerId, int ProcessId, long JobsCompleted, long JobsFailed, TimeSpan BusyTime, bool IsAlive)
+{
+    /// <summary>All jobs the worker ran.</summary>
+    public long JobCount => JobsCompleted + JobsFailed;
+}
+
+/// <summary>
+/// A snapshot of a <see cref="JobServer"/>'s work: per-worker job counts and busy time, like
+/// Parallel Python's <c>print_stats()</c>. <see cref="ToString"/> prints pp's table.
+/// </summary>
+public sealed class JobServerStats
+{
+    internal JobServerStats(JobBackend backend, IReadOnlyList<WorkerStats> workers, TimeSpan elapsed, int queued, int running, long retries, long restarts)
+    {
+        Backend = backend;
+        Workers = workers;
+        Elapsed = elapsed;
+        QueuedJobs = queued;
+        RunningJobs = running;
+        Retries = retries;
+        WorkerRestarts = restarts;
+    }
+
+    /// <summary>The server's backend.</summary>
+    public JobBackend Backend { get; }
+
+    /// <summary>One entry per worker the server has had, in id order.</summary>
+    public IReadOnlyList<WorkerStats> Workers { get; }
+
+    /// <summary>Time since the server started.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>Submitted jobs waiting for a worker.</summary>
+    public int QueuedJobs { get; }
+
+    /// <summary>Jobs handed to workers and not yet finished.</summary>
+    public int RunningJobs { get; }
+
+    /// <summary>Jobs re-run on another worker after their worker died.</summary>
+    public long Retries { get; }
+
+    /// <summary>Workers started to replace workers that died.</summary>
+    public long WorkerRestarts { get; }
+
+    /// <summary>All jobs run, summed over the workers.</summary>
+    public long TotalJobs => Workers.Sum(w => w.JobCount);
+
+    /// <summary>All failed jobs, summed over the workers.</summary>
+    public long TotalFailed => Workers.Sum(w => w.JobsFailed);
+
+    /// <summary>Busy time summed over the workers.</summary>
+    public TimeSpan TotalBusyTime => TimeSpan.FromTicks(Workers.Sum(w => w.BusyTime.Ticks));
+
+    /// <summary>Prints pp's job execution statistics table.</summary>
+    /// <returns>The table, several lines.</returns>
+    public override string ToString()
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        long total = TotalJobs;
+        var text = new StringBuilder();
+        text.AppendLine("Job execution statistics:");
+        text.AppendLine(" job count | % of all jobs | job time sum | time per job | failed | job server");
+        foreach (WorkerStats w in Workers)
+        {
+            double share = total == 0 ? 0 : 100.0 * w.JobCount / total;
+            double sum = w.BusyTime.TotalSeconds;
+            double per = w.JobCount == 0 ? 0 : sum / w.JobCount;
+            string where = Backend == JobBackend.Threads
+                ? string.Create(inv, $"thread {w.WorkerId}")
+                : string.Create(inv, $"worker {w.WorkerId} (pid {w.ProcessId}){(w.IsAlive ? string.Empty : ", exited")}");
+            text.AppendLine(string.Create(inv, $" {w.JobCount,9} | {share,13:F2} | {sum,12:F4} | {per,12:F6} | {w.JobsFailed,6} | {where}"));
+        }
+
+        text.AppendLine(string.Create(inv, $"Time elapsed since server creation {Elapsed.TotalSeconds:F4} s"));
+        text.Append(string.Create(inv, $"{RunningJobs} active, {QueuedJobs} queued, {Workers.Count(w => w.IsAlive)} workers, {Retries} retries, {WorkerRestarts} restarts"));
+        return text.ToString();
+    }
+}

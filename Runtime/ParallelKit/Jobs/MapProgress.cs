@@ -1,0 +1,10 @@
+namespace ParallelKit;
+
+/// <summary>How far a <see cref="JobServer"/> map has come; reported after each finished chunk.</summary>
+/// <param name="Completed">Items whose results are in.</param>
+/// <param name="Total">All items of the map.</param>
+public readonly record struct MapProgress(int Completed, int Total)
+{
+    /// <summary>The fraction done, from 0 to 1.</summary>
+    public double Fraction => Total == 0 ? 1.0 : (double)Completed / Total;
+}

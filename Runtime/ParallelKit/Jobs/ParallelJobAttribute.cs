@@ -1,0 +1,19 @@
+using System;
+
+namespace ParallelKit;
+
+/// <summary>
+/// Marks a static method of a partial class as a job that can run on a <see cref="JobServer"/>,
+/// in a worker process or on a worker thread.
+/// </summary>
+/// <remarks>
+/// The ParallelKit generator emits a nested static class <c>Jobs</c> in the containing type with one
+/// factory per job: same name, same parameters (minus a <see cref="System.Threading.CancellationToken"/>),
+/// returning a <see cref="JobCall{TResult}"/> (or <see cref="JobCall"/> for <c>void</c> and
+/// <see cref="System.Threading.Tasks.Task"/> jobs) that any server can run. Arguments and results are
+/// marshaled with MemoryPack; the analyzers report at compile time what cannot be marshaled.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class ParallelJobAttribute : Attribute
+{
+}

@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>
+/// The job queue and the idle-worker pool of one server: an idle worker takes the next work
+/// (pp's dynamic load balancing). Backend-neutral: workers may be processes, threads, or anything
+/// else that implements <see cref="WorkerSlot"/>.
+/// </summary>
+internal sealed class Dispatcher
+{
+    /// <summary>Upper bound on cheap single jobs carried by one message.</summary>
+    private const int MaxSingleBatch = 512;
+
+    private readonly object _gate = new();
+    private readonly LinkedList<IWorkSource> _queue = new();
+    private readonly Stack<WorkerSlot> _idle = new();
+    private readonly CostModel _costs;
+    private int _queuedSingles;
+    private int _workerCount;
+    private int _running;
+    private Exception? _closedReason;
+
+    public Dispatcher(CostModel costs, int workerCount)
+    {
+        _costs = costs;
+        _workerCount = workerCount;
+    }
+
+    /// <summary>Work items handed to workers and not yet reported back.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    public int Queued
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    public int WorkerCount
+    {
+        get => Volatile.Read(ref _workerCount);
+        set => Volatile.Write(ref _workerCount, Math.Max(1, value));
+    }
+
+    /// <summary>Queues work; if a worker is idle it starts on it at once, on this thread.</summary>
+    public void Enqueue(IWorkSource source)
+    {
+        WorkerSlot? worker = null;
+        lock (_gate)
+        {
+            if (_closedReason is not null)
+            {
+                throw _closedReason is ObjectDisposedException disposed
+                    ? new ObjectDisposedException(disposed.ObjectName, disposed.Message)
+                    : new InvalidOperationException(_closedReason.Message, _closedReason);
+            }
+
+            _queue.AddLast(source);
+            if (source.IsSingleJob)
+            {
+                _queuedSingles++;
+            }
+
+            if (_idle.Count > 0)
+            {
+                worker = _idle.Pop();
+                if (!FillBatch(worker))
+                {
+                    _idle.Push(worker);
+                    worker = null;
+                }
+            }
+        }
+
+        worker?.Run();
+    }
+
+    /// <summary>Puts items a dead worker held back at the front of the queue, to run again elsewhere.</summary>
+    public void Requeue(IReadOnlyList<WorkItem> items)
+    {
+        WorkerSlot? worker = null;
+        Exception? closed;
+        lock (_gate)
+        {
+            closed = _closedReason;
+            for (int i = closed is null ? items.Count - 1 : -1; i >= 0; i--)
+            {
+                _queue.AddFirst(new RetrySource(items[i]));
+            }
+
+            if (_idle.Count > 0 && _closedReason is null)
+            {
+                worker = _idle.Pop();
+                if (!FillBatch(worker))
+                {
+                    _idle.Push(worker);
+                    worker = null;
+                }
+            }
+        }
+
+        if (closed is not null)
+        {
+            foreach (WorkItem item in items)
+            {
+                item.Fail(closed);
+            }
+
+            return;
+        }
+
+        worker?.Run();
+    }
+
+    /// <summary>
+    /// A worker finished its batch (or just connected). Returns with the worker running its next batch,
+    /// or parked as idle.
+    /// </summary>
+    public void WorkerReady(WorkerSlot worker)
+    {
+        if (TryAssign(worker))
+        {
+            worker.Run();
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="worker"/>'s batch with the next work; when there is none, parks the worker
+    /// as idle and returns <see langword="false"/>. The caller runs the batch.
+    /// </summary>
+    public bool TryAssign(WorkerSlot worker)
+    {
+        lock (_gate)
+        {
+            if (_closedReason is not null)
+            {
+                worker.Batch.Clear();
+                return false;
+            }
+
+            if (FillBatch(worker))
+            {
+                return true;
+            }
+
+            _idle.Push(worker);
+            return false;
+        }
+    }
+
+    /// <summary>Called by a worker when it has reported back on every item of its batch.</summary>
+    public void BatchFinished(int items) => Interlocked.Add(ref _running, -items);
+
+    /// <summary>Removes a worker that died or is shutting down from the idle pool.</summary>
+    public void Remove(WorkerSlot worker)
+    {
+        lock (_gate)
+        {
+            if (!_idle.Contains(worker))
+            {
+                return;
+            }
+
+            var keep = new List<WorkerSlot>(_idle);
+            keep.Remove(worker);
+            _idle.Clear();
+            for (int i = keep.Count - 1; i >= 0; i--)
+            {
+                _idle.Push(keep[i]);
+            }
+        }
+    }
+
+    /// <summary>Refuses new work and fails everything still queued with <paramref name="reason"/>.</summary>
+    public void Close(Exception reason)
+    {
+        List<IWorkSource> abandoned;
+        lock (_gate)
+        {
+            _closedReason ??= reason;
+            abandoned = [.. _queue];
+            _queue.Clear();
+            _queuedSingles = 0;
+            _idle.Clear();
+        }
+
+        foreach (IWorkSource source in abandoned)
+        {
+            source.Abandon(reason);
+        }
+    }
+
+    /// <summary>Fails everything queued (not running) without refusing new work.</summary>
+    public void FailQueued(Exception reason)
+    {
+        List<IWorkSource> abandoned;
+        lock (_gate)
+        {
+            abandoned = [.. _queue];
+            _queue.Clear();
+            _queuedSingles = 0;
+        }
+
+        foreach (IWorkSource source in abandoned)
+        {
+            source.Abandon(reason);
+        }
+    }
+
+    /// <summary>Moves the next work into <paramref name="worker"/>'s batch; caller holds the gate.</summary>
+    private bool FillBatch(WorkerSlot worker)
+    {
+        List<WorkItem> batch = worker.Batch;
+        batch.Clear();
+        int limit = 1;
+        while (_queue.First is { } node)
+        {
+            IWorkSource source = node.Value;
+            if (batch.Count > 0 && !source.IsSingleJob)
+            {
+                break;
+            }
+
+            WorkItem? item = source.TakeNext(_workerCount, out bool exhausted);
+            if (exhausted || item is null)
+            {
+                _queue.RemoveFirst();
+                if (source.IsSingleJob)
+                {
+                    _queuedSingles--;
+                }
+            }
+
+            if (item is null || !item.TryStart(worker))
+            {
+                continue;
+            }
+
+            batch.Add(item);
+            if (!source.IsSingleJob)
+            {
+                break;
+            }
+
+            if (batch.Count == 1)
+            {
+                limit = _costs.IsBatchable(item.CostKey)
+                    ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
+                    : 1;
+            }
+
+            if (batch.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _running, batch.Count);
+        return true;
+    }
+
+    /// <summary>A work item going round again after its worker died.</summary>
+    private sealed class RetrySource(WorkItem item) : IWorkSource
+    {
+        private WorkItem? _item = item;
+
+        public bool IsSingleJob => false;
+
+        public WorkItem? TakeNext(int workers, out bool exhausted)
+        {
+            exhausted = true;
+            WorkItem? next = _item;
+            _item = null;
+            return next;
+        }
+
+        public void Abandon(Exception reason) => _item?.Fail(reason);
+    }
+}

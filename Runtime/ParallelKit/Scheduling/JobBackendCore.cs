@@ -1,0 +1,40 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>
+/// What a <see cref="JobServer"/> needs from the place its jobs run: workers that take batches from the
+/// <see cref="Dispatcher"/>. Generated code never sees this seam, so new backends (a cluster, say)
+/// plug in here without touching it.
+/// </summary>
+internal abstract class JobBackendCore : IAsyncDisposable
+{
+    protected JobBackendCore(JobServerOptions options)
+    {
+        Options = options;
+        Costs = new CostModel();
+        Dispatcher = new Dispatcher(Costs, options.Workers);
+    }
+
+    public JobServerOptions Options { get; }
+
+    public CostModel Costs { get; }
+
+    public Dispatcher Dispatcher { get; }
+
+    /// <summary>Whether submitted calls must be marshaled (the worker is another process).</summary>
+    public abstract bool MarshalsCalls { get; }
+
+    public abstract JobBackend Kind { get; }
+
+    /// <summary>Every worker the server has had, in id order.</summary>
+    public abstract IReadOnlyList<WorkerSlot> AllWorkers { get; }
+
+    public abstract long Retries { get; }
+
+    public abstract long Restarts { get; }
+
+    public abstract ValueTask DisposeAsync();
+}

@@ -1,0 +1,223 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryPack;
+using ParallelKit.Internal;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>
+/// An ordered parallel map: items are handed out in chunks that shrink as the map nears its end
+/// (guided scheduling: big chunks amortise messages, small final chunks balance the load).
+/// </summary>
+internal sealed class MapOperation<TItem, TResult> : IWorkSource
+{
+    private readonly TItem[] _items;
+    private readonly Func<TItem, JobCall<TResult>> _selector;
+    private readonly TResult[] _results;
+    private readonly IProgress<MapProgress>? _progress;
+    private readonly CancellationToken _cancellationToken;
+    private readonly int _maxChunk;
+    private readonly TaskCompletionSource<TResult[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenRegistration _registration;
+    private int _next;
+    private int _completed;
+
+    public MapOperation(TItem[] items, Func<TItem, JobCall<TResult>> selector, IProgress<MapProgress>? progress, int maxChunk, CancellationToken cancellationToken)
+    {
+        _items = items;
+        _selector = selector;
+        _results = new TResult[items.Length];
+        _progress = progress;
+        _maxChunk = maxChunk;
+        _cancellationToken = cancellationToken;
+        if (items.Length == 0)
+        {
+            _completion.TrySetResult(_results);
+        }
+    }
+
+    public Task<TResult[]> Completion => _completion.Task;
+
+    public bool IsSingleJob => false;
+
+    public bool IsFinished => _completion.Task.IsCompleted;
+
+    public CancellationToken CancellationToken => _cancellationToken;
+
+    public void RegisterCancellation()
+    {
+        if (_cancellationToken.CanBeCanceled)
+        {
+            _registration = _cancellationToken.UnsafeRegister(
+                static state => ((MapOperation<TItem, TResult>)state!).Cancel(), this);
+        }
+    }
+
+    public WorkItem? TakeNext(int workers, out bool exhausted)
+    {
+        int remaining = _items.Length - _next;
+        if (IsFinished || remaining <= 0)
+        {
+            exhausted = true;
+            return null;
+        }
+
+        int size = Math.Clamp((remaining + (2 * workers) - 1) / (2 * workers), 1, _maxChunk);
+        var chunk = new MapChunk(this, _next, size);
+        _next += size;
+        exhausted = _next >= _items.Length;
+        return chunk;
+    }
+
+    public void Abandon(Exception reason) => Fail(reason);
+
+    private void Fail(Exception reason)
+    {
+        if (_completion.TrySetException(reason))
+        {
+            _registration.Dispose();
+        }
+    }
+
+    private void Cancel()
+    {
+        if (_completion.TrySetCanceled(_cancellationToken))
+        {
+            _registration.Dispose();
+        }
+    }
+
+    private void ChunkDone(int count)
+    {
+        int done = Interlocked.Add(ref _completed, count);
+        _progress?.Report(new MapProgress(done, _items.Length));
+        if (done == _items.Length && _completion.TrySetResult(_results))
+        {
+            _registration.Dispose();
+        }
+    }
+
+    /// <summary>A contiguous run of the map's items, sent to one worker as one record.</summary>
+    private sealed class MapChunk(MapOperation<TItem, TResult> map, int start, int count) : WorkItem
+    {
+        private ulong _costKey;
+
+        public override ulong CostKey => _costKey;
+
+        public override int Count => count;
+
+        public override bool IsFinished => map.IsFinished;
+
+        public override bool TryStart(WorkerSlot worker)
+        {
+            if (map.IsFinished)
+            {
+                return false;
+            }
+
+            Worker = worker;
+            Attempts++;
+            return true;
+        }
+
+        public override void WritePayload(FrameBuffer frame)
+        {
+            var buffer = frame;
+            using var state = MemoryPackWriterOptionalStatePool.Rent(null);
+            var writer = new JobWriter(ref buffer, state);
+            writer.Write(count);
+            for (int i = start; i < start + count; i++)
+            {
+                JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
+                    $"The map's job selector returned null for item {i}.");
+                if (_costKey == 0)
+                {
+                    _costKey = call.JobKey;
+                }
+
+                writer.Write(call.JobKey);
+                call.WriteArguments(ref writer);
+            }
+
+            writer.Flush();
+        }
+
+        public override void Complete(ReadOnlySpan<byte> results)
+        {
+            if (map.IsFinished)
+            {
+                return;
+            }
+
+            var reader = new JobReader(results);
+            try
+            {
+                for (int i = start; i < start + count; i++)
+                {
+                    map._results[i] = reader.Read<TResult>();
+                }
+            }
+            catch (Exception ex)
+            {
+                map.Fail(new InvalidOperationException($"The results of map items {start}..{start + count - 1} could not be read: {ex.Message}", ex));
+                return;
+            }
+            finally
+            {
+                reader.Dispose();
+            }
+
+            map.ChunkDone(count);
+        }
+
+        public override void Canceled() => map.Cancel();
+
+        public override void Fail(Exception exception) => map.Fail(exception);
+
+        public override async ValueTask RunInProcessAsync(WorkerSlot worker)
+        {
+            long started = Stopwatch.GetTimestamp();
+            int i = start;
+            try
+            {
+                for (; i < start + count && !map.IsFinished; i++)
+                {
+                    JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
+                        $"The map's job selector returned null for item {i}.");
+                    map._results[i] = await call.InvokeAsync(map._cancellationToken).ConfigureAwait(false);
+                }
+
+                worker.RecordCompleted(count, Stopwatch.GetElapsedTime(started).Ticks);
+            }
+            catch (OperationCanceledException) when (map._cancellationToken.IsCancellationRequested)
+            {
+                worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+                map.Cancel();
+                return;
+            }
+            catch (Exception ex)
+            {
+                worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+                string name = i < start + count ? SafeName(i) : "map";
+                map.Fail(RemoteError.FromLocal(name, worker.Id, ex));
+                return;
+            }
+
+            map.ChunkDone(count);
+        }
+
+        private string SafeName(int index)
+        {
+            try
+            {
+                return $"{map._selector(map._items[index]).JobName} (map item {index})";
+            }
+            catch (Exception)
+            {
+                return $"map item {index}";
+            }
+        }
+    }
+}

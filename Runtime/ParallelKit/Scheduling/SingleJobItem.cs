@@ -1,0 +1,127 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>A job submitted on its own through <see cref="JobServer.Submit(JobCall, CancellationToken)"/>.</summary>
+internal sealed class SingleJobItem : WorkItem, IWorkSource
+{
+    private readonly byte[]? _arguments;
+    private readonly CancellationToken _cancellationToken;
+    private CancellationTokenRegistration _registration;
+
+    /// <param name="job">The job to complete.</param>
+    /// <param name="arguments">The marshaled key and arguments (processes backend), or null (threads backend).</param>
+    /// <param name="cancellationToken">The token given to Submit.</param>
+    public SingleJobItem(Job job, byte[]? arguments, CancellationToken cancellationToken)
+    {
+        Job = job;
+        _arguments = arguments;
+        _cancellationToken = cancellationToken;
+    }
+
+    public Job Job { get; }
+
+    public override ulong CostKey => Job.Call.JobKey;
+
+    public override int Count => 1;
+
+    public bool IsSingleJob => true;
+
+    public override bool IsFinished => Job.IsCompleted;
+
+    public CancellationToken CancellationToken => _cancellationToken;
+
+    /// <summary>Wires the submit token: a queued job is dropped, a running one is cancelled in its worker.</summary>
+    public void RegisterCancellation()
+    {
+        if (_cancellationToken.CanBeCanceled)
+        {
+            _registration = _cancellationToken.UnsafeRegister(static state => ((SingleJobItem)state!).OnCancelRequested(), this);
+        }
+    }
+
+    public WorkItem? TakeNext(int workers, out bool exhausted)
+    {
+        exhausted = true;
+        return this;
+    }
+
+    public void Abandon(Exception reason) => Fail(reason);
+
+    public override bool TryStart(WorkerSlot worker)
+    {
+        if (!Job.TryMarkRunning(worker.Id))
+        {
+            return false;
+        }
+
+        Worker = worker;
+        Attempts++;
+        return true;
+    }
+
+    public override void WritePayload(FrameBuffer frame)
+    {
+        frame.WriteInt32(1);
+        frame.WriteBytes(_arguments);
+    }
+
+    public override void Complete(ReadOnlySpan<byte> results)
+    {
+        Job.CompleteFromPayload(results);
+        _registration.Dispose();
+    }
+
+    public override void Canceled()
+    {
+        Job.Cancel(_cancellationToken);
+        _registration.Dispose();
+    }
+
+    public override void Fail(Exception exception)
+    {
+        Job.Fail(exception);
+        _registration.Dispose();
+    }
+
+    public override async ValueTask RunInProcessAsync(WorkerSlot worker)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            await Job.RunLocalAsync(_cancellationToken).ConfigureAwait(false);
+            worker.RecordCompleted(1, Stopwatch.GetElapsedTime(started).Ticks);
+        }
+        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+        {
+            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+            Canceled();
+            return;
+        }
+        catch (Exception ex)
+        {
+            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+            Fail(RemoteError.FromLocal(Job.Name, worker.Id, ex));
+            return;
+        }
+
+        _registration.Dispose();
+    }
+
+    private void OnCancelRequested()
+    {
+        switch (Job.Status)
+        {
+            case JobStatus.Queued:
+                Job.Cancel(_cancellationToken);
+                break;
+            case JobStatus.Running:
+                Worker?.RequestCancel(Sequence);
+                break;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>
+/// One unit a worker receives: a single submitted job, or a chunk of a map. Sent to worker processes
+/// as one record (a MemoryPack stream of <c>count, (key, arguments…) × count</c>) and completed from
+/// one result record.
+/// </summary>
+internal abstract class WorkItem
+{
+    /// <summary>How many times the item has been handed to a worker.</summary>
+    public int Attempts;
+
+    /// <summary>The worker running the item, while it runs.</summary>
+    public WorkerSlot? Worker;
+
+    /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
+    public long Sequence;
+
+    /// <summary>The job key, for cost estimates when batching; 0 for mixed chunks.</summary>
+    public abstract ulong CostKey { get; }
+
+    /// <summary>Number of jobs in the item (1, or a chunk's length).</summary>
+    public abstract int Count { get; }
+
+    /// <summary>
+    /// Claims the item for a worker. <see langword="false"/> when it was cancelled or failed while queued;
+    /// the dispatcher then drops it.
+    /// </summary>
+    public abstract bool TryStart(WorkerSlot worker);
+
+    /// <summary>Writes the record's payload (count, then key and arguments per job).</summary>
+    public abstract void WritePayload(FrameBuffer frame);
+
+    /// <summary>Completes from a worker's successful result payload (the results, in order).</summary>
+    public abstract void Complete(ReadOnlySpan<byte> results);
+
+    /// <summary>Completes as cancelled (the worker observed the job's cancellation).</summary>
+    public abstract void Canceled();
+
+    /// <summary>Fails the item (and, for a chunk, its whole map).</summary>
+    public abstract void Fail(Exception exception);
+
+    /// <summary>Whether the item no longer needs running (finished, failed or cancelled).</summary>
+    public abstract bool IsFinished { get; }
+
+    /// <summary>Runs the item in this process (threads backend).</summary>
+    public abstract ValueTask RunInProcessAsync(WorkerSlot worker);
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace ParallelKit.Scheduling;
+
+/// <summary>
+/// One worker of a job server, as the dispatcher sees it: it runs one batch of work items at a time and
+/// reports back to the dispatcher when the batch is done.
+/// </summary>
+internal abstract class WorkerSlot
+{
+    private long _completed;
+    private long _failed;
+    private long _busyTicks;
+
+    protected WorkerSlot(int id, Dispatcher dispatcher)
+    {
+        Id = id;
+        Dispatcher = dispatcher;
+    }
+
+    public int Id { get; }
+
+    protected Dispatcher Dispatcher { get; }
+
+    /// <summary>The batch being run; owned by the worker between <see cref="Run"/> and its report.</summary>
+    public List<WorkItem> Batch { get; } = [];
+
+    public abstract int ProcessId { get; }
+
+    public abstract bool IsAlive { get; }
+
+    /// <summary>Starts running <see cref="Batch"/>; reports to the dispatcher when done.</summary>
+    public abstract void Run();
+
+    /// <summary>Asks the worker to cancel the running record with this sequence number.</summary>
+    public abstract void RequestCancel(long sequence);
+
+    public void RecordCompleted(int jobs, long elapsedTicks)
+    {
+        Interlocked.Add(ref _completed, jobs);
+        Interlocked.Add(ref _busyTicks, elapsedTicks);
+    }
+
+    public void RecordFailed(int jobs, long elapsedTicks)
+    {
+        Interlocked.Add(ref _failed, jobs);
+        Interlocked.Add(ref _busyTicks, elapsedTicks);
+    }
+
+    public WorkerStats Snapshot()
+        => new(Id, ProcessId, Interlocked.Read(ref _completed), Interlocked.Read(ref _failed),
+            TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks)), IsAlive);
+}

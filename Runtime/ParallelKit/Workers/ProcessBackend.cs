@@ -1,0 +1,317 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Ipc;
+using ParallelKit.Scheduling;
+
+namespace ParallelKit.Workers;
+
+/// <summary>
+/// Runs jobs in worker processes: this executable relaunched, connected back over a private Unix domain
+/// socket (a 0700 directory, the socket 0600), authenticated by a per-server secret.
+/// </summary>
+internal sealed class ProcessBackend : JobBackendCore
+{
+    private readonly object _gate = new();
+    private readonly List<ProcessWorker> _workers = [];
+    private readonly Socket _listener;
+    private readonly string _directory;
+    private readonly string _endpoint;
+    private readonly byte[] _token = RandomNumberGenerator.GetBytes(Wire.TokenLength);
+    private readonly string _tokenHex;
+    private readonly Guid _moduleVersionId = WorkerEnvironment.EntryModuleVersionId();
+    private readonly CancellationTokenSource _stopping = new();
+    private int _nextWorkerId;
+    private long _retries;
+    private long _restarts;
+    private int _connectedEver;
+    private bool _disposed;
+
+    public ProcessBackend(JobServerOptions options)
+        : base(options)
+    {
+        WorkerLauncher.EnsureEntryPoint();
+        _tokenHex = Convert.ToHexString(_token);
+        _directory = Directory.CreateTempSubdirectory("parallelkit-").FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        _endpoint = Path.Combine(_directory, "jobs.sock");
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(_endpoint));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_endpoint, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        _listener.Listen(256);
+        _ = AcceptLoopAsync();
+        for (int i = 0; i < options.Workers; i++)
+        {
+            StartWorker();
+        }
+    }
+
+    public override bool MarshalsCalls => true;
+
+    public override JobBackend Kind => JobBackend.Processes;
+
+    public override IReadOnlyList<WorkerSlot> AllWorkers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _workers];
+            }
+        }
+    }
+
+    public override long Retries => Interlocked.Read(ref _retries);
+
+    public override long Restarts => Interlocked.Read(ref _restarts);
+
+    internal string SocketPath => _endpoint;
+
+    private ProcessWorker StartWorker()
+    {
+        ProcessWorker worker;
+        lock (_gate)
+        {
+            worker = new ProcessWorker(_nextWorkerId++, this);
+            _workers.Add(worker);
+        }
+
+        try
+        {
+            worker.Start(WorkerLauncher.CreateStartInfo(_endpoint, _tokenHex, worker.Id, WorkerEnvironment.ServerMode));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            worker.StartFailed($"it could not be started: {ex.Message}");
+        }
+
+        return worker;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => Handshake(connection));
+        }
+    }
+
+    private void Handshake(Socket connection)
+    {
+        try
+        {
+            connection.ReceiveTimeout = 10_000;
+            Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
+            if (!Wire.ReceiveExactly(connection, hello))
+            {
+                connection.Dispose();
+                return;
+            }
+
+            int at = 5 + Wire.TokenLength;
+            bool valid = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
+                && hello[4] == Wire.ProtocolVersion
+                && CryptographicOperations.FixedTimeEquals(hello.Slice(5, Wire.TokenLength), _token);
+            int workerId = BinaryPrimitives.ReadInt32LittleEndian(hello[at..]);
+            var channel = (Channel)hello[at + 4];
+            int pid = BinaryPrimitives.ReadInt32LittleEndian(hello[(at + 5)..]);
+            var moduleVersionId = new Guid(hello.Slice(at + 9, 16));
+            ProcessWorker? worker;
+            lock (_gate)
+            {
+                worker = valid ? _workers.FirstOrDefault(w => w.Id == workerId) : null;
+            }
+
+            bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
+            if (worker is null || !sameBuild || worker.ProcessId != pid || channel is not (Channel.Data or Channel.Control))
+            {
+                if (worker is not null && !sameBuild)
+                {
+                    worker.StartFailed("it runs a different build of the executable than this process (module version ids differ)");
+                }
+
+                Wire.SendAll(connection, [Wire.HandshakeRejected]);
+                connection.Dispose();
+                return;
+            }
+
+            connection.ReceiveTimeout = 0;
+            Wire.SendAll(connection, [Wire.HandshakeAccepted]);
+            worker.Attach(channel, connection);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>A worker connected both channels and is ready for work.</summary>
+    internal void WorkerConnected(ProcessWorker worker)
+    {
+        Interlocked.Exchange(ref _connectedEver, 1);
+        Dispatcher.WorkerReady(worker);
+    }
+
+    /// <summary>
+    /// A worker process ended without being asked to: its unfinished items go to other workers (up to
+    /// <see cref="JobServerOptions.MaxAttempts"/>) or fail, and a replacement starts.
+    /// </summary>
+    internal void WorkerDied(ProcessWorker worker, IReadOnlyList<WorkItem> unfinished, string exit)
+    {
+        Dispatcher.Remove(worker);
+        bool disposed;
+        lock (_gate)
+        {
+            disposed = _disposed;
+        }
+
+        var retry = new List<WorkItem>();
+        foreach (WorkItem item in unfinished)
+        {
+            if (item.IsFinished)
+            {
+                continue;
+            }
+
+            if (disposed)
+            {
+                item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
+                continue;
+            }
+
+            if (item.Attempts < Options.MaxAttempts
+                && (item is not SingleJobItem single || single.Job.TryRequeue()))
+            {
+                retry.Add(item);
+                continue;
+            }
+
+            string name = item is SingleJobItem job ? job.Job.Name : "map";
+            item.Fail(new JobFailedException(name, worker.Id, "ParallelKit.WorkerCrashedException",
+                $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts})",
+                remoteStackTrace: null));
+        }
+
+        if (retry.Count > 0)
+        {
+            Interlocked.Add(ref _retries, retry.Count);
+        }
+
+        if (!disposed)
+        {
+            Interlocked.Increment(ref _restarts);
+            StartWorker();
+        }
+
+        if (retry.Count > 0)
+        {
+            Dispatcher.Requeue(retry);
+        }
+    }
+
+    /// <summary>A worker process never connected. When none is left that could, queued work fails instead of waiting forever.</summary>
+    internal void WorkerFailedToStart(ProcessWorker worker, string reason)
+    {
+        bool anyUsable;
+        lock (_gate)
+        {
+            anyUsable = _workers.Any(w => w != worker && w.IsAlive | w.IsStarting);
+        }
+
+        if (!anyUsable && Volatile.Read(ref _connectedEver) == 0 && !_stopping.IsCancellationRequested)
+        {
+            Dispatcher.Close(new InvalidOperationException(
+                $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above."));
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));
+        ProcessWorker[] workers;
+        lock (_gate)
+        {
+            workers = [.. _workers];
+        }
+
+        foreach (ProcessWorker worker in workers)
+        {
+            worker.RequestShutdown();
+        }
+
+        using (var grace = new CancellationTokenSource(Options.ShutdownTimeout))
+        {
+            try
+            {
+                await Task.WhenAll(workers.Select(w => w.WaitForExitAsync(grace.Token))).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Killed below.
+            }
+        }
+
+        var abandoned = new ObjectDisposedException(nameof(JobServer),
+            "The job server was disposed while the job was running, and the job did not finish within the shutdown timeout.");
+        foreach (ProcessWorker worker in workers)
+        {
+            worker.Kill(abandoned);
+        }
+
+        await Task.WhenAll(workers.Select(w => w.WaitForExitAsync(CancellationToken.None))).ConfigureAwait(false);
+        foreach (ProcessWorker worker in workers)
+        {
+            worker.Dispose();
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+}

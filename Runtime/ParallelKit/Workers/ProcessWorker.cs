@@ -1,0 +1,459 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+using ParallelKit.Ipc;
+using ParallelKit.Scheduling;
+
+namespace ParallelKit.Workers;
+
+/// <summary>The parent's handle on one worker process: its two channels, its batch, its death.</summary>
+internal sealed class ProcessWorker : WorkerSlot, IDisposable
+{
+    private const int Starting = 0;
+    private const int Alive = 1;
+    private const int ShuttingDown = 2;
+    private const int Dead = 3;
+
+    private readonly ProcessBackend _backend;
+    private readonly object _gate = new();
+    private readonly object _controlGate = new();
+    private readonly FrameBuffer _send = new(64 * 1024);
+    private List<WorkItem> _inFlight = [];
+    private Process? _process;
+    private Socket? _data;
+    private Socket? _control;
+    private int _pid = -1;
+    private int _state;
+    private int _reported;
+    private long _nextSequence;
+
+    public ProcessWorker(int id, ProcessBackend backend)
+        : base(id, backend.Dispatcher)
+    {
+        _backend = backend;
+    }
+
+    public override int ProcessId => Volatile.Read(ref _pid);
+
+    public override bool IsAlive => Volatile.Read(ref _state) == Alive;
+
+    public bool IsStarting => Volatile.Read(ref _state) == Starting;
+
+    public void Start(ProcessStartInfo startInfo)
+    {
+        Process process = Process.Start(startInfo)
+            ?? throw new InvalidOperationException("The worker process did not start.");
+        _process = process;
+        Volatile.Write(ref _pid, process.Id);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => OnExited();
+        if (process.HasExited)
+        {
+            OnExited();
+        }
+    }
+
+    public void Attach(Channel channel, Socket socket)
+    {
+        bool ready;
+        lock (_gate)
+        {
+            if (_state != Starting || (channel == Channel.Data ? _data : _control) is not null)
+            {
+                socket.Dispose();
+                return;
+            }
+
+            if (channel == Channel.Data)
+            {
+                _data = socket;
+            }
+            else
+            {
+                _control = socket;
+            }
+
+            ready = _data is not null && _control is not null;
+            if (ready)
+            {
+                _state = Alive;
+            }
+        }
+
+        if (ready)
+        {
+            var reader = new Thread(ReadResults) { IsBackground = true, Name = $"ParallelKit worker {Id} results" };
+            reader.Start();
+            _backend.WorkerConnected(this);
+        }
+    }
+
+    public override void Run()
+    {
+        while (true)
+        {
+            List<WorkItem> batch = Batch;
+            int assigned = batch.Count;
+            List<WorkItem>? orphaned = null;
+            int sent = 0;
+            lock (_gate)
+            {
+                if (_state != Alive)
+                {
+                    orphaned = [.. batch];
+                }
+                else
+                {
+                    var inFlight = new List<WorkItem>(batch.Count);
+                    _send.Clear();
+                    _send.Reserve(5);
+                    int countAt = _send.Reserve(4);
+                    foreach (WorkItem item in batch)
+                    {
+                        int recordAt = _send.WrittenCount;
+                        item.Sequence = _nextSequence++;
+                        _send.WriteInt64(item.Sequence);
+                        int lengthAt = _send.Reserve(4);
+                        try
+                        {
+                            item.WritePayload(_send);
+                        }
+                        catch (Exception ex)
+                        {
+                            _send.Truncate(recordAt);
+                            string name = item is SingleJobItem single ? single.Job.Name : "map";
+                            item.Fail(new JobFailedException(name, -1, ex.GetType().FullName ?? ex.GetType().Name,
+                                $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
+                            continue;
+                        }
+
+                        _send.PatchInt32(lengthAt, _send.WrittenCount - lengthAt - 4);
+                        inFlight.Add(item);
+                    }
+
+                    sent = inFlight.Count;
+                    if (sent > 0)
+                    {
+                        _send.PatchInt32(countAt, sent);
+                        _send.PatchInt32(0, _send.WrittenCount - 5);
+                        _send.PatchByte(4, (byte)FrameType.Batch);
+                        _inFlight = inFlight;
+                        Volatile.Write(ref _reported, 0);
+                        try
+                        {
+                            Wire.SendAll(_data!, _send.WrittenSpan);
+                        }
+                        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                        {
+                            // The results reader sees the death and hands the batch on.
+                        }
+                    }
+                }
+            }
+
+            if (orphaned is not null)
+            {
+                // Assigned while dying: the batch goes back to the queue untouched.
+                Dispatcher.BatchFinished(assigned);
+                _backend.WorkerDied(this, orphaned, "a death already seen");
+                return;
+            }
+
+            if (sent > 0)
+            {
+                if (assigned > sent)
+                {
+                    Dispatcher.BatchFinished(assigned - sent);
+                }
+
+                return;
+            }
+
+            Dispatcher.BatchFinished(assigned);
+            if (!Dispatcher.TryAssign(this))
+            {
+                return;
+            }
+        }
+    }
+
+    public override void RequestCancel(long sequence)
+    {
+        Span<byte> frame = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 8);
+        frame[4] = (byte)FrameType.Cancel;
+        BinaryPrimitives.WriteInt64LittleEndian(frame[5..], sequence);
+        SendControl(frame);
+    }
+
+    public void RequestShutdown()
+    {
+        lock (_gate)
+        {
+            if (_state == Dead)
+            {
+                return;
+            }
+
+            _state = _state == Alive ? ShuttingDown : Dead;
+        }
+
+        Span<byte> frame = [0, 0, 0, 0, (byte)FrameType.Shutdown];
+        SendControl(frame);
+    }
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken)
+        => _process is { } process ? process.WaitForExitAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Ends the worker now; whatever it still held fails with <paramref name="reason"/>.</summary>
+    public void Kill(Exception reason)
+    {
+        List<WorkItem> unfinished;
+        lock (_gate)
+        {
+            _state = Dead;
+            unfinished = TakeUnreported();
+        }
+
+        try
+        {
+            if (_process is { HasExited: false } process)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+
+        foreach (WorkItem item in unfinished)
+        {
+            if (!item.IsFinished)
+            {
+                item.Fail(reason);
+            }
+        }
+
+        CloseChannels();
+    }
+
+    /// <summary>The worker never became usable.</summary>
+    public void StartFailed(string reason)
+    {
+        lock (_gate)
+        {
+            if (_state != Starting)
+            {
+                return;
+            }
+
+            _state = Dead;
+        }
+
+        try
+        {
+            if (_process is { HasExited: false } process)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
+
+        _backend.WorkerFailedToStart(this, reason);
+    }
+
+    private void OnExited()
+    {
+        if (IsStarting)
+        {
+            StartFailed($"exited with {WorkerLauncher.DescribeExit(ExitCodeOrNull())} before connecting");
+        }
+    }
+
+    private int? ExitCodeOrNull()
+    {
+        try
+        {
+            return _process is { HasExited: true } process ? process.ExitCode : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private void SendControl(ReadOnlySpan<byte> frame)
+    {
+        lock (_controlGate)
+        {
+            try
+            {
+                if (_control is { } control)
+                {
+                    Wire.SendAll(control, frame);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // A dead worker has nothing to cancel; its death is handled by the results reader.
+            }
+        }
+    }
+
+    private List<WorkItem> TakeUnreported()
+    {
+        int reported = Volatile.Read(ref _reported);
+        List<WorkItem> unfinished = reported < _inFlight.Count ? _inFlight.GetRange(reported, _inFlight.Count - reported) : [];
+        _inFlight = [];
+        Volatile.Write(ref _reported, 0);
+        return unfinished;
+    }
+
+    private void ReadResults()
+    {
+        byte[] frame = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                int length;
+                FrameType type;
+                try
+                {
+                    length = Wire.ReceiveFrame(_data!, ref frame, out type);
+                }
+                catch (InvalidOperationException)
+                {
+                    length = -1;
+                    type = default;
+                }
+
+                if (length < 0)
+                {
+                    break;
+                }
+
+                if (type == FrameType.Results && !ApplyResults(frame.AsSpan(0, length)))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+
+        OnDisconnected();
+    }
+
+    /// <summary>Completes the items a results frame reports on; false on a protocol violation.</summary>
+    private bool ApplyResults(ReadOnlySpan<byte> body)
+    {
+        int count = BinaryPrimitives.ReadInt32LittleEndian(body);
+        int offset = 4;
+        List<WorkItem> inFlight = _inFlight;
+        for (int r = 0; r < count; r++)
+        {
+            long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
+            var status = (RecordStatus)body[offset + 8];
+            long elapsed = BinaryPrimitives.ReadInt64LittleEndian(body[(offset + 9)..]);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 17)..]);
+            ReadOnlySpan<byte> payload = body.Slice(offset + 21, length);
+            offset += 21 + length;
+
+            int index = Volatile.Read(ref _reported);
+            if (index >= inFlight.Count || inFlight[index].Sequence != sequence)
+            {
+                return false;
+            }
+
+            WorkItem item = inFlight[index];
+            switch (status)
+            {
+                case RecordStatus.Ok:
+                    item.Complete(payload);
+                    RecordCompleted(item.Count, elapsed);
+                    _backend.Costs.Observe(item.CostKey, item.Count, elapsed);
+                    break;
+                case RecordStatus.Canceled:
+                    item.Canceled();
+                    RecordFailed(item.Count, elapsed);
+                    break;
+                default:
+                    item.Fail(RemoteError.Read(Id, payload));
+                    RecordFailed(item.Count, elapsed);
+                    break;
+            }
+
+            Volatile.Write(ref _reported, index + 1);
+            if (index + 1 == inFlight.Count)
+            {
+                Dispatcher.BatchFinished(inFlight.Count);
+                if (Volatile.Read(ref _state) == Alive)
+                {
+                    Dispatcher.WorkerReady(this);
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private void OnDisconnected()
+    {
+        List<WorkItem> unfinished;
+        bool expected;
+        lock (_gate)
+        {
+            expected = _state is ShuttingDown or Dead;
+            _state = Dead;
+            unfinished = expected ? [] : TakeUnreported();
+        }
+
+        CloseChannels();
+        if (expected)
+        {
+            // Shutting down: the server fails whatever is left once the grace period ends.
+            return;
+        }
+
+        if (unfinished.Count > 0)
+        {
+            Dispatcher.BatchFinished(unfinished.Count);
+        }
+
+        _process?.WaitForExit(2000);
+        _backend.WorkerDied(this, unfinished, WorkerLauncher.DescribeExit(ExitCodeOrNull()));
+    }
+
+    /// <summary>Releases the channels, the send buffer and the process handle; the process must have exited.</summary>
+    public void Dispose()
+    {
+        CloseChannels();
+        lock (_gate)
+        {
+            _send.Dispose();
+        }
+
+        _process?.Dispose();
+    }
+
+    private void CloseChannels()
+    {
+        lock (_controlGate)
+        {
+            _data?.Dispose();
+            _control?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Linq;
+using System.Reflection;
+
+namespace ParallelKit.Workers;
+
+/// <summary>How a parent tells a relaunched executable that it is a worker, and where to connect.</summary>
+internal static class WorkerEnvironment
+{
+    public const string Endpoint = "PARALLELKIT_WORKER_ENDPOINT";
+    public const string Token = "PARALLELKIT_WORKER_TOKEN";
+    public const string WorkerId = "PARALLELKIT_WORKER_ID";
+    public const string Mode = "PARALLELKIT_WORKER_MODE";
+
+    /// <summary>Serve jobs until told to stop (a job server worker).</summary>
+    public const string ServerMode = "server";
+
+    /// <summary>Run one job and exit with its outcome (a ParallelProcess).</summary>
+    public const string ProcessMode = "process";
+
+    /// <summary>The .NET host's list of startup hooks; workers are launched with ParallelKit's.</summary>
+    public const string StartupHooks = "DOTNET_STARTUP_HOOKS";
+
+    /// <summary>Removes the worker variables, so that processes a job starts are not workers.</summary>
+    public static void Clear()
+    {
+        Environment.SetEnvironmentVariable(Endpoint, null);
+        Environment.SetEnvironmentVariable(Token, null);
+        Environment.SetEnvironmentVariable(WorkerId, null);
+        Environment.SetEnvironmentVariable(Mode, null);
+        string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
+        string? ours = StartupHookPath();
+        if (hooks is not null && ours is not null)
+        {
+            string rest = string.Join(System.IO.Path.PathSeparator, hooks.Split(System.IO.Path.PathSeparator).Where(h => h != ours));
+            Environment.SetEnvironmentVariable(StartupHooks, rest.Length == 0 ? null : rest);
+        }
+    }
+
+    /// <summary>ParallelKit.dll beside the application, when it is there as a file (not in a single-file bundle or AOT).</summary>
+    public static string? StartupHookPath()
+    {
+        string path = System.IO.Path.Combine(AppContext.BaseDirectory, "ParallelKit.dll");
+        return System.IO.File.Exists(path) ? path : null;
+    }
+
+    /// <summary>The entry assembly's module version id: parent and worker must run the same build.</summary>
+    public static Guid EntryModuleVersionId()
+    {
+        try
+        {
+            return Assembly.GetEntryAssembly()?.ManifestModule.ModuleVersionId ?? Guid.Empty;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException)
+        {
+            return Guid.Empty;
+        }
+    }
+}

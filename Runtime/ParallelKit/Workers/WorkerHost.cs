@@ -1,0 +1,113 @@
+using System;
+using System.ComponentModel;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace ParallelKit;
+
+/// <summary>
+/// The worker entrypoint. The generator emits a <c>[ModuleInitializer]</c> into every executable that
+/// references ParallelKit which calls <see cref="Initialize"/> before <c>Main</c>: in a normal launch it
+/// only records that the entrypoint exists; in a relaunch as a worker the process serves jobs and exits,
+/// so <c>Main</c> never runs there.
+/// </summary>
+/// <remarks>
+/// A worker must not run its loop inside the module initializer itself: until the initializer returns,
+/// every other thread that touches the entry assembly waits for it, so a job whose continuation resumes
+/// on the thread pool would deadlock. Workers are therefore launched with a .NET startup hook
+/// (<c>DOTNET_STARTUP_HOOKS</c>, see <c>StartupHook</c>) that runs the module initializer first, to collect
+/// the job tables, and then serves jobs outside it. Where startup hooks are unsupported (Native AOT,
+/// trimmed apps) the module initializer serves jobs itself.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class WorkerHost
+{
+    private static int s_installed;
+    private static int s_startupHookActive;
+    private static Action? s_registerJobs;
+
+    /// <summary>Whether the entry assembly carries the generated worker entrypoint.</summary>
+    internal static bool IsInstalled => Volatile.Read(ref s_installed) != 0;
+
+    /// <summary>Whether this process is a worker (set before any job runs in it).</summary>
+    public static bool IsWorker { get; private set; }
+
+    /// <summary>The id of this worker within its server; -1 outside workers.</summary>
+    public static int WorkerId { get; private set; } = -1;
+
+    /// <summary>Called by the generated module initializer of the entry assembly.</summary>
+    /// <param name="registerJobs">Registers the jobs of the entry assembly and of the libraries it references.</param>
+    public static void Initialize(Action registerJobs)
+    {
+        ArgumentNullException.ThrowIfNull(registerJobs);
+        Volatile.Write(ref s_installed, 1);
+        if (Volatile.Read(ref s_startupHookActive) != 0)
+        {
+            // The startup hook runs the worker once this initializer has returned.
+            s_registerJobs = registerJobs;
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)))
+        {
+            RunWorker(registerJobs);
+        }
+    }
+
+    /// <summary>Called by the startup hook in a worker launch, before <c>Main</c> and outside any initializer.</summary>
+    internal static void RunFromStartupHook()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)))
+        {
+            return;
+        }
+
+        Volatile.Write(ref s_startupHookActive, 1);
+        Assembly? entry = Assembly.GetEntryAssembly();
+        if (entry is not null)
+        {
+            RuntimeHelpers.RunModuleConstructor(entry.ManifestModule.ModuleHandle);
+        }
+
+        Action? register = s_registerJobs;
+        if (register is null)
+        {
+            Console.Error.WriteLine(
+                $"ParallelKit: this process was started as a worker, but its entry assembly '{entry?.GetName().Name}' has no generated worker entrypoint.");
+            Environment.Exit(70);
+        }
+
+        RunWorker(register);
+    }
+
+    private static void RunWorker(Action registerJobs)
+    {
+        string endpoint = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)!;
+        string token = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Token) ?? string.Empty;
+        string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
+        _ = int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.WorkerId), out int id);
+
+        // A job may start processes of its own (even another job server): they must not become workers.
+        Workers.WorkerEnvironment.Clear();
+        IsWorker = true;
+        WorkerId = id;
+
+        int exitCode;
+        try
+        {
+            registerJobs();
+            using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode);
+            exitCode = worker.Run();
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"ParallelKit worker {id} failed: {ex}");
+            exitCode = 70; // EX_SOFTWARE
+        }
+
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Environment.Exit(exitCode);
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+
+namespace ParallelKit.Workers;
+
+/// <summary>Starts this executable again as a worker: the apphost or native binary itself, or <c>dotnet app.dll</c>.</summary>
+internal static class WorkerLauncher
+{
+    /// <summary>Throws, saying exactly what to add, when the entry assembly cannot be relaunched as a worker.</summary>
+    public static void EnsureEntryPoint()
+    {
+        if (WorkerHost.IsInstalled)
+        {
+            return;
+        }
+
+        string entry = Assembly.GetEntryAssembly()?.GetName().Name ?? "(none)";
+        throw new InvalidOperationException(
+            $"ParallelKit cannot start worker processes: the entry assembly '{entry}' has no ParallelKit worker entrypoint. " +
+            "Worker processes are this executable relaunched, and the ParallelKit source generator emits their entrypoint (a [ModuleInitializer]) " +
+            "into the executable project. Add <PackageReference Include=\"ParallelKit\" /> to the project with <OutputType>Exe</OutputType> " +
+            "(a reference from a library it uses is not enough). Under 'dotnet test', the test project must itself be an executable " +
+            "(xunit v3 test projects are). Or start the server with new JobServerOptions { Backend = JobBackend.Threads }.");
+    }
+
+    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode)
+    {
+        string processPath = Environment.ProcessPath
+            ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: the path of the current executable is unknown.");
+        var start = new ProcessStartInfo(processPath)
+        {
+            UseShellExecute = false,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+
+        if (IsDotnetHost(processPath))
+        {
+            // 'dotnet app.dll': relaunch the host with the entry assembly.
+            string name = Assembly.GetEntryAssembly()?.GetName().Name
+                ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: there is no entry assembly.");
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, name + ".dll"));
+        }
+
+        start.Environment[WorkerEnvironment.Endpoint] = endpoint;
+        start.Environment[WorkerEnvironment.Token] = token;
+        start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment[WorkerEnvironment.Mode] = mode;
+        if (WorkerEnvironment.StartupHookPath() is { } hook)
+        {
+            // Serve jobs from a startup hook, outside the entry assembly's module initializer (see WorkerHost).
+            string? existing = start.Environment.TryGetValue(WorkerEnvironment.StartupHooks, out string? value) ? value : null;
+            start.Environment[WorkerEnvironment.StartupHooks] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
+        }
+
+        return start;
+    }
+
+    private static bool IsDotnetHost(string processPath)
+    {
+        string file = Path.GetFileNameWithoutExtension(processPath);
+        return string.Equals(file, "dotnet", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Describes how a process ended, the way a shell would.</summary>
+    public static string DescribeExit(int? exitCode)
+    {
+        if (exitCode is not { } code)
+        {
+            return "an unknown exit status";
+        }
+
+        if (code > 128 && code < 128 + 65)
+        {
+            int signal = code - 128;
+            string name = signal switch
+            {
+                6 => "SIGABRT",
+                9 => "SIGKILL",
+                11 => "SIGSEGV",
+                15 => "SIGTERM",
+                _ => "signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            return $"exit code {code} ({name})";
+        }
+
+        return $"exit code {code}";
+    }
+}

@@ -1,0 +1,337 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+using ParallelKit.Ipc;
+
+namespace ParallelKit.Workers;
+
+/// <summary>
+/// The worker side of a job server: runs the job records the parent sends on the data channel, in
+/// order, on this (the main) thread, and sends their results back; a second thread reads the control
+/// channel for cancellation and shutdown.
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    /// <summary>Results of jobs longer than this are sent at once instead of with the rest of their batch.</summary>
+    private static readonly long FlushAfterTicks = Stopwatch.Frequency / 1000;
+
+    private const int FlushAfterBytes = 1 << 20;
+
+    private readonly string _endpoint;
+    private readonly byte[] _token;
+    private readonly int _workerId;
+    private readonly bool _singleJob;
+    private readonly Socket _data = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly Socket _control = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly FrameBuffer _out = new(64 * 1024);
+    private readonly object _cancelGate = new();
+    private readonly HashSet<long> _canceledEarly = [];
+    private CancellationTokenSource _cts = new();
+    private long _currentSequence = -1;
+    private volatile bool _shuttingDown;
+    private int _failedRecords;
+
+    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob)
+    {
+        _endpoint = endpoint;
+        _token = Convert.FromHexString(token);
+        _workerId = workerId;
+        _singleJob = singleJob;
+    }
+
+    /// <summary>Serves until the parent closes or says stop; returns the exit code.</summary>
+    public int Run()
+    {
+        Connect(_data, Channel.Data);
+        Connect(_control, Channel.Control);
+        var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "ParallelKit worker control" };
+        controlThread.Start();
+
+        byte[] frame = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (!_shuttingDown)
+            {
+                int length = Wire.ReceiveFrame(_data, ref frame, out FrameType type);
+                if (length < 0)
+                {
+                    return 0;
+                }
+
+                if (type == FrameType.Batch)
+                {
+                    RunBatch(frame.AsSpan(0, length));
+                    if (_singleJob)
+                    {
+                        return _failedRecords == 0 ? 0 : 1;
+                    }
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    private void Connect(Socket socket, Channel channel)
+    {
+        socket.Connect(new UnixDomainSocketEndPoint(_endpoint));
+        Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
+        BinaryPrimitives.WriteUInt32LittleEndian(hello, Wire.Magic);
+        hello[4] = Wire.ProtocolVersion;
+        _token.CopyTo(hello[5..]);
+        int at = 5 + Wire.TokenLength;
+        BinaryPrimitives.WriteInt32LittleEndian(hello[at..], _workerId);
+        hello[at + 4] = (byte)channel;
+        BinaryPrimitives.WriteInt32LittleEndian(hello[(at + 5)..], Environment.ProcessId);
+        WorkerEnvironment.EntryModuleVersionId().TryWriteBytes(hello[(at + 9)..]);
+        Wire.SendAll(socket, hello);
+
+        Span<byte> answer = stackalloc byte[1];
+        if (!Wire.ReceiveExactly(socket, answer) || answer[0] != Wire.HandshakeAccepted)
+        {
+            throw new InvalidOperationException(
+                "The ParallelKit job server refused this worker (wrong secret, or parent and worker run different builds).");
+        }
+    }
+
+    private void RunBatch(ReadOnlySpan<byte> body)
+    {
+        int count = BinaryPrimitives.ReadInt32LittleEndian(body);
+        int offset = 4;
+        BeginResults(out int countAt);
+        int results = 0;
+        for (int r = 0; r < count; r++)
+        {
+            long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 8)..]);
+            ReadOnlySpan<byte> payload = body.Slice(offset + 12, length);
+            offset += 12 + length;
+            if (_shuttingDown)
+            {
+                break;
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            RunRecord(sequence, payload);
+            results++;
+            long elapsed = Stopwatch.GetTimestamp() - started;
+            if ((elapsed > FlushAfterTicks || _out.WrittenCount > FlushAfterBytes) && r < count - 1)
+            {
+                SendResults(countAt, results);
+                BeginResults(out countAt);
+                results = 0;
+            }
+        }
+
+        SendResults(countAt, results);
+    }
+
+    private void BeginResults(out int countAt)
+    {
+        _out.Clear();
+        _out.Reserve(5);
+        countAt = _out.Reserve(4);
+    }
+
+    private void SendResults(int countAt, int results)
+    {
+        if (results == 0)
+        {
+            return;
+        }
+
+        _out.PatchInt32(countAt, results);
+        _out.PatchInt32(0, _out.WrittenCount - 5);
+        _out.PatchByte(4, (byte)FrameType.Results);
+        Wire.SendAll(_data, _out.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Runs one record (a job, or a chunk of a map) and appends its result record:
+    /// sequence(8) status(1) elapsed ticks(8) length(4) payload.
+    /// </summary>
+    private void RunRecord(long sequence, ReadOnlySpan<byte> payload)
+    {
+        _out.WriteInt64(sequence);
+        int statusAt = _out.Reserve(1);
+        int elapsedAt = _out.Reserve(8);
+        int lengthAt = _out.Reserve(4);
+        int payloadAt = _out.WrittenCount;
+        long started = Stopwatch.GetTimestamp();
+        CancellationToken token = BeginRecord(sequence);
+        string jobName = "job";
+        var status = RecordStatus.Ok;
+        var reader = new JobReader(payload);
+        try
+        {
+            int jobs = reader.Read<int>();
+            for (int i = 0; i < jobs; i++)
+            {
+                ulong key = reader.Read<ulong>();
+                if (!JobRegistry.TryGet(key, out JobDecoder decoder, out jobName))
+                {
+                    throw new InvalidOperationException(
+                        $"This worker has no job with key 0x{key:X16}. The executable's generated worker entrypoint registers the jobs of " +
+                        "the entry assembly and of every library it references directly; reference the library that declares the job from the executable project.");
+                }
+
+                JobCall call = decoder(ref reader);
+                ValueTask running = call.ExecuteAsync(_out, token);
+                if (!running.IsCompletedSuccessfully)
+                {
+                    running.AsTask().GetAwaiter().GetResult();
+                }
+
+                if (jobs > 1)
+                {
+                    jobName = $"{jobName} (map item {i})";
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            status = RecordStatus.Canceled;
+            _out.Truncate(payloadAt);
+        }
+        catch (Exception ex)
+        {
+            status = RecordStatus.Failed;
+            _failedRecords++;
+            _out.Truncate(payloadAt);
+            RemoteError.Write(_out, jobName, ex);
+            if (_singleJob)
+            {
+                Console.Error.WriteLine($"ParallelKit: job '{jobName}' failed in process {Environment.ProcessId}:{Environment.NewLine}{ex}");
+            }
+        }
+        finally
+        {
+            reader.Dispose();
+            EndRecord();
+        }
+
+        _out.PatchByte(statusAt, (byte)status);
+        _out.PatchInt64(elapsedAt, Stopwatch.GetElapsedTime(started).Ticks);
+        _out.PatchInt32(lengthAt, _out.WrittenCount - payloadAt);
+    }
+
+    private CancellationToken BeginRecord(long sequence)
+    {
+        lock (_cancelGate)
+        {
+            if (!_cts.TryReset())
+            {
+                _cts.Dispose();
+                _cts = new CancellationTokenSource();
+            }
+
+            Volatile.Write(ref _currentSequence, sequence);
+            if (_canceledEarly.Remove(sequence) || _shuttingDown)
+            {
+                _cts.Cancel();
+            }
+
+            if (_canceledEarly.Count > 0)
+            {
+                // Sequence numbers only grow: cancellations of records that already ran are stale.
+                _canceledEarly.RemoveWhere(s => s < sequence);
+            }
+
+            return _cts.Token;
+        }
+    }
+
+    private void EndRecord()
+    {
+        lock (_cancelGate)
+        {
+            Volatile.Write(ref _currentSequence, -1);
+        }
+    }
+
+    private void ControlLoop()
+    {
+        byte[] frame = new byte[256];
+        while (true)
+        {
+            int length;
+            FrameType type;
+            try
+            {
+                length = Wire.ReceiveFrame(_control, ref frame, out type);
+            }
+            catch (InvalidOperationException)
+            {
+                length = -1;
+                type = default;
+            }
+
+            if (length < 0)
+            {
+                if (!_shuttingDown)
+                {
+                    // The parent is gone without saying goodbye: nobody will read our results.
+                    Environment.Exit(0);
+                }
+
+                return;
+            }
+
+            switch (type)
+            {
+                case FrameType.Cancel when length >= 8:
+                    Cancel(BinaryPrimitives.ReadInt64LittleEndian(frame));
+                    break;
+                case FrameType.Shutdown:
+                    _shuttingDown = true;
+                    lock (_cancelGate)
+                    {
+                        _cts.Cancel();
+                    }
+
+                    try
+                    {
+                        _data.Shutdown(SocketShutdown.Receive);
+                    }
+                    catch (SocketException)
+                    {
+                    }
+
+                    return;
+            }
+        }
+    }
+
+    private void Cancel(long sequence)
+    {
+        lock (_cancelGate)
+        {
+            if (Volatile.Read(ref _currentSequence) == sequence)
+            {
+                _cts.Cancel();
+            }
+            else
+            {
+                _canceledEarly.Add(sequence);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _control.Dispose();
+        _out.Dispose();
+        _cts.Dispose();
+    }
+}

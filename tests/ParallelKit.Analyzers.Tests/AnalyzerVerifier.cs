@@ -1,0 +1,36 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace ParallelKit.Analyzers.Tests;
+
+/// <summary>Runs <typeparamref name="TAnalyzer"/> over test sources compiled against net10.0, ParallelKit and MemoryPack.</summary>
+/// <typeparam name="TAnalyzer">The analyzer under test.</typeparam>
+internal static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    /// <summary>An expected diagnostic of <paramref name="descriptor"/>; place it with <c>WithLocation</c>.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+
+    /// <summary>Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>.</summary>
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The test harness, configured with the ParallelKit references.</summary>
+    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        /// <summary>Creates a test compiled against net10.0, ParallelKit and MemoryPack.</summary>
+        public Test()
+        {
+            ReferenceAssemblies = TestReferences.None;
+            TestState.AdditionalReferences.AddRange(TestReferences.All);
+        }
+    }
+}

@@ -37,6 +37,33 @@ public abstract class JobCall
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected internal abstract void WriteArguments(ref JobWriter writer);
 
+    [ThreadStatic]
+    private static FrameBuffer? t_argumentBuffer;
+
+    /// <summary>The job key followed by the marshaled arguments: what a worker needs to rebuild the call.</summary>
+    internal byte[] MarshalKeyAndArguments()
+    {
+        FrameBuffer buffer = t_argumentBuffer ??= new FrameBuffer(1024);
+        buffer.Clear();
+        using (var state = MemoryPack.MemoryPackWriterOptionalStatePool.Rent(null))
+        {
+            var writer = new JobWriter(ref buffer, state);
+            writer.Write(JobKey);
+            WriteArguments(ref writer);
+            writer.Flush();
+        }
+
+        byte[] result = buffer.WrittenSpan.ToArray();
+        if (buffer.WrittenCount > 1 << 20)
+        {
+            // Don't keep a huge buffer alive on this thread.
+            buffer.Dispose();
+            t_argumentBuffer = null;
+        }
+
+        return result;
+    }
+
     /// <summary>Creates the job that tracks one submission of this call.</summary>
     internal abstract Job CreateJob();
 

@@ -4,8 +4,6 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using MemoryPack;
-using ParallelKit.Internal;
 using ParallelKit.Scheduling;
 using ParallelKit.Workers;
 
@@ -25,9 +23,6 @@ namespace ParallelKit;
 /// </example>
 public sealed class JobServer : IAsyncDisposable, IDisposable
 {
-    [ThreadStatic]
-    private static FrameBuffer? t_argumentBuffer;
-
     private readonly JobBackendCore _backend;
     private readonly long _started = Stopwatch.GetTimestamp();
     private int _disposed;
@@ -104,7 +99,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
             return job;
         }
 
-        byte[]? arguments = _backend.MarshalsCalls ? MarshalArguments(call) : null;
+        byte[]? arguments = _backend.MarshalsCalls ? call.MarshalKeyAndArguments() : null;
         var item = new SingleJobItem(job, arguments, cancellationToken);
         _backend.Dispatcher.Enqueue(item);
         item.RegisterCancellation();
@@ -174,24 +169,4 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
     /// <summary>Stops the server synchronously; see <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private static byte[] MarshalArguments(JobCall call)
-    {
-        FrameBuffer buffer = t_argumentBuffer ??= new FrameBuffer(1024);
-        buffer.Clear();
-        using var state = MemoryPackWriterOptionalStatePool.Rent(null);
-        var writer = new JobWriter(ref buffer, state);
-        writer.Write(call.JobKey);
-        call.WriteArguments(ref writer);
-        writer.Flush();
-        byte[] result = buffer.WrittenSpan.ToArray();
-        if (buffer.WrittenCount > 1 << 20)
-        {
-            // Don't keep a huge buffer alive on this thread.
-            buffer.Dispose();
-            t_argumentBuffer = null;
-        }
-
-        return result;
-    }
 }

@@ -21,13 +21,7 @@ internal sealed class ProcessBackend : JobBackendCore
 {
     private readonly object _gate = new();
     private readonly List<ProcessWorker> _workers = [];
-    private readonly Socket _listener;
-    private readonly string _directory;
-    private readonly string _endpoint;
-    private readonly byte[] _token = RandomNumberGenerator.GetBytes(Wire.TokenLength);
-    private readonly string _tokenHex;
-    private readonly Guid _moduleVersionId = WorkerEnvironment.EntryModuleVersionId();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly WorkerListener _listener;
     private int _nextWorkerId;
     private long _retries;
     private long _restarts;
@@ -38,23 +32,7 @@ internal sealed class ProcessBackend : JobBackendCore
         : base(options)
     {
         WorkerLauncher.EnsureEntryPoint();
-        _tokenHex = Convert.ToHexString(_token);
-        _directory = Directory.CreateTempSubdirectory("parallelkit-").FullName;
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        _endpoint = Path.Combine(_directory, "jobs.sock");
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(_endpoint));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_endpoint, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        _listener.Listen(256);
-        _ = AcceptLoopAsync();
+        _listener = new WorkerListener(Admit);
         for (int i = 0; i < options.Workers; i++)
         {
             StartWorker();
@@ -80,8 +58,6 @@ internal sealed class ProcessBackend : JobBackendCore
 
     public override long Restarts => Interlocked.Read(ref _restarts);
 
-    internal string SocketPath => _endpoint;
-
     private ProcessWorker StartWorker()
     {
         ProcessWorker worker;
@@ -93,7 +69,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
         try
         {
-            worker.Start(WorkerLauncher.CreateStartInfo(_endpoint, _tokenHex, worker.Id, WorkerEnvironment.ServerMode));
+            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode));
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -103,71 +79,26 @@ internal sealed class ProcessBackend : JobBackendCore
         return worker;
     }
 
-    private async Task AcceptLoopAsync()
+    private Action<Socket>? Admit(WorkerHello hello)
     {
-        while (!_stopping.IsCancellationRequested)
+        ProcessWorker? worker;
+        lock (_gate)
         {
-            Socket connection;
-            try
-            {
-                connection = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => Handshake(connection));
+            worker = _workers.FirstOrDefault(w => w.Id == hello.WorkerId);
         }
-    }
 
-    private void Handshake(Socket connection)
-    {
-        try
+        if (worker is null || worker.ProcessId != hello.ProcessId)
         {
-            connection.ReceiveTimeout = 10_000;
-            Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
-            if (!Wire.ReceiveExactly(connection, hello))
-            {
-                connection.Dispose();
-                return;
-            }
-
-            int at = 5 + Wire.TokenLength;
-            bool valid = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
-                && hello[4] == Wire.ProtocolVersion
-                && CryptographicOperations.FixedTimeEquals(hello.Slice(5, Wire.TokenLength), _token);
-            int workerId = BinaryPrimitives.ReadInt32LittleEndian(hello[at..]);
-            var channel = (Channel)hello[at + 4];
-            int pid = BinaryPrimitives.ReadInt32LittleEndian(hello[(at + 5)..]);
-            var moduleVersionId = new Guid(hello.Slice(at + 9, 16));
-            ProcessWorker? worker;
-            lock (_gate)
-            {
-                worker = valid ? _workers.FirstOrDefault(w => w.Id == workerId) : null;
-            }
-
-            bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
-            if (worker is null || !sameBuild || worker.ProcessId != pid || channel is not (Channel.Data or Channel.Control))
-            {
-                if (worker is not null && !sameBuild)
-                {
-                    worker.StartFailed("it runs a different build of the executable than this process (module version ids differ)");
-                }
-
-                Wire.SendAll(connection, [Wire.HandshakeRejected]);
-                connection.Dispose();
-                return;
-            }
-
-            connection.ReceiveTimeout = 0;
-            Wire.SendAll(connection, [Wire.HandshakeAccepted]);
-            worker.Attach(channel, connection);
+            return null;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+
+        if (!hello.SameBuild)
         {
-            connection.Dispose();
+            worker.StartFailed("it runs a different build of the executable than this process (module version ids differ)");
+            return null;
         }
+
+        return socket => worker.Attach(hello.Channel, socket);
     }
 
     /// <summary>A worker connected both channels and is ready for work.</summary>
@@ -243,7 +174,7 @@ internal sealed class ProcessBackend : JobBackendCore
             anyUsable = _workers.Any(w => w != worker && w.IsAlive | w.IsStarting);
         }
 
-        if (!anyUsable && Volatile.Read(ref _connectedEver) == 0 && !_stopping.IsCancellationRequested)
+        if (!anyUsable && Volatile.Read(ref _connectedEver) == 0 && !IsDisposed)
         {
             Dispatcher.Close(new InvalidOperationException(
                 $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above."));
@@ -299,19 +230,17 @@ internal sealed class ProcessBackend : JobBackendCore
             worker.Dispose();
         }
 
-        _stopping.Cancel();
         _listener.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+    }
 
-        _stopping.Dispose();
+    private bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
     }
 }

@@ -1,0 +1,150 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Workers;
+
+namespace ParallelKit.Ipc;
+
+/// <summary>What a connecting worker says about itself.</summary>
+/// <param name="WorkerId">The id the parent gave it.</param>
+/// <param name="Channel">Which of its two channels this connection is.</param>
+/// <param name="ProcessId">Its process id.</param>
+/// <param name="SameBuild">Whether it runs the same build of the entry assembly as the parent.</param>
+internal readonly record struct WorkerHello(int WorkerId, Channel Channel, int ProcessId, bool SameBuild);
+
+/// <summary>
+/// The parent's end of the control socket: a Unix domain socket in a private directory (0700, the
+/// socket 0600) that workers connect to. A connection must present the per-listener secret before
+/// anything else; the rest is up to the owner's admission callback.
+/// </summary>
+internal sealed class WorkerListener : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly string _directory;
+    private readonly byte[] _token = RandomNumberGenerator.GetBytes(Wire.TokenLength);
+    private readonly Guid _moduleVersionId = WorkerEnvironment.EntryModuleVersionId();
+    private readonly Func<WorkerHello, Action<Socket>?> _admit;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    /// <param name="admit">
+    /// Decides on an authenticated connection: returns what to do with the socket once it is accepted,
+    /// or <see langword="null"/> to refuse it.
+    /// </param>
+    public WorkerListener(Func<WorkerHello, Action<Socket>?> admit)
+    {
+        _admit = admit;
+        TokenHex = Convert.ToHexString(_token);
+        _directory = Directory.CreateTempSubdirectory("parallelkit-").FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Endpoint = Path.Combine(_directory, "jobs.sock");
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(Endpoint));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Endpoint, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        _listener.Listen(256);
+        _ = AcceptLoopAsync();
+    }
+
+    /// <summary>The socket's path, passed to workers.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The secret, hex-encoded, passed to workers.</summary>
+    public string TokenHex { get; }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => Handshake(connection));
+        }
+    }
+
+    private void Handshake(Socket connection)
+    {
+        try
+        {
+            connection.ReceiveTimeout = 10_000;
+            Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
+            if (!Wire.ReceiveExactly(connection, hello))
+            {
+                connection.Dispose();
+                return;
+            }
+
+            int at = 5 + Wire.TokenLength;
+            bool authentic = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
+                && hello[4] == Wire.ProtocolVersion
+                && CryptographicOperations.FixedTimeEquals(hello.Slice(5, Wire.TokenLength), _token);
+            var channel = (Channel)hello[at + 4];
+            var moduleVersionId = new Guid(hello.Slice(at + 9, 16));
+            Action<Socket>? accept = null;
+            if (authentic && channel is Channel.Data or Channel.Control)
+            {
+                bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
+                accept = _admit(new WorkerHello(
+                    BinaryPrimitives.ReadInt32LittleEndian(hello[at..]),
+                    channel,
+                    BinaryPrimitives.ReadInt32LittleEndian(hello[(at + 5)..]),
+                    sameBuild));
+            }
+
+            if (accept is null)
+            {
+                Wire.SendAll(connection, [Wire.HandshakeRejected]);
+                connection.Dispose();
+                return;
+            }
+
+            connection.ReceiveTimeout = 0;
+            Wire.SendAll(connection, [Wire.HandshakeAccepted]);
+            accept(connection);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            connection.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Removed by someone else, or busy: nothing of value is left in it.
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>ParallelProcess: one job in a dedicated process, like multiprocessing.Process.</summary>
+public sealed class ParallelProcessTests
+{
+    [Fact]
+    public void A_job_runs_in_its_own_process_and_exits_with_zero()
+    {
+        using var process = ParallelProcess.Start(TestJobs.Jobs.Print("hello from a child process"));
+        Assert.NotEqual(Environment.ProcessId, process.Pid);
+        Assert.True(process.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, process.ExitCode);
+        Assert.False(process.IsAlive);
+    }
+
+    [Fact]
+    public async Task A_job_that_throws_exits_with_one()
+    {
+        using var process = ParallelProcess.Start(TestJobs.Jobs.Throw("child failure (expected by the test)"));
+        await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, process.ExitCode);
+    }
+
+    [Fact]
+    public void Terminate_kills_a_running_process()
+    {
+        using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));
+        Assert.True(process.IsAlive);
+        Assert.Null(process.ExitCode);
+        process.Terminate();
+        Assert.True(process.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal(137, process.ExitCode);
+    }
+
+    [Fact]
+    public void The_exit_code_of_the_job_process_is_reported()
+    {
+        using var process = ParallelProcess.Start(TestJobs.Jobs.Crash(42));
+        Assert.True(process.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal(42, process.ExitCode);
+    }
+}

@@ -243,6 +243,15 @@ public sealed class ProcessBackendTests
     }
 
     [Fact]
+    public async Task Idle_workers_all_take_work_from_one_map()
+    {
+        await using var server = JobServer.Start(TwoWorkers);
+        int[] pids = await server.MapAsync(Enumerable.Range(0, 8), _ => TestJobs.Jobs.Sleep(100));
+        Assert.Equal(2, pids.Distinct().Count());
+        Assert.All(server.Stats.Workers, w => Assert.True(w.JobCount > 0, $"worker {w.WorkerId} got no work"));
+    }
+
+    [Fact]
     public async Task Stats_print_the_pp_table()
     {
         await using var server = JobServer.Start(TwoWorkers);

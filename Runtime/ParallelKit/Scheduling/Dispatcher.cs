@@ -49,10 +49,10 @@ internal sealed class Dispatcher
         set => Volatile.Write(ref _workerCount, Math.Max(1, value));
     }
 
-    /// <summary>Queues work; if a worker is idle it starts on it at once, on this thread.</summary>
+    /// <summary>Queues work; idle workers start on it at once, on this thread.</summary>
     public void Enqueue(IWorkSource source)
     {
-        WorkerSlot? worker = null;
+        List<WorkerSlot>? started;
         lock (_gate)
         {
             if (_closedReason is not null)
@@ -68,41 +68,28 @@ internal sealed class Dispatcher
                 _queuedSingles++;
             }
 
-            if (_idle.Count > 0)
-            {
-                worker = _idle.Pop();
-                if (!FillBatch(worker))
-                {
-                    _idle.Push(worker);
-                    worker = null;
-                }
-            }
+            started = AssignIdleWorkers();
         }
 
-        worker?.Run();
+        RunAll(started);
     }
 
     /// <summary>Puts items a dead worker held back at the front of the queue, to run again elsewhere.</summary>
     public void Requeue(IReadOnlyList<WorkItem> items)
     {
-        WorkerSlot? worker = null;
+        List<WorkerSlot>? started = null;
         Exception? closed;
         lock (_gate)
         {
             closed = _closedReason;
-            for (int i = closed is null ? items.Count - 1 : -1; i >= 0; i--)
+            if (closed is null)
             {
-                _queue.AddFirst(new RetrySource(items[i]));
-            }
-
-            if (_idle.Count > 0 && _closedReason is null)
-            {
-                worker = _idle.Pop();
-                if (!FillBatch(worker))
+                for (int i = items.Count - 1; i >= 0; i--)
                 {
-                    _idle.Push(worker);
-                    worker = null;
+                    _queue.AddFirst(new RetrySource(items[i]));
                 }
+
+                started = AssignIdleWorkers();
             }
         }
 
@@ -116,7 +103,39 @@ internal sealed class Dispatcher
             return;
         }
 
-        worker?.Run();
+        RunAll(started);
+    }
+
+    /// <summary>Gives queued work to idle workers while both last; caller holds the gate.</summary>
+    private List<WorkerSlot>? AssignIdleWorkers()
+    {
+        List<WorkerSlot>? started = null;
+        while (_idle.Count > 0 && _queue.Count > 0)
+        {
+            WorkerSlot worker = _idle.Pop();
+            if (!FillBatch(worker))
+            {
+                _idle.Push(worker);
+                break;
+            }
+
+            (started ??= []).Add(worker);
+        }
+
+        return started;
+    }
+
+    private static void RunAll(List<WorkerSlot>? started)
+    {
+        if (started is null)
+        {
+            return;
+        }
+
+        foreach (WorkerSlot worker in started)
+        {
+            worker.Run();
+        }
     }
 
     /// <summary>

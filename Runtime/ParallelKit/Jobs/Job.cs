@@ -72,8 +72,11 @@ public abstract class Job
     internal bool TryRequeue()
         => Interlocked.CompareExchange(ref _status, (int)JobStatus.Queued, (int)JobStatus.Running) == (int)JobStatus.Running;
 
-    /// <summary>Runs the job's method in this process and completes the job (threads backend).</summary>
+    /// <summary>Runs the job's method in this process and keeps its result for <see cref="CompleteLocal"/> (threads backend).</summary>
     internal abstract ValueTask RunLocalAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes the job with the result kept by <see cref="RunLocalAsync"/>.</summary>
+    internal abstract void CompleteLocal();
 
     /// <summary>Moves to a final status; only the first caller wins.</summary>
     internal bool TryFinish(JobStatus final)
@@ -124,11 +127,10 @@ internal sealed class VoidJob : Job
 
     internal override void CompleteBoxed(object? value) => CompleteFromPayload(default);
 
-    internal override async ValueTask RunLocalAsync(CancellationToken cancellationToken)
-    {
-        await ((VoidJobCall)Call).InvokeAsync(cancellationToken).ConfigureAwait(false);
-        CompleteFromPayload(default);
-    }
+    internal override ValueTask RunLocalAsync(CancellationToken cancellationToken)
+        => ((VoidJobCall)Call).InvokeAsync(cancellationToken);
+
+    internal override void CompleteLocal() => CompleteFromPayload(default);
 
     internal override void Fail(Exception exception)
     {
@@ -155,6 +157,7 @@ internal sealed class VoidJob : Job
 public sealed class Job<TResult> : Job
 {
     private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TResult? _localResult;
 
     internal Job(JobCall<TResult> call)
         : base(call)
@@ -222,8 +225,12 @@ public sealed class Job<TResult> : Job
     }
 
     internal override async ValueTask RunLocalAsync(CancellationToken cancellationToken)
+        => _localResult = await ((JobCall<TResult>)Call).InvokeAsync(cancellationToken).ConfigureAwait(false);
+
+    internal override void CompleteLocal()
     {
-        TResult value = await ((JobCall<TResult>)Call).InvokeAsync(cancellationToken).ConfigureAwait(false);
+        TResult value = _localResult!;
+        _localResult = default;
         if (TryFinish(JobStatus.Completed))
         {
             _completion.TrySetResult(value);

@@ -95,6 +95,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         {
             await Job.RunLocalAsync(_cancellationToken).ConfigureAwait(false);
             worker.RecordCompleted(1, Stopwatch.GetElapsedTime(started).Ticks);
+            Job.CompleteLocal();
         }
         catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
         {

@@ -378,20 +378,21 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             }
 
             WorkItem item = inFlight[index];
+            // Stats first: whoever awaits the item may read them as soon as it completes.
             switch (status)
             {
                 case RecordStatus.Ok:
-                    item.Complete(payload);
                     RecordCompleted(item.Count, elapsed);
                     _backend.Costs.Observe(item.CostKey, item.Count, elapsed);
+                    item.Complete(payload);
                     break;
                 case RecordStatus.Canceled:
-                    item.Canceled();
                     RecordFailed(item.Count, elapsed);
+                    item.Canceled();
                     break;
                 default:
-                    item.Fail(RemoteError.Read(Id, payload));
                     RecordFailed(item.Count, elapsed);
+                    item.Fail(RemoteError.Read(Id, payload));
                     break;
             }
 

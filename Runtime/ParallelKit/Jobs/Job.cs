@@ -42,7 +42,11 @@ public abstract class Job
     /// <summary>Waits for the job to finish; rethrows its failure.</summary>
     /// <exception cref="JobFailedException">The job threw.</exception>
     /// <exception cref="OperationCanceledException">The job was cancelled.</exception>
-    public void Wait() => CompletionCore.GetAwaiter().GetResult();
+    public void Wait()
+    {
+        SpinBriefly(CompletionCore);
+        CompletionCore.GetAwaiter().GetResult();
+    }
 
     /// <summary>Gets an awaiter, so that <c>await job</c> waits for the job.</summary>
     /// <returns>The awaiter.</returns>
@@ -56,6 +60,25 @@ public abstract class Job
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} [{Status}]";
+
+    /// <summary>
+    /// A blocking wait sleeps in the kernel and pays a wake-up of several µs; tiny jobs often finish
+    /// sooner than that, so poll for a few µs first.
+    /// </summary>
+    private protected static void SpinBriefly(Task task)
+    {
+        if (task.IsCompleted)
+        {
+            return;
+        }
+
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency / 50_000); // 20 µs
+        var spinner = default(Ipc.SpinWaitLite);
+        while (!task.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+        {
+            spinner.SpinOnce();
+        }
+    }
 
     internal bool TryMarkRunning(int workerId)
     {
@@ -167,7 +190,14 @@ public sealed class Job<TResult> : Job
     /// <summary>Waits for the job and returns its result.</summary>
     /// <exception cref="JobFailedException">The job threw.</exception>
     /// <exception cref="OperationCanceledException">The job was cancelled.</exception>
-    public TResult Result => _completion.Task.GetAwaiter().GetResult();
+    public TResult Result
+    {
+        get
+        {
+            SpinBriefly(_completion.Task);
+            return _completion.Task.GetAwaiter().GetResult();
+        }
+    }
 
     /// <summary>A task that completes with the job's result.</summary>
     public new Task<TResult> Completion => _completion.Task;

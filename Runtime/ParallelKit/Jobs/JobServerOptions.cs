@@ -16,7 +16,12 @@ public sealed class JobServerOptions
     /// </summary>
     public int MaxAttempts { get; set; } = 1;
 
-    /// <summary>The longest a job may run; <see langword="null"/> (the default) for no limit.</summary>
+    /// <summary>
+    /// The longest a job may run; <see langword="null"/> (the default) for no limit. A job over the limit
+    /// fails with <see cref="JobTimeoutException"/>: with processes its worker is killed and replaced, with
+    /// threads its cancellation token is cancelled and the job abandoned. A map chunk of n items may run
+    /// n times the limit. Setting a timeout sends single jobs one per message (no batching).
+    /// </summary>
     public TimeSpan? JobTimeout { get; set; }
 
     /// <summary>

@@ -43,6 +43,9 @@ internal sealed class Dispatcher
         }
     }
 
+    /// <summary>Whether cheap single jobs may share a message (not when each needs its own deadline).</summary>
+    public bool BatchSingleJobs { get; init; } = true;
+
     public int WorkerCount
     {
         get => Volatile.Read(ref _workerCount);
@@ -270,7 +273,7 @@ internal sealed class Dispatcher
 
             if (batch.Count == 1)
             {
-                limit = _costs.IsBatchable(item.CostKey)
+                limit = BatchSingleJobs && _costs.IsBatchable(item.CostKey)
                     ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
                     : 1;
             }

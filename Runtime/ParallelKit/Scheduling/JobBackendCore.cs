@@ -15,7 +15,7 @@ internal abstract class JobBackendCore : IAsyncDisposable
     {
         Options = options;
         Costs = new CostModel();
-        Dispatcher = new Dispatcher(Costs, options.Workers);
+        Dispatcher = new Dispatcher(Costs, options.Workers) { BatchSingleJobs = options.JobTimeout is null };
     }
 
     public JobServerOptions Options { get; }

@@ -104,6 +104,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     {
         private ulong _costKey;
 
+        public override string Name => $"map items {start}..{start + count - 1}";
+
         public override ulong CostKey => _costKey;
 
         public override int Count => count;
@@ -176,7 +178,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
         public override void Fail(Exception exception) => map.Fail(exception);
 
-        public override async ValueTask RunInProcessAsync(WorkerSlot worker)
+        public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
         {
             long started = Stopwatch.GetTimestamp();
             int i = start;
@@ -186,7 +188,25 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
                 {
                     JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
                         $"The map's job selector returned null for item {i}.");
-                    map._results[i] = await call.InvokeAsync(map._cancellationToken).ConfigureAwait(false);
+                    if (timeout is { } limit)
+                    {
+                        using var timed = CancellationTokenSource.CreateLinkedTokenSource(map._cancellationToken);
+                        timed.CancelAfter(limit);
+                        try
+                        {
+                            map._results[i] = await call.InvokeAsync(timed.Token).AsTask().WaitAsync(limit, map._cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timed.IsCancellationRequested && !map._cancellationToken.IsCancellationRequested))
+                        {
+                            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+                            map.Fail(new JobTimeoutException($"{call.JobName} (map item {i})", worker.Id, limit));
+                            return;
+                        }
+                    }
+                    else
+                    {
+                        map._results[i] = await call.InvokeAsync(map._cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 worker.RecordCompleted(count, Stopwatch.GetElapsedTime(started).Ticks);

@@ -25,6 +25,8 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public Job Job { get; }
 
+    public override string Name => Job.Name;
+
     public override ulong CostKey => Job.Call.JobKey;
 
     public override int Count => 1;
@@ -88,12 +90,32 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         _registration.Dispose();
     }
 
-    public override async ValueTask RunInProcessAsync(WorkerSlot worker)
+    public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
     {
         long started = Stopwatch.GetTimestamp();
         try
         {
-            await Job.RunLocalAsync(_cancellationToken).ConfigureAwait(false);
+            if (timeout is { } limit)
+            {
+                using var timed = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+                timed.CancelAfter(limit);
+                Task running = Job.RunLocalAsync(timed.Token).AsTask();
+                try
+                {
+                    await running.WaitAsync(limit, _cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timed.IsCancellationRequested && !_cancellationToken.IsCancellationRequested))
+                {
+                    worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
+                    Fail(new JobTimeoutException(Job.Name, worker.Id, limit));
+                    return;
+                }
+            }
+            else
+            {
+                await Job.RunLocalAsync(_cancellationToken).ConfigureAwait(false);
+            }
+
             worker.RecordCompleted(1, Stopwatch.GetElapsedTime(started).Ticks);
             Job.CompleteLocal();
         }

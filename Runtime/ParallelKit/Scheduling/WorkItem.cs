@@ -20,6 +20,9 @@ internal abstract class WorkItem
     /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
     public long Sequence;
 
+    /// <summary>What to call the item in errors: the job's name, or the map's items.</summary>
+    public abstract string Name { get; }
+
     /// <summary>The job key, for cost estimates when batching; 0 for mixed chunks.</summary>
     public abstract ulong CostKey { get; }
 
@@ -48,5 +51,7 @@ internal abstract class WorkItem
     public abstract bool IsFinished { get; }
 
     /// <summary>Runs the item in this process (threads backend).</summary>
-    public abstract ValueTask RunInProcessAsync(WorkerSlot worker);
+    /// <param name="worker">The worker thread's slot.</param>
+    /// <param name="timeout">The job timeout, if any: an item over it fails and is abandoned.</param>
+    public abstract ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout);
 }

@@ -142,8 +142,7 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
-            string name = item is SingleJobItem job ? job.Job.Name : "map";
-            item.Fail(new JobFailedException(name, worker.Id, "ParallelKit.WorkerCrashedException",
+            item.Fail(new JobFailedException(item.Name, worker.Id, "ParallelKit.WorkerCrashedException",
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts})",
                 remoteStackTrace: null));
         }

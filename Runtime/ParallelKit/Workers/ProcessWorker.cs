@@ -32,6 +32,9 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     private int _state;
     private int _reported;
     private long _nextSequence;
+    private Timer? _watchdog;
+    private long _batchGeneration;
+    private long _watchdogGeneration;
 
     public ProcessWorker(int id, ProcessBackend backend)
         : base(id, backend.Dispatcher)
@@ -127,8 +130,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         catch (Exception ex)
                         {
                             _send.Truncate(recordAt);
-                            string name = item is SingleJobItem single ? single.Job.Name : "map";
-                            item.Fail(new JobFailedException(name, -1, ex.GetType().FullName ?? ex.GetType().Name,
+                            item.Fail(new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
                                 $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
                             continue;
                         }
@@ -145,6 +147,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         _send.PatchByte(4, (byte)FrameType.Batch);
                         _inFlight = inFlight;
                         Volatile.Write(ref _reported, 0);
+                        ArmWatchdog(inFlight);
                         try
                         {
                             Wire.SendAll(_data!, _send.WrittenSpan);
@@ -329,6 +332,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 FrameType type;
                 try
                 {
+                    Wire.SpinUntilReadable(_data!, Wire.SpinTicks);
                     length = Wire.ReceiveFrame(_data!, ref frame, out type);
                 }
                 catch (InvalidOperationException)
@@ -399,6 +403,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             Volatile.Write(ref _reported, index + 1);
             if (index + 1 == inFlight.Count)
             {
+                DisarmWatchdog();
                 Dispatcher.BatchFinished(inFlight.Count);
                 if (Volatile.Read(ref _state) == Alive)
                 {
@@ -437,9 +442,76 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         _backend.WorkerDied(this, unfinished, WorkerLauncher.DescribeExit(ExitCodeOrNull()));
     }
 
+    /// <summary>
+    /// With a job timeout, a batch gets a deadline: its one job's timeout, or a chunk's timeout per item.
+    /// Caller holds the gate.
+    /// </summary>
+    private void ArmWatchdog(List<WorkItem> batch)
+    {
+        if (_backend.Options.JobTimeout is not { } timeout)
+        {
+            return;
+        }
+
+        int jobs = 0;
+        foreach (WorkItem item in batch)
+        {
+            jobs += item.Count;
+        }
+
+        long generation = ++_batchGeneration;
+        _watchdog ??= new Timer(static state => ((ProcessWorker)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+        _watchdogGeneration = generation;
+        _watchdog.Change(TimeSpan.FromTicks(Math.Min(timeout.Ticks * jobs, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
+    }
+
+    private void DisarmWatchdog()
+    {
+        if (_watchdog is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _watchdogGeneration = 0;
+            _watchdog.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+    }
+
+    /// <summary>The batch outlived its deadline: fail the job that is running and kill the worker (it is replaced).</summary>
+    private void OnDeadline()
+    {
+        WorkItem? late = null;
+        lock (_gate)
+        {
+            int reported = Volatile.Read(ref _reported);
+            if (_state == Alive && _watchdogGeneration != 0 && _watchdogGeneration == _batchGeneration && reported < _inFlight.Count)
+            {
+                late = _inFlight[reported];
+            }
+        }
+
+        if (late is null)
+        {
+            return;
+        }
+
+        late.Fail(new JobTimeoutException(late.Name, Id, _backend.Options.JobTimeout!.Value));
+        try
+        {
+            _process?.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Exited meanwhile; the results reader handles the death either way.
+        }
+    }
+
     /// <summary>Releases the channels, the send buffer and the process handle; the process must have exited.</summary>
     public void Dispose()
     {
+        _watchdog?.Dispose();
         CloseChannels();
         lock (_gate)
         {

@@ -18,7 +18,7 @@ internal sealed class ThreadBackend : JobBackendCore
         _workers = new ThreadWorker[options.Workers];
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new ThreadWorker(i, Dispatcher);
+            _workers[i] = new ThreadWorker(i, Dispatcher, options.JobTimeout);
         }
 
         foreach (ThreadWorker worker in _workers)
@@ -55,7 +55,7 @@ internal sealed class ThreadBackend : JobBackendCore
     }
 
     /// <summary>One worker thread slot; batches run on the thread pool, one at a time.</summary>
-    private sealed class ThreadWorker(int id, Dispatcher dispatcher) : WorkerSlot(id, dispatcher)
+    private sealed class ThreadWorker(int id, Dispatcher dispatcher, TimeSpan? timeout) : WorkerSlot(id, dispatcher)
     {
         private readonly object _gate = new();
         private List<WorkItem>? _current;
@@ -104,7 +104,7 @@ internal sealed class ThreadBackend : JobBackendCore
                 WorkItem item = batch[i];
                 if (!item.IsFinished)
                 {
-                    await item.RunInProcessAsync(this).ConfigureAwait(false);
+                    await item.RunInProcessAsync(this, timeout).ConfigureAwait(false);
                 }
             }
 

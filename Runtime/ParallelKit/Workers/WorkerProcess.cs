@@ -37,6 +37,11 @@ internal sealed class WorkerProcess : IDisposable
     private volatile bool _shuttingDown;
     private int _failedRecords;
 
+    // The last job looked up: maps and batches run the same job many times in a row.
+    private ulong _lastKey;
+    private JobDecoder _lastDecoder = null!;
+    private string _lastName = string.Empty;
+
     public WorkerProcess(string endpoint, string token, int workerId, bool singleJob)
     {
         _endpoint = endpoint;
@@ -58,6 +63,8 @@ internal sealed class WorkerProcess : IDisposable
         {
             while (!_shuttingDown)
             {
+                // Right after a batch the next one often follows at once (request/response loops).
+                Wire.SpinUntilReadable(_data, Wire.SpinTicks);
                 int length = Wire.ReceiveFrame(_data, ref frame, out FrameType type);
                 if (length < 0)
                 {
@@ -178,14 +185,23 @@ internal sealed class WorkerProcess : IDisposable
             for (int i = 0; i < jobs; i++)
             {
                 ulong key = reader.Read<ulong>();
-                if (!JobRegistry.TryGet(key, out JobDecoder decoder, out jobName))
+                if (key == _lastKey)
+                {
+                    jobName = _lastName;
+                }
+                else if (JobRegistry.TryGet(key, out _lastDecoder, out jobName))
+                {
+                    _lastKey = key;
+                    _lastName = jobName;
+                }
+                else
                 {
                     throw new InvalidOperationException(
                         $"This worker has no job with key 0x{key:X16}. The executable's generated worker entrypoint registers the jobs of " +
                         "the entry assembly and of every library it references directly; reference the library that declares the job from the executable project.");
                 }
 
-                JobCall call = decoder(ref reader);
+                JobCall call = _lastDecoder(ref reader);
                 ValueTask running = call.ExecuteAsync(_out, token);
                 if (!running.IsCompletedSuccessfully)
                 {
@@ -329,6 +345,8 @@ internal sealed class WorkerProcess : IDisposable
 
     public void Dispose()
     {
+        // Closing the control channel below wakes the control thread: it must not take that for the parent's death.
+        _shuttingDown = true;
         _data.Dispose();
         _control.Dispose();
         _out.Dispose();

@@ -19,6 +19,19 @@ internal static class JobModelBuilder
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+    // Parameter types in a cref: fully qualified (a user namespace named System must not capture them),
+    // and tuples spelled ValueTuple{…}, since cref syntax has no tuple types.
+    private static readonly SymbolDisplayFormat CrefTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers
+            | SymbolDisplayMiscellaneousOptions.UseSpecialTypes
+            | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
+
+    // Namespaces as the runtime names them: no '@' escapes (they would end up in hint names and keys).
+    private static readonly SymbolDisplayFormat MetadataNamespaceFormat = new(
+        globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces);
+
     public static JobDeclaration? TryBuild(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         if (!method.IsStatic || method.IsGenericMethod || method.MethodKind != MethodKind.Ordinary)
@@ -29,12 +42,13 @@ internal static class JobModelBuilder
         var hierarchy = new List<TypeDeclarationModel>();
         for (INamedTypeSymbol? enclosing = method.ContainingType; enclosing is not null; enclosing = enclosing.ContainingType)
         {
-            if (enclosing.IsGenericType || !IsPartial(enclosing, cancellationToken))
+            // A file-local type cannot be re-opened from the generated file (and its mangled name is no valid hint name).
+            if (enclosing.IsGenericType || enclosing.IsFileLocal || !IsPartial(enclosing, cancellationToken))
             {
                 return null;
             }
 
-            hierarchy.Insert(0, new TypeDeclarationModel(Keyword(enclosing), enclosing.Name, enclosing.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal));
+            hierarchy.Insert(0, new TypeDeclarationModel(Keyword(enclosing), Escape(enclosing.Name), enclosing.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal));
         }
 
         if (method.ContainingType!.GetMembers("Jobs").Any(m => !m.IsImplicitlyDeclared))
@@ -80,13 +94,14 @@ internal static class JobModelBuilder
             .FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method));
         string callClass = method.Name + "Call" + (overloadIndex > 0 ? (overloadIndex + 1).ToString(CultureInfo.InvariantCulture) : string.Empty);
         string accessibility = method.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
-        string cref = method.Name + "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes)))) + ")";
+        string cref = Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(CrefTypeFormat))) + ")";
 
-        var job = new JobModel(method.Name, callClass, displayName, accessibility, kind, resultType, key, cref.Replace('<', '{').Replace('>', '}'), parameters.ToEquatableArray());
+        var job = new JobModel(Escape(method.Name), callClass, displayName, accessibility, kind, resultType, key, cref.Replace('<', '{').Replace('>', '}'), parameters.ToEquatableArray());
         var type = new JobTypeModel(
             containing.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             typeMetadataName,
+            HintName: string.Empty,
             hierarchy.ToEquatableArray(),
             EquatableArray<JobModel>.Empty);
         return new JobDeclaration(type, job);
@@ -123,7 +138,7 @@ internal static class JobModelBuilder
             name = outer.MetadataName + "+" + name;
         }
 
-        return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
+        return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(MetadataNamespaceFormat) + "." + name : name;
     }
 
     private static (JobReturnKind Kind, string? ResultType) ClassifyReturn(IMethodSymbol method, Compilation compilation)
@@ -185,14 +200,20 @@ internal static class JobModelBuilder
 
         if (type.TypeKind == TypeKind.Enum)
         {
-            return $"({type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}){SymbolDisplay.FormatPrimitive(value, quoteStrings: false, useHexadecimalNumbers: false)}";
+            // "(E)-1" parses as a subtraction from a parenthesized name; a negative value needs its own parentheses.
+            string number = SymbolDisplay.FormatPrimitive(value, quoteStrings: false, useHexadecimalNumbers: false);
+            return $"({type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}){(number.StartsWith("-", System.StringComparison.Ordinal) ? "(" + number + ")" : number)}";
         }
 
         string literal = SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false);
         return value switch
         {
             float f when float.IsNaN(f) => "float.NaN",
+            float f when float.IsPositiveInfinity(f) => "float.PositiveInfinity",
+            float f when float.IsNegativeInfinity(f) => "float.NegativeInfinity",
             double d when double.IsNaN(d) => "double.NaN",
+            double d when double.IsPositiveInfinity(d) => "double.PositiveInfinity",
+            double d when double.IsNegativeInfinity(d) => "double.NegativeInfinity",
             float => literal + "F",
             double => literal + "D",
             decimal => literal + "M",

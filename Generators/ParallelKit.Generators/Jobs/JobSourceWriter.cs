@@ -18,6 +18,13 @@ internal static class JobSourceWriter
     private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
     private const string HiddenFromEditor = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
 
+    /// <summary>Members a call class declares or inherits (visibly, outside the runtime): no field may take these names.</summary>
+    private static readonly string[] CallClassMemberNames =
+    [
+        "Key", "JobName", "JobKey", "WriteArguments", "InvokeAsync",
+        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
+    ];
+
     /// <summary>The <c>Jobs</c> class nested in the type that declares the jobs.</summary>
     public static string WriteJobsClass(JobTypeModel type)
     {
@@ -170,6 +177,7 @@ internal static class JobSourceWriter
     private static void WriteCallClass(IndentedTextWriter writer, JobTypeModel type, JobModel job)
     {
         ParameterModel[] marshaled = [.. job.Parameters.Where(p => !p.IsCancellationToken)];
+        string[] fields = FieldNames(job, marshaled);
         string baseType = job.ResultType is null ? "global::ParallelKit.VoidJobCall" : $"global::ParallelKit.JobCall<{job.ResultType}>";
         writer.WriteLine($"/// <summary>One marshaled call of <see cref=\"{type.FullyQualifiedName}.{job.DocumentationId}\"/>.</summary>");
         writer.WriteLine(GeneratedCodeAttribute);
@@ -185,18 +193,18 @@ internal static class JobSourceWriter
                 writer.WriteLine();
             }
 
-            foreach (ParameterModel parameter in marshaled)
+            for (int i = 0; i < marshaled.Length; i++)
             {
-                writer.WriteLine($"private readonly {parameter.Type} {parameter.Name};");
+                writer.WriteLine($"private readonly {marshaled[i].Type} {fields[i]};");
             }
 
             writer.WriteLine();
             writer.WriteLine("/// <summary>Captures the arguments of a call made in this process.</summary>");
             using (writer.Block($"internal {job.CallClassName}({string.Join(", ", marshaled.Select(p => p.Type + " " + p.Name))})"))
             {
-                foreach (ParameterModel parameter in marshaled)
+                for (int i = 0; i < marshaled.Length; i++)
                 {
-                    writer.WriteLine($"this.{parameter.Name} = {parameter.Name};");
+                    writer.WriteLine($"this.{fields[i]} = {marshaled[i].Name};");
                 }
             }
 
@@ -204,9 +212,9 @@ internal static class JobSourceWriter
             writer.WriteLine("/// <summary>Reads the arguments of a call marshaled by another process.</summary>");
             using (writer.Block($"internal {job.CallClassName}(ref global::ParallelKit.JobReader arguments)"))
             {
-                foreach (ParameterModel parameter in marshaled)
+                for (int i = 0; i < marshaled.Length; i++)
                 {
-                    writer.WriteLine($"this.{parameter.Name} = arguments.Read<{parameter.Type}>();");
+                    writer.WriteLine($"this.{fields[i]} = arguments.Read<{marshaled[i].Type}>();");
                 }
             }
 
@@ -228,16 +236,17 @@ internal static class JobSourceWriter
             {
                 using (writer.Block("protected override void WriteArguments(ref global::ParallelKit.JobWriter writer)"))
                 {
-                    foreach (ParameterModel parameter in marshaled)
+                    foreach (string field in fields)
                     {
-                        writer.WriteLine($"writer.Write(this.{parameter.Name});");
+                        writer.WriteLine($"writer.Write(this.{field});");
                     }
                 }
             }
 
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
-            string invocation = $"{type.FullyQualifiedName}.{job.MethodName}({string.Join(", ", job.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : "this." + p.Name))})";
+            int next = 0;
+            string invocation = $"{type.FullyQualifiedName}.{job.MethodName}({string.Join(", ", job.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : "this." + fields[next++]))})";
             string signature = job.ResultType is null
                 ? "protected override global::System.Threading.Tasks.ValueTask InvokeAsync(global::System.Threading.CancellationToken cancellationToken)"
                 : $"protected override global::System.Threading.Tasks.ValueTask<{job.ResultType}> InvokeAsync(global::System.Threading.CancellationToken cancellationToken)";
@@ -263,6 +272,39 @@ internal static class JobSourceWriter
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The call class's field for each marshaled parameter: the parameter's own name, unless the call class
+    /// already has a member of that name (its key, the members it overrides or inherits, its own name), in
+    /// which case '_' is appended until the name is free.
+    /// </summary>
+    private static string[] FieldNames(JobModel job, ParameterModel[] marshaled)
+    {
+        var reserved = new HashSet<string>(CallClassMemberNames, StringComparer.Ordinal) { job.CallClassName };
+        var taken = new HashSet<string>(reserved, StringComparer.Ordinal);
+        foreach (ParameterModel parameter in marshaled)
+        {
+            taken.Add(parameter.Name.TrimStart('@'));
+        }
+
+        string[] fields = new string[marshaled.Length];
+        for (int i = 0; i < marshaled.Length; i++)
+        {
+            string name = marshaled[i].Name;
+            if (reserved.Contains(name))
+            {
+                do
+                {
+                    name += "_";
+                }
+                while (!taken.Add(name));
+            }
+
+            fields[i] = name;
+        }
+
+        return fields;
     }
 
     private static string ResultCallType(JobModel job)

@@ -52,15 +52,14 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
 
         IncrementalValueProvider<EquatableArray<JobTypeModel>> types = jobs
             .Collect()
-            .Select(static (all, _) => all
+            .Select(static (all, _) => WithHintNames(all
                 .GroupBy(static j => j.Type.FullyQualifiedName)
                 .OrderBy(static g => g.Key, System.StringComparer.Ordinal)
-                .Select(static g => g.First().Type with { Jobs = g.Select(static j => j.Job).ToEquatableArray() })
-                .ToEquatableArray())
+                .Select(static g => g.First().Type with { Jobs = g.Select(static j => j.Job).ToEquatableArray() })))
             .WithTrackingName(TrackingNames.Types);
 
         context.RegisterSourceOutput(types.SelectMany(static (all, _) => all.AsImmutableArray()), static (output, type) =>
-            output.AddSource($"{type.MetadataName.Replace('+', '.')}.Jobs.g.cs", JobSourceWriter.WriteJobsClass(type)));
+            output.AddSource(type.HintName, JobSourceWriter.WriteJobsClass(type)));
 
         IncrementalValueProvider<string> assemblyName = context.CompilationProvider
             .Select(static (compilation, _) => compilation.AssemblyName ?? "Assembly");
@@ -103,6 +102,37 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
             tables.AddRange(model.ReferencedJobTables);
             output.AddSource("ParallelKit.WorkerEntryPoint.g.cs", JobSourceWriter.WriteEntryPoint(tables));
         });
+    }
+
+    /// <summary>
+    /// Names each type's file <c>{Namespace}.{Outer}.{Type}.Jobs.g.cs</c>. Roslyn compares hint names ignoring
+    /// case (they become file names), so types whose names differ only in case (<c>Demo.Worker</c> and
+    /// <c>Demo.worker</c>, or a namespace <c>Demo.a</c> beside a type <c>Demo.A</c>) would collide and fail the
+    /// whole generator: those get a suffix hashed from their exact metadata name, stable across runs.
+    /// </summary>
+    private static EquatableArray<JobTypeModel> WithHintNames(IEnumerable<JobTypeModel> types)
+    {
+        JobTypeModel[] all = [.. types];
+        string[] stems = [.. all.Select(static t => t.MetadataName.Replace('+', '.'))];
+        var seen = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
+        var colliding = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
+        foreach (string stem in stems)
+        {
+            if (!seen.Add(stem))
+            {
+                colliding.Add(stem);
+            }
+        }
+
+        for (int i = 0; i < all.Length; i++)
+        {
+            string suffix = colliding.Contains(stems[i])
+                ? "." + (StableHash.Fnv1a64(all[i].MetadataName) & 0xFFFFFFFF).ToString("X8", System.Globalization.CultureInfo.InvariantCulture)
+                : string.Empty;
+            all[i] = all[i] with { HintName = stems[i] + suffix + ".Jobs.g.cs" };
+        }
+
+        return all.ToEquatableArray();
     }
 
     private static EntryPointModel BuildEntryPoint(Compilation compilation, System.Threading.CancellationToken token)

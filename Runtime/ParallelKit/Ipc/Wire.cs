@@ -99,7 +99,7 @@ internal static class Wire
     }
 
     /// <summary>How long a reader that expects a frame soon polls before it sleeps in the kernel (50 µs).</summary>
-    public static readonly long SpinTicks = Stopwatch.Frequency * long.Parse(Environment.GetEnvironmentVariable("PK_SPIN_US") ?? "50", System.Globalization.CultureInfo.InvariantCulture) / 1_000_000;
+    public static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
     /// <summary>
     /// Polls briefly for incoming data before a blocking read. A blocked reader costs a cross-core

@@ -40,10 +40,17 @@ internal sealed record JobModel(
     EquatableArray<ParameterModel> Parameters);
 
 /// <summary>The jobs declared in one type, and how to re-open that type.</summary>
+/// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>
+/// <param name="FullyQualifiedName">The type's <c>global::</c>-qualified name.</param>
+/// <param name="MetadataName">The type's runtime name (<c>Namespace.Outer+Inner</c>), part of every job key.</param>
+/// <param name="HintName">The generated file's hint name, unique within the compilation; set when jobs are grouped by type.</param>
+/// <param name="Hierarchy">The type and its containing types, outermost first.</param>
+/// <param name="Jobs">The type's jobs, in declaration order.</param>
 internal sealed record JobTypeModel(
     string? Namespace,
     string FullyQualifiedName,
     string MetadataName,
+    string HintName,
     EquatableArray<TypeDeclarationModel> Hierarchy,
     EquatableArray<JobModel> Jobs);
 

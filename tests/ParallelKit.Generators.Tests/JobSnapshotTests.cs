@@ -1,0 +1,627 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using ParallelKit.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace ParallelKit.Generators.Tests;
+
+/// <summary>
+/// What the job generator emits for each kind of <c>[ParallelJob]</c> declaration, compared with the
+/// snapshots in <c>Snapshots/</c>. Every case also compiles its input with the generated sources under
+/// strict settings (nullable, every warning wave, documentation checked) and requires no warning at all.
+/// The inputs call the generated factories, so the snapshots are known to be usable, not only valid.
+/// </summary>
+public sealed class JobSnapshotTests
+{
+    [Fact]
+    public void Simple_int_job()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Primes
+            {
+                [ParallelJob]
+                public static int CountPrimes(int from, int to) => to - from;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Call() => Primes.Jobs.CountPrimes(0, 100);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Void_job()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Logger
+            {
+                [ParallelJob]
+                public static void Log(string message) => System.Console.WriteLine(message);
+
+                [ParallelJob]
+                public static void Tick()
+                {
+                }
+            }
+
+            internal static class Usage
+            {
+                public static JobCall Call() => Logger.Jobs.Log("hello");
+
+                public static JobCall Tick() => Logger.Jobs.Tick();
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Async_jobs()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System.Threading.Tasks;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Fetcher
+            {
+                [ParallelJob]
+                public static async Task<int> DelayedAsync(int value)
+                {
+                    await Task.Yield();
+                    return value;
+                }
+
+                [ParallelJob]
+                public static ValueTask<string?> EchoAsync(string? text) => new(text);
+
+                [ParallelJob]
+                public static Task FlushAsync() => Task.CompletedTask;
+
+                [ParallelJob]
+                public static ValueTask PingAsync(int times) => default;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Delayed() => Fetcher.Jobs.DelayedAsync(1);
+
+                public static JobCall<string?> Echo() => Fetcher.Jobs.EchoAsync(null);
+
+                public static JobCall Flush() => Fetcher.Jobs.FlushAsync();
+
+                public static JobCall Ping() => Fetcher.Jobs.PingAsync(3);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Cancellation_token_is_passed_to_the_job_not_taken_by_the_factory()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Waiter
+            {
+                [ParallelJob]
+                public static async Task<int> WaitAsync(int seconds, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+                    return seconds;
+                }
+
+                [ParallelJob]
+                public static void Spin(CancellationToken token, int rounds)
+                {
+                    for (int i = 0; i < rounds && !token.IsCancellationRequested; i++)
+                    {
+                        Thread.SpinWait(1);
+                    }
+                }
+
+                [ParallelJob]
+                public static Task IdleAsync(CancellationToken ct = default) => Task.Delay(1, ct);
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Wait() => Waiter.Jobs.WaitAsync(5);
+
+                public static JobCall Spin() => Waiter.Jobs.Spin(10);
+
+                public static JobCall Idle() => Waiter.Jobs.IdleAsync();
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Nested_partial_types()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Outer
+            {
+                public static partial class Inner
+                {
+                    [ParallelJob]
+                    public static string Where() => nameof(Inner);
+                }
+            }
+
+            internal partial struct Container
+            {
+                internal partial record Deep
+                {
+                    [ParallelJob]
+                    internal static int Depth(int level) => level + 1;
+                }
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<string> Where() => Outer.Inner.Jobs.Where();
+
+                public static JobCall<int> Depth() => Container.Deep.Jobs.Depth(2);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Many_parameters_params_array_and_default_values()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System;
+            using System.Collections.Generic;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public enum Mode
+            {
+                Unknown = -1,
+                Fast = 1,
+                Slow = 2,
+            }
+
+            public static partial class Kitchen
+            {
+                [ParallelJob]
+                public static int Sink(int a, long b, double c, string d, bool e, byte[] f, Guid g, DateTime h, char i, decimal j)
+                    => a + (int)b + (int)c + d.Length + (e ? 1 : 0) + f.Length + (g == Guid.Empty ? 0 : 1) + h.Day + i + (int)j;
+
+                [ParallelJob]
+                public static int Sum(string label, params int[] values) => label.Length + values.Length;
+
+                [ParallelJob]
+                public static string Defaults(
+                    List<string>? names,
+                    string? label = null,
+                    int count = -3,
+                    long big = long.MaxValue,
+                    uint small = 7,
+                    float ratio = 0.5f,
+                    double scale = 1e-9,
+                    decimal price = 9.99m,
+                    bool enabled = true,
+                    Mode mode = Mode.Fast,
+                    int? maybe = 4,
+                    Mode? maybeMode = null,
+                    Guid id = default,
+                    double nan = double.NaN)
+                    => $"{names?.Count}{label}{count}{big}{small}{ratio}{scale}{price}{enabled}{mode}{maybe}{maybeMode}{id}{nan}";
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Sink() => Kitchen.Jobs.Sink(1, 2, 3, "4", true, [6], Guid.Empty, DateTime.UnixEpoch, 'i', 10m);
+
+                public static JobCall<int> Sum() => Kitchen.Jobs.Sum("label", 1, 2, 3);
+
+                public static JobCall<int> SumNone() => Kitchen.Jobs.Sum("label");
+
+                public static JobCall<string> Defaults() => Kitchen.Jobs.Defaults(null);
+
+                public static JobCall<string> Named() => Kitchen.Jobs.Defaults(["a"], mode: Mode.Slow, nan: 1);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Names_and_default_values_that_need_care()
+    {
+        // Regressions: each of these once produced generated code that did not compile (or warned).
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public enum Mode
+            {
+                Unknown = -1,
+                Fast = 1,
+            }
+
+            public static partial class Edges
+            {
+                // "(Mode)-1" is a subtraction; infinities have no literal; strings and chars need escapes.
+                [ParallelJob]
+                public static int Defaults(
+                    Mode mode = Mode.Unknown,
+                    Mode? maybe = Mode.Unknown,
+                    double high = double.PositiveInfinity,
+                    float low = float.NegativeInfinity,
+                    string text = "a\n\"b\"\t",
+                    char quote = '\'') => 0;
+
+                // Parameters named like the call class's own members must not become clashing fields.
+                [ParallelJob]
+                public static int Members(int Key, string JobName, long JobKey, int ToString, int Key_, int MembersCall) => 0;
+
+                // Keywords as names; a tuple parameter, which a cref can only name as ValueTuple{...}.
+                [ParallelJob]
+                public static int @int(int @class, int @event, (int A, string B) pair) => @class + @event + pair.A;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Defaults() => Edges.Jobs.Defaults();
+
+                public static JobCall<int> Members() => Edges.Jobs.Members(1, "name", 2, 3, 4, 5);
+
+                public static JobCall<int> Keywords() => Edges.Jobs.@int(1, 2, (3, "b"));
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void MemoryPackable_record_parameter_and_result()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System.Threading.Tasks;
+            using MemoryPack;
+            using ParallelKit;
+
+            namespace Demo;
+
+            [MemoryPackable]
+            public partial record Range(int From, int To);
+
+            [MemoryPackable]
+            public partial record Summary(int Count, long Sum);
+
+            public static partial class Ranges
+            {
+                [ParallelJob]
+                public static Summary Summarize(Range range) => new(range.To - range.From, 0);
+
+                [ParallelJob]
+                public static Task<Summary?> MaybeSummarizeAsync(Range? range)
+                    => Task.FromResult(range is null ? null : Summarize(range));
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<Summary> Summarize() => Ranges.Jobs.Summarize(new Range(0, 10));
+
+                public static JobCall<Summary?> Maybe() => Ranges.Jobs.MaybeSummarizeAsync(null);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Overloaded_jobs_with_the_same_name()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System.Linq;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Calculator
+            {
+                [ParallelJob]
+                public static int Add(int a, int b) => a + b;
+
+                public static int Add(string a, string b) => a.Length + b.Length;
+
+                [ParallelJob]
+                public static long Add(long a, long b, long c) => a + b + c;
+
+                [ParallelJob]
+                public static double Add(double[] values) => values.Sum();
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Two() => Calculator.Jobs.Add(1, 2);
+
+                public static JobCall<long> Three() => Calculator.Jobs.Add(1L, 2L, 3L);
+
+                public static JobCall<double> Many() => Calculator.Jobs.Add([1.0, 2.0]);
+            }
+            """));
+
+        Assert.Equal(3, result.GeneratedSources.Single(s => s.HintName == "Demo.Calculator.Jobs.g.cs").SourceText.ToString().Split("internal const ulong Key").Length - 1);
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Job_in_the_global_namespace()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            public static partial class GlobalJobs
+            {
+                [ParallelJob]
+                public static int Square(int x) => x * x;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Call() => GlobalJobs.Jobs.Square(3);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Library_gets_a_job_table_but_no_entrypoint()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Alpha
+            {
+                [ParallelJob]
+                public static int One() => 1;
+            }
+
+            internal static partial class Beta
+            {
+                [ParallelJob]
+                internal static int Two() => 2;
+            }
+            """));
+
+        Assert.Equal(
+            ["Demo.Alpha.Jobs.g.cs", "Demo.Beta.Jobs.g.cs", "ParallelKit.JobTable.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Order(System.StringComparer.Ordinal));
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Executable_without_jobs_still_gets_the_entrypoint()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable("""
+            namespace Demo;
+
+            internal static class Program
+            {
+                private static int Main() => 0;
+            }
+            """));
+
+        Assert.Equal(["ParallelKit.WorkerEntryPoint.g.cs"], result.GeneratedSources.Select(s => s.HintName));
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Executable_with_jobs_and_top_level_statements()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable("""
+            using System;
+            using Demo;
+            using ParallelKit;
+
+            JobCall<int> call = Tools.Jobs.Twice(21);
+            Console.WriteLine(call);
+
+            namespace Demo
+            {
+                public static partial class Tools
+                {
+                    [ParallelJob]
+                    public static int Twice(int x) => 2 * x;
+                }
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Executable_registers_the_job_tables_of_referenced_libraries()
+    {
+        MetadataReference first = GeneratedLibrary("Demo.Jobs.First", "public static int Forty() => 40;");
+        MetadataReference second = GeneratedLibrary("Demo.Jobs.Second", "public static int Two() => 2;");
+
+        // Referenced out of order: the entrypoint sorts the tables, so its text does not depend on reference order.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Create("Demo.App", OutputKind.ConsoleApplication, [second, first], """
+            using System;
+            using ParallelKit;
+
+            namespace Demo.App;
+
+            internal static partial class Program
+            {
+                [ParallelJob]
+                internal static int Own() => 0;
+
+                private static void Main()
+                {
+                    JobCall<int> a = Demo.Jobs.First.Library.Jobs.Forty();
+                    JobCall<int> b = Demo.Jobs.Second.Library.Jobs.Two();
+                    JobCall<int> c = Jobs.Own();
+                    Console.WriteLine($"{a} {b} {c}");
+                }
+            }
+            """));
+
+        string entryPoint = result.GeneratedSources.Single(s => s.HintName == "ParallelKit.WorkerEntryPoint.g.cs").SourceText.ToString();
+        string[] registered = [.. entryPoint.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith(".Register();", System.StringComparison.Ordinal))];
+        Assert.Equal(3, registered.Length);
+        Assert.StartsWith("global::ParallelKit.Generated.JobTable_Demo_App_", registered[0], System.StringComparison.Ordinal);
+        Assert.StartsWith("global::ParallelKit.Generated.JobTable_Demo_Jobs_First_", registered[1], System.StringComparison.Ordinal);
+        Assert.StartsWith("global::ParallelKit.Generated.JobTable_Demo_Jobs_Second_", registered[2], System.StringComparison.Ordinal);
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Jobs_of_a_private_nested_type_get_factories_but_no_table_entry()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Host
+            {
+                private static partial class Hidden
+                {
+                    [ParallelJob]
+                    internal static int Secret() => 42;
+                }
+
+                internal static JobCall<int> Call() => Hidden.Jobs.Secret();
+            }
+            """));
+
+        Assert.Equal(["Demo.Host.Hidden.Jobs.g.cs"], result.GeneratedSources.Select(s => s.HintName));
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Invalid_declarations_generate_nothing()
+    {
+        // Each of these is reported by the analyzers (PK1xxx); the generator stays silent rather than
+        // emitting code that would bury the one clear diagnostic under compile errors.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System.Collections.Generic;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public partial class NotStatic
+            {
+                [ParallelJob]
+                public int Instance(int x) => x;
+            }
+
+            public static class NotPartial
+            {
+                [ParallelJob]
+                public static int Job(int x) => x;
+            }
+
+            public static partial class Outer
+            {
+                public static class NotPartialInner
+                {
+                    [ParallelJob]
+                    public static int Job(int x) => x;
+                }
+            }
+
+            public static partial class GenericJob
+            {
+                [ParallelJob]
+                public static T Echo<T>(T value) => value;
+            }
+
+            public static partial class GenericType<T>
+            {
+                [ParallelJob]
+                public static int Count(List<T> items) => items.Count;
+            }
+
+            public static partial class RefParameters
+            {
+                [ParallelJob]
+                public static void Increment(ref int x) => x++;
+
+                [ParallelJob]
+                public static void Produce(out int x) => x = 1;
+
+                [ParallelJob]
+                public static int Read(in int x) => x;
+            }
+
+            public static partial class TwoTokens
+            {
+                [ParallelJob]
+                public static int Wait(System.Threading.CancellationToken a, System.Threading.CancellationToken b) => 0;
+            }
+
+            file static partial class FileLocal
+            {
+                [ParallelJob]
+                public static int Job(int x) => x;
+            }
+
+            public static partial class HasJobsMember
+            {
+                public const int Jobs = 3;
+
+                [ParallelJob]
+                public static int Job(int x) => x;
+            }
+            """));
+
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    /// <summary>A library with one job type, compiled with the generator's output, as a reference for an executable.</summary>
+    private static CompilationReference GeneratedLibrary(string assemblyName, string job)
+    {
+        var library = TestCompilations.Create(assemblyName, OutputKind.DynamicallyLinkedLibrary, [], $$"""
+            using ParallelKit;
+
+            namespace {{assemblyName}};
+
+            public static partial class Library
+            {
+                [ParallelJob]
+                {{job}}
+            }
+            """);
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(library, out Compilation output);
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "ParallelKit.JobTable.g.cs");
+        return output.ToMetadataReference();
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>The seed examples and a plain console app, run as users run them.</summary>
+public sealed class EndToEndTests
+{
+    [Fact]
+    public void The_Primes_sample_prints_pp_results_progress_and_stats()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Primes", "200000");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("Sum of primes below 100000 is 454396537", output, StringComparison.Ordinal);
+        Assert.Contains("Sum of primes below 100700 is 460217613", output, StringComparison.Ordinal);
+        Assert.Contains("Sum of primes below 200000 is 1709600813", output, StringComparison.Ordinal);
+        Assert.Contains("64/64 jobs", output, StringComparison.Ordinal);
+        Assert.Contains("Job execution statistics:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");
+
+        Assert.True(exitCode == 0, error);
+        foreach (int i in Enumerable.Range(0, 4))
+        {
+            Assert.Contains($"stdout line {i} from worker process", output, StringComparison.Ordinal);
+            Assert.Contains($"stderr line {i} from worker process", error, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("done; workers other", output, StringComparison.Ordinal);
+    }
+}

@@ -146,6 +146,7 @@ public sealed class ProcessBackendTests
         var error = await Assert.ThrowsAsync<JobFailedException>(() =>
             server.MapAsync(Enumerable.Range(0, 100), i => i == 57 ? TestJobs.Jobs.Throw("item 57") : TestJobs.Jobs.Increment(i)));
         Assert.Equal("item 57", error.RemoteMessage);
+        Assert.Equal("ParallelKit.Tests.TestJobs.Throw (map item 57)", error.JobName);
     }
 
     [Fact]

@@ -67,14 +67,15 @@ public abstract class JobCall
     /// <summary>Creates the job that tracks one submission of this call.</summary>
     internal abstract Job CreateJob();
 
-    /// <summary>Runs the job in the current process and writes its marshaled result.</summary>
-    internal abstract ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs the job in this process (a worker). When it completes synchronously — the common case — its
+    /// result is written with <paramref name="results"/> at once; otherwise <paramref name="pending"/> is the
+    /// running job, whose result <see cref="WritePendingResult"/> writes once it has completed.
+    /// </summary>
+    internal abstract bool TryRun(ref JobWriter results, CancellationToken cancellationToken, out Task? pending);
 
-    /// <summary>Runs the job in the current process, returning its result boxed (threads backend).</summary>
-    internal abstract ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken);
-
-    /// <summary>Reads a result written by <see cref="ExecuteAsync"/>, boxed.</summary>
-    internal abstract object? ReadResult(ReadOnlySpan<byte> result);
+    /// <summary>Writes the result of a job that <see cref="TryRun"/> left pending and that has since completed.</summary>
+    internal abstract void WritePendingResult(Task completed, FrameBuffer results);
 
     /// <inheritdoc />
     public override string ToString() => JobName;
@@ -96,16 +97,23 @@ public abstract class VoidJobCall : JobCall
     /// <returns>A task that completes when the job's method has returned.</returns>
     protected internal abstract ValueTask InvokeAsync(CancellationToken cancellationToken);
 
-    internal sealed override async ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken)
-        => await InvokeAsync(cancellationToken).ConfigureAwait(false);
-
-    internal sealed override async ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken)
+    internal sealed override bool TryRun(ref JobWriter results, CancellationToken cancellationToken, out Task? pending)
     {
-        await InvokeAsync(cancellationToken).ConfigureAwait(false);
-        return null;
+        ValueTask running = InvokeAsync(cancellationToken);
+        if (running.IsCompletedSuccessfully)
+        {
+            running.GetAwaiter().GetResult();
+            pending = null;
+            return true;
+        }
+
+        pending = running.AsTask();
+        return false;
     }
 
-    internal sealed override object? ReadResult(ReadOnlySpan<byte> result) => null;
+    internal sealed override void WritePendingResult(Task completed, FrameBuffer results)
+    {
+    }
 
     internal sealed override Job CreateJob() => new VoidJob(this);
 }
@@ -129,16 +137,22 @@ public abstract class JobCall<TResult> : JobCall
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected internal abstract ValueTask<TResult> InvokeAsync(CancellationToken cancellationToken);
 
-    internal sealed override async ValueTask ExecuteAsync(FrameBuffer result, CancellationToken cancellationToken)
+    internal sealed override bool TryRun(ref JobWriter results, CancellationToken cancellationToken, out Task? pending)
     {
-        TResult value = await InvokeAsync(cancellationToken).ConfigureAwait(false);
-        result.Write(value);
+        ValueTask<TResult> running = InvokeAsync(cancellationToken);
+        if (running.IsCompletedSuccessfully)
+        {
+            results.Write(running.Result);
+            pending = null;
+            return true;
+        }
+
+        pending = running.AsTask();
+        return false;
     }
 
-    internal sealed override async ValueTask<object?> InvokeBoxedAsync(CancellationToken cancellationToken)
-        => await InvokeAsync(cancellationToken).ConfigureAwait(false);
-
-    internal sealed override object? ReadResult(ReadOnlySpan<byte> result) => ReadTypedResult(result);
+    internal sealed override void WritePendingResult(Task completed, FrameBuffer results)
+        => results.Write(((Task<TResult>)completed).Result);
 
     internal sealed override Job CreateJob() => new Job<TResult>(this);
 

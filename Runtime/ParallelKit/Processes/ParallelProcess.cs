@@ -148,8 +148,9 @@ public sealed class ParallelProcess : IDisposable
         frame.Reserve(5);
         frame.WriteInt32(1);
         frame.WriteInt64(0);
-        frame.WriteInt32(4 + keyAndArguments.Length);
+        frame.WriteInt32(8 + keyAndArguments.Length);
         frame.WriteInt32(1);
+        frame.WriteInt32(-1); // not part of a map
         frame.WriteBytes(keyAndArguments);
         frame.PatchInt32(0, frame.WrittenCount - 5);
         frame.PatchByte(4, (byte)FrameType.Batch);

@@ -130,6 +130,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             using var state = MemoryPackWriterOptionalStatePool.Rent(null);
             var writer = new JobWriter(ref buffer, state);
             writer.Write(count);
+            writer.Write(start);
             for (int i = start; i < start + count; i++)
             {
                 JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(

@@ -69,6 +69,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
     public override void WritePayload(FrameBuffer frame)
     {
         frame.WriteInt32(1);
+        frame.WriteInt32(-1); // not part of a map
         frame.WriteBytes(_arguments);
     }
 

@@ -6,8 +6,8 @@ namespace ParallelKit.Scheduling;
 
 /// <summary>
 /// One unit a worker receives: a single submitted job, or a chunk of a map. Sent to worker processes
-/// as one record (a MemoryPack stream of <c>count, (key, arguments…) × count</c>) and completed from
-/// one result record.
+/// as one record (a MemoryPack stream of <c>count, first map index (-1 outside maps), (key, arguments…) × count</c>)
+/// and completed from one result record.
 /// </summary>
 internal abstract class WorkItem
 {

@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using MemoryPack;
 using ParallelKit.Internal;
 using ParallelKit.Ipc;
 
@@ -164,7 +165,8 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// Runs one record (a job, or a chunk of a map) and appends its result record:
+    /// Runs one record (a job, or a chunk of a map: a MemoryPack stream of count, first map index or -1,
+    /// then key and arguments per job) and appends its result record:
     /// sequence(8) status(1) elapsed ticks(8) length(4) payload.
     /// </summary>
     private void RunRecord(long sequence, ReadOnlySpan<byte> payload)
@@ -179,9 +181,13 @@ internal sealed class WorkerProcess : IDisposable
         string jobName = "job";
         var status = RecordStatus.Ok;
         var reader = new JobReader(payload);
+        FrameBuffer output = _out;
+        MemoryPackWriterOptionalState state = MemoryPackWriterOptionalStatePool.Rent(null);
+        var results = new JobWriter(ref output, state);
         try
         {
             int jobs = reader.Read<int>();
+            int firstMapIndex = reader.Read<int>();
             for (int i = 0; i < jobs; i++)
             {
                 ulong key = reader.Read<ulong>();
@@ -201,18 +207,23 @@ internal sealed class WorkerProcess : IDisposable
                         "the entry assembly and of every library it references directly; reference the library that declares the job from the executable project.");
                 }
 
-                JobCall call = _lastDecoder(ref reader);
-                ValueTask running = call.ExecuteAsync(_out, token);
-                if (!running.IsCompletedSuccessfully)
+                if (firstMapIndex >= 0)
                 {
-                    running.AsTask().GetAwaiter().GetResult();
+                    jobName = $"{jobName} (map item {firstMapIndex + i})";
                 }
 
-                if (jobs > 1)
+                JobCall call = _lastDecoder(ref reader);
+                if (!call.TryRun(ref results, token, out Task? pending))
                 {
-                    jobName = $"{jobName} (map item {i})";
+                    // An asynchronous job: results written so far go to the buffer first, then this one.
+                    results.Flush();
+                    pending!.GetAwaiter().GetResult();
+                    call.WritePendingResult(pending, _out);
+                    results = new JobWriter(ref output, state);
                 }
             }
+
+            results.Flush();
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -233,6 +244,7 @@ internal sealed class WorkerProcess : IDisposable
         finally
         {
             reader.Dispose();
+            ((IDisposable)state).Dispose();
             EndRecord();
         }
 

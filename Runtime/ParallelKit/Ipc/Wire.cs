@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace ParallelKit.Ipc;
@@ -98,41 +97,6 @@ internal static class Wire
         return true;
     }
 
-    /// <summary>How long a reader that expects a frame soon polls before it sleeps in the kernel (50 µs).</summary>
-    public static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
-
-    /// <summary>
-    /// Polls briefly for incoming data before a blocking read. A blocked reader costs a cross-core
-    /// wake-up (tens of µs) when data arrives; a poller sees it within a microsecond. Bounded, so an
-    /// idle channel soon sleeps in the kernel and burns no core.
-    /// </summary>
-    public static void SpinUntilReadable(Socket socket, long maxTicks)
-    {
-        try
-        {
-            if (socket.Available > 0)
-            {
-                return;
-            }
-
-            long deadline = Stopwatch.GetTimestamp() + maxTicks;
-            var spinner = default(SpinWaitLite);
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                if (socket.Available > 0)
-                {
-                    return;
-                }
-
-                spinner.SpinOnce();
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // The blocking read that follows reports the closed channel.
-        }
-    }
-
     /// <summary>
     /// Reads one frame into <paramref name="buffer"/> (grown from the pool as needed).
     /// Returns the body length, or -1 when the peer closed.
@@ -160,23 +124,5 @@ internal static class Wire
         }
 
         return ReceiveExactly(socket, buffer.AsSpan(0, length)) ? length : -1;
-    }
-}
-
-/// <summary>Spin, then yield the core: never sleeps, so a poll stays responsive.</summary>
-internal struct SpinWaitLite
-{
-    private int _count;
-
-    public void SpinOnce()
-    {
-        if (++_count < 20)
-        {
-            System.Threading.Thread.SpinWait(8 << Math.Min(_count, 6));
-        }
-        else
-        {
-            System.Threading.Thread.Yield();
-        }
     }
 }

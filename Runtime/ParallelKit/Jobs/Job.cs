@@ -73,7 +73,7 @@ public abstract class Job
         }
 
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency / 50_000); // 20 µs
-        var spinner = default(Ipc.SpinWaitLite);
+        var spinner = default(Internal.SpinWaitLite);
         while (!task.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
         {
             spinner.SpinOnce();

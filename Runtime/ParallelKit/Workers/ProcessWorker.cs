@@ -332,7 +332,6 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 FrameType type;
                 try
                 {
-                    Wire.SpinUntilReadable(_data!, Wire.SpinTicks);
                     length = Wire.ReceiveFrame(_data!, ref frame, out type);
                 }
                 catch (InvalidOperationException)

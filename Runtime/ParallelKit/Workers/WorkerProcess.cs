@@ -64,8 +64,6 @@ internal sealed class WorkerProcess : IDisposable
         {
             while (!_shuttingDown)
             {
-                // Right after a batch the next one often follows at once (request/response loops).
-                Wire.SpinUntilReadable(_data, Wire.SpinTicks);
                 int length = Wire.ReceiveFrame(_data, ref frame, out FrameType type);
                 if (length < 0)
                 {

@@ -32,6 +32,7 @@ internal sealed class ProcessBackend : JobBackendCore
         : base(options)
     {
         WorkerLauncher.EnsureEntryPoint();
+        Internal.MarshalingWarmup.Start();
         _listener = new WorkerListener(Admit);
         for (int i = 0; i < options.Workers; i++)
         {

@@ -92,6 +92,7 @@ public static class WorkerHost
         Workers.WorkerEnvironment.Clear();
         IsWorker = true;
         WorkerId = id;
+        Internal.MarshalingWarmup.Start();
 
         int exitCode;
         try

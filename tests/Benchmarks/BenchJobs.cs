@@ -1,0 +1,93 @@
+namespace ParallelKit.Benchmarks;
+
+/// <summary>The jobs the benchmarks run; the same workloads as the Python peer scripts.</summary>
+public static partial class BenchJobs
+{
+    /// <summary><c>inc(x) = x + 1</c>: the tiny task of <c>pool_roundtrip</c> / <c>pool_throughput</c>.</summary>
+    [ParallelJob]
+    public static int Inc(int x) => x + 1;
+
+    /// <summary>The empty target of <c>spawn_join</c>.</summary>
+    [ParallelJob]
+    public static void Empty()
+    {
+    }
+
+    /// <summary>One <c>map_speedup</c> chunk: primes in <c>[from, to)</c> by trial division.</summary>
+    [ParallelJob]
+    public static int CountPrimes(int from, int to) => Primes.CountRange(from, to);
+}
+
+/// <summary>The <c>map_speedup</c> workload, exactly as README.md of the Python baselines defines it.</summary>
+public static class Primes
+{
+    /// <summary>The number of chunks the range is split into.</summary>
+    public const int Chunks = 64;
+
+    /// <summary>n &lt; 2 → false; n &lt; 4 → true; even → false; odd trial divisors from 3 while d*d ≤ n.</summary>
+    public static bool IsPrime(int n)
+    {
+        if (n < 2)
+        {
+            return false;
+        }
+
+        if (n < 4)
+        {
+            return true;
+        }
+
+        if (n % 2 == 0)
+        {
+            return false;
+        }
+
+        for (int d = 3; d * d <= n; d += 2)
+        {
+            if (n % d == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Counts the primes in <c>[lo, hi)</c>.</summary>
+    public static int CountRange(int lo, int hi)
+    {
+        int c = 0;
+        for (int n = lo; n < hi; n++)
+        {
+            if (IsPrime(n))
+            {
+                c++;
+            }
+        }
+
+        return c;
+    }
+
+    /// <summary><c>k</c> contiguous chunks of <c>limit / k</c> numbers; the last takes the remainder.</summary>
+    public static (int From, int To)[] MakeChunks(int limit, int k = Chunks)
+    {
+        int step = limit / k;
+        var chunks = new (int From, int To)[k];
+        for (int i = 0; i < k; i++)
+        {
+            chunks[i] = (i * step, i == k - 1 ? limit : (i + 1) * step);
+        }
+
+        return chunks;
+    }
+
+    /// <summary>π(limit) for the limits the Python scripts know; null otherwise.</summary>
+    public static int? KnownPi(int limit) => limit switch
+    {
+        200_000 => 17_984,
+        500_000 => 41_538,
+        1_000_000 => 78_498,
+        2_000_000 => 148_933,
+        _ => null,
+    };
+}

@@ -1,0 +1,30 @@
+using System;
+using ParallelKit.Benchmarks.Micro;
+using ParallelKit.Benchmarks.Peer;
+
+namespace ParallelKit.Benchmarks;
+
+/// <summary>
+/// <c>peer [--quick] [--only a,b]</c>: JSON lines in the Python peer-baseline contract.
+/// <c>bdn [BenchmarkDotNet args]</c>: BenchmarkDotNet micro-benchmarks.
+/// Worker processes are this executable relaunched; the generated entrypoint serves jobs there before <c>Main</c>.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        string mode = args.Length > 0 ? args[0] : string.Empty;
+        string[] rest = args.Length > 0 ? args[1..] : [];
+        switch (mode)
+        {
+            case "peer":
+                return PeerSuite.Run(rest);
+            case "bdn":
+                return MicroBenchmarks.Run(rest);
+            default:
+                Console.Error.WriteLine("usage: ParallelKit.Benchmarks peer [--quick] [--only bench[,bench...]]");
+                Console.Error.WriteLine("       ParallelKit.Benchmarks bdn [BenchmarkDotNet arguments, e.g. --filter '*' --job short]");
+                return 2;
+        }
+    }
+}

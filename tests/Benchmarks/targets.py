@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Prints ParallelKit's performance targets (DESIGN.md / issue) next to a C# peer run.
+Informational only: always exits 0, never fails a build.
+    python3 targets.py cs.jsonl [py.jsonl]"""
+import json
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if line.startswith("{"):
+                rows.append(json.loads(line))
+    return rows
+
+
+def find(rows, bench, variant, impl):
+    for r in rows:
+        if r.get("bench") == bench and r.get("variant") == variant and r.get("impl") == impl:
+            return r
+    return None
+
+
+# (what, bench, variant, impl, key, op, target, unit)
+TARGETS = [
+    ("tiny-job round trip, warm process server", "pool_roundtrip", "submit_result",
+     "csharp-parallelkit-processes", "median_us", "<=", 20.0, "us"),
+    ("tiny-job round trip, warm process server (.Result)", "pool_roundtrip", "apply_async_get",
+     "csharp-parallelkit-processes", "median_us", "<=", 20.0, "us"),
+    ("unbatched Submit throughput (processes)", "pool_throughput", "submit",
+     "csharp-parallelkit-processes", "ops_per_s", ">=", 500_000, "jobs/s"),
+    ("MapAsync tiny jobs (processes)", "pool_throughput", "map_chunksize_default",
+     "csharp-parallelkit-processes", "ops_per_s", ">=", 5_000_000, "jobs/s"),
+    ("threads backend round trip", "thread_overhead", "threadpool_roundtrip",
+     "csharp-parallelkit-threads", "median_us", "<=", 5.0, "us"),
+    ("threads backend round trip (.Result)", "pool_roundtrip", "apply_async_get",
+     "csharp-parallelkit-threads", "median_us", "<=", 5.0, "us"),
+    ("map_speedup, processes, 2 workers", "map_speedup", "primes_below_1000000_64chunks",
+     "csharp-parallelkit-processes", "speedup", ">=", 1.9, "x"),
+    ("two workers ready after Start", "server_start", "two_workers_ready",
+     "csharp-parallelkit-processes", "median_us", "<=", 150_000.0, "us"),
+]
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 0
+    rows = load(sys.argv[1])
+    cal = load(sys.argv[2]) if len(sys.argv) > 2 else []
+    for r in cal:
+        if r.get("bench") == "host_calibration" and "parallel_capacity" in r:
+            print("host parallel_capacity [%s]: %s" % (r.get("tag", ""), r["parallel_capacity"]))
+    print("| target | measured | status |")
+    print("|---|---|---|")
+    for what, bench, variant, impl, key, op, target, unit in TARGETS:
+        r = find(rows, bench, variant, impl)
+        if r is None:
+            q = [x for x in rows if x.get("bench") == bench and x.get("impl") == impl
+                 and str(x.get("variant", "")).startswith(variant.split("_1000000")[0])]
+            r = q[0] if q else None
+        if r is None or r.get(key) is None:
+            print("| %s %s %s %s | (not measured) | ? |" % (what, op, target, unit))
+            continue
+        v = r[key]
+        ok = v <= target if op == "<=" else v >= target
+        print("| %s: %s %s %s | %s %s (%s) | %s |" % (
+            what, key, op, "{:,}".format(target), "{:,}".format(v), unit, r.get("variant"),
+            "met" if ok else "missed"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

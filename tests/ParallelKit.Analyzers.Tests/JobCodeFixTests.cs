@@ -185,10 +185,12 @@ public sealed class JobCodeFixTests
             }
             """;
 
-        await MakePartial.VerifyAsync(
-            source,
-            fixedSource,
-            Verify.Diagnostic(JobMustBeInPartialType).WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("Count", "'Outer' and 'Inner'"));
+        // A nested type without modifiers is private: PK1015 stays, the fix is only about partial.
+        var test = new MakePartial.Test { TestCode = source, FixedCode = fixedSource };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(JobMustBeInPartialType).WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("Count", "'Outer' and 'Inner'"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(JobInInaccessibleType).WithLocation(0).WithLocation(2).WithArguments("Count", "the private type 'Inner'"));
+        test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic(JobInInaccessibleType).WithSpan(13, 31, 13, 36).WithSpan(10, 31, 10, 36).WithArguments("Count", "the private type 'Inner'"));
+        await test.RunAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Verify = ParallelKit.Analyzers.Tests.AnalyzerVerifier<ParallelKit.Analyzer
 
 namespace ParallelKit.Analyzers.Tests;
 
-/// <summary>PK1001 to PK1010 on <c>[ParallelJob]</c> declarations, and their absence on valid jobs.</summary>
+/// <summary>PK1001 to PK1015 on <c>[ParallelJob]</c> declarations, and their absence on valid jobs.</summary>
 public sealed class ParallelJobAnalyzerTests
 {
     private const string Header = """
@@ -189,6 +189,7 @@ public sealed class ParallelJobAnalyzerTests
     [Theory]
     [InlineData("object", "object", "'object' has no static shape")]
     [InlineData("dynamic", "dynamic", "'dynamic' has no static shape")]
+    [InlineData("List<dynamic>", "List<dynamic>", "'dynamic' has no static shape")]
     [InlineData("Plain", "Plain", "'Plain' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial")]
     [InlineData("PlainRecord", "PlainRecord", "'PlainRecord' is a record without [MemoryPackable]; mark it [MemoryPackable] and partial")]
     [InlineData("WithReferences", "WithReferences", "'WithReferences' is a struct with reference-type fields without [MemoryPackable]; mark it [MemoryPackable] and partial")]
@@ -227,6 +228,9 @@ public sealed class ParallelJobAnalyzerTests
 
     [Theory]
     [InlineData("object", "object", "'object' has no static shape")]
+    [InlineData("dynamic", "dynamic", "'dynamic' has no static shape")]
+    [InlineData("Task<dynamic>", "dynamic", "'dynamic' has no static shape")]
+    [InlineData("ValueTask<dynamic[]>", "dynamic[]", "'dynamic' has no static shape")]
     [InlineData("Task<Plain>", "Plain", "'Plain' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial")]
     [InlineData("ValueTask<IPlain>", "IPlain", "'IPlain' is an interface without [MemoryPackUnion]; interfaces and abstract classes need [MemoryPackUnion] listing their implementations")]
     [InlineData("Func<int>", "Func<int>", "'Func<int>' is a delegate; a delegate and the state it captures cannot cross processes")]
@@ -413,6 +417,357 @@ public sealed class ParallelJobAnalyzerTests
     }
 
     [Fact]
+    public async Task OverloadsDifferingOnlyInCancellationTokensReportPK1011OnEach()
+    {
+        const string source = Header + """
+            public static partial class Jobs1
+            {
+                [ParallelJob]
+                public static int {|#0:M|}(int x, CancellationToken cancellationToken) => x;
+
+                [ParallelJob]
+                public static int {|#1:M|}(int x) => x;
+
+                [ParallelJob]
+                public static void {|#2:Ping|}() { }
+
+                [ParallelJob]
+                public static void {|#3:Ping|}(CancellationToken cancellationToken) { }
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(0).WithLocation(1).WithArguments("M(int, CancellationToken)", "M(int)", "M(int)"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(1).WithLocation(0).WithArguments("M(int)", "M(int, CancellationToken)", "M(int)"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(2).WithLocation(3).WithArguments("Ping()", "Ping(CancellationToken)", "Ping()"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(3).WithLocation(2).WithArguments("Ping(CancellationToken)", "Ping()", "Ping()"));
+    }
+
+    [Fact]
+    public async Task FactoriesThatCSharpCannotTellApartReportPK1011()
+    {
+        // Tuple element names, nullable annotations, params and nint/IntPtr do not make two signatures different.
+        const string source = Header + """
+            public static partial class Jobs1
+            {
+                [ParallelJob]
+                public static int {|#0:Pair|}((int A, int B) pair, CancellationToken cancellationToken) => pair.A;
+
+                [ParallelJob]
+                public static int {|#1:Pair|}((int C, int D) pair) => pair.C;
+
+                [ParallelJob]
+                public static int {|#2:Text|}(CancellationToken cancellationToken, string? text) => 0;
+
+                [ParallelJob]
+                public static int {|#3:Text|}(string text) => 0;
+
+                [ParallelJob]
+                public static int {|#4:Sum|}(params int[] values) => 0;
+
+                [ParallelJob]
+                public static int {|#5:Sum|}(int[] values, CancellationToken cancellationToken) => 0;
+
+                [ParallelJob]
+                public static int {|#6:Native|}(nint value) => 0;
+
+                [ParallelJob]
+                public static int {|#7:Native|}(IntPtr value, CancellationToken cancellationToken) => 0;
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(0).WithLocation(1).WithArguments("Pair((int A, int B), CancellationToken)", "Pair((int C, int D))", "Pair((int A, int B))"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(1).WithLocation(0).WithArguments("Pair((int C, int D))", "Pair((int A, int B), CancellationToken)", "Pair((int C, int D))"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(2).WithLocation(3).WithArguments("Text(CancellationToken, string?)", "Text(string)", "Text(string?)"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(3).WithLocation(2).WithArguments("Text(string)", "Text(CancellationToken, string?)", "Text(string)"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(4).WithLocation(5).WithArguments("Sum(int[])", "Sum(int[], CancellationToken)", "Sum(int[])"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(5).WithLocation(4).WithArguments("Sum(int[], CancellationToken)", "Sum(int[])", "Sum(int[])"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(6).WithLocation(7).WithArguments("Native(nint)", "Native(nint, CancellationToken)", "Native(nint)"),
+            Verify.Diagnostic(JobFactoryConflict).WithLocation(7).WithLocation(6).WithArguments("Native(nint, CancellationToken)", "Native(nint)", "Native(nint)"));
+    }
+
+    [Fact]
+    public async Task OverloadsWithDistinctFactoriesHaveNoPK1011()
+    {
+        const string source = Header + """
+            public static partial class Jobs1
+            {
+                [ParallelJob]
+                public static int M(int x, CancellationToken cancellationToken) => x;
+
+                [ParallelJob]
+                public static int M(long x) => 0;
+
+                [ParallelJob]
+                public static int M(int x, int y, CancellationToken cancellationToken) => x;
+
+                // Not a job: it gets no factory, so it cannot clash with one.
+                public static int M(int x) => x;
+
+                [ParallelJob]
+                public static int MCall(int x) => x;
+            }
+
+            public static partial class Jobs2
+            {
+                // Another type has its own Jobs class.
+                [ParallelJob]
+                public static int M(int x) => x;
+            }
+            """;
+
+        await Verify.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task JobInTypeNamedJobsReportsPK1012()
+    {
+        const string source = Header + """
+            namespace Demo
+            {
+                public static partial class {|#1:Jobs|}
+                {
+                    [ParallelJob]
+                    public static int {|#0:Run|}(int x) => x;
+                }
+
+                public partial class Outer
+                {
+                    public partial class {|#3:Jobs|}
+                    {
+                        [ParallelJob]
+                        public static int {|#2:Nested|}(int x) => x;
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobInTypeNamedJobs).WithLocation(0).WithLocation(1).WithArguments("Run"),
+            Verify.Diagnostic(JobInTypeNamedJobs).WithLocation(2).WithLocation(3).WithArguments("Nested"));
+    }
+
+    [Fact]
+    public async Task JobInTypeNestedInATypeNamedJobsHasNoPK1012()
+    {
+        // Only the type that declares the job gets the nested class Jobs; Jobs.Inner.Jobs is a valid name.
+        const string source = Header + """
+            namespace Demo.Jobs
+            {
+                public partial class Jobs
+                {
+                    public static partial class Inner
+                    {
+                        [ParallelJob]
+                        public static int Run(int x) => x;
+                    }
+                }
+
+                public static partial class JobsHost
+                {
+                    [ParallelJob]
+                    public static int Run(int x) => x;
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source);
+    }
+
+    [Fact]
+    public async Task JobInFileLocalTypeReportsPK1013()
+    {
+        const string source = Header + """
+            file static partial class {|#1:Local|}
+            {
+                [ParallelJob]
+                public static int {|#0:Run|}(int x) => x;
+            }
+
+            file partial class {|#3:Outer|}
+            {
+                internal static partial class Inner
+                {
+                    [ParallelJob]
+                    public static int {|#2:Nested|}(int x) => x;
+                }
+            }
+
+            internal static partial class NotFileLocal
+            {
+                [ParallelJob]
+                public static int Run(int x) => x;
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobInFileLocalType).WithLocation(0).WithLocation(1).WithArguments("Run", "Local"),
+            Verify.Diagnostic(JobInFileLocalType).WithLocation(2).WithLocation(3).WithArguments("Nested", "Outer"));
+    }
+
+    [Theory]
+    [InlineData("public static int Use() { return L(1); [{|#0:ParallelJob|}] static int L(int x) => x; }", "the local function 'L(int)'")]
+    [InlineData("public static Func<int, int> Use() => [{|#0:ParallelJob|}] (int x) => x;", "a lambda expression")]
+    [InlineData("public static Func<int, int> Use() => [{|#0:ParallelJob|}] static (int x) => x;", "a lambda expression")]
+    [InlineData("[{|#0:ParallelJob|}] public static Holder operator +(Holder a, Holder b) => a;", "the operator 'Holder.operator +(Holder, Holder)'")]
+    [InlineData("[{|#0:ParallelJob|}] public static explicit operator int(Holder h) => 0;", "the conversion operator 'Holder.explicit operator int(Holder)'")]
+    [InlineData("public static int Count { [{|#0:ParallelJob|}] get => 0; }", "the property accessor 'Holder.Count.get'")]
+    [InlineData("public int this[int i] { [{|#0:ParallelJob|}] get => i; }", "the property accessor 'Holder.this[int].get'")]
+    [InlineData("public static event Action? Changed { [{|#0:ParallelJob|}] add { } remove { } }", "the event accessor 'Holder.Changed.add'")]
+    [InlineData("[{|#0:ParallelJob|}] ~Holder() { }", "the finalizer 'Holder.~Holder()'")]
+    [InlineData("[{|#0:ParallelJob|}] static int ICounter.Count(int x) => x;", "the explicit interface implementation 'Holder.ICounter.Count(int)'")]
+    public async Task JobOnANonOrdinaryMethodReportsPK1014(string member, string what)
+    {
+        var source = Header + $$"""
+            public interface ICounter
+            {
+                static abstract int Count(int x);
+            }
+
+            public partial class Holder : ICounter
+            {
+                {{(member.Contains("ICounter.", System.StringComparison.Ordinal) ? string.Empty : "static int ICounter.Count(int x) => x;")}}
+
+                {{member}}
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Verify.Diagnostic(JobMustBeOrdinaryMethod).WithLocation(0).WithArguments(what));
+    }
+
+    [Fact]
+    public async Task StaticAbstractAndVirtualInterfaceJobsReportPK1014()
+    {
+        const string source = Header + """
+            public partial interface ICounter
+            {
+                [{|#0:ParallelJob|}]
+                static abstract int Count(int x);
+
+                [{|#1:ParallelJob|}]
+                static virtual int Twice(int x) => 2 * x;
+
+                // A static interface method with a body that is neither abstract nor virtual is an ordinary job.
+                [ParallelJob]
+                static int Plain(int x) => x;
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobMustBeOrdinaryMethod).WithLocation(0).WithArguments("the static abstract interface member 'ICounter.Count(int)'"),
+            Verify.Diagnostic(JobMustBeOrdinaryMethod).WithLocation(1).WithArguments("the static virtual interface member 'ICounter.Twice(int)'"));
+    }
+
+    [Fact]
+    public async Task LocalFunctionsAndLambdasWithoutTheAttributeHaveNoPK1014()
+    {
+        const string source = Header + """
+            public static partial class Jobs1
+            {
+                [ParallelJob]
+                public static int Run(int x)
+                {
+                    Func<int, int> twice = [Obsolete] (int y) => 2 * y;
+                    return Local(twice(x));
+
+                    static int Local(int y) => y + 1;
+                }
+
+                public static int Count { get => 0; }
+
+                public static Func<int, int> Make() => x => x;
+            }
+            """;
+
+        await Verify.VerifyAsync(source);
+    }
+
+    [Theory]
+    [InlineData("private", "private")]
+    [InlineData("protected", "protected")]
+    [InlineData("private protected", "private protected")]
+    public async Task JobInPrivateOrProtectedTypeReportsPK1015(string modifier, string display)
+    {
+        var source = Header + $$"""
+            public partial class Host
+            {
+                {{modifier}} static partial class {|#1:Hidden|}
+                {
+                    [ParallelJob]
+                    internal static int {|#0:Secret|}(int x) => x;
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobInInaccessibleType).WithLocation(0).WithLocation(1).WithArguments("Secret", $"the {display} type 'Hidden'"));
+    }
+
+    [Fact]
+    public async Task JobInSeveralInaccessibleTypesReportsPK1015WithEveryType()
+    {
+        const string source = Header + """
+            internal partial class Host
+            {
+                private partial class {|#1:Outer|}
+                {
+                    internal partial class Middle
+                    {
+                        protected static partial class {|#2:Inner|}
+                        {
+                            [ParallelJob]
+                            public static int {|#0:Secret|}(int x) => x;
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobInInaccessibleType).WithLocation(0).WithLocation(1).WithLocation(2)
+                .WithArguments("Secret", "the private type 'Outer' and the protected type 'Inner'"));
+    }
+
+    [Fact]
+    public async Task JobInPublicInternalOrProtectedInternalTypeHasNoPK1015()
+    {
+        const string source = Header + """
+            internal partial class Host
+            {
+                public static partial class Open
+                {
+                    [ParallelJob]
+                    public static int Run(int x) => x;
+                }
+
+                internal static partial class Assembly
+                {
+                    [ParallelJob]
+                    private static int Run(int x) => x;
+
+                    internal static int Call(int x) => Run(x);
+                }
+
+                protected internal partial class Family
+                {
+                    [ParallelJob]
+                    protected internal static int Run(int x) => x;
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source);
+    }
+
+    [Fact]
     public async Task EveryProblemOfOneJobIsReported()
     {
         const string source = Header + """
@@ -437,10 +792,10 @@ public sealed class ParallelJobAnalyzerTests
     public void EveryDescriptorIsAnErrorWithItsHelpPage()
     {
         var analyzer = new ParallelJobAnalyzer();
-        Assert.Equal(10, analyzer.SupportedDiagnostics.Length);
+        Assert.Equal(15, analyzer.SupportedDiagnostics.Length);
         foreach (var descriptor in analyzer.SupportedDiagnostics)
         {
-            Assert.Matches("^PK10(0[1-9]|10)$", descriptor.Id);
+            Assert.Matches("^PK10(0[1-9]|1[0-5])$", descriptor.Id);
             Assert.Equal(JobsCategory, descriptor.Category);
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.True(descriptor.IsEnabledByDefault);

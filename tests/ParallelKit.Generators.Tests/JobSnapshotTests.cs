@@ -503,26 +503,269 @@ public sealed class JobSnapshotTests
     }
 
     [Fact]
-    public void Jobs_of_a_private_nested_type_get_factories_but_no_table_entry()
+    public void Jobs_of_a_protected_internal_nested_type_are_registered()
     {
+        // The job table, in the same assembly, can name a protected internal type (jobs of private and
+        // protected types get nothing: PK1015).
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
             using ParallelKit;
 
             namespace Demo;
 
-            public static partial class Host
+            public partial class Host
             {
-                private static partial class Hidden
+                protected internal static partial class Family
                 {
                     [ParallelJob]
-                    internal static int Secret() => 42;
+                    internal static int Shared() => 42;
                 }
+            }
 
-                internal static JobCall<int> Call() => Hidden.Jobs.Secret();
+            internal static class Usage
+            {
+                public static JobCall<int> Call() => Host.Family.Jobs.Shared();
             }
             """));
 
-        Assert.Equal(["Demo.Host.Hidden.Jobs.g.cs"], result.GeneratedSources.Select(s => s.HintName));
+        Assert.Equal(["Demo.Host.Family.Jobs.g.cs", "ParallelKit.JobTable.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order(System.StringComparer.Ordinal));
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Call_class_names_never_take_a_factory_name()
+    {
+        // The call classes share the Jobs class with the factories: XCall, XCall2 are factories here, so
+        // X's call classes take the next free names.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Names
+            {
+                [ParallelJob]
+                public static int X() => 0;
+
+                [ParallelJob]
+                public static int XCall() => 1;
+
+                [ParallelJob]
+                public static int X(int value) => value;
+
+                [ParallelJob]
+                public static int XCall2(int value) => value;
+
+                [ParallelJob]
+                public static int XCall3Call() => 3;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> X() => Names.Jobs.X();
+
+                public static JobCall<int> XCall() => Names.Jobs.XCall();
+
+                public static JobCall<int> XOverload() => Names.Jobs.X(2);
+
+                public static JobCall<int> XCall2() => Names.Jobs.XCall2(2);
+
+                public static JobCall<int> XCall3Call() => Names.Jobs.XCall3Call();
+            }
+            """));
+
+        string[] callClasses = [.. result.GeneratedSources.Single(s => s.HintName == "Demo.Names.Jobs.g.cs").SourceText.ToString()
+            .Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("internal sealed class ", System.StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[3])];
+        Assert.Equal(["XCall3", "XCallCall", "XCall4", "XCall2Call", "XCall3CallCall"], callClasses);
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Factories_named_like_members_of_object_hide_them()
+    {
+        // The Jobs class is a class: a factory ToString() would hide object.ToString() and warn (CS0114) without 'new'.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Objects
+            {
+                [ParallelJob]
+                public static new string ToString() => "job";
+
+                [ParallelJob]
+                public static new int GetHashCode() => 0;
+
+                [ParallelJob]
+                public static new int GetType() => 0;
+
+                [ParallelJob]
+                public static new int MemberwiseClone() => 0;
+
+                [ParallelJob]
+                public static bool Equals(int value) => value == 0;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<string> Text() => Objects.Jobs.ToString();
+
+                public static JobCall<int> Hash() => Objects.Jobs.GetHashCode();
+
+                public static JobCall<int> Type() => Objects.Jobs.GetType();
+
+                public static JobCall<int> Clone() => Objects.Jobs.MemberwiseClone();
+
+                public static JobCall<bool> Equal() => Objects.Jobs.Equals(0);
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Jobs_class_hides_the_one_a_base_type_inherits()
+    {
+        GeneratorHarness.RunAndCompile(
+            TestCompilations.Create("Demo.Bases", OutputKind.DynamicallyLinkedLibrary, [], """
+                using ParallelKit;
+
+                namespace Demo.Bases;
+
+                public partial class Library
+                {
+                    [ParallelJob]
+                    public static int FromLibrary() => 1;
+                }
+                """),
+            out Compilation bases);
+        MetadataReference library = bases.ToMetadataReference();
+
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Create("Demo.Library", OutputKind.DynamicallyLinkedLibrary, [library], """
+            using ParallelKit;
+
+            namespace Demo;
+
+            public partial class Base
+            {
+                [ParallelJob]
+                public static int FromBase() => 1;
+            }
+
+            public partial class Middle : Base;
+
+            // Base's generated Jobs class is inherited through Middle.
+            public partial class Derived : Middle
+            {
+                [ParallelJob]
+                public static int FromDerived() => 2;
+            }
+
+            // A referenced library's type with jobs already has its Jobs class.
+            public partial class FromReference : Demo.Bases.Library
+            {
+                [ParallelJob]
+                public static int Own() => 3;
+            }
+
+            // A user's member named Jobs in a base type is hidden too.
+            public class WithJobsProperty
+            {
+                public int Jobs => 0;
+            }
+
+            public partial class OverProperty : WithJobsProperty
+            {
+                [ParallelJob]
+                public static int Own() => 4;
+            }
+
+            // No 'new' where nothing is hidden: the base's only job is invalid (PK1001), so it gets no Jobs class,
+            // and a private member is not inherited visibly.
+            public partial class InvalidBase
+            {
+                [ParallelJob]
+                public int Instance() => 0;
+            }
+
+            public partial class OverInvalid : InvalidBase
+            {
+                [ParallelJob]
+                public static int Own() => 5;
+            }
+
+            public class WithPrivateJobs
+            {
+                private int Jobs => 0;
+
+                public int Count() => Jobs;
+            }
+
+            public partial class OverPrivate : WithPrivateJobs
+            {
+                [ParallelJob]
+                public static int Own() => 6;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Derived() => Demo.Derived.Jobs.FromDerived();
+
+                public static JobCall<int> Inherited() => Demo.Middle.Jobs.FromBase();
+            }
+            """));
+
+        string[] hiding = [.. result.GeneratedSources
+            .Where(s => s.SourceText.ToString().Contains("public static new class Jobs", System.StringComparison.Ordinal))
+            .Select(s => s.HintName)
+            .Order(System.StringComparer.Ordinal)];
+        Assert.Equal(["Demo.Derived.Jobs.g.cs", "Demo.FromReference.Jobs.g.cs", "Demo.OverProperty.Jobs.g.cs"], hiding);
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Valid_jobs_beside_invalid_ones_are_still_generated()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using System.Threading;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Mixed
+            {
+                // Same factory Jobs.Twice(int) for both (PK1011): neither gets one.
+                [ParallelJob]
+                public static int Twice(int x) => 2 * x;
+
+                [ParallelJob]
+                public static int Twice(int x, CancellationToken cancellationToken) => 2 * x;
+
+                // dynamic (PK1003): skipped.
+                [ParallelJob]
+                public static int Dynamic(dynamic value) => 0;
+
+                // Valid: generated.
+                [ParallelJob]
+                public static int Twice(long x) => (int)(2 * x);
+
+                [ParallelJob]
+                public static int Square(int x, CancellationToken cancellationToken) => x * x;
+            }
+
+            internal static class Usage
+            {
+                public static JobCall<int> Twice() => Mixed.Jobs.Twice(2L);
+
+                public static JobCall<int> Square() => Mixed.Jobs.Square(3);
+            }
+            """));
+
+        string jobs = result.GeneratedSources.Single(s => s.HintName == "Demo.Mixed.Jobs.g.cs").SourceText.ToString();
+        Assert.Equal(2, jobs.Split("internal const ulong Key").Length - 1);
         Snapshot.Verify(result);
     }
 
@@ -600,6 +843,105 @@ public sealed class JobSnapshotTests
 
                 [ParallelJob]
                 public static int Job(int x) => x;
+            }
+
+            // Its nested class Jobs would have the name of its type (CS0542): PK1012.
+            public static partial class Jobs
+            {
+                [ParallelJob]
+                public static int Job(int x) => x;
+            }
+
+            // Both would get the factory Jobs.Twice(int) (CS0111): PK1011.
+            public static partial class SameFactory
+            {
+                [ParallelJob]
+                public static int Twice(int x) => 2 * x;
+
+                [ParallelJob]
+                public static int Twice(int x, System.Threading.CancellationToken cancellationToken) => 2 * x;
+
+                [ParallelJob]
+                public static void Ping(System.Threading.CancellationToken cancellationToken) { }
+
+                [ParallelJob]
+                public static void Ping() { }
+            }
+
+            // dynamic, ref structs: no field or type argument can hold them (PK1003, PK1004).
+            public static partial class Unrepresentable
+            {
+                [ParallelJob]
+                public static int Dynamic(dynamic value) => 0;
+
+                [ParallelJob]
+                public static dynamic DynamicResult(int x) => x;
+
+                [ParallelJob]
+                public static System.Threading.Tasks.Task<dynamic> DynamicTask(int x) => System.Threading.Tasks.Task.FromResult<dynamic>(x);
+
+                [ParallelJob]
+                public static int DynamicList(List<dynamic> values) => values.Count;
+
+                [ParallelJob]
+                public static int Span(System.Span<int> values) => values.Length;
+
+                [ParallelJob]
+                public static System.ReadOnlySpan<char> SpanResult(int x) => default;
+            }
+
+            // The job table cannot reach them (PK1015).
+            public partial class Host
+            {
+                private static partial class Private
+                {
+                    [ParallelJob]
+                    internal static int Job(int x) => x;
+                }
+
+                protected static partial class Protected
+                {
+                    [ParallelJob]
+                    internal static int Job(int x) => x;
+                }
+
+                private protected static partial class PrivateProtected
+                {
+                    [ParallelJob]
+                    internal static int Job(int x) => x;
+                }
+
+                internal static int Use() => Private.Job(1);
+            }
+
+            // Not ordinary methods (PK1014).
+            public partial interface ICounter
+            {
+                [ParallelJob]
+                static abstract int Count(int x);
+
+                [ParallelJob]
+                static virtual int Twice(int x) => 2 * x;
+            }
+
+            public partial class NotOrdinary : ICounter
+            {
+                [ParallelJob]
+                static int ICounter.Count(int x) => x;
+
+                [ParallelJob]
+                public static NotOrdinary operator +(NotOrdinary a, NotOrdinary b) => a;
+
+                public static int Property { [ParallelJob] get => 0; }
+
+                public static int Use()
+                {
+                    System.Func<int, int> lambda = [ParallelJob] (int x) => x;
+                    return Local(lambda(1));
+
+                    [ParallelJob]
+                    static int Local(int x) => x;
+                }
             }
             """));
 

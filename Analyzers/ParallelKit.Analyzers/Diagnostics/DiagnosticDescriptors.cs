@@ -42,6 +42,21 @@ public static class DiagnosticDescriptors
     /// <summary>The ID of <see cref="JobHasSeveralCancellationTokens"/>.</summary>
     public const string JobHasSeveralCancellationTokensId = "PK1010";
 
+    /// <summary>The ID of <see cref="JobFactoryConflict"/>.</summary>
+    public const string JobFactoryConflictId = "PK1011";
+
+    /// <summary>The ID of <see cref="JobInTypeNamedJobs"/>.</summary>
+    public const string JobInTypeNamedJobsId = "PK1012";
+
+    /// <summary>The ID of <see cref="JobInFileLocalType"/>.</summary>
+    public const string JobInFileLocalTypeId = "PK1013";
+
+    /// <summary>The ID of <see cref="JobMustBeOrdinaryMethod"/>.</summary>
+    public const string JobMustBeOrdinaryMethodId = "PK1014";
+
+    /// <summary>The ID of <see cref="JobInInaccessibleType"/>.</summary>
+    public const string JobInInaccessibleTypeId = "PK1015";
+
     /// <summary>Where the docs page of each ID lives: the prefix, then <c>PK####.md</c>.</summary>
     private const string HelpLinkPrefix = "https://github.com/parallelkit/parallelkit/blob/main/docs/diagnostics/";
 
@@ -186,4 +201,80 @@ public static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "A CancellationToken parameter is not marshaled: the worker passes the job's own cancellation in its place. There is only one, so a job may take at most one CancellationToken.",
         helpLinkUri: HelpLinkPrefix + JobHasSeveralCancellationTokensId + ".md");
+
+    /// <summary>
+    /// PK1011: two jobs of one type would get factories with the same signature, because they differ only in
+    /// <see cref="System.Threading.CancellationToken"/> parameters, which factories leave out.
+    /// <para>Format: <c>"Jobs '{0}' and '{1}' would get the same factory 'Jobs.{2}', since a factory leaves out the CancellationToken; rename one of them or change its other parameters"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobFactoryConflict = new(
+        JobFactoryConflictId,
+        title: "Jobs must not get factories with the same signature",
+        messageFormat: "Jobs '{0}' and '{1}' would get the same factory 'Jobs.{2}', since a factory leaves out the CancellationToken; rename one of them or change its other parameters",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Each job gets a factory in the nested class 'Jobs' with the job's name and parameters, less its CancellationToken. Two overloads that differ only in a CancellationToken would get two factories with the same signature, so neither gets one.",
+        helpLinkUri: HelpLinkPrefix + JobFactoryConflictId + ".md");
+
+    /// <summary>
+    /// PK1012: the type that declares a job is itself named <c>Jobs</c>.
+    /// <para>Format: <c>"Job '{0}' is declared in a type named 'Jobs', which cannot hold the nested class 'Jobs' the generator emits, since a member cannot have the name of its type; rename the type or move the job"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobInTypeNamedJobs = new(
+        JobInTypeNamedJobsId,
+        title: "Job must not be declared in a type named 'Jobs'",
+        messageFormat: "Job '{0}' is declared in a type named 'Jobs', which cannot hold the nested class 'Jobs' the generator emits, since a member cannot have the name of its type; rename the type or move the job",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator emits a nested class 'Jobs' into the type that declares the jobs; in a type itself named 'Jobs' that class would have the name of its enclosing type (CS0542).",
+        helpLinkUri: HelpLinkPrefix + JobInTypeNamedJobsId + ".md");
+
+    /// <summary>
+    /// PK1013: a job is declared in a <c>file</c>-local type, or in a type nested in one.
+    /// <para>Format: <c>"Job '{0}' is declared in the file-local type '{1}', which the generator cannot extend from its own file; make the type internal"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobInFileLocalType = new(
+        JobInFileLocalTypeId,
+        title: "Job must not be declared in a file-local type",
+        messageFormat: "Job '{0}' is declared in the file-local type '{1}', which the generator cannot extend from its own file; make the type internal",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator adds the nested class 'Jobs' in a file of its own, and the job table calls the job from another file; a file-local type is visible in its own file only.",
+        helpLinkUri: HelpLinkPrefix + JobInFileLocalTypeId + ".md");
+
+    /// <summary>
+    /// PK1014: <c>[ParallelJob]</c> is applied to a method that is not an ordinary method of a type: a local function,
+    /// a lambda, an operator, an accessor, a finalizer, an explicit interface implementation, or a static abstract or
+    /// virtual interface member.
+    /// <para>Format: <c>"[ParallelJob] cannot be applied to {0}; only an ordinary static method declared in a type can be a job"</c>,
+    /// where <c>{0}</c> names the kind and the method, as in "the local function 'Square'".</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobMustBeOrdinaryMethod = new(
+        JobMustBeOrdinaryMethodId,
+        title: "Job must be an ordinary method",
+        messageFormat: "[ParallelJob] cannot be applied to {0}; only an ordinary static method declared in a type can be a job",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator calls a job by its name on its type, from a factory of the same name. Local functions, lambdas, operators, accessors, finalizers and explicit interface implementations have no such name, and a static abstract or virtual interface member can only be called through a type parameter, so none of them gets a factory.",
+        helpLinkUri: HelpLinkPrefix + JobMustBeOrdinaryMethodId + ".md");
+
+    /// <summary>
+    /// PK1015: a job is declared in a private, protected or private protected type (or in a type nested in one),
+    /// which the assembly's job table cannot reach.
+    /// <para>Format: <c>"Job '{0}' is declared in {1}, which the assembly's job table cannot reach, so no worker could run the job; a job's containing types must be public or internal"</c>,
+    /// where <c>{1}</c> lists the offending types with their accessibility, as in "the private type 'Hidden'".</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobInInaccessibleType = new(
+        JobInInaccessibleTypeId,
+        title: "Job must be declared in public or internal types",
+        messageFormat: "Job '{0}' is declared in {1}, which the assembly's job table cannot reach, so no worker could run the job; a job's containing types must be public or internal",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Worker processes find a job through the job table the generator emits into the assembly's namespace ParallelKit.Generated. That table can only name types that are public, internal or protected internal; a job in a private or protected type would fail in the worker with no job for its key.",
+        helpLinkUri: HelpLinkPrefix + JobInInaccessibleTypeId + ".md");
 }

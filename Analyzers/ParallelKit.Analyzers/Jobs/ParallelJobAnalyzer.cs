@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 using ParallelKit.Analyzers.Helpers;
 using static ParallelKit.Analyzers.Diagnostics.DiagnosticDescriptors;
 
@@ -12,9 +13,13 @@ namespace ParallelKit.Analyzers.Jobs;
 
 /// <summary>
 /// Checks every <c>[ParallelJob]</c> method against what the generator and the worker processes need:
-/// a static method of partial, non-generic types, whose parameters and result MemoryPack can marshal
-/// (PK1001 to PK1010).
+/// an ordinary static method of partial, non-generic, public or internal types, whose parameters and result
+/// MemoryPack can marshal and whose factory is unique (PK1001 to PK1015).
 /// </summary>
+/// <remarks>
+/// The generator (<c>JobModelBuilder</c>) skips the declarations reported here, so that a mistake gives one
+/// diagnostic rather than errors in generated code; the two must be kept in step when a rule changes.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
 {
@@ -37,7 +42,19 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
         JobInGenericType,
         JobsMemberNameConflict,
         JobHasSeveralCancellationTokens,
+        JobFactoryConflict,
+        JobInTypeNamedJobs,
+        JobInFileLocalType,
+        JobMustBeOrdinaryMethod,
+        JobInInaccessibleType,
     ];
+
+    // A factory's identity as C# compares signatures: tuple element names and nullable reference annotations
+    // do not tell overloads apart. The generator compares factories with the same format.
+    private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers
+            | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -54,14 +71,41 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
 
             var checker = new MarshalabilityChecker(start.Compilation);
             start.RegisterSymbolAction(context => AnalyzeMethod(context, attribute, checker), SymbolKind.Method);
+
+            // Local functions and lambdas are no members, so no symbol action sees them.
+            start.RegisterOperationAction(
+                context => AnalyzeFunction(context, attribute),
+                OperationKind.LocalFunction,
+                OperationKind.AnonymousFunction);
         });
+    }
+
+    private static void AnalyzeFunction(OperationAnalysisContext context, INamedTypeSymbol attribute)
+    {
+        var function = context.Operation switch
+        {
+            ILocalFunctionOperation local => local.Symbol,
+            IAnonymousFunctionOperation anonymous => anonymous.Symbol,
+            _ => null,
+        };
+
+        if (function is not null && FindAttribute(function, attribute) is { } data)
+        {
+            ReportNotOrdinary(context.ReportDiagnostic, function, data, context.CancellationToken);
+        }
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attribute, MarshalabilityChecker checker)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (method.MethodKind != MethodKind.Ordinary || !HasAttribute(method, attribute))
+        if (FindAttribute(method, attribute) is not { } data)
         {
+            return;
+        }
+
+        if (DescribeNonOrdinary(method) is not null)
+        {
+            ReportNotOrdinary(context.ReportDiagnostic, method, data, context.CancellationToken);
             return;
         }
 
@@ -95,10 +139,133 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(JobInGenericType, location, method.Name, Display(genericType)));
         }
 
+        ReportContainingTypeProblems(context, method, location);
         ReportJobsNameConflicts(context, method, location);
+        ReportFactoryConflict(context, method, attribute, checker, location);
         AnalyzeParameters(context, method, checker, inGenericContext);
         AnalyzeResult(context, method, declaration, checker, inGenericContext);
     }
+
+    /// <summary>
+    /// What <paramref name="method"/> is when it is not an ordinary method the generator can call by name
+    /// (as "the local function 'Square'"), or <see langword="null"/> for an ordinary method.
+    /// </summary>
+    private static string? DescribeNonOrdinary(IMethodSymbol method)
+    {
+        var kind = method.MethodKind switch
+        {
+            MethodKind.Ordinary when method.IsStatic && method.IsAbstract => "the static abstract interface member",
+            MethodKind.Ordinary when method.IsStatic && method.IsVirtual => "the static virtual interface member",
+            MethodKind.Ordinary => null,
+            MethodKind.LocalFunction => "the local function",
+            MethodKind.AnonymousFunction => "a lambda expression",
+            MethodKind.UserDefinedOperator => "the operator",
+            MethodKind.Conversion => "the conversion operator",
+            MethodKind.PropertyGet or MethodKind.PropertySet => "the property accessor",
+            MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "the event accessor",
+            MethodKind.Destructor => "the finalizer",
+            MethodKind.ExplicitInterfaceImplementation => "the explicit interface implementation",
+            MethodKind.Constructor or MethodKind.StaticConstructor => "the constructor",
+            _ => "the method",
+        };
+
+        return kind is null || method.MethodKind == MethodKind.AnonymousFunction
+            ? kind
+            : kind + " '" + method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "'";
+    }
+
+    private static void ReportNotOrdinary(System.Action<Diagnostic> report, IMethodSymbol method, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        // On the attribute: that is what is misplaced (and a lambda has no name to point at).
+        var location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()
+            ?? method.Locations.FirstOrDefault()
+            ?? Location.None;
+        report(Diagnostic.Create(JobMustBeOrdinaryMethod, location, DescribeNonOrdinary(method)));
+    }
+
+    /// <summary>PK1012 (a type named Jobs), PK1013 (a file-local type) and PK1015 (a private or protected type).</summary>
+    private static void ReportContainingTypeProblems(SymbolAnalysisContext context, IMethodSymbol method, Location location)
+    {
+        var containingType = method.ContainingType;
+        if (containingType.Name == JobsClassName)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(JobInTypeNamedJobs, location, FirstSourceLocation(containingType), method.Name));
+        }
+
+        var unreachable = new List<string>();
+        var unreachableLocations = new List<Location>();
+        for (var type = containingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(JobInFileLocalType, location, FirstSourceLocation(type), method.Name, type.Name));
+            }
+
+            if (DescribeUnreachable(type.DeclaredAccessibility) is { } accessibility)
+            {
+                unreachable.Insert(0, "the " + accessibility + " type '" + type.Name + "'");
+                unreachableLocations.InsertRange(0, FirstSourceLocation(type));
+            }
+        }
+
+        if (unreachable.Count > 0)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(JobInInaccessibleType, location, unreachableLocations, method.Name, JoinWithAnd(unreachable)));
+        }
+    }
+
+    /// <summary>The accessibility of a type the job table (in the same assembly) cannot name, or null when it can.</summary>
+    private static string? DescribeUnreachable(Accessibility accessibility)
+        => accessibility switch
+        {
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => null,
+        };
+
+    /// <summary>
+    /// PK1011: another job of the type has the same name and, without <c>CancellationToken</c> parameters, the
+    /// same parameter types, so both would get the same factory. Reported on each of the two (the first such other job).
+    /// </summary>
+    private static void ReportFactoryConflict(SymbolAnalysisContext context, IMethodSymbol method, INamedTypeSymbol attribute, MarshalabilityChecker checker, Location location)
+    {
+        var signature = FactorySignature(method, checker);
+        foreach (var other in method.ContainingType.GetMembers(method.Name))
+        {
+            if (other is IMethodSymbol { MethodKind: MethodKind.Ordinary } otherMethod
+                && !SymbolEqualityComparer.Default.Equals(otherMethod, method)
+                && FindAttribute(otherMethod, attribute) is not null
+                && FactorySignature(otherMethod, checker) == signature)
+            {
+                var factory = method.Name + "(" + string.Join(", ", method.Parameters.Where(p => !checker.IsCancellationToken(p.Type)).Select(p => Display(p.Type))) + ")";
+                context.ReportDiagnostic(Diagnostic.Create(
+                    JobFactoryConflict,
+                    location,
+                    otherMethod.Locations.Where(l => l.IsInSource).Take(1),
+                    DisplaySignature(method),
+                    DisplaySignature(otherMethod),
+                    factory));
+                return;
+            }
+        }
+    }
+
+    private static string FactorySignature(IMethodSymbol method, MarshalabilityChecker checker)
+        => string.Join(",", method.Parameters
+            .Where(p => !checker.IsCancellationToken(p.Type))
+            .Select(p => p.Type.ToDisplayString(s_signatureFormat)));
+
+    private static string DisplaySignature(IMethodSymbol method)
+        => method.Name + "(" + string.Join(", ", method.Parameters.Select(p => Display(p.Type))) + ")";
+
+    private static IEnumerable<Location> FirstSourceLocation(ISymbol symbol)
+        => symbol.Locations.Where(l => l.IsInSource).Take(1);
+
+    private static string JoinWithAnd(List<string> items)
+        => items.Count == 1
+            ? items[0]
+            : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[items.Count - 1];
 
     private static void ReportNonPartialTypes(SymbolAnalysisContext context, IMethodSymbol method, MethodDeclarationSyntax declaration, Location location)
     {
@@ -114,9 +281,7 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
             names.Add("'" + type.Identifier.ValueText + "'");
         }
 
-        var list = names.Count == 1
-            ? names[0]
-            : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[names.Count - 1];
+        var list = JoinWithAnd(names);
 
         context.ReportDiagnostic(Diagnostic.Create(
             JobMustBeInPartialType,
@@ -314,17 +479,17 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
         return true;
     }
 
-    private static bool HasAttribute(IMethodSymbol method, INamedTypeSymbol attribute)
+    private static AttributeData? FindAttribute(IMethodSymbol method, INamedTypeSymbol attribute)
     {
         foreach (var data in method.GetAttributes())
         {
             if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute))
             {
-                return true;
+                return data;
             }
         }
 
-        return false;
+        return null;
     }
 
     private static string DisplayRefKind(RefKind refKind)

@@ -39,7 +39,7 @@ internal static class JobSourceWriter
 
         writer.WriteLine($"/// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref=\"{type.FullyQualifiedName}\"/>: submit them to a <see cref=\"global::ParallelKit.JobServer\"/>.</summary>");
         writer.WriteLine(GeneratedCodeAttribute);
-        using (writer.Block("public static class Jobs"))
+        using (writer.Block(type.HidesInheritedJobs ? "public static new class Jobs" : "public static class Jobs"))
         {
             for (int i = 0; i < type.Jobs.Length; i++)
             {
@@ -171,7 +171,8 @@ internal static class JobSourceWriter
 
         writer.WriteLine("/// <returns>The job call; pass it to <see cref=\"global::ParallelKit.JobServer.Submit(global::ParallelKit.JobCall, global::System.Threading.CancellationToken)\"/>.</returns>");
         writer.WriteLine(GeneratedCodeAttribute);
-        writer.WriteLine($"{job.Accessibility} static {returnType} {job.MethodName}({parameters}) => new {job.CallClassName}({arguments});");
+        string modifiers = job.FactoryHidesObjectMember ? "static new" : "static";
+        writer.WriteLine($"{job.Accessibility} {modifiers} {returnType} {job.MethodName}({parameters}) => new {job.CallClassName}({arguments});");
     }
 
     private static void WriteCallClass(IndentedTextWriter writer, JobTypeModel type, JobModel job)

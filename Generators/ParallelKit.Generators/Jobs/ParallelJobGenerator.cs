@@ -52,10 +52,10 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
 
         IncrementalValueProvider<EquatableArray<JobTypeModel>> types = jobs
             .Collect()
-            .Select(static (all, _) => WithHintNames(all
+            .Select(static (all, _) => WithHintNames(WithHiddenBaseJobs(all
                 .GroupBy(static j => j.Type.FullyQualifiedName)
                 .OrderBy(static g => g.Key, System.StringComparer.Ordinal)
-                .Select(static g => g.First().Type with { Jobs = g.Select(static j => j.Job).ToEquatableArray() })))
+                .Select(static g => g.First().Type with { Jobs = g.Select(static j => j.Job).ToEquatableArray() }))))
             .WithTrackingName(TrackingNames.Types);
 
         context.RegisterSourceOutput(types.SelectMany(static (all, _) => all.AsImmutableArray()), static (output, type) =>
@@ -70,9 +70,8 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(table, static (output, input) =>
         {
-            List<(JobTypeModel, JobModel)> registered = [.. input.Types
-                .Where(static t => t.Hierarchy.All(static h => h.IsAccessibleFromAssembly))
-                .SelectMany(static t => t.Jobs.Select(j => (t, j)))];
+            // Every job is reachable from here: jobs of private or protected types get no model (PK1015).
+            List<(JobTypeModel, JobModel)> registered = [.. input.Types.SelectMany(static t => t.Jobs.Select(j => (t, j)))];
             if (registered.Count == 0)
             {
                 return;
@@ -94,7 +93,7 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
             }
 
             var tables = new List<string>();
-            if (ownTypes.Any(static t => t.Hierarchy.All(static h => h.IsAccessibleFromAssembly)))
+            if (!ownTypes.IsEmpty)
             {
                 tables.Add("global::ParallelKit.Generated." + JobSourceWriter.JobTableName(model.AssemblyName));
             }
@@ -102,6 +101,17 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
             tables.AddRange(model.ReferencedJobTables);
             output.AddSource("ParallelKit.WorkerEntryPoint.g.cs", JobSourceWriter.WriteEntryPoint(tables));
         });
+    }
+
+    /// <summary>
+    /// Marks the types whose base class gets jobs in this run: the base's generated <c>Jobs</c> class is
+    /// inherited, and the derived type's own <c>Jobs</c> class must hide it with <c>new</c> (CS0108 otherwise).
+    /// </summary>
+    private static IEnumerable<JobTypeModel> WithHiddenBaseJobs(IEnumerable<JobTypeModel> types)
+    {
+        JobTypeModel[] all = [.. types];
+        var withJobs = new HashSet<string>(all.Select(static t => t.FullyQualifiedName), System.StringComparer.Ordinal);
+        return all.Select(t => !t.HidesInheritedJobs && t.SourceBaseTypes.Any(withJobs.Contains) ? t with { HidesInheritedJobs = true } : t);
     }
 
     /// <summary>

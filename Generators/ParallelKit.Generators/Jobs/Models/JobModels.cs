@@ -16,8 +16,7 @@ internal enum JobReturnKind
 /// <summary>One type declaration enclosing a job, to re-open it as a partial declaration.</summary>
 /// <param name="Keyword">"class", "struct", "record", "record struct" or "interface".</param>
 /// <param name="Name">The type's name.</param>
-/// <param name="IsAccessibleFromAssembly">False when the type is private or protected (the job table cannot reach it).</param>
-internal sealed record TypeDeclarationModel(string Keyword, string Name, bool IsAccessibleFromAssembly);
+internal sealed record TypeDeclarationModel(string Keyword, string Name);
 
 /// <summary>One parameter of a job method.</summary>
 /// <param name="Name">The parameter's name, escaped with '@' where it is a keyword.</param>
@@ -28,6 +27,16 @@ internal sealed record TypeDeclarationModel(string Keyword, string Name, bool Is
 internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue, bool IsParams);
 
 /// <summary>One [ParallelJob] method, as the generator needs it: strings, enums and equatable arrays only.</summary>
+/// <param name="MethodName">The job's name, escaped with '@' where it is a keyword; also its factory's name.</param>
+/// <param name="CallClassName">The call class's name, unique among the factories and call classes of the <c>Jobs</c> class.</param>
+/// <param name="DisplayName">The job's name as messages show it (<c>Namespace.Type.Method</c>).</param>
+/// <param name="Accessibility">The factory's accessibility: "public" or "internal".</param>
+/// <param name="ReturnKind">How the job returns.</param>
+/// <param name="ResultType">The fully qualified result type, or null for jobs without a result.</param>
+/// <param name="Key">The job's key, the same in every process.</param>
+/// <param name="DocumentationId">The job as a cref names it, relative to its type.</param>
+/// <param name="Parameters">The job's parameters, in order.</param>
+/// <param name="FactoryHidesObjectMember">Whether the factory has the signature of a member of <c>object</c> (a job named <c>ToString()</c>) and needs <c>new</c>.</param>
 internal sealed record JobModel(
     string MethodName,
     string CallClassName,
@@ -37,7 +46,8 @@ internal sealed record JobModel(
     string? ResultType,
     ulong Key,
     string DocumentationId,
-    EquatableArray<ParameterModel> Parameters);
+    EquatableArray<ParameterModel> Parameters,
+    bool FactoryHidesObjectMember);
 
 /// <summary>The jobs declared in one type, and how to re-open that type.</summary>
 /// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>
@@ -46,13 +56,21 @@ internal sealed record JobModel(
 /// <param name="HintName">The generated file's hint name, unique within the compilation; set when jobs are grouped by type.</param>
 /// <param name="Hierarchy">The type and its containing types, outermost first.</param>
 /// <param name="Jobs">The type's jobs, in declaration order.</param>
+/// <param name="SourceBaseTypes">The type's base classes declared in this compilation, fully qualified: those that get jobs get a generated <c>Jobs</c> class too.</param>
+/// <param name="HidesInheritedJobs">
+/// Whether the type's <c>Jobs</c> class hides an inherited member named <c>Jobs</c>, and so is declared <c>new</c>
+/// (CS0108 otherwise). The builder sets it when a base type already has such a member (a referenced base type's
+/// generated class, or a member of the user's); grouping also sets it when one of <paramref name="SourceBaseTypes"/> gets jobs.
+/// </param>
 internal sealed record JobTypeModel(
     string? Namespace,
     string FullyQualifiedName,
     string MetadataName,
     string HintName,
     EquatableArray<TypeDeclarationModel> Hierarchy,
-    EquatableArray<JobModel> Jobs);
+    EquatableArray<JobModel> Jobs,
+    EquatableArray<string> SourceBaseTypes,
+    bool HidesInheritedJobs);
 
 /// <summary>A job found in the compilation, before grouping by type.</summary>
 internal sealed record JobDeclaration(JobTypeModel Type, JobModel Job);

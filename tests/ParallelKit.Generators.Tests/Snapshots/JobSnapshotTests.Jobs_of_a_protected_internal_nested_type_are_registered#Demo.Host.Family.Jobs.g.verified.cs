@@ -7,39 +7,39 @@ namespace Demo
 {
     partial class Host
     {
-        partial class Hidden
+        partial class Family
         {
-            /// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref="global::Demo.Host.Hidden"/>: submit them to a <see cref="global::ParallelKit.JobServer"/>.</summary>
+            /// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref="global::Demo.Host.Family"/>: submit them to a <see cref="global::ParallelKit.JobServer"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Generators", "0.1.0")]
             public static class Jobs
             {
-                /// <summary>Describes a call of <see cref="global::Demo.Host.Hidden.Secret()"/> for a job server to run.</summary>
+                /// <summary>Describes a call of <see cref="global::Demo.Host.Family.Shared()"/> for a job server to run.</summary>
                 /// <returns>The job call; pass it to <see cref="global::ParallelKit.JobServer.Submit(global::ParallelKit.JobCall, global::System.Threading.CancellationToken)"/>.</returns>
                 [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Generators", "0.1.0")]
-                internal static global::ParallelKit.JobCall<int> Secret() => new SecretCall();
+                internal static global::ParallelKit.JobCall<int> Shared() => new SharedCall();
 
-                /// <summary>One marshaled call of <see cref="global::Demo.Host.Hidden.Secret()"/>.</summary>
+                /// <summary>One marshaled call of <see cref="global::Demo.Host.Family.Shared()"/>.</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Generators", "0.1.0")]
                 [global::System.Diagnostics.DebuggerNonUserCode]
                 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
                 [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-                internal sealed class SecretCall : global::ParallelKit.JobCall<int>
+                internal sealed class SharedCall : global::ParallelKit.JobCall<int>
                 {
                     /// <summary>The job's identity in every process: a hash of its assembly, type, name and parameter types.</summary>
-                    internal const ulong Key = 0xA6D1F52A6DD61EBCUL;
+                    internal const ulong Key = 0xA4448A05249E7229UL;
 
                     /// <summary>Captures the arguments of a call made in this process.</summary>
-                    internal SecretCall()
+                    internal SharedCall()
                     {
                     }
 
                     /// <summary>Reads the arguments of a call marshaled by another process.</summary>
-                    internal SecretCall(ref global::ParallelKit.JobReader arguments)
+                    internal SharedCall(ref global::ParallelKit.JobReader arguments)
                     {
                     }
 
                     /// <inheritdoc/>
-                    public override string JobName => "Demo.Host.Hidden.Secret";
+                    public override string JobName => "Demo.Host.Family.Shared";
 
                     /// <inheritdoc/>
                     protected override ulong JobKey => Key;
@@ -50,7 +50,7 @@ namespace Demo
                     }
 
                     /// <inheritdoc/>
-                    protected override global::System.Threading.Tasks.ValueTask<int> InvokeAsync(global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<int>(global::Demo.Host.Hidden.Secret());
+                    protected override global::System.Threading.Tasks.ValueTask<int> InvokeAsync(global::System.Threading.CancellationToken cancellationToken) => new global::System.Threading.Tasks.ValueTask<int>(global::Demo.Host.Family.Shared());
                 }
             }
         }

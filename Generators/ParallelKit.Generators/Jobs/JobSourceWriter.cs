@@ -118,7 +118,7 @@ internal static class JobSourceWriter
             using (writer.Block("internal static class WorkerEntryPoint"))
             {
                 writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-                writer.WriteLine("internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(RegisterJobs);");
+                writer.WriteLine("internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs);");
                 writer.WriteLine();
                 using (writer.Block("private static void RegisterJobs()"))
                 {

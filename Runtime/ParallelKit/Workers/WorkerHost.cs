@@ -8,7 +8,7 @@ namespace ParallelKit;
 
 /// <summary>
 /// The worker entrypoint. The generator emits a <c>[ModuleInitializer]</c> into every executable that
-/// references ParallelKit which calls <see cref="Initialize"/> before <c>Main</c>: in a normal launch it
+/// references ParallelKit which calls <see cref="Initialize(Assembly, Action)"/> before <c>Main</c>: in a normal launch it
 /// only records that the entrypoint exists; in a relaunch as a worker the process serves jobs and exits,
 /// so <c>Main</c> never runs there.
 /// </summary>
@@ -36,11 +36,21 @@ public static class WorkerHost
     /// <summary>The id of this worker within its server; -1 outside workers.</summary>
     public static int WorkerId { get; private set; } = -1;
 
-    /// <summary>Called by the generated module initializer of the entry assembly.</summary>
-    /// <param name="registerJobs">Registers the jobs of the entry assembly and of the libraries it references.</param>
-    public static void Initialize(Action registerJobs)
+    /// <summary>Called by the generated module initializer of an executable.</summary>
+    /// <param name="executable">
+    /// The executable whose initializer this is. It only counts when it is the process's entry assembly:
+    /// an executable loaded as a library by another host (a benchmark runner, say) is not relaunched as workers.
+    /// </param>
+    /// <param name="registerJobs">Registers the jobs of the executable and of the libraries it references.</param>
+    public static void Initialize(Assembly executable, Action registerJobs)
     {
+        ArgumentNullException.ThrowIfNull(executable);
         ArgumentNullException.ThrowIfNull(registerJobs);
+        if (executable != Assembly.GetEntryAssembly())
+        {
+            return;
+        }
+
         Volatile.Write(ref s_installed, 1);
         if (Volatile.Read(ref s_startupHookActive) != 0)
         {

@@ -93,6 +93,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(call);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Job job = call.CreateJob();
+        job.SpinBeforeBlocking = !_backend.MarshalsCalls;
         if (cancellationToken.IsCancellationRequested)
         {
             job.Cancel(cancellationToken);

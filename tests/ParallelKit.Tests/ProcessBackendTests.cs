@@ -198,6 +198,18 @@ public sealed class ProcessBackendTests
     }
 
     [Fact]
+    public async Task Disposing_right_after_start_does_not_wait_for_the_shutdown_timeout()
+    {
+        var server = JobServer.Start(new JobServerOptions { Workers = 2, ShutdownTimeout = TimeSpan.FromMinutes(5) });
+        int[] pids = [.. server.Stats.Workers.Select(w => w.ProcessId)];
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (int pid in pids)
+        {
+            Assert.False(System.IO.Directory.Exists($"/proc/{pid}"), $"worker process {pid} is still there after DisposeAsync");
+        }
+    }
+
+    [Fact]
     public async Task Dispose_leaves_no_worker_process_behind()
     {
         int[] pids;

@@ -52,6 +52,11 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         {
             _registration = _cancellationToken.UnsafeRegister(
                 static state => ((MapOperation<TItem, TResult>)state!).Cancel(), this);
+            if (IsFinished)
+            {
+                // Finished before the registration existed: nothing else would release it.
+                _registration.Dispose();
+            }
         }
     }
 

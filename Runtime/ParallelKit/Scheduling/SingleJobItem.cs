@@ -43,6 +43,11 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         if (_cancellationToken.CanBeCanceled)
         {
             _registration = _cancellationToken.UnsafeRegister(static state => ((SingleJobItem)state!).OnCancelRequested(), this);
+            if (Job.IsCompleted)
+            {
+                // Finished before the registration existed: nothing else would release it.
+                _registration.Dispose();
+            }
         }
     }
 

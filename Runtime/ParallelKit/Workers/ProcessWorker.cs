@@ -197,6 +197,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
     public void RequestShutdown()
     {
+        bool connected;
         lock (_gate)
         {
             if (_state == Dead)
@@ -204,7 +205,26 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 return;
             }
 
-            _state = _state == Alive ? ShuttingDown : Dead;
+            connected = _state == Alive;
+            _state = connected ? ShuttingDown : Dead;
+        }
+
+        if (!connected)
+        {
+            // Still starting: it holds no work and cannot hear a shutdown frame yet.
+            try
+            {
+                if (_process is { HasExited: false } process)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Exited meanwhile.
+            }
+
+            return;
         }
 
         Span<byte> frame = [0, 0, 0, 0, (byte)FrameType.Shutdown];

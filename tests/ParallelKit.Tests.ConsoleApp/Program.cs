@@ -1,16 +1,25 @@
 using System;
 using System.Linq;
+using System.Threading;
 using ParallelKit;
 using ParallelKit.Tests.ConsoleApp;
 
 // Jobs write to the console from worker processes: their lines must reach this process's stdout/stderr.
+// With "orphan", the app prints its workers' pids and waits to be killed, for the parent-death test.
 await using var server = JobServer.Start(new JobServerOptions { Workers = 2 });
 int[] pids = await server.MapAsync(Enumerable.Range(0, 4), i => ConsoleJobs.Jobs.Say(i));
+if (args is ["orphan"])
+{
+    using var child = ParallelProcess.Start(ConsoleJobs.Jobs.Sleep(600_000));
+    Console.WriteLine($"pids {string.Join(" ", server.Stats.Workers.Select(w => w.ProcessId).Append(child.Pid))}");
+    Thread.Sleep(Timeout.Infinite);
+}
+
 Console.WriteLine($"parent {Environment.ProcessId} done; workers {string.Join(",", pids.Distinct().Where(p => p != Environment.ProcessId).Select(_ => "other"))}");
 
 namespace ParallelKit.Tests.ConsoleApp
 {
-    /// <summary>Jobs that print.</summary>
+    /// <summary>Jobs that print, and one that sleeps.</summary>
     public static partial class ConsoleJobs
     {
         /// <summary>Prints a line on stdout and one on stderr from the worker.</summary>
@@ -21,5 +30,9 @@ namespace ParallelKit.Tests.ConsoleApp
             Console.Error.WriteLine($"stderr line {i} from worker process");
             return Environment.ProcessId;
         }
+
+        /// <summary>Sleeps.</summary>
+        [ParallelJob]
+        public static void Sleep(int milliseconds) => Thread.Sleep(milliseconds);
     }
 }

@@ -131,6 +131,9 @@ public static partial class TestJobs
     }
 
     [ParallelJob]
+    public static byte[] EchoBytes(byte[] data) => data;
+
+    [ParallelJob]
     public static int Print(string line)
     {
         Console.WriteLine(line);

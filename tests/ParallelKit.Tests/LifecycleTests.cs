@@ -1,0 +1,114 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>Process lifecycle and the private control socket.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class LifecycleTests
+{
+    [Fact]
+    public void Workers_and_child_processes_die_with_a_parent_that_is_SIGKILLed()
+    {
+        string app = BuiltApps.PathOf("tests", "ParallelKit.Tests.ConsoleApp");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(app);
+        start.ArgumentList.Add("orphan");
+        using var parent = Process.Start(start)!;
+        _ = parent.StandardError.ReadToEndAsync();
+        int[] children = [];
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            string? line = parent.StandardOutput.ReadLine();
+            Assert.NotNull(line);
+            if (line.StartsWith("pids ", StringComparison.Ordinal))
+            {
+                children = [.. line[5..].Split(' ').Select(int.Parse)];
+                break;
+            }
+        }
+
+        Assert.Equal(3, children.Length);
+        Assert.All(children, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"child {pid} should be running"));
+
+        parent.Kill(); // SIGKILL: no cleanup code runs in the parent
+        parent.WaitForExit();
+
+        var gone = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < gone && children.Any(IsRunning))
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.All(children, pid => Assert.False(IsRunning(pid), $"child {pid} outlived its SIGKILLed parent"));
+    }
+
+    [Fact]
+    public async Task The_control_socket_is_private_and_refuses_a_client_without_the_secret()
+    {
+        string[] before = ParallelKitDirectories();
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Assert.Equal(2, await server.Submit(TestJobs.Jobs.Add(1, 1)));
+        string directory = Assert.Single(ParallelKitDirectories().Except(before), d => File.Exists(Path.Combine(d, "jobs.sock")));
+        string socketPath = Path.Combine(directory, "jobs.sock");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socketPath));
+
+        using var stranger = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await stranger.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+        byte[] hello = new byte[4 + 1 + 32 + 4 + 1 + 4 + 16];
+        BitConverter.GetBytes(0x4A4B_5050u).CopyTo(hello, 0);
+        hello[4] = 1;
+        Random.Shared.NextBytes(hello.AsSpan(5, 32)); // a guessed secret
+        hello[41] = 1; // data channel
+        BitConverter.GetBytes(Environment.ProcessId).CopyTo(hello, 42);
+        await stranger.SendAsync(hello);
+        byte[] answer = new byte[1];
+        int read = await stranger.ReceiveAsync(answer).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, read);
+        Assert.Equal(0, answer[0]); // refused
+        Assert.Equal(0, await stranger.ReceiveAsync(answer).WaitAsync(TimeSpan.FromSeconds(30))); // and closed
+
+        Assert.Equal(5, await server.Submit(TestJobs.Jobs.Add(2, 3))); // the server is unharmed
+    }
+
+    [Fact]
+    public async Task Results_and_arguments_of_32_MiB_travel()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        byte[] big = new byte[32 << 20];
+        Random.Shared.NextBytes(big);
+        byte[] echoed = await server.Submit(TestJobs.Jobs.EchoBytes(big)).AsTask().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(big.Length, echoed.Length);
+        Assert.True(big.AsSpan().SequenceEqual(echoed));
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            // A zombie still has a /proc entry; its state is 'Z'.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string[] ParallelKitDirectories()
+        => Directory.GetDirectories(Path.GetTempPath(), "parallelkit-*");
+}

@@ -41,6 +41,43 @@ public sealed class TimeoutTests
     }
 
     [Fact]
+    public async Task A_timeout_given_at_submit_overrides_the_server_default()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Job<int> stuck = server.Submit(TestJobs.Jobs.Sleep(60_000), TimeSpan.FromMilliseconds(400));
+        var error = await Assert.ThrowsAsync<JobTimeoutException>(async () => await stuck).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), error.Timeout);
+        Assert.NotEqual(0, await server.Submit(TestJobs.Jobs.Sleep(1), TimeSpan.FromSeconds(30)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => { server.Submit(TestJobs.Jobs.Add(1, 1), TimeSpan.Zero); });
+    }
+
+    [Fact]
+    public async Task A_thread_job_can_have_its_own_timeout_too()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Backend = JobBackend.Threads, Workers = 1 });
+        await Assert.ThrowsAsync<JobTimeoutException>(async () => await server.Submit(TestJobs.Jobs.WaitForCancellationAsync(60), TimeSpan.FromMilliseconds(200)))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_cancelled_job_that_ignores_its_token_is_stopped_by_killing_its_worker_after_the_grace_period()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1, CancellationGracePeriod = TimeSpan.FromMilliseconds(300) });
+        using var cts = new System.Threading.CancellationTokenSource();
+        Job<int> stubborn = server.Submit(TestJobs.Jobs.Sleep(60_000), cts.Token); // Sleep has no token to observe
+        while (stubborn.Status == JobStatus.Queued)
+        {
+            await Task.Delay(10);
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stubborn).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(JobStatus.Canceled, stubborn.Status);
+        Assert.Equal(9, await server.Submit(TestJobs.Jobs.Add(4, 5)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, server.Stats.WorkerRestarts);
+    }
+
+    [Fact]
     public void A_non_positive_timeout_is_rejected_up_front()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => JobServer.Start(new JobServerOptions { JobTimeout = TimeSpan.Zero }));

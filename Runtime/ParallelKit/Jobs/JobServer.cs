@@ -89,6 +89,29 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     /// <returns>The job.</returns>
     /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
     public Job Submit(JobCall call, CancellationToken cancellationToken = default)
+        => SubmitCore(call, timeout: null, cancellationToken);
+
+    /// <summary>Submits a job with a time limit of its own, overriding <see cref="JobServerOptions.JobTimeout"/>.</summary>
+    /// <typeparam name="TResult">The job's result type.</typeparam>
+    /// <param name="call">The call.</param>
+    /// <param name="timeout">The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.</param>
+    /// <param name="cancellationToken">Cancels the job.</param>
+    /// <returns>The job.</returns>
+    public Job<TResult> Submit<TResult>(JobCall<TResult> call, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => (Job<TResult>)Submit((JobCall)call, timeout, cancellationToken);
+
+    /// <summary>Submits a job with a time limit of its own, overriding <see cref="JobServerOptions.JobTimeout"/>.</summary>
+    /// <param name="call">The call.</param>
+    /// <param name="timeout">The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.</param>
+    /// <param name="cancellationToken">Cancels the job.</param>
+    /// <returns>The job.</returns>
+    public Job Submit(JobCall call, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        return SubmitCore(call, timeout, cancellationToken);
+    }
+
+    private Job SubmitCore(JobCall call, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -101,7 +124,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         }
 
         byte[]? arguments = _backend.MarshalsCalls ? call.MarshalKeyAndArguments() : null;
-        var item = new SingleJobItem(job, arguments, cancellationToken);
+        var item = new SingleJobItem(job, arguments, cancellationToken, timeout);
         _backend.Dispatcher.Enqueue(item);
         item.RegisterCancellation();
         return job;

@@ -25,6 +25,13 @@ public sealed class JobServerOptions
     public TimeSpan? JobTimeout { get; set; }
 
     /// <summary>
+    /// How long a running job in a worker process may go on after its cancellation was requested (its
+    /// <see cref="System.Threading.CancellationToken"/> parameter is cancelled at once); then its worker is
+    /// killed and replaced, and the job ends as cancelled. Default 5 seconds.
+    /// </summary>
+    public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long <see cref="JobServer.DisposeAsync"/> lets workers finish and exit before killing them.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -54,6 +61,11 @@ public sealed class JobServerOptions
             throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout cannot be negative.");
         }
 
+        if (CancellationGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), CancellationGracePeriod, "CancellationGracePeriod cannot be negative.");
+        }
+
         if (MaxChunkSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxChunkSize), MaxChunkSize, "MaxChunkSize cannot be negative.");
@@ -66,6 +78,7 @@ public sealed class JobServerOptions
             MaxAttempts = MaxAttempts,
             JobTimeout = JobTimeout,
             ShutdownTimeout = ShutdownTimeout,
+            CancellationGracePeriod = CancellationGracePeriod,
             MaxChunkSize = MaxChunkSize,
         };
     }

@@ -273,7 +273,7 @@ internal sealed class Dispatcher
 
             if (batch.Count == 1)
             {
-                limit = BatchSingleJobs && _costs.IsBatchable(item.CostKey)
+                limit = BatchSingleJobs && item.Timeout is null && _costs.IsBatchable(item.CostKey)
                     ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
                     : 1;
             }

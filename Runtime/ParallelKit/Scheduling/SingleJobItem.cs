@@ -16,9 +16,11 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
     /// <param name="job">The job to complete.</param>
     /// <param name="arguments">The marshaled key and arguments (processes backend), or null (threads backend).</param>
     /// <param name="cancellationToken">The token given to Submit.</param>
-    public SingleJobItem(Job job, byte[]? arguments, CancellationToken cancellationToken)
+    /// <param name="timeout">A time limit of the job's own, overriding the server's.</param>
+    public SingleJobItem(Job job, byte[]? arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         Job = job;
+        Timeout = timeout;
         _arguments = arguments;
         _cancellationToken = cancellationToken;
     }

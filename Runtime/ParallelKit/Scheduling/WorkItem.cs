@@ -20,6 +20,9 @@ internal abstract class WorkItem
     /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
     public long Sequence;
 
+    /// <summary>A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>What to call the item in errors: the job's name, or the map's items.</summary>
     public abstract string Name { get; }
 

@@ -193,6 +193,60 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         frame[4] = (byte)FrameType.Cancel;
         BinaryPrimitives.WriteInt64LittleEndian(frame[5..], sequence);
         SendControl(frame);
+
+        // A job that ignores its token gets a grace period, then its worker is killed (and replaced).
+        _ = new CancellationGrace(this, sequence, _backend.Options.CancellationGracePeriod);
+    }
+
+    /// <summary>The grace period of a cancelled job is over: if it is still running, its worker dies.</summary>
+    private void OnCancellationGraceExpired(long sequence)
+    {
+        WorkItem? stuck = null;
+        lock (_gate)
+        {
+            if (_state == Alive)
+            {
+                for (int i = Volatile.Read(ref _reported); i < _inFlight.Count; i++)
+                {
+                    if (_inFlight[i].Sequence == sequence && !_inFlight[i].IsFinished)
+                    {
+                        stuck = _inFlight[i];
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (stuck is null)
+        {
+            return;
+        }
+
+        stuck.Canceled();
+        KillProcess();
+    }
+
+    /// <summary>A one-shot timer for <see cref="OnCancellationGraceExpired"/>; the timer queue keeps it alive until it fires.</summary>
+    private sealed class CancellationGrace : IDisposable
+    {
+        private readonly ProcessWorker _worker;
+        private readonly long _sequence;
+        private readonly Timer _timer;
+
+        public CancellationGrace(ProcessWorker worker, long sequence, TimeSpan grace)
+        {
+            _worker = worker;
+            _sequence = sequence;
+            _timer = new Timer(static state => ((CancellationGrace)state!).Expire(), this, grace, Timeout.InfiniteTimeSpan);
+        }
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Expire()
+        {
+            Dispose();
+            _worker.OnCancellationGraceExpired(_sequence);
+        }
     }
 
     public void RequestShutdown()
@@ -462,26 +516,26 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     }
 
     /// <summary>
-    /// With a job timeout, a batch gets a deadline: its one job's timeout, or a chunk's timeout per item.
-    /// Caller holds the gate.
+    /// With a job timeout (the server's, or one given at submit), a batch gets a deadline: its one job's
+    /// timeout, or a chunk's timeout per item. Caller holds the gate.
     /// </summary>
     private void ArmWatchdog(List<WorkItem> batch)
     {
-        if (_backend.Options.JobTimeout is not { } timeout)
-        {
-            return;
-        }
-
-        int jobs = 0;
+        long ticks = 0;
         foreach (WorkItem item in batch)
         {
-            jobs += item.Count;
+            if ((item.Timeout ?? _backend.Options.JobTimeout) is not { } limit)
+            {
+                return;
+            }
+
+            ticks += Math.Min(limit.Ticks, TimeSpan.FromDays(1).Ticks) * item.Count;
         }
 
         long generation = ++_batchGeneration;
         _watchdog ??= new Timer(static state => ((ProcessWorker)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
         _watchdogGeneration = generation;
-        _watchdog.Change(TimeSpan.FromTicks(Math.Min(timeout.Ticks * jobs, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
+        _watchdog.Change(TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
     }
 
     private void DisarmWatchdog()
@@ -516,7 +570,13 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             return;
         }
 
-        late.Fail(new JobTimeoutException(late.Name, Id, _backend.Options.JobTimeout!.Value));
+        late.Fail(new JobTimeoutException(late.Name, Id, (late.Timeout ?? _backend.Options.JobTimeout)!.Value));
+        KillProcess();
+    }
+
+    /// <summary>Kills the worker process; the results reader then handles its death (unfinished work moves on, a replacement starts).</summary>
+    private void KillProcess()
+    {
         try
         {
             _process?.Kill(entireProcessTree: true);

@@ -104,7 +104,7 @@ internal sealed class ThreadBackend : JobBackendCore
                 WorkItem item = batch[i];
                 if (!item.IsFinished)
                 {
-                    await item.RunInProcessAsync(this, timeout).ConfigureAwait(false);
+                    await item.RunInProcessAsync(this, item.Timeout ?? timeout).ConfigureAwait(false);
                 }
             }
 

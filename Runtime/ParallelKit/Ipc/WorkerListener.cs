@@ -46,13 +46,17 @@ internal sealed class WorkerListener : IDisposable
         }
 
         Endpoint = Path.Combine(_directory, "jobs.sock");
+
+        // Bound under a temporary name and renamed once it is 0600, so the endpoint never exists with wider rights.
+        string binding = Endpoint + ".new";
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(Endpoint));
+        _listener.Bind(new UnixDomainSocketEndPoint(binding));
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(Endpoint, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(binding, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
+        File.Move(binding, Endpoint);
         _listener.Listen(256);
         _ = AcceptLoopAsync();
     }

@@ -35,8 +35,22 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     /// <summary>Where this server runs jobs.</summary>
     public JobBackend Backend => _backend.Kind;
 
-    /// <summary>The number of workers the server keeps.</summary>
-    public int Workers => _backend.Options.Workers;
+    /// <summary>The number of workers the server keeps; see <see cref="SetWorkers"/>.</summary>
+    public int Workers => _backend.TargetWorkers;
+
+    /// <summary>
+    /// Changes the number of workers while the server runs (pp's <c>set_ncpus</c>). Growing starts new
+    /// workers at once; shrinking stops idle workers at once and busy ones when their current job (or
+    /// batch) is done — no job is lost or cut short.
+    /// </summary>
+    /// <param name="workers">The new worker count, at least 1.</param>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public void SetWorkers(int workers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _backend.Resize(workers);
+    }
 
     /// <summary>A snapshot of per-worker job counts and busy time; <c>ToString()</c> prints pp's table.</summary>
     public JobServerStats Stats

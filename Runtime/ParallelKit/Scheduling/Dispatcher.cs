@@ -159,6 +159,7 @@ internal sealed class Dispatcher
     /// </summary>
     public bool TryAssign(WorkerSlot worker)
     {
+        bool retire;
         lock (_gate)
         {
             if (_closedReason is not null)
@@ -167,13 +168,58 @@ internal sealed class Dispatcher
                 return false;
             }
 
-            if (FillBatch(worker))
+            retire = worker.Retiring;
+            if (!retire)
             {
-                return true;
+                if (FillBatch(worker))
+                {
+                    return true;
+                }
+
+                _idle.Push(worker);
+                return false;
+            }
+        }
+
+        worker.Batch.Clear();
+        worker.Retire();
+        return false;
+    }
+
+    /// <summary>
+    /// Retires <paramref name="count"/> of <paramref name="candidates"/>: idle ones first, which stop at
+    /// once; busy ones stop when they next ask for work (see <see cref="TryAssign"/>).
+    /// </summary>
+    public void Retire(IReadOnlyList<WorkerSlot> candidates, int count)
+    {
+        var stopNow = new List<WorkerSlot>();
+        lock (_gate)
+        {
+            foreach (WorkerSlot worker in candidates)
+            {
+                if (count > 0 && !worker.Retiring && _idle.Contains(worker))
+                {
+                    worker.Retiring = true;
+                    RemoveIdle(worker);
+                    stopNow.Add(worker);
+                    count--;
+                }
             }
 
-            _idle.Push(worker);
-            return false;
+            // Busy workers read the flag under this lock when they finish their batch.
+            foreach (WorkerSlot worker in candidates)
+            {
+                if (count > 0 && !worker.Retiring)
+                {
+                    worker.Retiring = true;
+                    count--;
+                }
+            }
+        }
+
+        foreach (WorkerSlot worker in stopNow)
+        {
+            worker.Retire();
         }
     }
 
@@ -185,18 +231,22 @@ internal sealed class Dispatcher
     {
         lock (_gate)
         {
-            if (!_idle.Contains(worker))
+            if (_idle.Contains(worker))
             {
-                return;
+                RemoveIdle(worker);
             }
+        }
+    }
 
-            var keep = new List<WorkerSlot>(_idle);
-            keep.Remove(worker);
-            _idle.Clear();
-            for (int i = keep.Count - 1; i >= 0; i--)
-            {
-                _idle.Push(keep[i]);
-            }
+    /// <summary>Caller holds the gate.</summary>
+    private void RemoveIdle(WorkerSlot worker)
+    {
+        var keep = new List<WorkerSlot>(_idle);
+        keep.Remove(worker);
+        _idle.Clear();
+        for (int i = keep.Count - 1; i >= 0; i--)
+        {
+            _idle.Push(keep[i]);
         }
     }
 

@@ -34,6 +34,12 @@ internal abstract class JobBackendCore : IAsyncDisposable
 
     public abstract long Retries { get; }
 
+    /// <summary>The number of workers the server keeps (changed by <see cref="Resize"/>).</summary>
+    public int TargetWorkers => Dispatcher.WorkerCount;
+
+    /// <summary>Grows (starts workers) or shrinks (idle workers stop at once, busy ones after their batch).</summary>
+    public abstract void Resize(int workers);
+
     public abstract long Restarts { get; }
 
     public abstract ValueTask DisposeAsync();

@@ -13,6 +13,7 @@ internal abstract class WorkerSlot
     private long _completed;
     private long _failed;
     private long _busyTicks;
+    private bool _retiring;
 
     protected WorkerSlot(int id, Dispatcher dispatcher)
     {
@@ -27,12 +28,22 @@ internal abstract class WorkerSlot
     /// <summary>The batch being run; owned by the worker between <see cref="Run"/> and its report.</summary>
     public List<WorkItem> Batch { get; } = [];
 
+    /// <summary>Set when the server shrinks: the worker finishes its batch, takes no more, and stops.</summary>
+    public bool Retiring
+    {
+        get => Volatile.Read(ref _retiring);
+        set => Volatile.Write(ref _retiring, value);
+    }
+
     public abstract int ProcessId { get; }
 
     public abstract bool IsAlive { get; }
 
     /// <summary>Starts running <see cref="Batch"/>; reports to the dispatcher when done.</summary>
     public abstract void Run();
+
+    /// <summary>The dispatcher will give a retiring worker nothing more: stop it.</summary>
+    public abstract void Retire();
 
     /// <summary>Asks the worker to cancel the running record with this sequence number.</summary>
     public abstract void RequestCancel(long sequence);

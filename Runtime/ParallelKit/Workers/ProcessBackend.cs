@@ -59,6 +59,45 @@ internal sealed class ProcessBackend : JobBackendCore
 
     public override long Restarts => Interlocked.Read(ref _restarts);
 
+    public override void Resize(int workers)
+    {
+        List<ProcessWorker> serving;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            serving = [.. _workers.Where(IsServing)];
+        }
+
+        Dispatcher.WorkerCount = workers;
+        for (int i = serving.Count; i < workers; i++)
+        {
+            StartWorker();
+        }
+
+        int excess = serving.Count - workers;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        // Workers still starting hold no work: they go first.
+        foreach (ProcessWorker starting in serving.Where(w => w.IsStarting).Take(excess).ToList())
+        {
+            starting.Retiring = true;
+            starting.RequestShutdown();
+            excess--;
+        }
+
+        Dispatcher.Retire([.. serving.Where(w => !w.Retiring)], excess);
+    }
+
+    /// <summary>Alive or starting, and not on its way out.</summary>
+    private static bool IsServing(ProcessWorker worker) => (worker.IsAlive || worker.IsStarting) && !worker.Retiring;
+
     private ProcessWorker StartWorker()
     {
         ProcessWorker worker;
@@ -153,7 +192,13 @@ internal sealed class ProcessBackend : JobBackendCore
             Interlocked.Add(ref _retries, retry.Count);
         }
 
-        if (!disposed)
+        int serving;
+        lock (_gate)
+        {
+            serving = _workers.Count(w => w != worker && IsServing(w));
+        }
+
+        if (!disposed && serving < Dispatcher.WorkerCount)
         {
             Interlocked.Increment(ref _restarts);
             StartWorker();

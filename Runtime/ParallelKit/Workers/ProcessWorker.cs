@@ -249,12 +249,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
     }
 
+    public override void Retire() => RequestShutdown();
+
     public void RequestShutdown()
     {
         bool connected;
         lock (_gate)
         {
-            if (_state == Dead)
+            if (_state is Dead or ShuttingDown)
             {
                 return;
             }
@@ -480,6 +482,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 Dispatcher.BatchFinished(inFlight.Count);
                 if (Volatile.Read(ref _state) == Alive)
                 {
+                    // Runs the next batch, or parks the worker, or (when it is retiring) shuts it down.
                     Dispatcher.WorkerReady(this);
                 }
             }

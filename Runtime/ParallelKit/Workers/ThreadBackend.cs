@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Scheduling;
@@ -10,28 +11,66 @@ namespace ParallelKit.Workers;
 /// <summary>Runs jobs on worker threads of this process; nothing is marshaled.</summary>
 internal sealed class ThreadBackend : JobBackendCore
 {
-    private readonly ThreadWorker[] _workers;
+    private readonly object _gate = new();
+    private readonly List<ThreadWorker> _workers = [];
 
     public ThreadBackend(JobServerOptions options)
         : base(options)
     {
-        _workers = new ThreadWorker[options.Workers];
-        for (int i = 0; i < _workers.Length; i++)
-        {
-            _workers[i] = new ThreadWorker(i, Dispatcher, options.JobTimeout);
-        }
-
-        foreach (ThreadWorker worker in _workers)
-        {
-            Dispatcher.WorkerReady(worker);
-        }
+        AddWorkers(options.Workers);
     }
 
     public override bool MarshalsCalls => false;
 
     public override JobBackend Kind => JobBackend.Threads;
 
-    public override IReadOnlyList<WorkerSlot> AllWorkers => _workers;
+    public override IReadOnlyList<WorkerSlot> AllWorkers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _workers];
+            }
+        }
+    }
+
+    public override void Resize(int workers)
+    {
+        List<ThreadWorker> serving;
+        lock (_gate)
+        {
+            serving = [.. _workers.Where(w => !w.Retiring)];
+        }
+
+        Dispatcher.WorkerCount = workers;
+        if (serving.Count < workers)
+        {
+            AddWorkers(workers - serving.Count);
+            return;
+        }
+
+        Dispatcher.Retire(serving, serving.Count - workers);
+    }
+
+    private void AddWorkers(int count)
+    {
+        var added = new List<ThreadWorker>(count);
+        lock (_gate)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var worker = new ThreadWorker(_workers.Count, Dispatcher, Options.JobTimeout);
+                _workers.Add(worker);
+                added.Add(worker);
+            }
+        }
+
+        foreach (ThreadWorker worker in added)
+        {
+            Dispatcher.WorkerReady(worker);
+        }
+    }
 
     public override long Retries => 0;
 
@@ -48,7 +87,7 @@ internal sealed class ThreadBackend : JobBackendCore
 
         var abandoned = new ObjectDisposedException(nameof(JobServer),
             "The job server was disposed while the job was running, and the job did not finish within the shutdown timeout.");
-        foreach (ThreadWorker worker in _workers)
+        foreach (ThreadWorker worker in AllWorkers.Cast<ThreadWorker>())
         {
             worker.Abandon(abandoned);
         }
@@ -62,7 +101,12 @@ internal sealed class ThreadBackend : JobBackendCore
 
         public override int ProcessId => Environment.ProcessId;
 
-        public override bool IsAlive => true;
+        public override bool IsAlive => !Retiring;
+
+        public override void Retire()
+        {
+            // Nothing runs on a thread worker between batches: not taking more is all it takes.
+        }
 
         public override void Run() => ThreadPool.UnsafeQueueUserWorkItem(static worker => _ = worker.RunBatchAsync(), this, preferLocal: false);
 

@@ -108,6 +108,9 @@ public abstract class Job
     /// <summary>Completes the job with the result kept by <see cref="RunLocalAsync"/>.</summary>
     internal abstract void CompleteLocal();
 
+    /// <summary>The job's span in this process, when someone listens to <see cref="ParallelKitDiagnostics.ActivitySourceName"/>.</summary>
+    internal System.Diagnostics.Activity? Activity { get; set; }
+
     /// <summary>Moves to a final status; only the first caller wins.</summary>
     internal bool TryFinish(JobStatus final)
     {
@@ -121,6 +124,7 @@ public abstract class Job
 
             if (Interlocked.CompareExchange(ref _status, (int)final, current) == current)
             {
+                Diagnostics.Telemetry.Finish(Activity, final);
                 return true;
             }
         }

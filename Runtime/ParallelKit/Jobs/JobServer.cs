@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using ParallelKit.Diagnostics;
 using ParallelKit.Scheduling;
 using ParallelKit.Workers;
 
@@ -131,6 +132,8 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Job job = call.CreateJob();
         job.SpinBeforeBlocking = !_backend.MarshalsCalls;
+        Telemetry.Submitted.Add(1);
+        job.Activity = Telemetry.StartSubmitted("parallelkit.job", call.JobName);
         if (cancellationToken.IsCancellationRequested)
         {
             job.Cancel(cancellationToken);
@@ -138,7 +141,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         }
 
         byte[]? arguments = _backend.MarshalsCalls ? call.MarshalKeyAndArguments() : null;
-        var item = new SingleJobItem(job, arguments, cancellationToken, timeout);
+        var item = new SingleJobItem(job, arguments, cancellationToken, timeout, Telemetry.TraceParent(job.Activity));
         _backend.Dispatcher.Enqueue(item);
         item.RegisterCancellation();
         return job;
@@ -168,7 +171,8 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
         TItem[] all = items as TItem[] ?? [.. items];
         int maxChunk = _backend.Options.MaxChunkSize > 0 ? _backend.Options.MaxChunkSize : 4096;
-        var map = new MapOperation<TItem, TResult>(all, job, progress, maxChunk, cancellationToken);
+        Telemetry.Submitted.Add(all.Length);
+        var map = new MapOperation<TItem, TResult>(all, job, progress, maxChunk, Telemetry.StartSubmitted("parallelkit.map", "map"), cancellationToken);
         if (all.Length == 0)
         {
             progress?.Report(new MapProgress(0, 0));

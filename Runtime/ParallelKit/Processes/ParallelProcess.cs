@@ -144,14 +144,16 @@ public sealed class ParallelProcess : IDisposable
 
     private static byte[] BuildFrame(byte[] keyAndArguments)
     {
-        using var frame = new FrameBuffer(keyAndArguments.Length + 64);
+        using var frame = new FrameBuffer(keyAndArguments.Length + 128);
         frame.Reserve(5);
         frame.WriteInt32(1);
         frame.WriteInt64(0);
-        frame.WriteInt32(8 + keyAndArguments.Length);
+        int lengthAt = frame.ReserveInt32();
         frame.WriteInt32(1);
         frame.WriteInt32(-1); // not part of a map
+        frame.Write(Diagnostics.Telemetry.TraceParent(null));
         frame.WriteBytes(keyAndArguments);
+        frame.PatchInt32(lengthAt, frame.WrittenCount - lengthAt - 4);
         frame.PatchInt32(0, frame.WrittenCount - 5);
         frame.PatchByte(4, (byte)FrameType.Batch);
         return frame.WrittenSpan.ToArray();

@@ -16,6 +16,7 @@ internal abstract class JobBackendCore : IAsyncDisposable
         Options = options;
         Costs = new CostModel();
         Dispatcher = new Dispatcher(Costs, options.Workers) { BatchSingleJobs = options.JobTimeout is null };
+        Diagnostics.Telemetry.ServerStarted(Dispatcher);
     }
 
     public JobServerOptions Options { get; }

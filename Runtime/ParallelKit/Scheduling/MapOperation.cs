@@ -24,8 +24,24 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     private int _next;
     private int _completed;
 
-    public MapOperation(TItem[] items, Func<TItem, JobCall<TResult>> selector, IProgress<MapProgress>? progress, int maxChunk, CancellationToken cancellationToken)
+    private readonly Activity? _activity;
+    private readonly string? _traceParent;
+
+    public MapOperation(TItem[] items, Func<TItem, JobCall<TResult>> selector, IProgress<MapProgress>? progress, int maxChunk, Activity? activity, CancellationToken cancellationToken)
     {
+        _activity = activity;
+        _traceParent = Diagnostics.Telemetry.TraceParent(activity);
+        _ = _completion.Task.ContinueWith(
+            static (task, state) => Diagnostics.Telemetry.Finish((Activity?)state, task.Status switch
+            {
+                TaskStatus.RanToCompletion => JobStatus.Completed,
+                TaskStatus.Canceled => JobStatus.Canceled,
+                _ => JobStatus.Failed,
+            }),
+            activity,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         _items = items;
         _selector = selector;
         _results = new TResult[items.Length];
@@ -136,6 +152,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             var writer = new JobWriter(ref buffer, state);
             writer.Write(count);
             writer.Write(start);
+            writer.Write(map._traceParent);
             for (int i = start; i < start + count; i++)
             {
                 JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
@@ -187,6 +204,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
         {
             long started = Stopwatch.GetTimestamp();
+            Activity.Current = map._activity ?? Activity.Current;
             int i = start;
             try
             {

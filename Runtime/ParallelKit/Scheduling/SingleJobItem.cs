@@ -11,16 +11,19 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 {
     private readonly byte[]? _arguments;
     private readonly CancellationToken _cancellationToken;
+    private readonly string? _traceParent;
     private CancellationTokenRegistration _registration;
 
     /// <param name="job">The job to complete.</param>
     /// <param name="arguments">The marshaled key and arguments (processes backend), or null (threads backend).</param>
     /// <param name="cancellationToken">The token given to Submit.</param>
     /// <param name="timeout">A time limit of the job's own, overriding the server's.</param>
-    public SingleJobItem(Job job, byte[]? arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    /// <param name="traceParent">The W3C trace context the worker's span continues, if any.</param>
+    public SingleJobItem(Job job, byte[]? arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, string? traceParent = null)
     {
         Job = job;
         Timeout = timeout;
+        _traceParent = traceParent;
         _arguments = arguments;
         _cancellationToken = cancellationToken;
     }
@@ -77,6 +80,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
     {
         frame.WriteInt32(1);
         frame.WriteInt32(-1); // not part of a map
+        frame.Write(_traceParent);
         frame.WriteBytes(_arguments);
     }
 
@@ -101,6 +105,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
     public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
     {
         long started = Stopwatch.GetTimestamp();
+        Activity.Current = Job.Activity ?? Activity.Current;
         try
         {
             if (timeout is { } limit)

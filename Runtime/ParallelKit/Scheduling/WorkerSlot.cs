@@ -52,12 +52,14 @@ internal abstract class WorkerSlot
     {
         Interlocked.Add(ref _completed, jobs);
         Interlocked.Add(ref _busyTicks, elapsedTicks);
+        Diagnostics.Telemetry.RecordFinished(jobs, elapsedTicks, succeeded: true);
     }
 
     public void RecordFailed(int jobs, long elapsedTicks)
     {
         Interlocked.Add(ref _failed, jobs);
         Interlocked.Add(ref _busyTicks, elapsedTicks);
+        Diagnostics.Telemetry.RecordFinished(jobs, elapsedTicks, succeeded: false);
     }
 
     public WorkerStats Snapshot()

@@ -190,6 +190,7 @@ internal sealed class ProcessBackend : JobBackendCore
         if (retry.Count > 0)
         {
             Interlocked.Add(ref _retries, retry.Count);
+            Diagnostics.Telemetry.Retried.Add(retry.Count);
         }
 
         int serving;
@@ -201,6 +202,7 @@ internal sealed class ProcessBackend : JobBackendCore
         if (!disposed && serving < Dispatcher.WorkerCount)
         {
             Interlocked.Increment(ref _restarts);
+            Diagnostics.Telemetry.WorkerRestarts.Add(1);
             StartWorker();
         }
 
@@ -239,6 +241,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));
+        Diagnostics.Telemetry.ServerStopped(Dispatcher);
         ProcessWorker[] workers;
         lock (_gate)
         {

@@ -79,6 +79,7 @@ internal sealed class ThreadBackend : JobBackendCore
     public override async ValueTask DisposeAsync()
     {
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));
+        Diagnostics.Telemetry.ServerStopped(Dispatcher);
         long deadline = Stopwatch.GetTimestamp() + (long)(Options.ShutdownTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Dispatcher.Running > 0 && Stopwatch.GetTimestamp() < deadline)
         {

@@ -179,6 +179,7 @@ internal sealed class WorkerProcess : IDisposable
         string jobName = "job";
         var status = RecordStatus.Ok;
         var reader = new JobReader(payload);
+        Activity? run = null;
         FrameBuffer output = _out;
         MemoryPackWriterOptionalState state = MemoryPackWriterOptionalStatePool.Rent(null);
         var results = new JobWriter(ref output, state);
@@ -186,6 +187,7 @@ internal sealed class WorkerProcess : IDisposable
         {
             int jobs = reader.Read<int>();
             int firstMapIndex = reader.Read<int>();
+            run = Diagnostics.Telemetry.StartRun(reader.Read<string?>(), "job");
             for (int i = 0; i < jobs; i++)
             {
                 ulong key = reader.Read<ulong>();
@@ -210,6 +212,11 @@ internal sealed class WorkerProcess : IDisposable
                     jobName = $"{jobName} (map item {firstMapIndex + i})";
                 }
 
+                if (i == 0)
+                {
+                    run?.SetTag("parallelkit.job.name", _lastName);
+                }
+
                 JobCall call = _lastDecoder(ref reader);
                 if (!call.TryRun(ref results, token, out Task? pending))
                 {
@@ -231,6 +238,7 @@ internal sealed class WorkerProcess : IDisposable
         catch (Exception ex)
         {
             status = RecordStatus.Failed;
+            run?.SetStatus(ActivityStatusCode.Error, ex.Message);
             _failedRecords++;
             _out.Truncate(payloadAt);
             RemoteError.Write(_out, jobName, ex);
@@ -241,6 +249,7 @@ internal sealed class WorkerProcess : IDisposable
         }
         finally
         {
+            run?.Dispose();
             reader.Dispose();
             ((IDisposable)state).Dispose();
             EndRecord();

@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>The ParallelKit meter and activity source, read the way dotnet-counters and OpenTelemetry read them.</summary>
+public sealed class TelemetryTests
+{
+    [Fact]
+    public async Task The_meter_counts_submitted_completed_and_failed_jobs_and_job_durations()
+    {
+        var totals = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ParallelKitDiagnostics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, old) => old + value));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name + ".count", 1, (_, old) => old + 1));
+        listener.Start();
+
+        await using (var server = JobServer.Start(new JobServerOptions { Workers = 2 }))
+        {
+            await server.MapAsync(Enumerable.Range(0, 10), i => TestJobs.Jobs.Increment(i));
+            await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.Throw("counted")));
+            listener.RecordObservableInstruments();
+        }
+
+        // Other tests run beside this one and count too: at least ours must be there.
+        Assert.True(totals.GetValueOrDefault("parallelkit.jobs.submitted") >= 11);
+        Assert.True(totals.GetValueOrDefault("parallelkit.jobs.completed") >= 10);
+        Assert.True(totals.GetValueOrDefault("parallelkit.jobs.failed") >= 1);
+        Assert.True(totals.GetValueOrDefault("parallelkit.job.duration.count") >= 2);
+        Assert.True(totals.ContainsKey("parallelkit.jobs.queued"), "the queue gauge reports");
+        Assert.True(totals.ContainsKey("parallelkit.jobs.running"), "the running gauge reports");
+    }
+
+    [Fact]
+    public async Task A_job_span_is_recorded_and_its_trace_continues_in_the_worker()
+    {
+        var stopped = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is ParallelKitDiagnostics.ActivitySourceName or "ParallelKit.Tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var testSource = new ActivitySource("ParallelKit.Tests");
+
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        using Activity request = testSource.StartActivity("request")!;
+        string workerTrace = await server.Submit(TestJobs.Jobs.CurrentTraceId());
+        int[] mapped = await server.MapAsync(Enumerable.Range(0, 3), i => TestJobs.Jobs.Increment(i));
+
+        Assert.Equal(request.TraceId.ToString(), workerTrace);
+        Assert.Same(request, Activity.Current); // submitting did not change the caller's current activity
+        Activity job = Assert.Single(stopped, a => a.OperationName == "parallelkit.job" && a.TraceId == request.TraceId);
+        Assert.Equal(request.SpanId, job.ParentSpanId);
+        Assert.Equal(ActivityStatusCode.Ok, job.Status);
+        Assert.Equal("ParallelKit.Tests.TestJobs.CurrentTraceId", job.GetTagItem("parallelkit.job.name"));
+        Assert.Single(stopped, a => a.OperationName == "parallelkit.map" && a.TraceId == request.TraceId);
+        Assert.Equal([1, 2, 3], mapped);
+    }
+}

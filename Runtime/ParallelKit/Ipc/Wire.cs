@@ -119,8 +119,10 @@ internal static class Wire
         type = (FrameType)header[4];
         if (buffer.Length < length)
         {
+            // Rent first: if renting fails, the caller still owns (and returns) the old buffer exactly once.
+            byte[] larger = ArrayPool<byte>.Shared.Rent(length);
             ArrayPool<byte>.Shared.Return(buffer);
-            buffer = ArrayPool<byte>.Shared.Rent(length);
+            buffer = larger;
         }
 
         return ReceiveExactly(socket, buffer.AsSpan(0, length)) ? length : -1;

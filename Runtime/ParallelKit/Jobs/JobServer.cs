@@ -123,6 +123,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     public Job Submit(JobCall call, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, JobServerOptions.MaxTimeLimit);
         return SubmitCore(call, timeout, cancellationToken);
     }
 

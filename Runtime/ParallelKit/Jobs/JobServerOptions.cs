@@ -39,6 +39,9 @@ public sealed class JobServerOptions
     /// <summary>The most items <see cref="JobServer.MapAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, System.Threading.CancellationToken)"/> puts in one message; 0 chooses automatically.</summary>
     public int MaxChunkSize { get; set; }
 
+    /// <summary>The longest time limit a timer can hold (about 24.8 days).</summary>
+    internal static readonly TimeSpan MaxTimeLimit = TimeSpan.FromMilliseconds(int.MaxValue);
+
     internal JobServerOptions Validate()
     {
         if (Workers < 1)
@@ -51,19 +54,19 @@ public sealed class JobServerOptions
             throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "MaxAttempts must be at least 1.");
         }
 
-        if (JobTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        if (JobTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxTimeLimit))
         {
-            throw new ArgumentOutOfRangeException(nameof(JobTimeout), timeout, "JobTimeout must be positive, or null for no limit.");
+            throw new ArgumentOutOfRangeException(nameof(JobTimeout), timeout, $"JobTimeout must be positive and at most {MaxTimeLimit}, or null for no limit.");
         }
 
-        if (ShutdownTimeout < TimeSpan.Zero)
+        if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > MaxTimeLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout cannot be negative.");
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, $"ShutdownTimeout must be between zero and {MaxTimeLimit}.");
         }
 
-        if (CancellationGracePeriod < TimeSpan.Zero)
+        if (CancellationGracePeriod < TimeSpan.Zero || CancellationGracePeriod > MaxTimeLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), CancellationGracePeriod, "CancellationGracePeriod cannot be negative.");
+            throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), CancellationGracePeriod, $"CancellationGracePeriod must be between zero and {MaxTimeLimit}.");
         }
 
         if (MaxChunkSize < 0)

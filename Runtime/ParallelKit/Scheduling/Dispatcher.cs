@@ -295,8 +295,10 @@ internal sealed class Dispatcher
         while (_queue.First is { } node)
         {
             IWorkSource source = node.Value;
-            if (batch.Count > 0 && !source.IsSingleJob)
+            if (batch.Count > 0 && (!source.IsSingleJob
+                || (source is SingleJobItem next && (next.Timeout is not null || next.CostKey != batch[0].CostKey))))
             {
+                // A batch holds only jobs known to be cheap, all of one kind, none with a deadline of its own.
                 break;
             }
 
@@ -310,7 +312,15 @@ internal sealed class Dispatcher
                 }
             }
 
-            if (item is null || !item.TryStart(worker))
+            if (item is null)
+            {
+                continue;
+            }
+
+            // Published before the item can be seen running, so a cancellation always finds its record.
+            item.Sequence = worker.NextSequence();
+            item.Worker = worker;
+            if (!item.TryStart(worker))
             {
                 continue;
             }

@@ -113,7 +113,17 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     private void ChunkDone(int count)
     {
         int done = Interlocked.Add(ref _completed, count);
-        _progress?.Report(new MapProgress(done, _items.Length));
+        try
+        {
+            _progress?.Report(new MapProgress(done, _items.Length));
+        }
+        catch (Exception ex)
+        {
+            // The user's progress handler threw: that fails the map, not the thread that completes jobs.
+            Fail(ex);
+            return;
+        }
+
         if (done == _items.Length && _completion.TrySetResult(_results))
         {
             _registration.Dispose();
@@ -133,6 +143,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
         public override bool IsFinished => map.IsFinished;
 
+        public override bool CancellationRequested => map._cancellationToken.IsCancellationRequested;
+
         public override bool TryStart(WorkerSlot worker)
         {
             if (map.IsFinished)
@@ -140,7 +152,6 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
                 return false;
             }
 
-            Worker = worker;
             Attempts++;
             return true;
         }
@@ -201,7 +212,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
         public override void Fail(Exception exception) => map.Fail(exception);
 
-        public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
+        public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
         {
             long started = Stopwatch.GetTimestamp();
             Activity.Current = map._activity ?? Activity.Current;
@@ -212,40 +223,41 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
                 {
                     JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
                         $"The map's job selector returned null for item {i}.");
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(map._cancellationToken, stopping);
                     if (timeout is { } limit)
                     {
-                        using var timed = CancellationTokenSource.CreateLinkedTokenSource(map._cancellationToken);
-                        timed.CancelAfter(limit);
-                        try
-                        {
-                            map._results[i] = await call.InvokeAsync(timed.Token).AsTask().WaitAsync(limit, map._cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timed.IsCancellationRequested && !map._cancellationToken.IsCancellationRequested))
-                        {
-                            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                            map.Fail(new JobTimeoutException($"{call.JobName} (map item {i})", worker.Id, limit));
-                            return;
-                        }
+                        linked.CancelAfter(limit);
+                        map._results[i] = await call.InvokeAsync(linked.Token).AsTask().WaitAsync(limit, CancellationToken.None).ConfigureAwait(false);
                     }
                     else
                     {
-                        map._results[i] = await call.InvokeAsync(map._cancellationToken).ConfigureAwait(false);
+                        map._results[i] = await call.InvokeAsync(linked.Token).ConfigureAwait(false);
                     }
                 }
 
                 worker.RecordCompleted(count, Stopwatch.GetElapsedTime(started).Ticks);
             }
-            catch (OperationCanceledException) when (map._cancellationToken.IsCancellationRequested)
-            {
-                worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                map.Cancel();
-                return;
-            }
             catch (Exception ex)
             {
                 worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                string name = i < start + count ? SafeName(i) : "map";
-                map.Fail(RemoteError.FromLocal(name, worker.Id, ex));
+                bool cancelled = ex is OperationCanceledException;
+                if (cancelled && map._cancellationToken.IsCancellationRequested)
+                {
+                    map.Cancel();
+                }
+                else if (timeout is { } limit && (ex is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
+                {
+                    map.Fail(new JobTimeoutException(SafeName(i), worker.Id, limit));
+                }
+                else if (cancelled && stopping.IsCancellationRequested)
+                {
+                    map.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the map was running."));
+                }
+                else
+                {
+                    map.Fail(RemoteError.FromLocal(i < start + count ? SafeName(i) : "map", worker.Id, ex));
+                }
+
                 return;
             }
 

@@ -40,6 +40,8 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public override bool IsFinished => Job.IsCompleted;
 
+    public override bool CancellationRequested => _cancellationToken.IsCancellationRequested;
+
     public CancellationToken CancellationToken => _cancellationToken;
 
     /// <summary>Wires the submit token: a queued job is dropped, a running one is cancelled in its worker.</summary>
@@ -71,7 +73,6 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
             return false;
         }
 
-        Worker = worker;
         Attempts++;
         return true;
     }
@@ -102,50 +103,62 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         _registration.Dispose();
     }
 
-    public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout)
+    public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
     {
         long started = Stopwatch.GetTimestamp();
         Activity.Current = Job.Activity ?? Activity.Current;
+
+        // The job's token: the submitter's, the server's shutdown, and the time limit, whichever comes first.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, stopping);
+        if (timeout is { } limit)
+        {
+            linked.CancelAfter(limit);
+        }
+
         try
         {
-            if (timeout is { } limit)
+            Task running = Job.RunLocalAsync(linked.Token).AsTask();
+            if (timeout is { } wait)
             {
-                using var timed = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-                timed.CancelAfter(limit);
-                Task running = Job.RunLocalAsync(timed.Token).AsTask();
-                try
-                {
-                    await running.WaitAsync(limit, _cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timed.IsCancellationRequested && !_cancellationToken.IsCancellationRequested))
-                {
-                    worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                    Fail(new JobTimeoutException(Job.Name, worker.Id, limit));
-                    return;
-                }
+                // A job that ignores its token is abandoned at the limit: a thread cannot be killed.
+                await running.WaitAsync(wait, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
-                await Job.RunLocalAsync(_cancellationToken).ConfigureAwait(false);
+                await running.ConfigureAwait(false);
             }
 
             worker.RecordCompleted(1, Stopwatch.GetElapsedTime(started).Ticks);
             Job.CompleteLocal();
-        }
-        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
-        {
-            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-            Canceled();
-            return;
+            _registration.Dispose();
         }
         catch (Exception ex)
         {
             worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-            Fail(RemoteError.FromLocal(Job.Name, worker.Id, ex));
-            return;
+            EndInProcess(ex, worker, timeout, stopping);
         }
+    }
 
-        _registration.Dispose();
+    /// <summary>Ends an in-process job that did not return: cancelled, timed out, stopped by a shutdown, or failed.</summary>
+    private void EndInProcess(Exception exception, WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
+    {
+        bool cancelled = exception is OperationCanceledException;
+        if (cancelled && _cancellationToken.IsCancellationRequested)
+        {
+            Canceled();
+        }
+        else if (timeout is { } limit && (exception is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
+        {
+            Fail(new JobTimeoutException(Job.Name, worker.Id, limit));
+        }
+        else if (cancelled && stopping.IsCancellationRequested)
+        {
+            Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
+        }
+        else
+        {
+            Fail(RemoteError.FromLocal(Job.Name, worker.Id, exception));
+        }
     }
 
     private void OnCancelRequested()
@@ -156,7 +169,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
                 Job.Cancel(_cancellationToken);
                 break;
             case JobStatus.Running:
-                Worker?.RequestCancel(Sequence);
+                Volatile.Read(ref Worker)?.RequestCancel(Volatile.Read(ref Sequence));
                 break;
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Internal;
 
@@ -50,11 +51,15 @@ internal abstract class WorkItem
     /// <summary>Fails the item (and, for a chunk, its whole map).</summary>
     public abstract void Fail(Exception exception);
 
+    /// <summary>Whether the submitter asked to cancel the item (as opposed to a shutdown stopping it).</summary>
+    public abstract bool CancellationRequested { get; }
+
     /// <summary>Whether the item no longer needs running (finished, failed or cancelled).</summary>
     public abstract bool IsFinished { get; }
 
     /// <summary>Runs the item in this process (threads backend).</summary>
     /// <param name="worker">The worker thread's slot.</param>
     /// <param name="timeout">The job timeout, if any: an item over it fails and is abandoned.</param>
-    public abstract ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout);
+    /// <param name="stopping">Cancelled when the server is disposed: running jobs see their token cancelled.</param>
+    public abstract ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping);
 }

@@ -14,6 +14,7 @@ internal abstract class WorkerSlot
     private long _failed;
     private long _busyTicks;
     private bool _retiring;
+    private long _sequence;
 
     protected WorkerSlot(int id, Dispatcher dispatcher)
     {
@@ -61,6 +62,9 @@ internal abstract class WorkerSlot
         Interlocked.Add(ref _busyTicks, elapsedTicks);
         Diagnostics.Telemetry.RecordFinished(jobs, elapsedTicks, succeeded: false);
     }
+
+    /// <summary>Numbers the records sent to this worker; assigned when a record is claimed, before it can be cancelled.</summary>
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public WorkerStats Snapshot()
         => new(Id, ProcessId, Interlocked.Read(ref _completed), Interlocked.Read(ref _failed),

@@ -26,6 +26,10 @@ internal sealed class ProcessBackend : JobBackendCore
     private long _retries;
     private long _restarts;
     private int _connectedEver;
+    private int _failedStarts;
+
+    /// <summary>Consecutive failed starts (with no worker left serving) after which the server gives up.</summary>
+    private const int MaxFailedStarts = 5;
     private bool _disposed;
 
     public ProcessBackend(JobServerOptions options)
@@ -84,25 +88,27 @@ internal sealed class ProcessBackend : JobBackendCore
             return;
         }
 
-        // Workers still starting hold no work: they go first.
-        foreach (ProcessWorker starting in serving.Where(w => w.IsStarting).Take(excess).ToList())
+        // Idle workers stop at once, then workers still starting (they hold no work), then busy ones after their batch.
+        Dispatcher.Retire([.. serving.OrderByDescending(w => w.IsStarting)], excess);
+        foreach (ProcessWorker starting in serving.Where(w => w.Retiring && w.IsStarting))
         {
-            starting.Retiring = true;
             starting.RequestShutdown();
-            excess--;
         }
-
-        Dispatcher.Retire([.. serving.Where(w => !w.Retiring)], excess);
     }
 
     /// <summary>Alive or starting, and not on its way out.</summary>
     private static bool IsServing(ProcessWorker worker) => (worker.IsAlive || worker.IsStarting) && !worker.Retiring;
 
-    private ProcessWorker StartWorker()
+    private ProcessWorker? StartWorker()
     {
         ProcessWorker worker;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return null;
+            }
+
             worker = new ProcessWorker(_nextWorkerId++, this);
             _workers.Add(worker);
         }
@@ -145,7 +151,41 @@ internal sealed class ProcessBackend : JobBackendCore
     internal void WorkerConnected(ProcessWorker worker)
     {
         Interlocked.Exchange(ref _connectedEver, 1);
+        Interlocked.Exchange(ref _failedStarts, 0);
         Dispatcher.WorkerReady(worker);
+    }
+
+    /// <summary>
+    /// Work handed to a worker that was already dying, or stopping for the server to shrink, that it never
+    /// ran: back to the queue without charging an attempt (or failed, once the server is disposed).
+    /// </summary>
+    internal void Reassign(IReadOnlyList<WorkItem> items)
+    {
+        var again = new List<WorkItem>(items.Count);
+        foreach (WorkItem item in items)
+        {
+            if (item.IsFinished)
+            {
+                continue;
+            }
+
+            if (IsDisposed)
+            {
+                item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
+                continue;
+            }
+
+            if (item is not SingleJobItem single || single.Job.TryRequeue())
+            {
+                item.Attempts = Math.Max(0, item.Attempts - 1);
+                again.Add(item);
+            }
+        }
+
+        if (again.Count > 0)
+        {
+            Dispatcher.Requeue(again);
+        }
     }
 
     /// <summary>
@@ -212,19 +252,52 @@ internal sealed class ProcessBackend : JobBackendCore
         }
     }
 
-    /// <summary>A worker process never connected. When none is left that could, queued work fails instead of waiting forever.</summary>
+    /// <summary>
+    /// A worker process never connected. It is replaced, with a growing delay; when workers keep failing
+    /// and none is left that could serve, the server fails its queued and future work with the reason
+    /// instead of waiting forever.
+    /// </summary>
     internal void WorkerFailedToStart(ProcessWorker worker, string reason)
     {
-        bool anyUsable;
-        lock (_gate)
+        if (IsDisposed)
         {
-            anyUsable = _workers.Any(w => w != worker && w.IsAlive | w.IsStarting);
+            return;
         }
 
-        if (!anyUsable && Volatile.Read(ref _connectedEver) == 0 && !IsDisposed)
+        int failures = Interlocked.Increment(ref _failedStarts);
+        bool anyServing;
+        lock (_gate)
+        {
+            anyServing = _workers.Any(w => w != worker && (w.IsAlive || w.IsStarting));
+        }
+
+        bool neverConnected = Volatile.Read(ref _connectedEver) == 0;
+        if (!anyServing && (neverConnected || failures >= MaxFailedStarts))
         {
             Dispatcher.Close(new InvalidOperationException(
                 $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above."));
+            return;
+        }
+
+        if (!neverConnected)
+        {
+            // Replace it (a worker that died already counted its restart); back off while starts keep failing.
+            var delay = TimeSpan.FromMilliseconds(100 * (1 << Math.Min(failures, 6)));
+            _ = Task.Delay(delay).ContinueWith(_ => ReplaceIfShort(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    private void ReplaceIfShort()
+    {
+        int serving;
+        lock (_gate)
+        {
+            serving = _workers.Count(IsServing);
+        }
+
+        if (serving < Dispatcher.WorkerCount)
+        {
+            StartWorker();
         }
     }
 

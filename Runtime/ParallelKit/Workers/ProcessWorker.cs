@@ -31,9 +31,13 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     private int _pid = -1;
     private int _state;
     private int _reported;
-    private long _nextSequence;
     private Timer? _watchdog;
     private long _batchGeneration;
+    private Timer? _startTimer;
+    private bool _condemned;
+
+    /// <summary>How long a started worker may take to connect.</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private long _watchdogGeneration;
 
     public ProcessWorker(int id, ProcessBackend backend)
@@ -60,6 +64,20 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         {
             OnExited();
         }
+
+        if (Volatile.Read(ref _state) == Dead)
+        {
+            // Stopped (server disposed or shrunk) before the process existed to be killed.
+            KillProcess();
+            return;
+        }
+
+        // A worker that lives but never connects (a static constructor that blocks, say) must not be waited for forever.
+        _startTimer = new Timer(
+            static state => ((ProcessWorker)state!).StartFailed($"did not connect within {StartTimeout.TotalSeconds:F0} s"),
+            this,
+            StartTimeout,
+            Timeout.InfiniteTimeSpan);
     }
 
     public void Attach(Channel channel, Socket socket)
@@ -91,6 +109,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
         if (ready)
         {
+            _startTimer?.Dispose();
             var reader = new Thread(ReadResults) { IsBackground = true, Name = $"ParallelKit worker {Id} results" };
             reader.Start();
             _backend.WorkerConnected(this);
@@ -107,7 +126,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             int sent = 0;
             lock (_gate)
             {
-                if (_state != Alive)
+                if (_state != Alive || _condemned)
                 {
                     orphaned = [.. batch];
                 }
@@ -120,7 +139,6 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     foreach (WorkItem item in batch)
                     {
                         int recordAt = _send.WrittenCount;
-                        item.Sequence = _nextSequence++;
                         _send.WriteInt64(item.Sequence);
                         int lengthAt = _send.Reserve(4);
                         try
@@ -132,6 +150,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                             _send.Truncate(recordAt);
                             item.Fail(new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
                                 $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
+                            continue;
+                        }
+
+                        if (_send.WrittenCount > Wire.MaxFrameLength)
+                        {
+                            _send.Truncate(recordAt);
+                            item.Fail(new JobFailedException(item.Name, -1, "System.ArgumentException",
+                                $"the job's arguments are larger than the {Wire.MaxFrameLength >> 20} MiB a message can carry", null));
                             continue;
                         }
 
@@ -162,9 +188,9 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
             if (orphaned is not null)
             {
-                // Assigned while dying: the batch goes back to the queue untouched.
+                // Assigned while dying: the batch goes back to the queue untouched, no attempt charged.
                 Dispatcher.BatchFinished(assigned);
-                _backend.WorkerDied(this, orphaned, "a death already seen");
+                _backend.Reassign(orphaned);
                 return;
             }
 
@@ -211,6 +237,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     if (_inFlight[i].Sequence == sequence && !_inFlight[i].IsFinished)
                     {
                         stuck = _inFlight[i];
+                        _condemned = true;
                         break;
                     }
                 }
@@ -421,8 +448,10 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     break;
                 }
 
-                if (type == FrameType.Results && !ApplyResults(frame.AsSpan(0, length)))
+                if (type == FrameType.Results && !TryApplyResults(frame.AsSpan(0, length)))
                 {
+                    // A peer that breaks the protocol is treated as dead: its work moves on.
+                    KillProcess();
                     break;
                 }
             }
@@ -435,18 +464,46 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         OnDisconnected();
     }
 
+    private bool TryApplyResults(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return ApplyResults(body);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or InvalidOperationException or MemoryPack.MemoryPackSerializationException)
+        {
+            Console.Error.WriteLine($"ParallelKit: worker {Id} (pid {ProcessId}) sent a malformed results frame: {ex.Message}");
+            return false;
+        }
+    }
+
     /// <summary>Completes the items a results frame reports on; false on a protocol violation.</summary>
     private bool ApplyResults(ReadOnlySpan<byte> body)
     {
+        if (body.Length < 4)
+        {
+            return false;
+        }
+
         int count = BinaryPrimitives.ReadInt32LittleEndian(body);
         int offset = 4;
         List<WorkItem> inFlight = _inFlight;
         for (int r = 0; r < count; r++)
         {
+            if (body.Length - offset < 21)
+            {
+                return false;
+            }
+
             long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
             var status = (RecordStatus)body[offset + 8];
             long elapsed = BinaryPrimitives.ReadInt64LittleEndian(body[(offset + 9)..]);
             int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 17)..]);
+            if (length < 0 || length > body.Length - offset - 21)
+            {
+                return false;
+            }
+
             ReadOnlySpan<byte> payload = body.Slice(offset + 21, length);
             offset += 21 + length;
 
@@ -465,9 +522,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     _backend.Costs.Observe(item.CostKey, item.Count, elapsed);
                     item.Complete(payload);
                     break;
-                case RecordStatus.Canceled:
+                case RecordStatus.Canceled when item.CancellationRequested:
                     RecordFailed(item.Count, elapsed);
                     item.Canceled();
+                    break;
+                case RecordStatus.Canceled:
+                    // Stopped by a shutdown, not by its submitter.
+                    RecordFailed(item.Count, elapsed);
+                    item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
                     break;
                 default:
                     RecordFailed(item.Count, elapsed);
@@ -499,19 +561,21 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         {
             expected = _state is ShuttingDown or Dead;
             _state = Dead;
-            unfinished = expected ? [] : TakeUnreported();
+            unfinished = TakeUnreported();
         }
 
         CloseChannels();
-        if (expected)
-        {
-            // Shutting down: the server fails whatever is left once the grace period ends.
-            return;
-        }
-
+        Dispatcher.Remove(this);
         if (unfinished.Count > 0)
         {
             Dispatcher.BatchFinished(unfinished.Count);
+        }
+
+        if (expected)
+        {
+            // Stopped on purpose (disposed, or retired while shrinking): what it had not run moves on, uncharged.
+            _backend.Reassign(unfinished);
+            return;
         }
 
         _process?.WaitForExit(2000);
@@ -562,9 +626,13 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         lock (_gate)
         {
             int reported = Volatile.Read(ref _reported);
-            if (_state == Alive && _watchdogGeneration != 0 && _watchdogGeneration == _batchGeneration && reported < _inFlight.Count)
+            if (_state == Alive && _watchdogGeneration != 0 && _watchdogGeneration == _batchGeneration && reported < _inFlight.Count
+                && !_inFlight[reported].IsFinished)
             {
                 late = _inFlight[reported];
+
+                // From here on the worker takes no new batch: it is about to be killed.
+                _condemned = true;
             }
         }
 
@@ -594,6 +662,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     public void Dispose()
     {
         _watchdog?.Dispose();
+        _startTimer?.Dispose();
         CloseChannels();
         lock (_gate)
         {

@@ -13,6 +13,7 @@ internal sealed class ThreadBackend : JobBackendCore
 {
     private readonly object _gate = new();
     private readonly List<ThreadWorker> _workers = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     public ThreadBackend(JobServerOptions options)
         : base(options)
@@ -60,7 +61,7 @@ internal sealed class ThreadBackend : JobBackendCore
         {
             for (int i = 0; i < count; i++)
             {
-                var worker = new ThreadWorker(_workers.Count, Dispatcher, Options.JobTimeout);
+                var worker = new ThreadWorker(_workers.Count, Dispatcher, Options.JobTimeout, _stopping.Token);
                 _workers.Add(worker);
                 added.Add(worker);
             }
@@ -80,6 +81,9 @@ internal sealed class ThreadBackend : JobBackendCore
     {
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));
         Diagnostics.Telemetry.ServerStopped(Dispatcher);
+
+        // Running jobs see their cancellation token cancelled, as in worker processes.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         long deadline = Stopwatch.GetTimestamp() + (long)(Options.ShutdownTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Dispatcher.Running > 0 && Stopwatch.GetTimestamp() < deadline)
         {
@@ -95,7 +99,7 @@ internal sealed class ThreadBackend : JobBackendCore
     }
 
     /// <summary>One worker thread slot; batches run on the thread pool, one at a time.</summary>
-    private sealed class ThreadWorker(int id, Dispatcher dispatcher, TimeSpan? timeout) : WorkerSlot(id, dispatcher)
+    private sealed class ThreadWorker(int id, Dispatcher dispatcher, TimeSpan? timeout, CancellationToken stopping) : WorkerSlot(id, dispatcher)
     {
         private readonly object _gate = new();
         private List<WorkItem>? _current;
@@ -144,22 +148,38 @@ internal sealed class ThreadBackend : JobBackendCore
             }
 
             int count = batch.Count;
-            for (int i = 0; i < count; i++)
+            try
             {
-                WorkItem item = batch[i];
-                if (!item.IsFinished)
+                for (int i = 0; i < count; i++)
                 {
-                    await item.RunInProcessAsync(this, item.Timeout ?? timeout).ConfigureAwait(false);
+                    WorkItem item = batch[i];
+                    if (!item.IsFinished)
+                    {
+                        await item.RunInProcessAsync(this, item.Timeout ?? timeout, stopping).ConfigureAwait(false);
+                    }
                 }
             }
-
-            lock (_gate)
+            catch (Exception ex)
             {
-                _current = null;
+                // RunInProcessAsync reports job failures itself; anything else must not lose the worker.
+                foreach (WorkItem item in batch)
+                {
+                    if (!item.IsFinished)
+                    {
+                        item.Fail(ex);
+                    }
+                }
             }
+            finally
+            {
+                lock (_gate)
+                {
+                    _current = null;
+                }
 
-            Dispatcher.BatchFinished(count);
-            Dispatcher.WorkerReady(this);
+                Dispatcher.BatchFinished(count);
+                Dispatcher.WorkerReady(this);
+            }
         }
     }
 }

@@ -229,6 +229,11 @@ internal sealed class WorkerProcess : IDisposable
             }
 
             results.Flush();
+            if (_out.WrittenCount - payloadAt > Wire.MaxFrameLength - 64)
+            {
+                throw new InvalidOperationException(
+                    $"The job's result is larger than the {Wire.MaxFrameLength >> 20} MiB a message can carry.");
+            }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -26,6 +26,16 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
+    public void Exit_code_and_liveness_stay_readable_after_dispose()
+    {
+        var process = ParallelProcess.Start(TestJobs.Jobs.Add(1, 2));
+        process.Join();
+        process.Dispose();
+        Assert.Equal(0, process.ExitCode);
+        Assert.False(process.IsAlive);
+    }
+
+    [Fact]
     public void Terminate_kills_a_running_process()
     {
         using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));

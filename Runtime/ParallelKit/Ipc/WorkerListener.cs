@@ -4,7 +4,6 @@ using System.IO;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading;
-using System.Threading.Tasks;
 using ParallelKit.Workers;
 
 namespace ParallelKit.Ipc;
@@ -28,7 +27,6 @@ internal sealed class WorkerListener : IDisposable
     private readonly byte[] _token = RandomNumberGenerator.GetBytes(Wire.TokenLength);
     private readonly Guid _moduleVersionId = WorkerEnvironment.EntryModuleVersionId();
     private readonly Func<WorkerHello, Action<Socket>?> _admit;
-    private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
     /// <param name="admit">
@@ -46,19 +44,30 @@ internal sealed class WorkerListener : IDisposable
         }
 
         Endpoint = Path.Combine(_directory, "jobs.sock");
-
-        // Bound under a temporary name and renamed once it is 0600, so the endpoint never exists with wider rights.
-        string binding = Endpoint + ".new";
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(binding));
-        if (!OperatingSystem.IsWindows())
+        try
         {
-            File.SetUnixFileMode(binding, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Bound under a temporary name and renamed once it is 0600, so the endpoint never exists with wider rights.
+            string binding = Endpoint + ".new";
+            _listener.Bind(new UnixDomainSocketEndPoint(binding));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(binding, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.Move(binding, Endpoint);
+            _listener.Listen(256);
+        }
+        catch
+        {
+            _listener.Dispose();
+            Directory.Delete(_directory, recursive: true);
+            throw;
         }
 
-        File.Move(binding, Endpoint);
-        _listener.Listen(256);
-        _ = AcceptLoopAsync();
+        // A thread of its own: workers must be admitted even when the caller has every pool thread blocked.
+        var acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "ParallelKit worker admission" };
+        acceptor.Start();
     }
 
     /// <summary>The socket's path, passed to workers.</summary>
@@ -67,21 +76,21 @@ internal sealed class WorkerListener : IDisposable
     /// <summary>The secret, hex-encoded, passed to workers.</summary>
     public string TokenHex { get; }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
     {
-        while (!_stopping.IsCancellationRequested)
+        while (Volatile.Read(ref _disposed) == 0)
         {
             Socket connection;
             try
             {
-                connection = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                connection = _listener.Accept();
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            _ = Task.Run(() => Handshake(connection));
+            Handshake(connection);
         }
     }
 
@@ -89,7 +98,8 @@ internal sealed class WorkerListener : IDisposable
     {
         try
         {
-            connection.ReceiveTimeout = 10_000;
+            // A worker says hello as soon as it connects; a silent peer must not hold up the others for long.
+            connection.ReceiveTimeout = 5_000;
             Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
             if (!Wire.ReceiveExactly(connection, hello))
             {
@@ -138,7 +148,6 @@ internal sealed class WorkerListener : IDisposable
             return;
         }
 
-        _stopping.Cancel();
         _listener.Dispose();
         try
         {
@@ -149,6 +158,5 @@ internal sealed class WorkerListener : IDisposable
             // Removed by someone else, or busy: nothing of value is left in it.
         }
 
-        _stopping.Dispose();
     }
 }

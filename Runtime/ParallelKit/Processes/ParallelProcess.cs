@@ -32,6 +32,7 @@ public sealed class ParallelProcess : IDisposable
     private Socket? _data;
     private Socket? _control;
     private int _disposed;
+    private int? _exitCode;
 
     private ParallelProcess(JobCall call)
     {
@@ -59,13 +60,13 @@ public sealed class ParallelProcess : IDisposable
     public int Pid { get; }
 
     /// <summary>Whether the process is still running.</summary>
-    public bool IsAlive => !_process.HasExited;
+    public bool IsAlive => _exitCode is null && !_process.HasExited;
 
     /// <summary>
     /// The exit code once the process has ended (0: the job returned; 1: it threw; 128+N: killed by signal N),
     /// or <see langword="null"/> while it runs.
     /// </summary>
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public int? ExitCode => _exitCode ?? (_process.HasExited ? _process.ExitCode : null);
 
     /// <summary>Starts a process that runs <paramref name="call"/> and exits.</summary>
     /// <param name="call">The job to run, e.g. <c>Greeter.Jobs.Hello("bob")</c>.</param>
@@ -119,9 +120,9 @@ public sealed class ParallelProcess : IDisposable
                 _process.Kill(entireProcessTree: true);
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
         {
-            // Exited meanwhile.
+            // Exited meanwhile, or already reaped.
         }
     }
 
@@ -136,6 +137,7 @@ public sealed class ParallelProcess : IDisposable
         Terminate();
         _process.WaitForExit();
         Release();
+        _exitCode = _process.ExitCode; // still readable after the handle is gone
         _process.Dispose();
     }
 

@@ -37,6 +37,24 @@ public sealed class JobSnapshotTests
     }
 
     [Fact]
+    public void A_job_that_must_not_be_retried_says_so()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Payments
+            {
+                [ParallelJob(Retry = false)]
+                public static bool Charge(string account, decimal amount) => amount > 0;
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
     public void Void_job()
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""

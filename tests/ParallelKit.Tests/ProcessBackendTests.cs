@@ -265,6 +265,25 @@ public sealed class ProcessBackendTests
     }
 
     [Fact]
+    public async Task A_job_marked_Retry_false_fails_instead_of_running_again()
+    {
+        string marker = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pk-noretry-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var server = JobServer.Start(new JobServerOptions { Workers = 2, MaxAttempts = 3 });
+            var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.KillSelfOnceNoRetry(marker)))
+                .WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("ParallelKit.WorkerCrashedException", error.RemoteType);
+            Assert.Contains("Retry = false", error.RemoteMessage, StringComparison.Ordinal);
+            Assert.Equal(0, server.Stats.Retries);
+        }
+        finally
+        {
+            System.IO.File.Delete(marker);
+        }
+    }
+
+    [Fact]
     public async Task Stats_print_the_pp_table()
     {
         await using var server = JobServer.Start(TwoWorkers);

@@ -136,6 +136,9 @@ public static partial class TestJobs
     [ParallelJob]
     public static string CurrentTraceId() => Activity.Current?.TraceId.ToString() ?? string.Empty;
 
+    [ParallelJob(Retry = false)]
+    public static int KillSelfOnceNoRetry(string markerFile) => KillSelfOnce(markerFile);
+
     [ParallelJob]
     public static int Print(string line)
     {

@@ -129,7 +129,8 @@ internal static class JobModelBuilder
             key,
             cref.Replace('<', '{').Replace('>', '}'),
             parameters.ToEquatableArray(),
-            FactoryHidesObjectMember(method, compilation, cancellationTokenType));
+            FactoryHidesObjectMember(method, compilation, cancellationTokenType),
+            Retry: ReadRetry(method));
         var type = new JobTypeModel(
             containing.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
@@ -263,6 +264,28 @@ internal static class JobModelBuilder
         INamedTypeSymbol named => named.TypeArguments.Any(CannotBeGenerated) || (named.ContainingType is { } outer && CannotBeGenerated(outer)),
         _ => false,
     };
+
+    /// <summary><c>[ParallelJob(Retry = false)]</c>: the job must not run again after its worker died.</summary>
+    private static bool ReadRetry(IMethodSymbol method)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() != AttributeName)
+            {
+                continue;
+            }
+
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Retry" && argument.Value.Value is bool retry)
+                {
+                    return retry;
+                }
+            }
+        }
+
+        return true;
+    }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
     {

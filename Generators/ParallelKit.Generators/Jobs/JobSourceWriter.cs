@@ -225,6 +225,12 @@ internal static class JobSourceWriter
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
             writer.WriteLine("protected override ulong JobKey => Key;");
+            if (!job.Retry)
+            {
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc/>");
+                writer.WriteLine("protected override bool IsRetryable => false;");
+            }
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
             if (marshaled.Length == 0)

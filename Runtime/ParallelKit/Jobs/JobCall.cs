@@ -32,6 +32,12 @@ public abstract class JobCall
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected internal abstract ulong JobKey { get; }
 
+    /// <summary>
+    /// Whether the job may run again after its worker died (<see cref="ParallelJobAttribute.Retry"/>).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal virtual bool IsRetryable => true;
+
     /// <summary>Writes the marshaled arguments, in parameter order.</summary>
     /// <param name="writer">The writer to write the arguments to.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]

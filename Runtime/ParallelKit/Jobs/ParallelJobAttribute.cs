@@ -16,4 +16,11 @@ namespace ParallelKit;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class ParallelJobAttribute : Attribute
 {
+    /// <summary>
+    /// Whether the job may run again on another worker when its worker dies under it (up to
+    /// <see cref="JobServerOptions.MaxAttempts"/>). <see langword="true"/> by default; set it to
+    /// <see langword="false"/> for jobs that are not idempotent (they then fail instead), like dispy's
+    /// <c>reentrant=False</c>.
+    /// </summary>
+    public bool Retry { get; set; } = true;
 }

@@ -134,6 +134,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     private sealed class MapChunk(MapOperation<TItem, TResult> map, int start, int count) : WorkItem
     {
         private ulong _costKey;
+        private bool _retryable = true;
 
         public override string Name => $"map items {start}..{start + count - 1}";
 
@@ -144,6 +145,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         public override bool IsFinished => map.IsFinished;
 
         public override bool CancellationRequested => map._cancellationToken.IsCancellationRequested;
+
+        public override bool IsRetryable => _retryable;
 
         public override bool TryStart(WorkerSlot worker)
         {
@@ -175,6 +178,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
                 writer.Write(call.JobKey);
                 call.WriteArguments(ref writer);
+                _retryable &= call.IsRetryable;
             }
 
             writer.Flush();

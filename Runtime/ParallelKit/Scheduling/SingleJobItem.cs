@@ -42,6 +42,8 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public override bool CancellationRequested => _cancellationToken.IsCancellationRequested;
 
+    public override bool IsRetryable => Job.Call.IsRetryable;
+
     public CancellationToken CancellationToken => _cancellationToken;
 
     /// <summary>Wires the submit token: a queued job is dropped, a running one is cancelled in its worker.</summary>

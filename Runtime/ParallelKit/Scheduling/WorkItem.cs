@@ -51,6 +51,9 @@ internal abstract class WorkItem
     /// <summary>Fails the item (and, for a chunk, its whole map).</summary>
     public abstract void Fail(Exception exception);
 
+    /// <summary>Whether the item may run again after its worker died.</summary>
+    public abstract bool IsRetryable { get; }
+
     /// <summary>Whether the submitter asked to cancel the item (as opposed to a shutdown stopping it).</summary>
     public abstract bool CancellationRequested { get; }
 

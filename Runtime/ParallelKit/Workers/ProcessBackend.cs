@@ -215,7 +215,7 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
-            if (item.Attempts < Options.MaxAttempts
+            if (item.Attempts < Options.MaxAttempts && item.IsRetryable
                 && (item is not SingleJobItem single || single.Job.TryRequeue()))
             {
                 retry.Add(item);
@@ -223,7 +223,7 @@ internal sealed class ProcessBackend : JobBackendCore
             }
 
             item.Fail(new JobFailedException(item.Name, worker.Id, "ParallelKit.WorkerCrashedException",
-                $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts})",
+                $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
                 remoteStackTrace: null));
         }
 

@@ -47,7 +47,8 @@ internal sealed record JobModel(
     ulong Key,
     string DocumentationId,
     EquatableArray<ParameterModel> Parameters,
-    bool FactoryHidesObjectMember);
+    bool FactoryHidesObjectMember,
+    bool Retry = true);
 
 /// <summary>The jobs declared in one type, and how to re-open that type.</summary>
 /// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>

@@ -120,6 +120,23 @@ public sealed class LifecycleTests
         return true;
     }
 
+    [Fact]
+    public async Task Arguments_or_results_over_MaxMessageSize_fail_that_job_clearly_and_nothing_else()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1, MaxMessageSize = 64 * 1024 });
+
+        var tooBig = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.EchoBytes(new byte[100_000])));
+        Assert.Equal("ParallelKit.MessageTooLargeException", tooBig.RemoteType);
+        Assert.Contains("MaxMessageSize", tooBig.RemoteMessage, StringComparison.Ordinal);
+
+        var resultTooBig = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.MakeBytes(100_000)))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("MaxMessageSize", resultTooBig.RemoteMessage, StringComparison.Ordinal);
+
+        Assert.Equal(1000, (await server.Submit(TestJobs.Jobs.MakeBytes(1000))).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => JobServer.Start(new JobServerOptions { MaxMessageSize = 10 }));
+    }
+
     private static bool IsRunning(int pid)
     {
         try

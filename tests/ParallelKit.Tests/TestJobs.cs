@@ -134,6 +134,9 @@ public static partial class TestJobs
     public static byte[] EchoBytes(byte[] data) => data;
 
     [ParallelJob]
+    public static byte[] MakeBytes(int length) => new byte[length];
+
+    [ParallelJob]
     public static string CurrentTraceId() => Activity.Current?.TraceId.ToString() ?? string.Empty;
 
     [ParallelJob(Retry = false)]

@@ -58,6 +58,9 @@ internal static class Wire
     /// <summary>Largest frame either side accepts; bigger announced lengths mean a corrupt stream.</summary>
     public const int MaxFrameLength = 1 << 30;
 
+    /// <summary>Largest job arguments or result: a frame's worth, less room for headers.</summary>
+    public const int MaxMessageSize = MaxFrameLength - (1 << 20);
+
     public static void SendAll(Socket socket, ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)

@@ -142,6 +142,12 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         }
 
         byte[]? arguments = _backend.MarshalsCalls ? call.MarshalKeyAndArguments() : null;
+        if (arguments is not null && arguments.Length > _backend.Options.MaxMessageSize)
+        {
+            job.Fail(MessageTooLarge(call.JobName, "arguments", arguments.Length, _backend.Options.MaxMessageSize));
+            return job;
+        }
+
         var item = new SingleJobItem(job, arguments, cancellationToken, timeout, Telemetry.TraceParent(job.Activity));
         _backend.Dispatcher.Enqueue(item);
         item.RegisterCancellation();
@@ -209,6 +215,11 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
         await _backend.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The error of a job whose arguments or result exceed <see cref="JobServerOptions.MaxMessageSize"/>.</summary>
+    internal static JobFailedException MessageTooLarge(string jobName, string what, long size, int limit)
+        => new(jobName, -1, "ParallelKit.MessageTooLargeException",
+            $"the job's {what} take {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({limit:N0} bytes)", null);
 
     /// <summary>Stops the server synchronously; see <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

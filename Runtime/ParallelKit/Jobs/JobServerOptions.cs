@@ -36,6 +36,13 @@ public sealed class JobServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The largest marshaled arguments or result of one job (or one map chunk), in bytes; default and
+    /// maximum 1023 MiB. A job over it fails with a <see cref="JobFailedException"/> that says so; the
+    /// server and its other jobs go on.
+    /// </summary>
+    public int MaxMessageSize { get; set; } = Ipc.Wire.MaxMessageSize;
+
     /// <summary>The most items <see cref="JobServer.MapAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, System.Threading.CancellationToken)"/> puts in one message; 0 chooses automatically.</summary>
     public int MaxChunkSize { get; set; }
 
@@ -69,6 +76,11 @@ public sealed class JobServerOptions
             throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), CancellationGracePeriod, $"CancellationGracePeriod must be between zero and {MaxTimeLimit}.");
         }
 
+        if (MaxMessageSize < 1024 || MaxMessageSize > Ipc.Wire.MaxMessageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxMessageSize), MaxMessageSize, $"MaxMessageSize must be between 1 KiB and {Ipc.Wire.MaxMessageSize} bytes.");
+        }
+
         if (MaxChunkSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxChunkSize), MaxChunkSize, "MaxChunkSize cannot be negative.");
@@ -83,6 +95,7 @@ public sealed class JobServerOptions
             ShutdownTimeout = ShutdownTimeout,
             CancellationGracePeriod = CancellationGracePeriod,
             MaxChunkSize = MaxChunkSize,
+            MaxMessageSize = MaxMessageSize,
         };
     }
 }

@@ -153,11 +153,11 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                             continue;
                         }
 
-                        if (_send.WrittenCount > Wire.MaxFrameLength)
+                        int recordSize = _send.WrittenCount - recordAt;
+                        if (recordSize > _backend.Options.MaxMessageSize || _send.WrittenCount > Wire.MaxFrameLength)
                         {
                             _send.Truncate(recordAt);
-                            item.Fail(new JobFailedException(item.Name, -1, "System.ArgumentException",
-                                $"the job's arguments are larger than the {Wire.MaxFrameLength >> 20} MiB a message can carry", null));
+                            item.Fail(JobServer.MessageTooLarge(item.Name, "arguments", recordSize, _backend.Options.MaxMessageSize));
                             continue;
                         }
 

@@ -11,6 +11,7 @@ internal static class WorkerEnvironment
     public const string Token = "PARALLELKIT_WORKER_TOKEN";
     public const string WorkerId = "PARALLELKIT_WORKER_ID";
     public const string Mode = "PARALLELKIT_WORKER_MODE";
+    public const string MaxMessageSize = "PARALLELKIT_WORKER_MAX_MESSAGE";
 
     /// <summary>Serve jobs until told to stop (a job server worker).</summary>
     public const string ServerMode = "server";
@@ -28,6 +29,7 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(Token, null);
         Environment.SetEnvironmentVariable(WorkerId, null);
         Environment.SetEnvironmentVariable(Mode, null);
+        Environment.SetEnvironmentVariable(MaxMessageSize, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
         string? ours = StartupHookPath();
         if (hooks is not null && ours is not null)

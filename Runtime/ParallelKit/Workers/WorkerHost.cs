@@ -97,6 +97,11 @@ public static class WorkerHost
         string token = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Token) ?? string.Empty;
         string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
         _ = int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.WorkerId), out int id);
+        if (!int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.MaxMessageSize), out int maxMessageSize))
+        {
+            maxMessageSize = Ipc.Wire.MaxMessageSize;
+        }
+
 
         // A job may start processes of its own (even another job server): they must not become workers.
         Workers.WorkerEnvironment.Clear();
@@ -108,7 +113,7 @@ public static class WorkerHost
         try
         {
             registerJobs();
-            using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode);
+            using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
         }
         catch (Exception ex)

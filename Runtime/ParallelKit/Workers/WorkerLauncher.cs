@@ -25,7 +25,7 @@ internal static class WorkerLauncher
             "(xunit v3 test projects are). Or start the server with new JobServerOptions { Backend = JobBackend.Threads }.");
     }
 
-    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode)
+    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize)
     {
         string processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: the path of the current executable is unknown.");
@@ -47,6 +47,7 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.Token] = token;
         start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[WorkerEnvironment.Mode] = mode;
+        start.Environment[WorkerEnvironment.MaxMessageSize] = maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (WorkerEnvironment.StartupHookPath() is { } hook)
         {
             // Serve jobs from a startup hook, outside the entry assembly's module initializer (see WorkerHost).

@@ -43,8 +43,11 @@ internal sealed class WorkerProcess : IDisposable
     private JobDecoder _lastDecoder = null!;
     private string _lastName = string.Empty;
 
-    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob)
+    private readonly int _maxMessageSize;
+
+    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize)
     {
+        _maxMessageSize = maxMessageSize;
         _endpoint = endpoint;
         _token = Convert.FromHexString(token);
         _workerId = workerId;
@@ -229,10 +232,11 @@ internal sealed class WorkerProcess : IDisposable
             }
 
             results.Flush();
-            if (_out.WrittenCount - payloadAt > Wire.MaxFrameLength - 64)
+            int size = _out.WrittenCount - payloadAt;
+            if (size > _maxMessageSize)
             {
                 throw new InvalidOperationException(
-                    $"The job's result is larger than the {Wire.MaxFrameLength >> 20} MiB a message can carry.");
+                    $"The job's result takes {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({_maxMessageSize:N0} bytes).");
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

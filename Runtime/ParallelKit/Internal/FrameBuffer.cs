@@ -24,10 +24,6 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
-
-    public Span<byte> WrittenSpanMutable => _buffer.AsSpan(0, _written);
-
     public void Clear() => _written = 0;
 
     /// <summary>Drops everything after <paramref name="length"/> bytes (undoes a partly written record).</summary>

@@ -132,8 +132,6 @@ public abstract class Job
 
     internal abstract void CompleteFromPayload(ReadOnlySpan<byte> payload);
 
-    internal abstract void CompleteBoxed(object? value);
-
     internal abstract void Fail(Exception exception);
 
     internal abstract void Cancel(CancellationToken token);
@@ -159,7 +157,6 @@ internal sealed class VoidJob : Job
         }
     }
 
-    internal override void CompleteBoxed(object? value) => CompleteFromPayload(default);
 
     internal override ValueTask RunLocalAsync(CancellationToken cancellationToken)
         => ((VoidJobCall)Call).InvokeAsync(cancellationToken);
@@ -257,13 +254,6 @@ public sealed class Job<TResult> : Job
         }
     }
 
-    internal override void CompleteBoxed(object? value)
-    {
-        if (TryFinish(JobStatus.Completed))
-        {
-            _completion.TrySetResult((TResult)value!);
-        }
-    }
 
     internal override async ValueTask RunLocalAsync(CancellationToken cancellationToken)
         => _localResult = await ((JobCall<TResult>)Call).InvokeAsync(cancellationToken).ConfigureAwait(false);

@@ -38,8 +38,6 @@ public static class JobRegistry
         }
     }
 
-    internal static int Count => Entries.Count;
-
     internal static bool TryGet(ulong key, out JobDecoder decoder, out string name)
     {
         if (Entries.TryGetValue(key, out Entry? entry))

@@ -269,23 +269,6 @@ internal sealed class Dispatcher
         }
     }
 
-    /// <summary>Fails everything queued (not running) without refusing new work.</summary>
-    public void FailQueued(Exception reason)
-    {
-        List<IWorkSource> abandoned;
-        lock (_gate)
-        {
-            abandoned = [.. _queue];
-            _queue.Clear();
-            _queuedSingles = 0;
-        }
-
-        foreach (IWorkSource source in abandoned)
-        {
-            source.Abandon(reason);
-        }
-    }
-
     /// <summary>Moves the next work into <paramref name="worker"/>'s batch; caller holds the gate.</summary>
     private bool FillBatch(WorkerSlot worker)
     {

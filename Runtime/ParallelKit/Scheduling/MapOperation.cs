@@ -60,8 +60,6 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
     public bool IsFinished => _completion.Task.IsCompleted;
 
-    public CancellationToken CancellationToken => _cancellationToken;
-
     public void RegisterCancellation()
     {
         if (_cancellationToken.CanBeCanceled)

@@ -44,8 +44,6 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public override bool IsRetryable => Job.Call.IsRetryable;
 
-    public CancellationToken CancellationToken => _cancellationToken;
-
     /// <summary>Wires the submit token: a queued job is dropped, a running one is cancelled in its worker.</summary>
     public void RegisterCancellation()
     {

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Threading;
+
 namespace ParallelKit.Benchmarks;
 
 /// <summary>The jobs the benchmarks run; the same workloads as the Python peer scripts.</summary>
@@ -16,6 +19,22 @@ public static partial class BenchJobs
     /// <summary>One <c>map_speedup</c> chunk: primes in <c>[from, to)</c> by trial division.</summary>
     [ParallelJob]
     public static int CountPrimes(int from, int to) => Primes.CountRange(from, to);
+
+    /// <summary>
+    /// Sleeps <paramref name="milliseconds"/> ms and returns the <see cref="Stopwatch"/> timestamp at which it started.
+    /// On Linux that is CLOCK_MONOTONIC, the same clock in every process, so the parent can compare it with its own.
+    /// </summary>
+    [ParallelJob]
+    public static long SleepStamped(int milliseconds)
+    {
+        long start = Stopwatch.GetTimestamp();
+        if (milliseconds > 0)
+        {
+            Thread.Sleep(milliseconds);
+        }
+
+        return start;
+    }
 }
 
 /// <summary>The <c>map_speedup</c> workload, exactly as README.md of the Python baselines defines it.</summary>

@@ -239,6 +239,17 @@ public sealed class ProcessBackendTests
     }
 
     [Fact]
+    public async Task A_worker_killed_by_FailFast_is_reported_with_its_signal_and_replaced()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.FailFast("fail fast (expected by the test)")))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("ParallelKit.WorkerCrashedException", error.RemoteType);
+        Assert.Contains("SIGABRT", error.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(4, await server.Submit(TestJobs.Jobs.Add(2, 2)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task A_job_whose_worker_died_is_retried_when_attempts_remain()
     {
         string marker = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pk-retry-" + Guid.NewGuid().ToString("N"));

@@ -119,6 +119,9 @@ public static partial class TestJobs
     public static void Crash(int exitCode) => Environment.Exit(exitCode);
 
     [ParallelJob]
+    public static void FailFast(string message) => Environment.FailFast(message);
+
+    [ParallelJob]
     public static int KillSelfOnce(string markerFile)
     {
         if (!System.IO.File.Exists(markerFile))

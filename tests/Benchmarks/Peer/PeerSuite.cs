@@ -16,7 +16,7 @@ namespace ParallelKit.Benchmarks.Peer;
 /// way Python's <c>.get()</c> / <c>.result()</c> do, without starving the thread pool that the threads
 /// backend and the <c>await</c> continuations use.
 /// </remarks>
-public static class PeerSuite
+public static partial class PeerSuite
 {
     private const int Workers = 2;
 
@@ -24,13 +24,14 @@ public static class PeerSuite
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(300);
 
     private static readonly string[] AllBenches =
-        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead"];
+        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability"];
 
     private static bool s_quick;
 
     public static int Run(string[] args)
     {
         var only = new HashSet<string>(AllBenches, StringComparer.Ordinal);
+        string? child = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -41,10 +42,19 @@ public static class PeerSuite
                 case "--only" when i + 1 < args.Length:
                     only = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
                     break;
+                case "--child" when i + 1 < args.Length:
+                    // Internal: one `load` measurement in a fresh process (see PeerSuite.Load.cs).
+                    child = args[++i];
+                    break;
                 default:
                     Report.Log($"peer: unknown argument '{args[i]}'; expected --quick, --only bench[,bench...] (benches: {string.Join(", ", AllBenches)})");
                     return 2;
             }
+        }
+
+        if (child is not null)
+        {
+            return RunLoadChild(child);
         }
 
         int failures = 0;
@@ -67,6 +77,8 @@ public static class PeerSuite
                     case "pool_throughput": PoolThroughput(); break;
                     case "map_speedup": MapSpeedup(); break;
                     case "thread_overhead": ThreadOverhead(); break;
+                    case "load": Load(); break;
+                    case "reliability": Reliability(); break;
                 }
             }
             catch (Exception ex)

@@ -270,6 +270,7 @@ public sealed class ProcessBackendTests
     public async Task Idle_workers_all_take_work_from_one_map()
     {
         await using var server = JobServer.Start(TwoWorkers);
+        await server.WaitForConnectedWorkersAsync(2);
         int[] pids = await server.MapAsync(Enumerable.Range(0, 8), _ => TestJobs.Jobs.Sleep(100));
         Assert.Equal(2, pids.Distinct().Count());
         Assert.All(server.Stats.Workers, w => Assert.True(w.JobCount > 0, $"worker {w.WorkerId} got no work"));

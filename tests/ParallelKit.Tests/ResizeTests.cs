@@ -16,6 +16,7 @@ public sealed class ResizeTests
 
         server.SetWorkers(3);
         Assert.Equal(3, server.Workers);
+        await server.WaitForConnectedWorkersAsync(3);
         int[] pids = await server.MapAsync(Enumerable.Range(0, 12), _ => TestJobs.Jobs.Sleep(150)).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(3, pids.Distinct().Count());
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints ParallelKit's performance targets (DESIGN.md / issue) next to a C# peer run.
+"""Prints ParallelKit's performance targets (issues 2 and 3) next to a C# peer run.
 Informational only: always exits 0, never fails a build.
     python3 targets.py cs.jsonl [py.jsonl]"""
 import json
@@ -41,6 +41,27 @@ TARGETS = [
      "csharp-parallelkit-processes", "speedup", ">=", 1.9, "x"),
     ("two workers ready after Start", "server_start", "two_workers_ready",
      "csharp-parallelkit-processes", "median_us", "<=", 150_000.0, "us"),
+    # issue 3
+    ("ParallelProcess spawn_join, cold", "spawn_join", "empty_target",
+     "csharp-parallelkit-process", "median_us", "<=", 40_000.0, "us"),
+    ("worker SIGKILL -> job runs again on another worker", "reliability", "worker_death_redispatch",
+     "csharp-parallelkit-processes", "median_us", "<=", 100_000.0, "us"),
+    ("MapAsync of 1M tiny jobs (processes)", "load", "map_1m_tiny_jobs",
+     "csharp-parallelkit-processes", "ops_per_s", ">=", 5_000_000, "jobs/s"),
+]
+
+# Measured without a numeric target ("bounded memory"): (what, bench, variant, impl, keys)
+INFO = [
+    ("1M-job MapAsync, parent memory", "load", "map_1m_tiny_jobs", "csharp-parallelkit-processes",
+     ["peak_rss_mb", "rss_before_mb", "worker_peak_rss_mb", "parent_alloc_bytes_per_job"]),
+    ("10k pending Submits of a 1 ms job, parent memory", "load", "submit_10k_pending",
+     "csharp-parallelkit-processes",
+     ["ops_per_s", "ideal_us_per_job", "median_us", "peak_rss_mb", "rss_before_mb",
+      "worker_peak_rss_mb", "parent_alloc_bytes_per_job"]),
+    ("worker SIGKILL -> parent sees the job requeued", "reliability", "worker_death_noticed",
+     "csharp-parallelkit-processes", ["median_us", "p90_us", "max_us"]),
+    ("worker SIGKILL -> job.Result returns (incl. the 200 ms re-run)", "reliability",
+     "worker_death_kill_to_completion", "csharp-parallelkit-processes", ["median_us", "p90_us", "max_us"]),
 ]
 
 
@@ -69,6 +90,17 @@ def main():
         print("| %s: %s %s %s | %s %s (%s) | %s |" % (
             what, key, op, "{:,}".format(target), "{:,}".format(v), unit, r.get("variant"),
             "met" if ok else "missed"))
+    print()
+    print("| measured (no numeric target) | values |")
+    print("|---|---|")
+    for what, bench, variant, impl, keys in INFO:
+        r = find(rows, bench, variant, impl)
+        if r is None:
+            print("| %s | (not measured) |" % what)
+            continue
+        print("| %s (n = %s) | %s |" % (what, "{:,}".format(r.get("n")), ", ".join(
+            "%s %s" % (k, "{:,}".format(r[k]) if isinstance(r.get(k), (int, float)) else r.get(k))
+            for k in keys)))
     return 0
 
 

@@ -201,7 +201,7 @@ public static partial class PeerSuite
             {
                 if (line.StartsWith(key + ":", StringComparison.Ordinal))
                 {
-                    string[] parts = line[(key.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    string[] parts = line[(key.Length + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                     return Math.Round(long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024 / 1e6, 1);
                 }
             }

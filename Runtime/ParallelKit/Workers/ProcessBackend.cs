@@ -239,16 +239,17 @@ internal sealed class ProcessBackend : JobBackendCore
             serving = _workers.Count(w => w != worker && IsServing(w));
         }
 
+        // Retried work first: an idle worker can take it while the replacement starts.
+        if (retry.Count > 0)
+        {
+            Dispatcher.Requeue(retry);
+        }
+
         if (!disposed && serving < Dispatcher.WorkerCount)
         {
             Interlocked.Increment(ref _restarts);
             Diagnostics.Telemetry.WorkerRestarts.Add(1);
             StartWorker();
-        }
-
-        if (retry.Count > 0)
-        {
-            Dispatcher.Requeue(retry);
         }
     }
 
@@ -354,7 +355,7 @@ internal sealed class ProcessBackend : JobBackendCore
         _listener.Dispose();
     }
 
-    private bool IsDisposed
+    internal bool IsDisposed
     {
         get
         {

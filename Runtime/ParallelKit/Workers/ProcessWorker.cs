@@ -314,8 +314,22 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         SendControl(frame);
     }
 
-    public Task WaitForExitAsync(CancellationToken cancellationToken)
-        => _process is { } process ? process.WaitForExitAsync(cancellationToken) : Task.CompletedTask;
+    public async Task WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _process) is not { } process)
+        {
+            return;
+        }
+
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // Released after its exit was seen: nothing left to wait for.
+        }
+    }
 
     /// <summary>Ends the worker now; whatever it still held fails with <paramref name="reason"/>.</summary>
     public void Kill(Exception reason)
@@ -575,11 +589,39 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         {
             // Stopped on purpose (disposed, or retired while shrinking): what it had not run moves on, uncharged.
             _backend.Reassign(unfinished);
+            if (!_backend.IsDisposed)
+            {
+                _process?.WaitForExit(2000);
+                ReleaseAfterExit();
+            }
+
             return;
         }
 
         _process?.WaitForExit(2000);
         _backend.WorkerDied(this, unfinished, WorkerLauncher.DescribeExit(ExitCodeOrNull()));
+        ReleaseAfterExit();
+    }
+
+    /// <summary>
+    /// A worker that is gone keeps only its statistics: its send buffer and process handle go now, not at
+    /// server disposal, so a server whose workers often die does not accumulate them.
+    /// </summary>
+    private void ReleaseAfterExit()
+    {
+        if (_backend.IsDisposed)
+        {
+            return; // DisposeAsync waits on the process handles and releases everything itself.
+        }
+
+        _watchdog?.Dispose();
+        _startTimer?.Dispose();
+        lock (_gate)
+        {
+            _send.Dispose();
+        }
+
+        Interlocked.Exchange(ref _process, null)?.Dispose();
     }
 
     /// <summary>

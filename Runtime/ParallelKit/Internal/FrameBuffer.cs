@@ -111,13 +111,22 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
     public void PatchInt32(int offset, int value)
         => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offset), value);
 
-    /// <summary>Serializes one value with MemoryPack at the end of the buffer.</summary>
+    /// <summary>Serializes one value at the end of the buffer, the way <see cref="JobWriter.Write{T}"/> does.</summary>
     public void Write<T>(T value)
     {
+        if (!RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            int size = Unsafe.SizeOf<T>();
+            Ensure(size);
+            Unsafe.WriteUnaligned(ref _buffer[_written], value);
+            _written += size;
+            return;
+        }
+
         var self = this;
         using var state = MemoryPackWriterOptionalStatePool.Rent(null);
-        var writer = new MemoryPackWriter<FrameBuffer>(ref self, state);
-        writer.WriteValue(value);
+        var writer = new JobWriter(ref self, state);
+        writer.Write(value);
         writer.Flush();
     }
 

@@ -28,6 +28,9 @@ internal static class MarshalingWarmup
     {
         try
         {
+            // The formatter table, for jobs whose arguments or results are more than primitives and strings.
+            _ = MemoryPack.MemoryPackFormatterProvider.IsRegistered<int[]>();
+
             // The same generic instantiations the job path uses: records are (count, index, key, arguments…).
             var buffer = new FrameBuffer(256);
             using (var state = MemoryPack.MemoryPackWriterOptionalStatePool.Rent(null))

@@ -29,10 +29,10 @@ internal static class RemoteError
     {
         using var state = MemoryPackReaderOptionalStatePool.Rent(null);
         var reader = new MemoryPackReader(payload, state);
-        string jobName = reader.ReadValue<string>() ?? "job";
-        string type = reader.ReadValue<string>() ?? "System.Exception";
-        string message = reader.ReadValue<string>() ?? string.Empty;
-        string? stack = reader.ReadValue<string>();
+        string jobName = reader.ReadString() ?? "job";
+        string type = reader.ReadString() ?? "System.Exception";
+        string message = reader.ReadString() ?? string.Empty;
+        string? stack = reader.ReadString();
         return new JobFailedException(jobName, workerId, type, message, string.IsNullOrEmpty(stack) ? null : stack);
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using MemoryPack;
 
 namespace ParallelKit;
@@ -23,7 +24,22 @@ public ref struct JobReader
     /// <summary>Reads the next value.</summary>
     /// <typeparam name="T">The parameter's type.</typeparam>
     /// <returns>The value; <see langword="null"/> only where <see langword="null"/> was written.</returns>
-    public T Read<T>() => _inner.ReadValue<T>()!;
+    public T Read<T>()
+    {
+        // Mirrors JobWriter.Write: raw memory for values without references, strings directly.
+        if (!RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            _inner.DangerousReadUnmanaged(out T value);
+            return value;
+        }
+
+        if (typeof(T) == typeof(string))
+        {
+            return (T)(object?)_inner.ReadString()!;
+        }
+
+        return _inner.ReadValue<T>()!;
+    }
 
     internal readonly int Consumed => _inner.Consumed;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using MemoryPack;
 using ParallelKit.Internal;
 
@@ -21,7 +22,26 @@ public ref struct JobWriter
     /// <summary>Writes one argument.</summary>
     /// <typeparam name="T">The parameter's type.</typeparam>
     /// <param name="value">The argument.</param>
-    public void Write<T>(scoped in T? value) => _inner.WriteValue(in value);
+    /// <remarks>
+    /// Values without references (primitives, enums, unmanaged structs) are copied as raw memory and
+    /// strings written directly: neither needs MemoryPack's formatter table, whose one-time set-up would
+    /// otherwise delay a new worker's first job. Parent and worker run the same build, so raw layouts match.
+    /// </remarks>
+    public void Write<T>(scoped in T? value)
+    {
+        if (!RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            _inner.DangerousWriteUnmanaged(in value);
+        }
+        else if (typeof(T) == typeof(string))
+        {
+            _inner.WriteString((string?)(object?)value);
+        }
+        else
+        {
+            _inner.WriteValue(in value);
+        }
+    }
 
     internal void Flush() => _inner.Flush();
 }

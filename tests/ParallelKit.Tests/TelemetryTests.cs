@@ -73,4 +73,34 @@ public sealed class TelemetryTests
         Assert.Single(stopped, a => a.OperationName == "parallelkit.map" && a.TraceId == request.TraceId);
         Assert.Equal([1, 2, 3], mapped);
     }
+
+    [Fact]
+    public async Task The_logger_hears_about_worker_starts_and_deaths()
+    {
+        var logger = new CollectingLogger();
+        await using (var server = JobServer.Start(new JobServerOptions { Workers = 1, Logger = logger }))
+        {
+            await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.Crash(3))).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(2, await server.Submit(TestJobs.Jobs.Add(1, 1)).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Contains(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Debug && e.Message.StartsWith("Worker 0 started", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Debug && e.Message.Contains("connected", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Message.Contains("exited unexpectedly with exit code 3", StringComparison.Ordinal)
+            && e.Message.Contains("1 failed", StringComparison.Ordinal));
+    }
+
+    private sealed class CollectingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
 }

@@ -1,10 +1,17 @@
 using System;
+using Microsoft.Extensions.Logging;
 
 namespace ParallelKit;
 
 /// <summary>Options for <see cref="JobServer.Start(JobServerOptions?)"/>.</summary>
 public sealed class JobServerOptions
 {
+    /// <summary>
+    /// Where the server tells about worker starts, deaths and restarts, and jobs stopped by force
+    /// (time-outs, ignored cancellations); <see langword="null"/> (the default) for nowhere.
+    /// </summary>
+    public ILogger? Logger { get; set; }
+
     /// <summary>The number of workers; defaults to <see cref="Environment.ProcessorCount"/>.</summary>
     public int Workers { get; set; } = Environment.ProcessorCount;
 
@@ -96,6 +103,7 @@ public sealed class JobServerOptions
             CancellationGracePeriod = CancellationGracePeriod,
             MaxChunkSize = MaxChunkSize,
             MaxMessageSize = MaxMessageSize,
+            Logger = Logger,
         };
     }
 }

@@ -21,6 +21,9 @@ internal abstract class JobBackendCore : IAsyncDisposable
 
     public JobServerOptions Options { get; }
 
+    /// <summary>The options' logger, or one that discards everything.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger => Options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public CostModel Costs { get; }
 
     public Dispatcher Dispatcher { get; }

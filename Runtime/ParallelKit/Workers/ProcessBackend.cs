@@ -77,6 +77,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         Dispatcher.WorkerCount = workers;
+        Diagnostics.Log.Resized(Logger, workers);
         for (int i = serving.Count; i < workers; i++)
         {
             StartWorker();
@@ -116,6 +117,7 @@ internal sealed class ProcessBackend : JobBackendCore
         try
         {
             worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize));
+            Diagnostics.Log.WorkerStarted(Logger, worker.Id, worker.ProcessId);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -150,6 +152,7 @@ internal sealed class ProcessBackend : JobBackendCore
     /// <summary>A worker connected both channels and is ready for work.</summary>
     internal void WorkerConnected(ProcessWorker worker)
     {
+        Diagnostics.Log.WorkerConnected(Logger, worker.Id, worker.ProcessId);
         Interlocked.Exchange(ref _connectedEver, 1);
         Interlocked.Exchange(ref _failedStarts, 0);
         Dispatcher.WorkerReady(worker);
@@ -202,6 +205,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         var retry = new List<WorkItem>();
+        int failed = 0;
         foreach (WorkItem item in unfinished)
         {
             if (item.IsFinished)
@@ -222,6 +226,7 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
+            failed++;
             item.Fail(new JobFailedException(item.Name, worker.Id, "ParallelKit.WorkerCrashedException",
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
                 remoteStackTrace: null));
@@ -231,6 +236,11 @@ internal sealed class ProcessBackend : JobBackendCore
         {
             Interlocked.Add(ref _retries, retry.Count);
             Diagnostics.Telemetry.Retried.Add(retry.Count);
+        }
+
+        if (!disposed)
+        {
+            Diagnostics.Log.WorkerDied(Logger, worker.Id, worker.ProcessId, exit, retry.Count, failed);
         }
 
         int serving;
@@ -273,10 +283,12 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         bool neverConnected = Volatile.Read(ref _connectedEver) == 0;
+        Diagnostics.Log.WorkerStartFailed(Logger, worker.Id, worker.ProcessId, reason);
         if (!anyServing && (neverConnected || failures >= MaxFailedStarts))
         {
-            Dispatcher.Close(new InvalidOperationException(
-                $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above."));
+            string message = $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above.";
+            Diagnostics.Log.GaveUp(Logger, message);
+            Dispatcher.Close(new InvalidOperationException(message));
             return;
         }
 

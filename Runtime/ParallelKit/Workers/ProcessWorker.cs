@@ -249,6 +249,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             return;
         }
 
+        Diagnostics.Log.CancellationIgnored(_backend.Logger, stuck.Name, _backend.Options.CancellationGracePeriod, Id, ProcessId);
         stuck.Canceled();
         KillProcess();
     }
@@ -683,7 +684,9 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             return;
         }
 
-        late.Fail(new JobTimeoutException(late.Name, Id, (late.Timeout ?? _backend.Options.JobTimeout)!.Value));
+        TimeSpan limit = (late.Timeout ?? _backend.Options.JobTimeout)!.Value;
+        Diagnostics.Log.JobTimedOut(_backend.Logger, late.Name, limit, Id, ProcessId);
+        late.Fail(new JobTimeoutException(late.Name, Id, limit));
         KillProcess();
     }
 

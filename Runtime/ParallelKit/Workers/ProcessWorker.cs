@@ -296,18 +296,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         if (!connected)
         {
             // Still starting: it holds no work and cannot hear a shutdown frame yet.
-            try
-            {
-                if (_process is { HasExited: false } process)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // Exited meanwhile.
-            }
-
+            KillProcess();
             return;
         }
 
@@ -342,18 +331,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             unfinished = TakeUnreported();
         }
 
-        try
-        {
-            if (_process is { HasExited: false } process)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Already gone.
-        }
-
+        KillProcess();
         foreach (WorkItem item in unfinished)
         {
             if (!item.IsFinished)
@@ -378,17 +356,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             _state = Dead;
         }
 
-        try
-        {
-            if (_process is { HasExited: false } process)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-        }
-
+        KillProcess();
         _backend.WorkerFailedToStart(this, reason);
     }
 
@@ -695,11 +663,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     {
         try
         {
-            _process?.Kill(entireProcessTree: true);
+            if (Volatile.Read(ref _process) is { HasExited: false } process)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
         {
-            // Exited meanwhile; the results reader handles the death either way.
+            // Exited meanwhile (or its handle was released); the results reader handles the death either way.
         }
     }
 

@@ -15,6 +15,11 @@ if (args is ["orphan"])
     Thread.Sleep(Timeout.Infinite);
 }
 
+using (var single = ParallelProcess.Start(ConsoleJobs.Jobs.Say(99)))
+{
+    single.Join();
+}
+
 Console.WriteLine($"parent {Environment.ProcessId} done; workers {string.Join(",", pids.Distinct().Where(p => p != Environment.ProcessId).Select(_ => "other"))}");
 
 namespace ParallelKit.Tests.ConsoleApp

@@ -32,6 +32,8 @@ public sealed class EndToEndTests
             Assert.Contains($"stderr line {i} from worker process", error, StringComparison.Ordinal);
         }
 
+        Assert.Contains("stdout line 99 from worker process", output, StringComparison.Ordinal); // from a ParallelProcess
+        Assert.Contains("stderr line 99 from worker process", error, StringComparison.Ordinal);
         Assert.Contains("done; workers other", output, StringComparison.Ordinal);
     }
 }

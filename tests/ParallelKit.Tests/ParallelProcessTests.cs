@@ -36,6 +36,21 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
+    public async Task Processes_started_one_after_another_use_the_warm_spare_and_all_run_their_jobs()
+    {
+        Assert.True(ParallelProcess.KeepWarmSpare);
+        var pids = new System.Collections.Generic.HashSet<int>();
+        for (int i = 0; i < 5; i++)
+        {
+            using var process = ParallelProcess.Start(TestJobs.Jobs.Crash(10 + i));
+            await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(10 + i, process.ExitCode); // each job ran, in its own process
+            Assert.True(pids.Add(process.Pid));
+            await Task.Delay(200); // time for the next spare to connect
+        }
+    }
+
+    [Fact]
     public void Terminate_kills_a_running_process()
     {
         using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));

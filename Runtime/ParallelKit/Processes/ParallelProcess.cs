@@ -1,12 +1,10 @@
 using System;
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Internal;
 using ParallelKit.Ipc;
+using ParallelKit.Processes;
 using ParallelKit.Workers;
 
 namespace ParallelKit;
@@ -25,32 +23,36 @@ namespace ParallelKit;
 /// </example>
 public sealed class ParallelProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly WorkerListener _listener;
-    private readonly byte[] _frame;
-    private readonly object _gate = new();
-    private Socket? _data;
-    private Socket? _control;
+    private static int s_keepWarmSpare = 1;
+
+    private readonly ProcessLaunch _launch;
     private int _disposed;
     private int? _exitCode;
 
-    private ParallelProcess(JobCall call)
+    private ParallelProcess(JobCall call, ProcessLaunch launch)
     {
-        _frame = BuildFrame(call.MarshalKeyAndArguments());
         JobName = call.JobName;
-        _listener = new WorkerListener(Admit);
-        try
-        {
-            _process = Process.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, 0, WorkerEnvironment.ProcessMode))
-                ?? throw new InvalidOperationException("The process did not start.");
-        }
-        catch
-        {
-            _listener.Dispose();
-            throw;
-        }
+        _launch = launch;
+        Pid = launch.Pid;
+    }
 
-        Pid = _process.Id;
+    /// <summary>
+    /// Whether a spare process is kept started and connected, so that <see cref="Start"/> hands its job to
+    /// a ready process instead of waiting for a new one to start (like Python's forkserver). On by default;
+    /// turning it off kills the spare. The spare dies with this process. Like a forkserver's children, a
+    /// spare has the environment variables and working directory this process had when the spare started.
+    /// </summary>
+    public static bool KeepWarmSpare
+    {
+        get => Volatile.Read(ref s_keepWarmSpare) != 0;
+        set
+        {
+            Volatile.Write(ref s_keepWarmSpare, value ? 1 : 0);
+            if (!value)
+            {
+                SpareProcess.Discard();
+            }
+        }
     }
 
     /// <summary>The job this process runs.</summary>
@@ -60,13 +62,13 @@ public sealed class ParallelProcess : IDisposable
     public int Pid { get; }
 
     /// <summary>Whether the process is still running.</summary>
-    public bool IsAlive => _exitCode is null && !_process.HasExited;
+    public bool IsAlive => _exitCode is null && !_launch.Process.HasExited;
 
     /// <summary>
     /// The exit code once the process has ended (0: the job returned; 1: it threw; 128+N: killed by signal N),
     /// or <see langword="null"/> while it runs.
     /// </summary>
-    public int? ExitCode => _exitCode ?? (_process.HasExited ? _process.ExitCode : null);
+    public int? ExitCode => _exitCode ?? (_launch.Process.HasExited ? _launch.Process.ExitCode : null);
 
     /// <summary>Starts a process that runs <paramref name="call"/> and exits.</summary>
     /// <param name="call">The job to run, e.g. <c>Greeter.Jobs.Hello("bob")</c>.</param>
@@ -76,14 +78,22 @@ public sealed class ParallelProcess : IDisposable
     {
         ArgumentNullException.ThrowIfNull(call);
         WorkerLauncher.EnsureEntryPoint();
-        return new ParallelProcess(call);
+        byte[] frame = BuildFrame(call.MarshalKeyAndArguments());
+        ProcessLaunch launch = (KeepWarmSpare ? SpareProcess.TryTake() : null) ?? new ProcessLaunch();
+        launch.Run(frame);
+        if (KeepWarmSpare)
+        {
+            SpareProcess.Replenish();
+        }
+
+        return new ParallelProcess(call, launch);
     }
 
     /// <summary>Waits for the process to exit.</summary>
     public void Join()
     {
-        _process.WaitForExit();
-        Release();
+        _launch.Process.WaitForExit();
+        _launch.Release();
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> for the process to exit.</summary>
@@ -91,13 +101,13 @@ public sealed class ParallelProcess : IDisposable
     /// <returns><see langword="true"/> when the process has exited.</returns>
     public bool Join(TimeSpan timeout)
     {
-        if (!_process.WaitForExit(timeout))
+        if (!_launch.Process.WaitForExit(timeout))
         {
             return false;
         }
 
-        _process.WaitForExit();
-        Release();
+        _launch.Process.WaitForExit();
+        _launch.Release();
         return true;
     }
 
@@ -106,8 +116,8 @@ public sealed class ParallelProcess : IDisposable
     /// <returns>A task that completes when the process has exited.</returns>
     public async Task JoinAsync(CancellationToken cancellationToken = default)
     {
-        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        Release();
+        await _launch.Process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        _launch.Release();
     }
 
     /// <summary>Kills the process (SIGKILL) and the processes it started. Does nothing once it has exited.</summary>
@@ -115,9 +125,9 @@ public sealed class ParallelProcess : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
+            if (!_launch.Process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                _launch.Process.Kill(entireProcessTree: true);
             }
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
@@ -135,10 +145,10 @@ public sealed class ParallelProcess : IDisposable
         }
 
         Terminate();
-        _process.WaitForExit();
-        Release();
-        _exitCode = _process.ExitCode; // still readable after the handle is gone
-        _process.Dispose();
+        _launch.Process.WaitForExit();
+        _launch.Release();
+        _exitCode = _launch.Process.ExitCode; // still readable after the handle is gone
+        _launch.Process.Dispose();
     }
 
     /// <inheritdoc />
@@ -159,79 +169,5 @@ public sealed class ParallelProcess : IDisposable
         frame.PatchInt32(0, frame.WrittenCount - 5);
         frame.PatchByte(4, (byte)FrameType.Batch);
         return frame.WrittenSpan.ToArray();
-    }
-
-    private Action<Socket>? Admit(WorkerHello hello)
-    {
-        if (hello.WorkerId != 0 || hello.ProcessId != Pid || !hello.SameBuild)
-        {
-            return null;
-        }
-
-        return socket =>
-        {
-            Socket? data;
-            lock (_gate)
-            {
-                if (hello.Channel == Channel.Data)
-                {
-                    _data = socket;
-                }
-                else
-                {
-                    _control = socket;
-                }
-
-                data = _data is not null && _control is not null ? _data : null;
-            }
-
-            if (data is not null)
-            {
-                // Hand over the job, then drain the result so that a large one never blocks the child's exit.
-                Wire.SendAll(data, _frame);
-                var drain = new Thread(() => Drain(data)) { IsBackground = true, Name = "ParallelKit process drain" };
-                drain.Start();
-            }
-        };
-    }
-
-    private static void Drain(Socket data)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            while (true)
-            {
-                int length;
-                try
-                {
-                    length = Wire.ReceiveFrame(data, ref buffer, out _);
-                }
-                catch (InvalidOperationException)
-                {
-                    return;
-                }
-
-                if (length < 0)
-                {
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void Release()
-    {
-        lock (_gate)
-        {
-            _data?.Dispose();
-            _control?.Dispose();
-        }
-
-        _listener.Dispose();
     }
 }

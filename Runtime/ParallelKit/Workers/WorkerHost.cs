@@ -124,6 +124,12 @@ public static class WorkerHost
 
         Console.Out.Flush();
         Console.Error.Flush();
+        if (mode == Workers.WorkerEnvironment.ProcessMode)
+        {
+            // A ParallelProcess has delivered its result (or its error on stderr): leave like os._exit.
+            Internal.NativeExit.Exit(exitCode);
+        }
+
         Environment.Exit(exitCode);
     }
 }

@@ -1,0 +1,198 @@
+using System;
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading;
+using ParallelKit.Ipc;
+using ParallelKit.Workers;
+
+namespace ParallelKit.Processes;
+
+/// <summary>
+/// A relaunched process in single-job mode and its private socket: it connects back, waits for the one
+/// job it will run, runs it and exits. The job may be handed over before or after it has connected.
+/// </summary>
+internal sealed class ProcessLaunch : IDisposable
+{
+    private readonly WorkerListener _listener;
+    private readonly object _gate = new();
+    private Socket? _data;
+    private Socket? _control;
+    private byte[]? _frame;
+    private bool _sent;
+    private int _released;
+
+    public ProcessLaunch()
+    {
+        _listener = new WorkerListener(Admit);
+        try
+        {
+            Process = Process.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, 0, WorkerEnvironment.ProcessMode))
+                ?? throw new InvalidOperationException("The process did not start.");
+        }
+        catch
+        {
+            _listener.Dispose();
+            throw;
+        }
+
+        Pid = Process.Id;
+    }
+
+    public Process Process { get; }
+
+    public int Pid { get; }
+
+    /// <summary>Whether the process is alive and has not been given its job yet.</summary>
+    public bool IsWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _frame is null && !Process.HasExited;
+            }
+        }
+    }
+
+    /// <summary>Hands the job over: at once if the process has connected, else as soon as it does.</summary>
+    public void Run(byte[] frame)
+    {
+        Socket? data;
+        lock (_gate)
+        {
+            _frame = frame;
+            data = TakeSendable();
+        }
+
+        if (data is not null)
+        {
+            Send(data, frame);
+        }
+    }
+
+    /// <summary>Kills the process if it still runs, and closes the socket and its directory.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
+        {
+            // Exited meanwhile, or already reaped.
+        }
+
+        Release();
+    }
+
+    /// <summary>Closes the channels and the private socket directory; the process is not touched.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _data?.Dispose();
+            _control?.Dispose();
+        }
+
+        _listener.Dispose();
+    }
+
+    /// <summary>The data channel, when the process has connected and a job waits to be sent. Caller holds the gate.</summary>
+    private Socket? TakeSendable()
+    {
+        if (_sent || _frame is null || _data is null || _control is null)
+        {
+            return null;
+        }
+
+        _sent = true;
+        return _data;
+    }
+
+    private Action<Socket>? Admit(WorkerHello hello)
+    {
+        if (hello.WorkerId != 0 || hello.ProcessId != Pid || !hello.SameBuild)
+        {
+            return null;
+        }
+
+        return socket =>
+        {
+            Socket? data;
+            byte[]? frame;
+            lock (_gate)
+            {
+                if (hello.Channel == Channel.Data)
+                {
+                    _data = socket;
+                }
+                else
+                {
+                    _control = socket;
+                }
+
+                data = TakeSendable();
+                frame = _frame;
+            }
+
+            if (data is not null)
+            {
+                Send(data, frame!);
+            }
+        };
+    }
+
+    /// <summary>Sends the job, then drains the result so that a large one never blocks the child's exit.</summary>
+    private static void Send(Socket data, byte[] frame)
+    {
+        try
+        {
+            Wire.SendAll(data, frame);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return; // The process died; its exit code tells.
+        }
+
+        var drain = new Thread(() => Drain(data)) { IsBackground = true, Name = "ParallelKit process drain" };
+        drain.Start();
+    }
+
+    private static void Drain(Socket data)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                int length;
+                try
+                {
+                    length = Wire.ReceiveFrame(data, ref buffer, out _);
+                }
+                catch (InvalidOperationException)
+                {
+                    return;
+                }
+
+                if (length < 0)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

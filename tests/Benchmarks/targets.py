@@ -44,6 +44,8 @@ TARGETS = [
     # issue 3
     ("ParallelProcess spawn_join, cold", "spawn_join", "empty_target",
      "csharp-parallelkit-process", "median_us", "<=", 40_000.0, "us"),
+    ("ParallelProcess spawn_join, warm spare ready", "spawn_join", "empty_target",
+     "csharp-parallelkit-process-warm-spare", "median_us", "<=", 5_000.0, "us"),
     ("worker SIGKILL -> job runs again on another worker", "reliability", "worker_death_redispatch",
      "csharp-parallelkit-processes", "median_us", "<=", 100_000.0, "us"),
     ("MapAsync of 1M tiny jobs (processes)", "load", "map_1m_tiny_jobs",

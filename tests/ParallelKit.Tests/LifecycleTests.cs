@@ -48,6 +48,13 @@ public sealed class LifecycleTests
         }
 
         Assert.All(children, pid => Assert.False(IsRunning(pid), $"child {pid} outlived its SIGKILLed parent"));
+
+        // The killed parent could not remove its private socket directories: the next ParallelKit process does.
+        int killed = parent.Id;
+        Assert.NotEmpty(Directory.GetDirectories(Path.GetTempPath(), $"parallelkit-{killed}-*"));
+        (int exitCode, _, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");
+        Assert.True(exitCode == 0, error);
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), $"parallelkit-{killed}-*"));
     }
 
     [Fact]

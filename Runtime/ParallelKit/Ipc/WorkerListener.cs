@@ -37,7 +37,8 @@ internal sealed class WorkerListener : IDisposable
     {
         _admit = admit;
         TokenHex = Convert.ToHexString(_token);
-        _directory = Directory.CreateTempSubdirectory("parallelkit-").FullName;
+        RemoveDirectoriesOfDeadOwners();
+        _directory = Directory.CreateTempSubdirectory($"{DirectoryPrefix}{Environment.ProcessId}-").FullName;
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -70,11 +71,54 @@ internal sealed class WorkerListener : IDisposable
         acceptor.Start();
     }
 
+    private const string DirectoryPrefix = "parallelkit-";
+
+    private static int s_swept;
+
     /// <summary>The socket's path, passed to workers.</summary>
     public string Endpoint { get; }
 
     /// <summary>The secret, hex-encoded, passed to workers.</summary>
     public string TokenHex { get; }
+
+    /// <summary>
+    /// An owner that was killed leaves its socket directory behind; the first listener of every process
+    /// removes those whose owner (the pid in the name) is gone.
+    /// </summary>
+    private static void RemoveDirectoriesOfDeadOwners()
+    {
+        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref s_swept, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (string directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*-*"))
+            {
+                string name = Path.GetFileName(directory);
+                int dash = name.IndexOf('-', DirectoryPrefix.Length);
+                if (dash > 0
+                    && int.TryParse(name.AsSpan(DirectoryPrefix.Length, dash - DirectoryPrefix.Length), out int owner)
+                    && owner != Environment.ProcessId
+                    && !Directory.Exists($"/proc/{owner}"))
+                {
+                    try
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        // Another user's, or being removed by someone else.
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The temp directory cannot be listed: nothing to clean then.
+        }
+    }
 
     private void AcceptLoop()
     {

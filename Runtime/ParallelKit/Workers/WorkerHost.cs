@@ -112,6 +112,7 @@ public static class WorkerHost
         int exitCode;
         try
         {
+            Workers.WarmupJob.Register();
             registerJobs();
             using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();

@@ -59,6 +59,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         Connect(_data, Channel.Data);
         Connect(_control, Channel.Control);
+        WarmUp();
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "ParallelKit worker control" };
         controlThread.Start();
 
@@ -89,6 +90,19 @@ internal sealed class WorkerProcess : IDisposable
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
+    }
+
+    /// <summary>Runs the built-in <see cref="WarmupJob"/> through the record path, result discarded.</summary>
+    private void WarmUp()
+    {
+        using var record = new FrameBuffer(64);
+        record.WriteInt32(1);
+        record.WriteInt32(-1);
+        record.Write<string?>(null);
+        record.WriteUInt64(WarmupJob.Key);
+        RunRecord(-1, record.WrittenSpan);
+        _out.Clear();
+        _failedRecords = 0;
     }
 
     private void Connect(Socket socket, Channel channel)

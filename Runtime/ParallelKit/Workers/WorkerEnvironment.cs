@@ -31,20 +31,20 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(Mode, null);
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
-        string? ours = StartupHookPath();
-        if (hooks is not null && ours is not null)
+        string ours = StartupHookName();
+        if (hooks is not null)
         {
             string rest = string.Join(System.IO.Path.PathSeparator, hooks.Split(System.IO.Path.PathSeparator).Where(h => h != ours));
             Environment.SetEnvironmentVariable(StartupHooks, rest.Length == 0 ? null : rest);
         }
     }
 
-    /// <summary>ParallelKit.dll beside the application, when it is there as a file (not in a single-file bundle or AOT).</summary>
-    public static string? StartupHookPath()
-    {
-        string path = System.IO.Path.Combine(AppContext.BaseDirectory, "ParallelKit.dll");
-        return System.IO.File.Exists(path) ? path : null;
-    }
+    /// <summary>
+    /// The startup hook, named by assembly (the host resolves it like any dependency, also from a
+    /// single-file bundle). Native AOT and trimmed apps ignore startup hooks; their workers are served by
+    /// the module initializer instead.
+    /// </summary>
+    public static string StartupHookName() => typeof(WorkerHost).Assembly.GetName().Name ?? "ParallelKit";
 
     /// <summary>The entry assembly's module version id: parent and worker must run the same build.</summary>
     public static Guid EntryModuleVersionId()

@@ -48,12 +48,10 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[WorkerEnvironment.Mode] = mode;
         start.Environment[WorkerEnvironment.MaxMessageSize] = maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (WorkerEnvironment.StartupHookPath() is { } hook)
-        {
-            // Serve jobs from a startup hook, outside the entry assembly's module initializer (see WorkerHost).
-            string? existing = start.Environment.TryGetValue(WorkerEnvironment.StartupHooks, out string? value) ? value : null;
-            start.Environment[WorkerEnvironment.StartupHooks] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
-        }
+        // Serve jobs from a startup hook, outside the entry assembly's module initializer (see WorkerHost).
+        string hook = WorkerEnvironment.StartupHookName();
+        string? existing = start.Environment.TryGetValue(WorkerEnvironment.StartupHooks, out string? value) ? value : null;
+        start.Environment[WorkerEnvironment.StartupHooks] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
 
         return start;
     }

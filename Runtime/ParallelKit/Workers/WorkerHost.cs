@@ -128,7 +128,7 @@ public static class WorkerHost
         if (mode == Workers.WorkerEnvironment.ProcessMode)
         {
             // A ParallelProcess has delivered its result (or its error on stderr): leave like os._exit.
-            Internal.NativeExit.Exit(exitCode);
+            Internal.NativeProcess.Exit(exitCode);
         }
 
         Environment.Exit(exitCode);

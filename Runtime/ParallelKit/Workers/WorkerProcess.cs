@@ -37,6 +37,7 @@ internal sealed class WorkerProcess : IDisposable
     private long _currentSequence = -1;
     private volatile bool _shuttingDown;
     private int _failedRecords;
+    private Timer? _parentWatch;
 
     // The last job looked up: maps and batches run the same job many times in a row.
     private ulong _lastKey;
@@ -57,8 +58,10 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Serves until the parent closes or says stop; returns the exit code.</summary>
     public int Run()
     {
+        int parent = NativeProcess.ParentProcessId();
         Connect(_data, Channel.Data);
         Connect(_control, Channel.Control);
+        WatchParent(parent);
         WarmUp();
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "ParallelKit worker control" };
         controlThread.Start();
@@ -90,6 +93,30 @@ internal sealed class WorkerProcess : IDisposable
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
+    }
+
+    /// <summary>
+    /// Belt and braces beside the control channel (whose end-of-stream already says the parent is gone):
+    /// a worker whose parent process changed — it died and the worker was re-parented — exits.
+    /// </summary>
+    private void WatchParent(int parent)
+    {
+        if (parent <= 1)
+        {
+            return;
+        }
+
+        _parentWatch = new Timer(
+            static state =>
+            {
+                if (NativeProcess.ParentProcessId() != (int)state!)
+                {
+                    Environment.Exit(0);
+                }
+            },
+            parent,
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Runs the built-in <see cref="WarmupJob"/> through the record path, result discarded.</summary>
@@ -389,6 +416,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         // Closing the control channel below wakes the control thread: it must not take that for the parent's death.
         _shuttingDown = true;
+        _parentWatch?.Dispose();
         _data.Dispose();
         _control.Dispose();
         _out.Dispose();

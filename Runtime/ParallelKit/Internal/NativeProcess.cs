@@ -21,6 +21,25 @@ internal static partial class NativeProcess
         Environment.Exit(exitCode);
     }
 
+    /// <summary>
+    /// Kills a process and the processes it started (SIGKILL). A process that has exited meanwhile, or
+    /// whose handle is already released, is not an error: the caller only wants it gone.
+    /// </summary>
+    public static void KillTree(System.Diagnostics.Process? process)
+    {
+        try
+        {
+            if (process is { HasExited: false })
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
+        {
+            // Exited meanwhile, or already reaped.
+        }
+    }
+
     /// <summary>The parent's pid, as the kernel sees it now (1, or a subreaper's, once the parent has died).</summary>
     public static int ParentProcessId() => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? getppid() : -1;
 

@@ -121,20 +121,7 @@ public sealed class ParallelProcess : IDisposable
     }
 
     /// <summary>Kills the process (SIGKILL) and the processes it started. Does nothing once it has exited.</summary>
-    public void Terminate()
-    {
-        try
-        {
-            if (!_launch.Process.HasExited)
-            {
-                _launch.Process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
-        {
-            // Exited meanwhile, or already reaped.
-        }
-    }
+    public void Terminate() => NativeProcess.KillTree(_launch.Process);
 
     /// <summary>Releases the process handle and the private socket; a process still running is killed, never orphaned.</summary>
     public void Dispose()

@@ -74,18 +74,7 @@ internal sealed class ProcessLaunch : IDisposable
     /// <summary>Kills the process if it still runs, and closes the socket and its directory.</summary>
     public void Dispose()
     {
-        try
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
-        {
-            // Exited meanwhile, or already reaped.
-        }
-
+        Internal.NativeProcess.KillTree(Process);
         Release();
     }
 

@@ -242,24 +242,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             catch (Exception ex)
             {
                 worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                bool cancelled = ex is OperationCanceledException;
-                if (cancelled && map._cancellationToken.IsCancellationRequested)
-                {
-                    map.Cancel();
-                }
-                else if (timeout is { } limit && (ex is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
-                {
-                    map.Fail(new JobTimeoutException(SafeName(i), worker.Id, limit));
-                }
-                else if (cancelled && stopping.IsCancellationRequested)
-                {
-                    map.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the map was running."));
-                }
-                else
-                {
-                    map.Fail(RemoteError.FromLocal(i < start + count ? SafeName(i) : "map", worker.Id, ex));
-                }
-
+                EndInProcess(ex, i < start + count ? SafeName(i) : "map", worker.Id, timeout, stopping);
                 return;
             }
 

@@ -135,29 +135,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         catch (Exception ex)
         {
             worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-            EndInProcess(ex, worker, timeout, stopping);
-        }
-    }
-
-    /// <summary>Ends an in-process job that did not return: cancelled, timed out, stopped by a shutdown, or failed.</summary>
-    private void EndInProcess(Exception exception, WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
-    {
-        bool cancelled = exception is OperationCanceledException;
-        if (cancelled && _cancellationToken.IsCancellationRequested)
-        {
-            Canceled();
-        }
-        else if (timeout is { } limit && (exception is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
-        {
-            Fail(new JobTimeoutException(Job.Name, worker.Id, limit));
-        }
-        else if (cancelled && stopping.IsCancellationRequested)
-        {
-            Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
-        }
-        else
-        {
-            Fail(RemoteError.FromLocal(Job.Name, worker.Id, exception));
+            EndInProcess(ex, Job.Name, worker.Id, timeout, stopping);
         }
     }
 

@@ -60,6 +60,31 @@ internal abstract class WorkItem
     /// <summary>Whether the item no longer needs running (finished, failed or cancelled).</summary>
     public abstract bool IsFinished { get; }
 
+    /// <summary>
+    /// Ends an in-process item that did not return: cancelled by its submitter, over its time limit,
+    /// stopped by the server's disposal, or failed.
+    /// </summary>
+    protected void EndInProcess(Exception exception, string name, int workerId, TimeSpan? timeout, CancellationToken stopping)
+    {
+        bool cancelled = exception is OperationCanceledException;
+        if (cancelled && CancellationRequested)
+        {
+            Canceled();
+        }
+        else if (timeout is { } limit && (exception is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
+        {
+            Fail(new JobTimeoutException(name, workerId, limit));
+        }
+        else if (cancelled && stopping.IsCancellationRequested)
+        {
+            Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
+        }
+        else
+        {
+            Fail(Internal.RemoteError.FromLocal(name, workerId, exception));
+        }
+    }
+
     /// <summary>Runs the item in this process (threads backend).</summary>
     /// <param name="worker">The worker thread's slot.</param>
     /// <param name="timeout">The job timeout, if any: an item over it fails and is abandoned.</param>

@@ -659,20 +659,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     }
 
     /// <summary>Kills the worker process; the results reader then handles its death (unfinished work moves on, a replacement starts).</summary>
-    private void KillProcess()
-    {
-        try
-        {
-            if (Volatile.Read(ref _process) is { HasExited: false } process)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException)
-        {
-            // Exited meanwhile (or its handle was released); the results reader handles the death either way.
-        }
-    }
+    private void KillProcess() => NativeProcess.KillTree(Volatile.Read(ref _process));
 
     /// <summary>Releases the channels, the send buffer and the process handle; the process must have exited.</summary>
     public void Dispose()

@@ -133,7 +133,7 @@ public sealed class LifecycleTests
         await using var server = JobServer.Start(new JobServerOptions { Workers = 1, MaxMessageSize = 64 * 1024 });
 
         var tooBig = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.EchoBytes(new byte[100_000])));
-        Assert.Equal("ParallelKit.MessageTooLargeException", tooBig.RemoteType);
+        Assert.Equal(JobFailedException.MessageTooLarge, tooBig.RemoteType);
         Assert.Contains("MaxMessageSize", tooBig.RemoteMessage, StringComparison.Ordinal);
 
         var resultTooBig = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.MakeBytes(100_000)))

@@ -231,7 +231,7 @@ public sealed class ProcessBackendTests
         await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
         var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.Crash(3)))
             .WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("ParallelKit.WorkerCrashedException", error.RemoteType);
+        Assert.Equal(JobFailedException.WorkerCrashed, error.RemoteType);
         Assert.Contains("exit code 3", error.RemoteMessage, StringComparison.Ordinal);
 
         Assert.Equal(5, await server.Submit(TestJobs.Jobs.Add(2, 3)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
@@ -244,7 +244,7 @@ public sealed class ProcessBackendTests
         await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
         var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.FailFast("fail fast (expected by the test)")))
             .WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal("ParallelKit.WorkerCrashedException", error.RemoteType);
+        Assert.Equal(JobFailedException.WorkerCrashed, error.RemoteType);
         Assert.Contains("SIGABRT", error.RemoteMessage, StringComparison.Ordinal);
         Assert.Equal(4, await server.Submit(TestJobs.Jobs.Add(2, 2)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
     }
@@ -285,7 +285,7 @@ public sealed class ProcessBackendTests
             await using var server = JobServer.Start(new JobServerOptions { Workers = 2, MaxAttempts = 3 });
             var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(TestJobs.Jobs.KillSelfOnceNoRetry(marker)))
                 .WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal("ParallelKit.WorkerCrashedException", error.RemoteType);
+            Assert.Equal(JobFailedException.WorkerCrashed, error.RemoteType);
             Assert.Contains("Retry = false", error.RemoteMessage, StringComparison.Ordinal);
             Assert.Equal(0, server.Stats.Retries);
         }

@@ -55,6 +55,9 @@ internal static class Wire
     public const byte HandshakeAccepted = 1;
     public const byte HandshakeRejected = 0;
 
+    /// <summary>The secret was right, but the worker runs another build of the executable than its parent.</summary>
+    public const byte HandshakeRejectedOtherBuild = 2;
+
     /// <summary>Largest frame either side accepts; bigger announced lengths mean a corrupt stream.</summary>
     public const int MaxFrameLength = 1 << 30;
 

@@ -158,9 +158,9 @@ internal sealed class WorkerListener : IDisposable
             var channel = (Channel)hello[at + 4];
             var moduleVersionId = new Guid(hello.Slice(at + 9, 16));
             Action<Socket>? accept = null;
+            bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
             if (authentic && channel is Channel.Data or Channel.Control)
             {
-                bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
                 accept = _admit(new WorkerHello(
                     BinaryPrimitives.ReadInt32LittleEndian(hello[at..]),
                     channel,
@@ -170,7 +170,8 @@ internal sealed class WorkerListener : IDisposable
 
             if (accept is null)
             {
-                Wire.SendAll(connection, [Wire.HandshakeRejected]);
+                // Only a peer that knows the secret learns why: it can then tell its user something useful.
+                Wire.SendAll(connection, [authentic && !sameBuild ? Wire.HandshakeRejectedOtherBuild : Wire.HandshakeRejected]);
                 connection.Dispose();
                 return;
             }

@@ -9,6 +9,18 @@ namespace ParallelKit;
 /// </summary>
 public sealed class JobFailedException : Exception
 {
+    /// <summary>
+    /// The <see cref="RemoteType"/> of a job whose worker process died while running it (after every attempt
+    /// <see cref="JobServerOptions.MaxAttempts"/> allows); the message gives the exit code or signal.
+    /// </summary>
+    public const string WorkerCrashed = "ParallelKit.WorkerCrashedException";
+
+    /// <summary>
+    /// The <see cref="RemoteType"/> of a job whose marshaled arguments or result exceed
+    /// <see cref="JobServerOptions.MaxMessageSize"/>; the job did not run, or its result was dropped.
+    /// </summary>
+    public const string MessageTooLarge = "ParallelKit.MessageTooLargeException";
+
     /// <summary>Creates the exception for a job that failed.</summary>
     /// <param name="jobName">The job's display name.</param>
     /// <param name="workerId">The worker that ran the job, or -1.</param>

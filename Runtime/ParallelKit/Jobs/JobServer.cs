@@ -218,7 +218,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
     /// <summary>The error of a job whose arguments or result exceed <see cref="JobServerOptions.MaxMessageSize"/>.</summary>
     internal static JobFailedException MessageTooLarge(string jobName, string what, long size, int limit)
-        => new(jobName, -1, "ParallelKit.MessageTooLargeException",
+        => new(jobName, -1, JobFailedException.MessageTooLarge,
             $"the job's {what} take {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({limit:N0} bytes)", null);
 
     /// <summary>Stops the server synchronously; see <see cref="DisposeAsync"/>.</summary>

@@ -227,7 +227,7 @@ internal sealed class ProcessBackend : JobBackendCore
             }
 
             failed++;
-            item.Fail(new JobFailedException(item.Name, worker.Id, "ParallelKit.WorkerCrashedException",
+            item.Fail(new JobFailedException(item.Name, worker.Id, JobFailedException.WorkerCrashed,
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
                 remoteStackTrace: null));
         }

@@ -117,6 +117,12 @@ public static class WorkerHost
             using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
         }
+        catch (Workers.WorkerRefusedException ex)
+        {
+            // Expected (a rebuilt executable, a parent that gave up on this worker): the reason, not a stack trace.
+            Console.Error.WriteLine($"ParallelKit worker {id} could not start: {ex.Message}");
+            exitCode = 70; // EX_SOFTWARE
+        }
         catch (Exception ex)
         {
             Console.Error.WriteLine($"ParallelKit worker {id} failed: {ex}");

@@ -149,8 +149,10 @@ internal sealed class WorkerProcess : IDisposable
         Span<byte> answer = stackalloc byte[1];
         if (!Wire.ReceiveExactly(socket, answer) || answer[0] != Wire.HandshakeAccepted)
         {
-            throw new InvalidOperationException(
-                "The ParallelKit job server refused this worker (wrong secret, or parent and worker run different builds).");
+            throw new WorkerRefusedException(answer[0] == Wire.HandshakeRejectedOtherBuild
+                ? $"this process runs a different build of '{Environment.ProcessPath}' than its parent (module version ids differ): " +
+                  "the executable was rebuilt or replaced while the parent was running. Restart the parent process."
+                : "the parent process refused this worker (wrong secret, or it no longer expects this worker).");
         }
     }
 

@@ -11,7 +11,7 @@ internal static class Telemetry
 {
     private static readonly ConcurrentDictionary<Dispatcher, byte> LiveServers = new();
 
-    public static readonly ActivitySource Source = new(ParallelKitDiagnostics.ActivitySourceName, typeof(Telemetry).Assembly.GetName().Version?.ToString());
+    public static ActivitySource Source => JobTracing.Source;
 
     public static readonly Meter Meter = new(ParallelKitDiagnostics.MeterName, typeof(Telemetry).Assembly.GetName().Version?.ToString());
 
@@ -93,6 +93,15 @@ internal static class Telemetry
 
     /// <summary>The W3C trace context to hand to a worker: the job's span, or whatever is current.</summary>
     public static string? TraceParent(Activity? activity) => (activity ?? Activity.Current)?.Id;
+}
+
+/// <summary>
+/// The worker's side of tracing, apart from the meter: a worker touches nothing of
+/// System.Diagnostics unless a job arrives with a trace context (a process starts faster).
+/// </summary>
+internal static class JobTracing
+{
+    public static readonly ActivitySource Source = new(ParallelKitDiagnostics.ActivitySourceName, typeof(JobTracing).Assembly.GetName().Version?.ToString());
 
     /// <summary>Starts the worker-side span of a record, a child of the submitting process's span.</summary>
     public static Activity? StartRun(string? traceParent, string jobName)

@@ -107,15 +107,23 @@ public static class WorkerHost
         Workers.WorkerEnvironment.Clear();
         IsWorker = true;
         WorkerId = id;
-        Internal.MarshalingWarmup.Start();
+        if (mode != Workers.WorkerEnvironment.ProcessMode)
+        {
+            Internal.MarshalingWarmup.Start();
+        }
 
         int exitCode;
         try
         {
             Workers.WarmupJob.Register();
             registerJobs();
-            using var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
+            var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
+            if (mode != Workers.WorkerEnvironment.ProcessMode)
+            {
+                // A single-job process leaves like os._exit: the kernel closes its sockets.
+                worker.Dispose();
+            }
         }
         catch (Workers.WorkerRefusedException ex)
         {

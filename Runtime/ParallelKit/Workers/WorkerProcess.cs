@@ -63,6 +63,18 @@ internal sealed class WorkerProcess : IDisposable
         Connect(_control, Channel.Control);
         WatchParent(parent);
         WarmUp();
+        if (_singleJob)
+        {
+            PrepareToExit();
+
+            // A spare waiting for its job has time to warm MemoryPack up; a process whose job is already
+            // here runs it at once (most jobs never need MemoryPack's formatter table).
+            if (_data.Available == 0)
+            {
+                MarshalingWarmup.Start();
+            }
+        }
+
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "ParallelKit worker control" };
         controlThread.Start();
 
@@ -130,6 +142,17 @@ internal sealed class WorkerProcess : IDisposable
         RunRecord(-1, record.WrittenSpan);
         _out.Clear();
         _failedRecords = 0;
+    }
+
+    /// <summary>
+    /// A single-job process flushes the console and leaves right after its job: pay for opening the console
+    /// writers now, while a warm spare waits for its job, not between the job's end and the exit.
+    /// </summary>
+    private static void PrepareToExit()
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        NativeProcess.PrepareExit();
     }
 
     private void Connect(Socket socket, Channel channel)
@@ -233,7 +256,7 @@ internal sealed class WorkerProcess : IDisposable
         {
             int jobs = reader.Read<int>();
             int firstMapIndex = reader.Read<int>();
-            run = Diagnostics.Telemetry.StartRun(reader.Read<string?>(), "job");
+            run = Diagnostics.JobTracing.StartRun(reader.Read<string?>(), "job");
             for (int i = 0; i < jobs; i++)
             {
                 ulong key = reader.Read<ulong>();

@@ -1,0 +1,329 @@
+using System;
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Globalization;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
+using System.Threading;
+using ParallelKit.Sync;
+
+namespace ParallelKit.SharedMemory;
+
+/// <summary>
+/// One named block of shared memory: a file in <c>/dev/shm</c> (0600) mapped into every process that
+/// uses it, with a header, a robust cross-process lock and the data. The process that creates it owns
+/// it and removes the file when it disposes the segment, when it exits, or — after a crash — the next
+/// ParallelKit process that creates a segment does. Other processes open it by name (its handle);
+/// a mapping stays valid after the file is removed. Used by <see cref="SharedValue{T}"/>,
+/// <see cref="SharedArray{T}"/> and the code generated for <c>[SharedValue]</c> properties.
+/// </summary>
+/// <remarks>Disposing a segment while other threads of the same process still use it is a bug, as with any mapped view.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed unsafe class SharedSegment : IDisposable
+{
+    /// <summary>Where the data starts, after the header and the lock: aligned for any value and for SIMD.</summary>
+    public const int DataOffset = 64;
+
+    private const uint Magic = 0x4D53_4B50; // "PKSM"
+    private const int LayoutVersion = 1;
+    private const int LockOffset = 48;
+    private const string Prefix = "parallelkit-";
+
+    private static readonly ConcurrentDictionary<string, byte> s_owned = new(StringComparer.Ordinal);
+    private static int s_swept;
+    private static int s_exitHooked;
+
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private byte* _base;
+    private int _disposed;
+
+    private SharedSegment(string name, MemoryMappedFile file, MemoryMappedViewAccessor view, bool isOwner)
+    {
+        Name = name;
+        _file = file;
+        _view = view;
+        IsOwner = isOwner;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _base = pointer + view.PointerOffset;
+    }
+
+    /// <summary>Unlinks the file of an owner that was never disposed (its mapping goes with the view's own finalizer).</summary>
+    ~SharedSegment()
+    {
+        if (IsOwner && Volatile.Read(ref _disposed) == 0)
+        {
+            Unlink(Name);
+        }
+    }
+
+    /// <summary>The segment's name: its file in <c>/dev/shm</c>, and the handle other processes open it by.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether this process created the segment (and removes it).</summary>
+    public bool IsOwner { get; }
+
+    /// <summary>The size of the data, in bytes.</summary>
+    public long DataSize => *(long*)(_base + 8);
+
+    /// <summary>The first byte of the data.</summary>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    public byte* Data
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _base + DataOffset;
+        }
+    }
+
+    /// <summary>Whether the segment was disposed in this process.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    internal int* LockWord => (int*)(_base + LockOffset);
+
+    /// <summary>The directory the segments' files live in: <c>/dev/shm</c> where it exists (memory, not disk).</summary>
+    internal static string Directory { get; } = System.IO.Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+
+    /// <summary>Creates a segment of <paramref name="dataSize"/> zeroed bytes, owned by this process.</summary>
+    /// <param name="dataSize">The size of the data.</param>
+    /// <param name="typeTag">What the data holds, checked when another process opens it (see <see cref="TypeTag"/>).</param>
+    /// <returns>The segment.</returns>
+    public static SharedSegment Create(long dataSize, ulong typeTag)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(dataSize);
+        RemoveSegmentsOfDeadOwners();
+        HookExit();
+        long length = DataOffset + Math.Max(dataSize, 1);
+        string name = string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        string path = Path.Combine(Directory, name);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.ReadWrite,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var stream = new FileStream(path, options);
+        s_owned.TryAdd(name, 0);
+        try
+        {
+            stream.SetLength(length);
+            MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
+            var segment = new SharedSegment(name, file, view, isOwner: true);
+            byte* header = segment._base;
+            *(long*)(header + 8) = dataSize;
+            *(ulong*)(header + 16) = typeTag;
+            *(int*)(header + 24) = Environment.ProcessId;
+            *(long*)(header + 32) = OwnerIdentity.StartTime;
+            *(int*)(header + 4) = LayoutVersion;
+            Volatile.Write(ref *(uint*)header, Magic);
+            return segment;
+        }
+        catch
+        {
+            stream.Dispose();
+            Unlink(name);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a segment another process (or this one) created.</summary>
+    /// <param name="name">The segment's <see cref="Name"/>.</param>
+    /// <param name="typeTag">What the caller expects it to hold.</param>
+    /// <param name="what">How the caller names the object, for errors (e.g. <c>SharedValue&lt;int&gt;</c>).</param>
+    /// <returns>The segment.</returns>
+    /// <exception cref="InvalidOperationException">It no longer exists, or holds something else.</exception>
+    public static SharedSegment Open(string name, ulong typeTag, string what)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!IsSegmentName(name))
+        {
+            throw new ArgumentException($"'{name}' is not the name of a ParallelKit shared-memory segment.", nameof(name));
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(Path.Combine(Directory, name), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidOperationException(
+                $"The {what} '{name}' no longer exists: the process that created it disposed it or exited. " +
+                "Shared memory lives as long as its creator holds it; keep it (and the creating process) alive while others use it.");
+        }
+
+        try
+        {
+            long length = stream.Length;
+            if (length < DataOffset)
+            {
+                throw new InvalidOperationException($"The {what} '{name}' is not a complete ParallelKit segment.");
+            }
+
+            MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
+            var segment = new SharedSegment(name, file, view, isOwner: false);
+            byte* header = segment._base;
+            if (Volatile.Read(ref *(uint*)header) != Magic || *(int*)(header + 4) != LayoutVersion || DataOffset + *(long*)(header + 8) > length)
+            {
+                segment.Dispose();
+                throw new InvalidOperationException($"The {what} '{name}' is not a ParallelKit segment of this version.");
+            }
+
+            if (*(ulong*)(header + 16) != typeTag)
+            {
+                segment.Dispose();
+                throw new InvalidOperationException($"The shared-memory segment '{name}' does not hold a {what}: the handle was passed where another type was expected.");
+            }
+
+            return segment;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A stable fingerprint of what a segment holds (a kind, and the full name and size of its element type),
+    /// so that a handle opened as the wrong type fails clearly instead of reinterpreting memory.
+    /// </summary>
+    public static ulong TypeTag(string kind, Type elementType, int elementSize)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(elementType);
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in $"{kind}<{elementType.FullName ?? elementType.Name}>:{elementSize}")
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    /// <summary>Takes the segment's lock (re-entrant), waiting as long as it takes.</summary>
+    /// <returns>The held lock; dispose it to release.</returns>
+    public LockScope Lock()
+    {
+        ThrowIfDisposed();
+        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
+        return new LockScope(LockWord, this, abandoned);
+    }
+
+    /// <summary>Whether the calling thread holds the segment's lock.</summary>
+    public bool IsLockHeld => !IsDisposed && RobustLock.IsHeldByCurrentThread(LockWord);
+
+    /// <summary>Unmaps the segment; the owner also removes its file, so that no other process can open it any more.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (IsOwner)
+        {
+            Unlink(Name);
+        }
+
+        _base = null;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Removes the files of every segment this process owns (it is exiting; mappings stay valid meanwhile).</summary>
+    internal static void UnlinkOwned()
+    {
+        foreach (string name in s_owned.Keys)
+        {
+            Unlink(name);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static void Unlink(string name)
+    {
+        s_owned.TryRemove(name, out _);
+        try
+        {
+            File.Delete(Path.Combine(Directory, name));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Already gone, or not ours.
+        }
+    }
+
+    private static void HookExit()
+    {
+        if (Interlocked.Exchange(ref s_exitHooked, 1) == 0)
+        {
+            AppDomain.CurrentDomain.ProcessExit += static (_, _) => UnlinkOwned();
+        }
+    }
+
+    private static bool IsSegmentName(string name)
+    {
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length > 100)
+        {
+            return false;
+        }
+
+        foreach (char c in name.AsSpan(Prefix.Length))
+        {
+            if (!(char.IsAsciiDigit(c) || c is '-' || char.IsAsciiHexDigitLower(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Removes, once per process, the segments whose owner is gone: the pid in the name no longer runs, or
+    /// runs a process that started at another time (the pid was reused). Python leaks these (cpython#116849).
+    /// </summary>
+    private static void RemoveSegmentsOfDeadOwners()
+    {
+        if (Interlocked.Exchange(ref s_swept, 1) != 0 || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (string path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*"))
+            {
+                string name = Path.GetFileName(path);
+                string[] parts = name[Prefix.Length..].Split('-');
+                if (parts.Length == 3
+                    && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                    && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long started)
+                    && pid != Environment.ProcessId
+                    && OwnerIdentity.StartTimeOf(pid) != started)
+                {
+                    Unlink(name);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the next process tries again.
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using MemoryPack;
+using ParallelKit.SharedMemory;
+
+namespace ParallelKit;
+
+/// <summary>
+/// One value of an unmanaged type in shared memory, visible to every thread, job worker and
+/// <see cref="ParallelProcess"/> it is passed to — Python's <c>multiprocessing.Value</c>. Reads of values of
+/// up to 8 bytes are atomic and take no lock; writes and <see cref="Update"/> take the value's lock, and
+/// <see cref="Lock"/> holds it across a compound update. The creating process owns the memory: disposing
+/// it (or the creator's exit) removes it for everyone.
+/// </summary>
+/// <typeparam name="T">An unmanaged type: a number, <see cref="bool"/>, an enum, or a struct of those.</typeparam>
+/// <example>
+/// <code>
+/// using var counter = new SharedValue&lt;long&gt;(0);
+/// using (counter.Lock()) { counter.Value += 1; }   // in any process it was passed to
+/// </code>
+/// </example>
+public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatterRegister, IDisposableState, IDisposable
+    where T : unmanaged
+{
+    private static readonly ulong Tag = SharedSegment.TypeTag("SharedValue", typeof(T), sizeof(T));
+
+    private readonly SharedSegment _segment;
+    private readonly T* _value;
+
+    /// <summary>Creates a value in new shared memory, owned by this process.</summary>
+    /// <param name="initial">The initial value.</param>
+    public SharedValue(T initial = default)
+    {
+        _segment = SharedSegment.Create(sizeof(T), Tag);
+        _value = (T*)_segment.Data;
+        *_value = initial;
+        SharedObjects.Remember(_segment.Name, this);
+    }
+
+    private SharedValue(SharedSegment segment)
+    {
+        _segment = segment;
+        _value = (T*)segment.Data;
+    }
+
+    /// <summary>
+    /// The value. Reading takes no lock for values of up to 8 bytes (such reads are atomic); setting takes
+    /// the lock. <c>Value++</c> and <c>Value += x</c> are a read and a write: hold <see cref="Lock"/> around
+    /// them, or use <see cref="Update"/>.
+    /// </summary>
+    public T Value
+    {
+        get
+        {
+            ThrowIfDisposed();
+            if (sizeof(T) is 1 or 2 or 4 or 8)
+            {
+                return AtomicRead(_value);
+            }
+
+            using (Lock())
+            {
+                return *_value;
+            }
+        }
+
+        set
+        {
+            using (Lock())
+            {
+                *_value = value;
+            }
+        }
+    }
+
+    /// <summary>Applies <paramref name="update"/> to the value under the lock, atomically for every process.</summary>
+    /// <param name="update">Computes the new value from the current one; it runs once, holding the lock.</param>
+    /// <returns>The new value.</returns>
+    public T Update(Func<T, T> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        using (Lock())
+        {
+            T updated = update(*_value);
+            *_value = updated;
+            return updated;
+        }
+    }
+
+    /// <summary>
+    /// Takes the value's lock — re-entrant for the thread that holds it, exclusive across threads and
+    /// processes — for a compound update: <c>using (v.Lock()) { v.Value = v.Value * 2 + 1; }</c>.
+    /// </summary>
+    /// <returns>The held lock; dispose it (on the same thread) to release.</returns>
+    public LockScope Lock() => _segment.Lock();
+
+    /// <inheritdoc />
+    public string HandleName => _segment.Name;
+
+    /// <summary>Whether this object was disposed in this process.</summary>
+    public bool IsDisposed => _segment.IsDisposed;
+
+    /// <summary>Releases the shared memory; the creator also removes it, so that no other process can open it any more.</summary>
+    public void Dispose() => _segment.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => IsDisposed ? $"SharedValue<{typeof(T).Name}> (disposed)" : $"SharedValue<{typeof(T).Name}>({Value})";
+
+    /// <summary>Opens the value another process shared, by its handle.</summary>
+    internal static SharedValue<T> Open(string handle)
+        => SharedObjects.GetOrOpen(handle, static name => new SharedValue<T>(SharedSegment.Open(name, Tag, $"SharedValue<{typeof(T).Name}>")));
+
+    // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T AtomicRead(T* value)
+    {
+        switch (sizeof(T))
+        {
+            case 1:
+            {
+                byte raw = Volatile.Read(ref *(byte*)value);
+                return Unsafe.As<byte, T>(ref raw);
+            }
+
+            case 2:
+            {
+                short raw = Volatile.Read(ref *(short*)value);
+                return Unsafe.As<short, T>(ref raw);
+            }
+
+            case 4:
+            {
+                int raw = Volatile.Read(ref *(int*)value);
+                return Unsafe.As<int, T>(ref raw);
+            }
+
+            default:
+            {
+                long raw = Volatile.Read(ref *(long*)value);
+                return Unsafe.As<long, T>(ref raw);
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_segment.IsDisposed, this);
+
+    /// <summary>Marshals the value by handle: its name crosses, and the receiver maps the same memory.</summary>
+    private sealed class HandleFormatter : MemoryPackFormatter<SharedValue<T>>
+    {
+        public override void Serialize<TBufferWriter>(ref MemoryPackWriter<TBufferWriter> writer, scoped ref SharedValue<T>? value)
+            => writer.WriteString(value?.HandleName);
+
+        public override void Deserialize(ref MemoryPackReader reader, scoped ref SharedValue<T>? value)
+        {
+            string? handle = reader.ReadString();
+            value = handle is null ? null : Open(handle);
+        }
+    }
+}

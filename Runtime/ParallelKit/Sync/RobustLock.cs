@@ -1,0 +1,160 @@
+using System;
+using System.Threading;
+
+namespace ParallelKit.Sync;
+
+/// <summary>
+/// A lock in four 32-bit words of shared memory that threads of any process can hold, and that survives
+/// its holder's death: word 0 holds the owner's kernel thread id (plus a "someone sleeps" bit), word 1 the
+/// owner's pid (for diagnostics), word 2 the owner's recursion count. Uncontended, entering is one
+/// compare-and-swap and leaving one exchange. Contended, a thread spins briefly (the holder of a short
+/// critical section is about to leave), then sleeps on a futex; every <see cref="OwnerCheckMilliseconds"/>
+/// of sleep it checks that the owner still lives, and takes the lock over from a dead one, reporting it
+/// abandoned (as .NET's Mutex does).
+/// </summary>
+internal static unsafe class RobustLock
+{
+    /// <summary>The bytes a lock occupies.</summary>
+    public const int Size = 16;
+
+    /// <summary>How often a sleeping waiter checks that the owner has not died.</summary>
+    public const int OwnerCheckMilliseconds = 100;
+
+    private const int WaitersBit = 0x4000_0000;
+    private const int OwnerMask = 0x3FFF_FFFF;
+    private const int SpinIterations = 48;
+
+    private static readonly int s_processId = Environment.ProcessId;
+
+    /// <summary>Whether the calling thread holds the lock.</summary>
+    public static bool IsHeldByCurrentThread(int* word) => (Volatile.Read(ref *word) & OwnerMask) == ThreadIdentity.Current;
+
+    /// <summary>
+    /// Takes the lock, waiting at most <paramref name="timeoutMilliseconds"/> (no limit when negative).
+    /// </summary>
+    /// <param name="word">The lock's first word.</param>
+    /// <param name="reentrant">Whether the holder may take it again (counted); if not, doing so throws.</param>
+    /// <param name="timeoutMilliseconds">The longest wait; negative for none.</param>
+    /// <param name="abandoned">Set when the previous holder died holding it.</param>
+    /// <returns><see langword="false"/> when the time ran out.</returns>
+    public static bool Enter(int* word, bool reentrant, int timeoutMilliseconds, out bool abandoned)
+    {
+        abandoned = false;
+        int me = ThreadIdentity.Current;
+        int state = Volatile.Read(ref *word);
+        if (state == 0 && Interlocked.CompareExchange(ref *word, me, 0) == 0)
+        {
+            Acquired(word);
+            return true;
+        }
+
+        if ((state & OwnerMask) == me)
+        {
+            if (!reentrant)
+            {
+                throw new LockRecursionException("This thread already holds the lock, which is not re-entrant (use ProcessRLock for that).");
+            }
+
+            word[2]++;
+            return true;
+        }
+
+        return EnterContended(word, me, timeoutMilliseconds, out abandoned);
+    }
+
+    /// <summary>Leaves the lock (once, for a re-entrant holder); wakes one sleeper when the lock comes free.</summary>
+    /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    public static void Exit(int* word)
+    {
+        int state = Volatile.Read(ref *word);
+        if ((state & OwnerMask) != ThreadIdentity.Current)
+        {
+            throw new SynchronizationLockException(
+                "The lock is released by a thread that does not hold it (was it held across an 'await' that resumed on another thread?).");
+        }
+
+        if (--word[2] > 0)
+        {
+            return;
+        }
+
+        word[1] = 0;
+        if ((Interlocked.Exchange(ref *word, 0) & WaitersBit) != 0)
+        {
+            Futex.Wake(word, 1);
+        }
+    }
+
+    private static void Acquired(int* word)
+    {
+        word[1] = s_processId;
+        word[2] = 1;
+    }
+
+    private static bool EnterContended(int* word, int me, int timeoutMilliseconds, out bool abandoned)
+    {
+        abandoned = false;
+
+        // The holder of a short critical section is about to leave: a few microseconds of spinning beat a sleep.
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            Thread.SpinWait(4 << Math.Min(i, 5));
+            if (Volatile.Read(ref *word) == 0 && Interlocked.CompareExchange(ref *word, me, 0) == 0)
+            {
+                Acquired(word);
+                return true;
+            }
+        }
+
+        long started = Environment.TickCount64;
+        long lastOwnerCheck = started;
+        while (true)
+        {
+            int state = Volatile.Read(ref *word);
+            if (state == 0)
+            {
+                // Others may sleep too: keep the bit, so that leaving wakes one of them.
+                if (Interlocked.CompareExchange(ref *word, me | WaitersBit, 0) == 0)
+                {
+                    Acquired(word);
+                    return true;
+                }
+
+                continue;
+            }
+
+            if ((state & WaitersBit) == 0 && Interlocked.CompareExchange(ref *word, state | WaitersBit, state) != state)
+            {
+                continue;
+            }
+
+            int wait = OwnerCheckMilliseconds;
+            long now = Environment.TickCount64;
+            if (timeoutMilliseconds >= 0)
+            {
+                long left = timeoutMilliseconds - (now - started);
+                if (left <= 0)
+                {
+                    return false;
+                }
+
+                wait = (int)Math.Min(wait, left);
+            }
+
+            Futex.Wait(word, state | WaitersBit, wait);
+
+            now = Environment.TickCount64;
+            if (now - lastOwnerCheck >= OwnerCheckMilliseconds && Volatile.Read(ref *word) == (state | WaitersBit))
+            {
+                lastOwnerCheck = now;
+                if (!ThreadIdentity.IsAlive(state & OwnerMask)
+                    && Interlocked.CompareExchange(ref *word, me | WaitersBit, state | WaitersBit) == (state | WaitersBit))
+                {
+                    abandoned = true;
+                    Acquired(word);
+                    return true;
+                }
+            }
+        }
+    }
+}

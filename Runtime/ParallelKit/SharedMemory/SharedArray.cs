@@ -165,7 +165,7 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
         => SharedObjects.GetOrOpen(handle, static name => new SharedArray<T>(SharedSegment.Open(name, Tag, $"SharedArray<{typeof(T).Name}>")));
 
     // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
-    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter());
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedArray<T>>(Open));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T AtomicRead(T* item)
@@ -201,17 +201,4 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_segment.IsDisposed, this);
 
     private void ThrowIndex(int index) => throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be at least 0 and less than the array's length ({Length}).");
-
-    /// <summary>Marshals the array by handle: its name crosses, and the receiver maps the same memory.</summary>
-    private sealed class HandleFormatter : MemoryPackFormatter<SharedArray<T>>
-    {
-        public override void Serialize<TBufferWriter>(ref MemoryPackWriter<TBufferWriter> writer, scoped ref SharedArray<T>? value)
-            => writer.WriteString(value?.HandleName);
-
-        public override void Deserialize(ref MemoryPackReader reader, scoped ref SharedArray<T>? value)
-        {
-            string? handle = reader.ReadString();
-            value = handle is null ? null : Open(handle);
-        }
-    }
 }

@@ -112,7 +112,7 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
         => SharedObjects.GetOrOpen(handle, static name => new SharedValue<T>(SharedSegment.Open(name, Tag, $"SharedValue<{typeof(T).Name}>")));
 
     // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
-    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter());
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedValue<T>>(Open));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T AtomicRead(T* value)
@@ -146,17 +146,4 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_segment.IsDisposed, this);
-
-    /// <summary>Marshals the value by handle: its name crosses, and the receiver maps the same memory.</summary>
-    private sealed class HandleFormatter : MemoryPackFormatter<SharedValue<T>>
-    {
-        public override void Serialize<TBufferWriter>(ref MemoryPackWriter<TBufferWriter> writer, scoped ref SharedValue<T>? value)
-            => writer.WriteString(value?.HandleName);
-
-        public override void Deserialize(ref MemoryPackReader reader, scoped ref SharedValue<T>? value)
-        {
-            string? handle = reader.ReadString();
-            value = handle is null ? null : Open(handle);
-        }
-    }
 }

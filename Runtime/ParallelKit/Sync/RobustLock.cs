@@ -85,6 +85,41 @@ internal static unsafe class RobustLock
         }
     }
 
+    /// <summary>Leaves the lock however many times the caller holds it (a condition's wait); returns that count.</summary>
+    public static int ExitFully(int* word)
+    {
+        int state = Volatile.Read(ref *word);
+        if ((state & OwnerMask) != ThreadIdentity.Current)
+        {
+            throw new SynchronizationLockException("The lock must be held by the calling thread.");
+        }
+
+        int recursion = word[2];
+        word[2] = 1;
+        Exit(word);
+        return recursion;
+    }
+
+    /// <summary>Takes the lock again after <see cref="ExitFully"/>, restoring the recursion count.</summary>
+    public static bool Reenter(int* word, int recursion, out bool abandoned)
+    {
+        Enter(word, reentrant: true, -1, out abandoned);
+        word[2] = recursion;
+        return true;
+    }
+
+    /// <summary>Converts a .NET time-out to milliseconds for <see cref="Enter"/> (negative: none).</summary>
+    public static int Milliseconds(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return -1;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        return (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds));
+    }
+
     private static void Acquired(int* word)
     {
         word[1] = s_processId;

@@ -1,0 +1,139 @@
+using System;
+using System.Threading;
+using MemoryPack;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A condition variable shared by threads and processes — Python's <c>multiprocessing.Condition</c>,
+/// with its own re-entrant lock. Hold the lock (<see cref="Acquire"/>) to check the state it guards and to
+/// <see cref="Wait()"/> (which releases it while sleeping and takes it back before returning) or
+/// <see cref="Notify"/>. Waits may return without a notification, as everywhere: wait in a loop on the
+/// condition, or use <see cref="WaitFor"/>.
+/// </summary>
+public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatterRegister
+{
+    // Data words: 0 notification sequence, 1 sleeping waiters.
+    private static readonly ulong Tag = TagOf<ProcessCondition>();
+
+    /// <summary>Creates a condition, and its lock, in new shared memory owned by this process.</summary>
+    public ProcessCondition()
+        : base(SharedSegment.Create(2 * sizeof(int), Tag))
+    {
+    }
+
+    private ProcessCondition(SharedSegment segment)
+        : base(segment)
+    {
+    }
+
+    /// <summary>Takes the condition's lock (re-entrant), waiting as long as it takes.</summary>
+    /// <returns>The held lock; dispose it (on this thread) to release.</returns>
+    public LockScope Acquire()
+    {
+        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
+        return new LockScope(LockWord, this, abandoned);
+    }
+
+    /// <summary>Releases the lock, waits for a notification, and takes the lock back.</summary>
+    /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    public void Wait() => Wait(-1);
+
+    /// <summary>Releases the lock, waits for a notification or for <paramref name="timeout"/>, and takes the lock back.</summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <returns><see langword="false"/> when the time ran out.</returns>
+    /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    public bool Wait(TimeSpan timeout) => Wait(RobustLock.Milliseconds(timeout));
+
+    /// <summary>Waits (releasing the lock meanwhile) until <paramref name="predicate"/> holds, or <paramref name="timeout"/> passes.</summary>
+    /// <param name="predicate">The condition, evaluated holding the lock.</param>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <returns>The predicate's last value.</returns>
+    public bool WaitFor(Func<bool> predicate, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        int total = RobustLock.Milliseconds(timeout);
+        long started = Environment.TickCount64;
+        while (!predicate())
+        {
+            int left = total;
+            if (total >= 0)
+            {
+                left = (int)Math.Max(0, total - (Environment.TickCount64 - started));
+                if (left == 0)
+                {
+                    return predicate();
+                }
+            }
+
+            Wait(left);
+        }
+
+        return true;
+    }
+
+    /// <summary>Wakes up to <paramref name="count"/> threads waiting on the condition. Hold the lock.</summary>
+    /// <param name="count">How many to wake.</param>
+    /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    public void Notify(int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (!RobustLock.IsHeldByCurrentThread(LockWord))
+        {
+            throw new SynchronizationLockException("Notify needs the condition's lock: call it inside 'using (condition.Acquire())'.");
+        }
+
+        if (Volatile.Read(ref *Word(1)) > 0)
+        {
+            Interlocked.Increment(ref *Word(0));
+            Futex.Wake(Word(0), count);
+        }
+    }
+
+    /// <summary>Wakes every thread waiting on the condition. Hold the lock.</summary>
+    public void NotifyAll() => Notify(int.MaxValue);
+
+    internal static ProcessCondition Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessCondition(segment));
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessCondition>(Open));
+
+    private bool Wait(int timeoutMilliseconds)
+    {
+        int* sequence = Word(0);
+        int* waiters = Word(1);
+        int seen = Volatile.Read(ref *sequence);
+        Interlocked.Increment(ref *waiters);
+        int recursion = RobustLock.ExitFully(LockWord);
+        bool notified = true;
+        try
+        {
+            long started = Environment.TickCount64;
+            while (Volatile.Read(ref *sequence) == seen)
+            {
+                int wait = -1;
+                if (timeoutMilliseconds >= 0)
+                {
+                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
+                    if (left <= 0)
+                    {
+                        notified = false;
+                        break;
+                    }
+
+                    wait = (int)left;
+                }
+
+                Futex.Wait(sequence, seen, wait);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *waiters);
+            RobustLock.Reenter(LockWord, recursion, out _);
+        }
+
+        return notified;
+    }
+}

@@ -1,0 +1,71 @@
+using System;
+using MemoryPack;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A lock shared by threads and processes — Python's <c>multiprocessing.Lock</c>. Not re-entrant (see
+/// <see cref="ProcessRLock"/>); released by the thread that took it. A holder that dies (its process
+/// killed, its thread ended) never deadlocks the rest: the next thread to acquire gets the lock, with
+/// <see cref="LockScope.WasAbandoned"/> set. Uncontended, acquiring costs one atomic operation; waiting
+/// threads spin briefly, then sleep on a futex.
+/// </summary>
+/// <example>
+/// <code>
+/// using var printLock = new ProcessLock();
+/// using (printLock.Acquire()) { Console.WriteLine("hello world"); }   // in any process it was passed to
+/// </code>
+/// </example>
+public sealed unsafe class ProcessLock : SharedObject, IMemoryPackFormatterRegister
+{
+    private static readonly ulong Tag = TagOf<ProcessLock>();
+
+    /// <summary>Creates a lock in new shared memory, owned by this process.</summary>
+    public ProcessLock()
+        : base(SharedSegment.Create(0, Tag))
+    {
+    }
+
+    private ProcessLock(SharedSegment segment)
+        : base(segment)
+    {
+    }
+
+    /// <summary>Whether the calling thread holds the lock.</summary>
+    public bool IsHeldByCurrentThread => RobustLock.IsHeldByCurrentThread(LockWord);
+
+    /// <summary>Acquires the lock, waiting as long as it takes.</summary>
+    /// <returns>The held lock: dispose it (on this thread) to release, or call <see cref="Release"/>.</returns>
+    /// <exception cref="System.Threading.LockRecursionException">The calling thread already holds it.</exception>
+    public LockScope Acquire()
+    {
+        RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
+        return new LockScope(LockWord, this, abandoned);
+    }
+
+    /// <summary>Acquires the lock unless <paramref name="timeout"/> passes first.</summary>
+    /// <param name="timeout">The longest wait (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="scope">The held lock, when acquired.</param>
+    /// <returns>Whether the lock was acquired.</returns>
+    public bool TryAcquire(TimeSpan timeout, out LockScope scope)
+    {
+        if (RobustLock.Enter(LockWord, reentrant: false, RobustLock.Milliseconds(timeout), out bool abandoned))
+        {
+            scope = new LockScope(LockWord, this, abandoned);
+            return true;
+        }
+
+        scope = default;
+        return false;
+    }
+
+    /// <summary>Releases the lock the calling thread holds (the same as disposing the scope <see cref="Acquire"/> returned).</summary>
+    /// <exception cref="System.Threading.SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    public void Release() => RobustLock.Exit(LockWord);
+
+    internal static ProcessLock Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessLock(segment));
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessLock>(Open));
+}

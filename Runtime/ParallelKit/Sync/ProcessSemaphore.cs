@@ -1,0 +1,147 @@
+using System;
+using System.Threading;
+using MemoryPack;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A counting semaphore shared by threads and processes — Python's <c>multiprocessing.Semaphore</c>
+/// (and <c>BoundedSemaphore</c>, with a maximum). <see cref="Wait()"/> takes one from the count, waiting
+/// while it is zero; <see cref="Release"/> gives back. A semaphore has no owner: any thread may release,
+/// and counts taken by a process that dies are not returned (use <see cref="ProcessLock"/> for ownership).
+/// </summary>
+public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatterRegister
+{
+    // Data words: 0 count, 1 sleeping waiters, 2 maximum count.
+    private static readonly ulong Tag = TagOf<ProcessSemaphore>();
+
+    /// <summary>Creates a semaphore in new shared memory, owned by this process.</summary>
+    /// <param name="initialCount">The initial count.</param>
+    /// <param name="maximumCount">The largest count releases may reach (<see cref="int.MaxValue"/>: unbounded).</param>
+    public ProcessSemaphore(int initialCount = 1, int maximumCount = int.MaxValue)
+        : base(SharedSegment.Create(3 * sizeof(int), Tag))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumCount, Math.Max(1, initialCount));
+        *Word(0) = initialCount;
+        *Word(2) = maximumCount;
+    }
+
+    private ProcessSemaphore(SharedSegment segment)
+        : base(segment)
+    {
+    }
+
+    /// <summary>The current count.</summary>
+    public int CurrentCount => Volatile.Read(ref *Word(0));
+
+    /// <summary>Takes one from the count, waiting as long as it takes for it to be above zero.</summary>
+    public void Wait() => Wait(-1);
+
+    /// <summary>Takes one from the count unless <paramref name="timeout"/> passes first.</summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <returns>Whether one was taken.</returns>
+    public bool Wait(TimeSpan timeout) => Wait(RobustLock.Milliseconds(timeout));
+
+    /// <summary>Gives back <paramref name="releaseCount"/> and wakes as many waiters.</summary>
+    /// <param name="releaseCount">How many to give back.</param>
+    /// <returns>The count before the release.</returns>
+    /// <exception cref="SemaphoreFullException">The count would exceed the maximum.</exception>
+    public int Release(int releaseCount = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(releaseCount, 1);
+        int* count = Word(0);
+        int maximum = *Word(2);
+        int previous;
+        do
+        {
+            previous = Volatile.Read(ref *count);
+            if (maximum - previous < releaseCount)
+            {
+                throw new SemaphoreFullException($"Releasing {releaseCount} would take the semaphore's count past its maximum ({maximum}).");
+            }
+        }
+        while (Interlocked.CompareExchange(ref *count, previous + releaseCount, previous) != previous);
+
+        if (Volatile.Read(ref *Word(1)) > 0)
+        {
+            Futex.Wake(count, releaseCount);
+        }
+
+        return previous;
+    }
+
+    internal static ProcessSemaphore Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessSemaphore(segment));
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessSemaphore>(Open));
+
+    private bool Wait(int timeoutMilliseconds)
+    {
+        int* count = Word(0);
+        if (TryTake(count))
+        {
+            return true;
+        }
+
+        // A hand-off between two processes is faster caught by a short spin than by a sleep and a wake-up.
+        for (int i = 0; i < 64; i++)
+        {
+            Thread.SpinWait(4 << Math.Min(i, 5));
+            if (TryTake(count))
+            {
+                return true;
+            }
+        }
+
+        int* waiters = Word(1);
+        long started = Environment.TickCount64;
+        Interlocked.Increment(ref *waiters);
+        try
+        {
+            while (true)
+            {
+                if (TryTake(count))
+                {
+                    return true;
+                }
+
+                int wait = -1;
+                if (timeoutMilliseconds >= 0)
+                {
+                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
+                    if (left <= 0)
+                    {
+                        return false;
+                    }
+
+                    wait = (int)left;
+                }
+
+                Futex.Wait(count, 0, wait);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *waiters);
+        }
+    }
+
+    private static bool TryTake(int* count)
+    {
+        int current = Volatile.Read(ref *count);
+        while (current > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref *count, current - 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+}

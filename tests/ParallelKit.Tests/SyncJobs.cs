@@ -1,0 +1,83 @@
+using System;
+using System.Threading;
+
+namespace ParallelKit.Tests;
+
+/// <summary>Jobs over cross-process synchronization objects, passed by handle.</summary>
+public static partial class SyncJobs
+{
+    /// <summary>Takes the lock and dies holding it.</summary>
+    [ParallelJob(Retry = false)]
+    public static void DieHolding(ProcessLock held)
+    {
+        _ = held.Acquire();
+        Environment.FailFast("dies holding a ProcessLock (expected by the test)");
+    }
+
+    /// <summary>Answers each ping with a pong, <paramref name="rounds"/> times.</summary>
+    [ParallelJob]
+    public static int Pong(ProcessSemaphore ping, ProcessSemaphore pong, int rounds)
+    {
+        for (int i = 0; i < rounds; i++)
+        {
+            if (!ping.Wait(TimeSpan.FromSeconds(30)))
+            {
+                return i;
+            }
+
+            pong.Release();
+        }
+
+        return rounds;
+    }
+
+    /// <summary>Waits for the event, then sets the other.</summary>
+    [ParallelJob]
+    public static bool Relay(ProcessEvent wait, ProcessEvent then)
+    {
+        bool set = wait.Wait(TimeSpan.FromSeconds(30));
+        then.Set();
+        return set;
+    }
+
+    /// <summary>Waits on the condition until the shared value reaches <paramref name="target"/>, then doubles it.</summary>
+    [ParallelJob]
+    public static long WaitThenDouble(ProcessCondition condition, SharedValue<long> value, long target)
+    {
+        using (condition.Acquire())
+        {
+            if (!condition.WaitFor(() => value.Value >= target, TimeSpan.FromSeconds(30)))
+            {
+                return -1;
+            }
+
+            value.Value *= 2;
+            condition.NotifyAll();
+            return value.Value;
+        }
+    }
+
+    /// <summary>Meets the others at the barrier, three rounds, adding to a counter between rounds.</summary>
+    [ParallelJob]
+    public static int MeetThrice(ProcessBarrier barrier, SharedValue<int> counter)
+    {
+        int indexSum = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            counter.Update(c => c + 1);
+            indexSum += barrier.SignalAndWait(TimeSpan.FromSeconds(30));
+        }
+
+        return indexSum;
+    }
+
+    /// <summary>Prints a line holding the lock (the seed's Lock example).</summary>
+    [ParallelJob]
+    public static void Print(ProcessLock printLock, int i)
+    {
+        using (printLock.Acquire())
+        {
+            Console.WriteLine($"hello world {i}");
+        }
+    }
+}

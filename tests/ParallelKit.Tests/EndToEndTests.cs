@@ -21,6 +21,17 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void The_Lock_sample_prints_ten_whole_lines_one_per_process()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Lock");
+
+        Assert.True(exitCode == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(10, lines.Length);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"hello world {i}").Order(), lines.Order());
+    }
+
+    [Fact]
     public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");

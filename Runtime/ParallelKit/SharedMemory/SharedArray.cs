@@ -101,6 +101,12 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
                 ThrowIndex(index);
             }
 
+            if (_segment.IsLockHeld)
+            {
+                _items[index] = value;
+                return;
+            }
+
             using (Lock())
             {
                 _items[index] = value;

@@ -67,6 +67,13 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
 
         set
         {
+            // Inside the caller's own Lock() (the usual compound update), the write needs no second acquisition.
+            if (_segment.IsLockHeld)
+            {
+                *_value = value;
+                return;
+            }
+
             using (Lock())
             {
                 *_value = value;

@@ -24,7 +24,7 @@ public static partial class PeerSuite
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(300);
 
     private static readonly string[] AllBenches =
-        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability"];
+        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value"];
 
     private static bool s_quick;
 
@@ -79,6 +79,8 @@ public static partial class PeerSuite
                     case "thread_overhead": ThreadOverhead(); break;
                     case "load": Load(); break;
                     case "reliability": Reliability(); break;
+                    case "lock_pingpong": LockPingPong(); break;
+                    case "shared_value": SharedValueBench(); break;
                 }
             }
             catch (Exception ex)

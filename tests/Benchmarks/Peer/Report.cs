@@ -68,7 +68,15 @@ public static class Report
             ("max_us", Math.Round(s[^1] * 1e6, 3)),
             ("ops_per_s", med > 0 ? Math.Round(1.0 / med, 1) : null),
         };
-        rec.AddRange(extra);
+        foreach ((string key, object? value) in extra)
+        {
+            rec.Add((key, value));
+            if (key == "bytes_per_op" && value is int bytes)
+            {
+                // As emit(): throughput from the median.
+                rec.Add(("mb_per_s", med > 0 ? Math.Round(bytes / med / 1e6, 2) : null));
+            }
+        }
         rec.Add(("runtime", Runtime));
         rec.Add(("executable", Executable));
         rec.Add(("cpus", Cpus));

@@ -1,0 +1,46 @@
+namespace ParallelKit.Benchmarks;
+
+/// <summary>The child-process workloads of <c>lock_pingpong</c> and <c>shared_value</c>, as in the Python scripts.</summary>
+public static partial class SharedMemoryBenchJobs
+{
+    /// <summary><c>hammer</c>: waits at the start barrier, then <paramref name="n"/> acquire/release pairs; signals done.</summary>
+    [ParallelJob]
+    public static void Hammer(ProcessLock theLock, int n, ProcessBarrier barrier, ProcessSemaphore done)
+    {
+        barrier.SignalAndWait();
+        for (int i = 0; i < n; i++)
+        {
+            theLock.Acquire();
+            theLock.Release();
+        }
+
+        done.Release();
+    }
+
+    /// <summary><c>ponger</c>: answers each ping with a pong.</summary>
+    [ParallelJob]
+    public static void Ponger(ProcessSemaphore ping, ProcessSemaphore pong, int total)
+    {
+        for (int i = 0; i < total; i++)
+        {
+            ping.Wait();
+            pong.Release();
+        }
+    }
+
+    /// <summary><c>locked_incr</c>: waits at the start barrier, then <paramref name="n"/> × <c>with v.get_lock(): v.value += 1.0</c>.</summary>
+    [ParallelJob]
+    public static void LockedIncrement(SharedValue<double> value, int n, ProcessBarrier barrier, ProcessSemaphore done)
+    {
+        barrier.SignalAndWait();
+        for (int i = 0; i < n; i++)
+        {
+            using (value.Lock())
+            {
+                value.Value += 1.0;
+            }
+        }
+
+        done.Release();
+    }
+}

@@ -4,8 +4,8 @@ using ParallelKit.SharedMemory;
 namespace ParallelKit;
 
 /// <summary>
-/// The base of ParallelKit's synchronization objects that live in shared memory (<see cref="ProcessLock"/>,
-/// <see cref="ProcessRLock"/>, <see cref="ProcessSemaphore"/>, <see cref="ProcessEvent"/>,
+/// The base of ParallelKit's objects that live in shared memory (<see cref="ProcessQueue{T}"/>,
+/// <see cref="ProcessLock"/>, <see cref="ProcessRLock"/>, <see cref="ProcessSemaphore"/>, <see cref="ProcessEvent"/>,
 /// <see cref="ProcessCondition"/>, <see cref="ProcessBarrier"/>): usable from every thread, and from every
 /// job worker and <see cref="ParallelProcess"/> they are passed to (by handle). The creating process owns
 /// the memory; disposing the object there (or that process's exit) removes it for everyone.
@@ -42,8 +42,18 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     /// <summary>Releases the shared memory; the creator also removes it, so that no other process can open it any more.</summary>
     public void Dispose()
     {
+        if (!Segment.IsDisposed)
+        {
+            DisposeParts();
+        }
+
         Segment.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the object holds besides its own segment (a queue's chunks).</summary>
+    private protected virtual void DisposeParts()
+    {
     }
 
     /// <inheritdoc />

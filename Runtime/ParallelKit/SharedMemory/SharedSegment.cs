@@ -31,6 +31,7 @@ public sealed unsafe class SharedSegment : IDisposable
     private const string Prefix = "parallelkit-";
 
     private static readonly ConcurrentDictionary<string, byte> s_owned = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, byte> s_ownedParts = new(StringComparer.Ordinal);
     private static int s_swept;
     private static int s_exitHooked;
 
@@ -93,12 +94,51 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <returns>The segment.</returns>
     public static SharedSegment Create(long dataSize, ulong typeTag)
     {
+        string name = string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        return Create(name, dataSize, typeTag, owned: true);
+    }
+
+    /// <summary>
+    /// Creates a part of another segment's object (a queue's next chunk), named <c>{owner}-{index}</c>: it
+    /// belongs to the owner of <paramref name="ownerName"/> (removed with it, and by the sweep after the
+    /// owner's crash), not to the process that happens to create it.
+    /// </summary>
+    internal static SharedSegment CreatePart(string ownerName, long index, long dataSize, ulong typeTag)
+        => Create(PartName(ownerName, index), dataSize, typeTag, owned: false);
+
+    /// <summary>The name of part <paramref name="index"/> of <paramref name="ownerName"/>.</summary>
+    internal static string PartName(string ownerName, long index) => string.Create(CultureInfo.InvariantCulture, $"{ownerName}-{index}");
+
+    /// <summary>Removes a part's file (its object no longer needs it); mappings of it stay valid.</summary>
+    internal static void RemovePart(string ownerName, long index) => Unlink(PartName(ownerName, index));
+
+    /// <summary>Has this process remove the parts of <paramref name="ownerName"/> when it exits (it owns that object).</summary>
+    internal static void OwnParts(string ownerName) => s_ownedParts.TryAdd(ownerName, 0);
+
+    /// <summary>Removes every part of <paramref name="ownerName"/> (its owner disposes the object).</summary>
+    internal static void RemoveParts(string ownerName)
+    {
+        s_ownedParts.TryRemove(ownerName, out _);
+        try
+        {
+            foreach (string path in System.IO.Directory.EnumerateFiles(Directory, ownerName + "-*"))
+            {
+                Unlink(Path.GetFileName(path));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort; the sweep after this process's exit gets the rest.
+        }
+    }
+
+    private static SharedSegment Create(string name, long dataSize, ulong typeTag, bool owned)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(dataSize);
         RemoveSegmentsOfDeadOwners();
         HookExit();
         long length = DataOffset + Math.Max(dataSize, 1);
-        string name = string.Create(CultureInfo.InvariantCulture,
-            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         string path = Path.Combine(Directory, name);
         var options = new FileStreamOptions
         {
@@ -112,13 +152,17 @@ public sealed unsafe class SharedSegment : IDisposable
         }
 
         var stream = new FileStream(path, options);
-        s_owned.TryAdd(name, 0);
+        if (owned)
+        {
+            s_owned.TryAdd(name, 0);
+        }
+
         try
         {
             stream.SetLength(length);
             MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
             MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
-            var segment = new SharedSegment(name, file, view, isOwner: true);
+            var segment = new SharedSegment(name, file, view, isOwner: owned);
             byte* header = segment._base;
             *(long*)(header + 8) = dataSize;
             *(ulong*)(header + 16) = typeTag;
@@ -251,6 +295,11 @@ public sealed unsafe class SharedSegment : IDisposable
         {
             Unlink(name);
         }
+
+        foreach (string name in s_ownedParts.Keys)
+        {
+            RemoveParts(name);
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -311,7 +360,8 @@ public sealed unsafe class SharedSegment : IDisposable
             {
                 string name = Path.GetFileName(path);
                 string[] parts = name[Prefix.Length..].Split('-');
-                if (parts.Length == 3
+                // {pid}-{start}-{random}, and {pid}-{start}-{random}-{index} for the parts of an object.
+                if (parts.Length is 3 or 4
                     && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
                     && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long started)
                     && pid != Environment.ProcessId

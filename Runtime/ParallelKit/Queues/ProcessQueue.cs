@@ -1,0 +1,506 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryPack;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A first-in first-out queue shared by threads and processes — Python's <c>multiprocessing.Queue</c>:
+/// any number of producers and consumers, in any processes it is passed to (by handle). Items are
+/// marshaled with MemoryPack into shared memory (<c>/dev/shm</c>), so a put is complete when
+/// <see cref="Put"/> returns: a producer may exit (or be killed) right after without losing what it put,
+/// and never waits for a consumer (no join-before-drain deadlock). Unbounded by default; with a capacity,
+/// producers wait while it is full. Waiting threads spin briefly, then sleep on a futex.
+/// </summary>
+/// <typeparam name="T">The item type: anything a job argument can be.</typeparam>
+/// <example>
+/// <code>
+/// using var queue = new ProcessQueue&lt;object[]&gt;();
+/// using var p = ParallelProcess.Start(Jobs.F(queue));   // F: queue.Put([42, null, "hello"])
+/// Console.WriteLine(queue.Get()[2]);                      // hello
+/// </code>
+/// </example>
+/// <remarks>
+/// The items live in a chain of shared-memory chunks (1 MiB, or one item's size if larger); a consumer
+/// that finishes a chunk removes it. The creating process owns the queue: disposing it (or that process's
+/// exit) removes the queue and the items left in it. <see cref="Close"/> says no more items will come:
+/// puts then throw, and gets on the drained queue throw instead of waiting forever.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "The name DESIGN.md gives it, after Python's multiprocessing.Queue.")]
+public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterRegister
+{
+    private const long DefaultChunkSize = 1 << 20;
+    private const int EndOfChunk = -1;
+
+    // Header (in the queue's own segment).
+    private const int WriteChunkAt = 0;
+    private const int WriteOffsetAt = 8;
+    private const int ReadChunkAt = 16;
+    private const int ReadOffsetAt = 24;
+    private const int CountAt = 32;
+    private const int CapacityAt = 40;
+    private const int ClosedAt = 44;
+    private const int NotEmptyAt = 48;
+    private const int NotEmptyWaitersAt = 52;
+    private const int NotFullAt = 56;
+    private const int NotFullWaitersAt = 60;
+    private const int ChunkSizeAt = 64;
+    private const int HeaderSize = 72;
+
+    private static readonly ulong Tag = SharedSegment.TypeTag("ProcessQueue", typeof(T), 0);
+    private static readonly ulong ChunkTag = SharedSegment.TypeTag("ProcessQueueChunk", typeof(T), 0);
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    // This process's mappings of the chunks, by index; touched only holding the queue's lock.
+    private readonly Dictionary<long, SharedSegment> _chunks = [];
+
+    /// <summary>Creates a queue in new shared memory, owned by this process.</summary>
+    /// <param name="capacity">The most items it holds (producers wait while it is full); 0 for no limit.</param>
+    public ProcessQueue(int capacity = 0)
+        : base(SharedSegment.Create(HeaderSize, Tag))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        *(int*)(Data + CapacityAt) = capacity;
+        *(long*)(Data + ChunkSizeAt) = DefaultChunkSize;
+        SharedSegment.OwnParts(Segment.Name);
+        _chunks[0] = SharedSegment.CreatePart(Segment.Name, 0, DefaultChunkSize, ChunkTag);
+    }
+
+    private ProcessQueue(SharedSegment segment)
+        : base(segment)
+    {
+    }
+
+    /// <summary>The most items the queue holds; 0 when unbounded.</summary>
+    public int Capacity => *(int*)(Data + CapacityAt);
+
+    /// <summary>The number of items in the queue now (others may change it at any moment).</summary>
+    public long Count => Volatile.Read(ref *(long*)(Data + CountAt));
+
+    /// <summary>Whether <see cref="Close"/> was called, in any process.</summary>
+    public bool IsClosed => Volatile.Read(ref *(int*)(Data + ClosedAt)) != 0;
+
+    private byte* Data => Segment.Data;
+
+    /// <summary>Adds an item, waiting while a bounded queue is full.</summary>
+    /// <param name="item">The item.</param>
+    /// <exception cref="InvalidOperationException">The queue is closed.</exception>
+    public void Put(T item) => TryPut(item, -1);
+
+    /// <summary>Adds an item, waiting at most <paramref name="timeout"/> while a bounded queue is full.</summary>
+    /// <param name="item">The item.</param>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <returns>Whether the item was added.</returns>
+    /// <exception cref="InvalidOperationException">The queue is closed.</exception>
+    public bool TryPut(T item, TimeSpan timeout) => TryPut(item, RobustLock.Milliseconds(timeout));
+
+    /// <summary>Adds an item, waiting without blocking a thread while a bounded queue is full.</summary>
+    /// <param name="item">The item.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the item is in the queue.</returns>
+    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
+    {
+        byte[] payload = MemoryPackSerializer.Serialize(item);
+        return Append(payload, 0) ? ValueTask.CompletedTask : QueueWaits.PutAsync(this, payload, cancellationToken);
+    }
+
+    /// <summary>Removes and returns the first item, waiting as long as it takes for one.</summary>
+    /// <returns>The item.</returns>
+    /// <exception cref="InvalidOperationException">The queue is closed and empty.</exception>
+    public T Get() => TryGet(-1, out T item) ? item : throw new TimeoutException();
+
+    /// <summary>Removes and returns the first item, waiting at most <paramref name="timeout"/> for one.</summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="TimeoutException">No item came in time.</exception>
+    /// <exception cref="InvalidOperationException">The queue is closed and empty.</exception>
+    public T Get(TimeSpan timeout)
+        => TryGet(RobustLock.Milliseconds(timeout), out T item) ? item : throw new TimeoutException($"No item arrived in the queue within {timeout}.");
+
+    /// <summary>Removes the first item if there is one, without waiting.</summary>
+    /// <param name="item">The item, when there was one.</param>
+    /// <returns>Whether there was an item.</returns>
+    public bool TryGet(out T item)
+    {
+        if (Count == 0)
+        {
+            item = default!;
+            return false;
+        }
+
+        return TryGet(0, out item);
+    }
+
+    /// <summary>Removes and returns the first item, waiting without blocking a thread.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="InvalidOperationException">The queue is closed and empty.</exception>
+    public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
+        => TryGet(0, out T item) ? ValueTask.FromResult(item) : QueueWaits.GetAsync(this, cancellationToken);
+
+    /// <summary>
+    /// Says that no more items will be put, in any process: puts then throw, and consumers get the items
+    /// left and then <see cref="InvalidOperationException"/> instead of waiting forever.
+    /// </summary>
+    public void Close()
+    {
+        using (Lock())
+        {
+            Volatile.Write(ref *(int*)(Data + ClosedAt), 1);
+            Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
+            Signal(NotFullAt, NotFullWaitersAt, int.MaxValue);
+        }
+    }
+
+    internal static ProcessQueue<T> Open(string handle)
+        => OpenShared(handle, Tag, static segment => new ProcessQueue<T>(segment));
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessQueue<T>>(Open));
+
+    /// <summary>Unmaps the chunks too; the owner also removes them with the queue.</summary>
+    private protected override void DisposeParts()
+    {
+        foreach (SharedSegment chunk in _chunks.Values)
+        {
+            chunk.Dispose();
+        }
+
+        _chunks.Clear();
+        if (Segment.IsOwner)
+        {
+            SharedSegment.RemoveParts(Segment.Name);
+        }
+    }
+
+    private bool TryPut(T item, int timeoutMilliseconds)
+    {
+        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        MemoryPackSerializer.Serialize(buffer, item);
+        try
+        {
+            long started = Environment.TickCount64;
+            while (!Append(buffer.WrittenSpan, timeoutMilliseconds))
+            {
+                if (timeoutMilliseconds >= 0 && Environment.TickCount64 - started >= timeoutMilliseconds)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            if (buffer.Capacity > 1 << 20)
+            {
+                t_buffer = null; // do not keep a huge item's buffer per thread
+            }
+        }
+    }
+
+    /// <summary>Appends one marshaled item; false when a bounded queue stayed full for the whole wait.</summary>
+    internal bool Append(ReadOnlySpan<byte> payload, int timeoutMilliseconds)
+    {
+        long need = 8 + Align8(payload.Length);
+        using (Lock())
+        {
+            ThrowIfClosed();
+            int capacity = *(int*)(Data + CapacityAt);
+            if (capacity > 0 && *(long*)(Data + CountAt) >= capacity)
+            {
+                if (timeoutMilliseconds == 0 || !WaitLocked(NotFullAt, NotFullWaitersAt, timeoutMilliseconds, () => *(long*)(Data + CountAt) < capacity))
+                {
+                    return false;
+                }
+
+                ThrowIfClosed();
+            }
+
+            long chunkIndex = *(long*)(Data + WriteChunkAt);
+            long offset = *(long*)(Data + WriteOffsetAt);
+            SharedSegment chunk = Chunk(chunkIndex);
+            if (offset + need > chunk.DataSize)
+            {
+                if (offset + 4 <= chunk.DataSize)
+                {
+                    *(int*)(chunk.Data + offset) = EndOfChunk;
+                }
+
+                chunkIndex++;
+                chunk = NewChunk(chunkIndex, Math.Max(*(long*)(Data + ChunkSizeAt), need));
+                offset = 0;
+                *(long*)(Data + WriteChunkAt) = chunkIndex;
+            }
+
+            byte* record = chunk.Data + offset;
+            *(int*)record = payload.Length;
+            *(int*)(record + 4) = 0;
+            payload.CopyTo(new Span<byte>(record + 8, payload.Length));
+
+            // Committed only now: a producer killed before this line leaves no half item behind.
+            *(long*)(Data + WriteOffsetAt) = offset + need;
+            Volatile.Write(ref *(long*)(Data + CountAt), *(long*)(Data + CountAt) + 1);
+            Signal(NotEmptyAt, NotEmptyWaitersAt, 1);
+            return true;
+        }
+    }
+
+    internal bool TryGet(int timeoutMilliseconds, out T item)
+    {
+        byte[]? rented = null;
+        int length;
+        using (Lock())
+        {
+            if (*(long*)(Data + CountAt) == 0)
+            {
+                if (IsClosed)
+                {
+                    throw ClosedAndEmpty();
+                }
+
+                if (timeoutMilliseconds == 0
+                    || !WaitLocked(NotEmptyAt, NotEmptyWaitersAt, timeoutMilliseconds, () => *(long*)(Data + CountAt) > 0 || IsClosed))
+                {
+                    item = default!;
+                    return false;
+                }
+
+                if (*(long*)(Data + CountAt) == 0)
+                {
+                    throw ClosedAndEmpty();
+                }
+            }
+
+            long chunkIndex = *(long*)(Data + ReadChunkAt);
+            long offset = *(long*)(Data + ReadOffsetAt);
+            SharedSegment chunk = Chunk(chunkIndex);
+            while (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
+            {
+                // This chunk is done: on to the next, and nobody needs this one any more.
+                DropChunk(chunkIndex);
+                SharedSegment.RemovePart(Segment.Name, chunkIndex);
+                chunkIndex++;
+                offset = 0;
+                *(long*)(Data + ReadChunkAt) = chunkIndex;
+                *(long*)(Data + ReadOffsetAt) = 0;
+                chunk = Chunk(chunkIndex);
+            }
+
+            byte* record = chunk.Data + offset;
+            length = *(int*)record;
+            rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            new ReadOnlySpan<byte>(record + 8, length).CopyTo(rented);
+            *(long*)(Data + ReadOffsetAt) = offset + 8 + Align8(length);
+            Volatile.Write(ref *(long*)(Data + CountAt), *(long*)(Data + CountAt) - 1);
+            Signal(NotFullAt, NotFullWaitersAt, 1);
+        }
+
+        MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
+        try
+        {
+            var reader = new MemoryPackReader(rented.AsSpan(0, length), state);
+            item = reader.ReadValue<T>()!;
+            return true;
+        }
+        finally
+        {
+            ((IDisposable)state).Dispose();
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private LockScope Lock()
+    {
+        RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
+        return new LockScope(LockWord, this, abandoned);
+    }
+
+    /// <summary>
+    /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer
+    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time.
+    /// </summary>
+    private bool WaitLocked(int sequenceAt, int waitersAt, int timeoutMilliseconds, Func<bool> ready)
+    {
+        int* sequence = (int*)(Data + sequenceAt);
+        int* waiters = (int*)(Data + waitersAt);
+        long started = Environment.TickCount64;
+        for (int spin = 0; !ready(); spin++)
+        {
+            int left = -1;
+            if (timeoutMilliseconds >= 0)
+            {
+                long remaining = timeoutMilliseconds - (Environment.TickCount64 - started);
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+
+                left = (int)remaining;
+            }
+
+            int seen = Volatile.Read(ref *sequence);
+            Interlocked.Increment(ref *waiters);
+            RobustLock.Exit(LockWord);
+            try
+            {
+                if (spin == 0)
+                {
+                    for (int i = 0; i < 32 && Volatile.Read(ref *sequence) == seen; i++)
+                    {
+                        Thread.SpinWait(8 << Math.Min(i, 4));
+                    }
+                }
+
+                Futex.Wait(sequence, seen, left);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref *waiters);
+                RobustLock.Enter(LockWord, reentrant: false, -1, out _);
+            }
+        }
+
+        return true;
+    }
+
+    private void Signal(int sequenceAt, int waitersAt, int count)
+    {
+        if (Volatile.Read(ref *(int*)(Data + waitersAt)) > 0)
+        {
+            Interlocked.Increment(ref *(int*)(Data + sequenceAt));
+            Futex.Wake((int*)(Data + sequenceAt), count);
+        }
+    }
+
+    internal void WaitForItem(int milliseconds)
+    {
+        int* sequence = (int*)(Data + NotEmptyAt);
+        int seen = Volatile.Read(ref *sequence);
+        if (Count == 0 && !IsClosed)
+        {
+            Interlocked.Increment(ref *(int*)(Data + NotEmptyWaitersAt));
+            try
+            {
+                Futex.Wait(sequence, seen, milliseconds);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref *(int*)(Data + NotEmptyWaitersAt));
+            }
+        }
+    }
+
+    internal void WaitForSpace(int milliseconds)
+    {
+        int* sequence = (int*)(Data + NotFullAt);
+        int seen = Volatile.Read(ref *sequence);
+        if (Capacity > 0 && Count >= Capacity && !IsClosed)
+        {
+            Interlocked.Increment(ref *(int*)(Data + NotFullWaitersAt));
+            try
+            {
+                Futex.Wait(sequence, seen, milliseconds);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref *(int*)(Data + NotFullWaitersAt));
+            }
+        }
+    }
+
+    /// <summary>This process's mapping of chunk <paramref name="index"/>, opened on first use. Hold the lock.</summary>
+    private SharedSegment Chunk(long index)
+    {
+        if (_chunks.TryGetValue(index, out SharedSegment? chunk))
+        {
+            return chunk;
+        }
+
+        // Chunks before the read position are gone: release their mappings here too.
+        long readChunk = *(long*)(Data + ReadChunkAt);
+        foreach (long old in new List<long>(_chunks.Keys))
+        {
+            if (old < readChunk)
+            {
+                DropChunk(old);
+            }
+        }
+
+        chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, index), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
+        _chunks[index] = chunk;
+        return chunk;
+    }
+
+    private SharedSegment NewChunk(long index, long size)
+    {
+        SharedSegment chunk;
+        try
+        {
+            chunk = SharedSegment.CreatePart(Segment.Name, index, size, ChunkTag);
+        }
+        catch (IOException)
+        {
+            // A producer died after creating it and before linking it: nobody uses it, start it afresh.
+            SharedSegment.RemovePart(Segment.Name, index);
+            chunk = SharedSegment.CreatePart(Segment.Name, index, size, ChunkTag);
+        }
+
+        _chunks[index] = chunk;
+        return chunk;
+    }
+
+    private void DropChunk(long index)
+    {
+        if (_chunks.Remove(index, out SharedSegment? chunk))
+        {
+            chunk.Dispose();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            throw new InvalidOperationException("The queue is closed: no more items can be put.");
+        }
+    }
+
+    private static InvalidOperationException ClosedAndEmpty() => new("The queue is closed and empty: no item will come.");
+
+    private static long Align8(int length) => (length + 7L) & ~7L;
+}
+
+/// <summary>The waits of <see cref="ProcessQueue{T}"/>'s async methods, on the thread pool in short slices so that cancellation is prompt.</summary>
+internal static class QueueWaits
+{
+    public static async ValueTask PutAsync<T>(ProcessQueue<T> queue, byte[] payload, CancellationToken cancellationToken)
+    {
+        while (!queue.Append(payload, 0))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Run(() => queue.WaitForSpace(50), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static async ValueTask<T> GetAsync<T>(ProcessQueue<T> queue, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Run(() => queue.WaitForItem(50), cancellationToken).ConfigureAwait(false);
+            if (queue.TryGet(0, out T item))
+            {
+                return item;
+            }
+        }
+    }
+}

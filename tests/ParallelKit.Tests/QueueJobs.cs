@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+
+namespace ParallelKit.Tests;
+
+/// <summary>Jobs producing to and consuming from process queues, passed by handle.</summary>
+public static partial class QueueJobs
+{
+    /// <summary>Puts <paramref name="count"/> numbers starting at <paramref name="first"/>.</summary>
+    [ParallelJob]
+    public static void Produce(ProcessQueue<int> queue, int first, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            queue.Put(first + i);
+        }
+    }
+
+    /// <summary>Takes items until it reads -1; returns what it took.</summary>
+    [ParallelJob]
+    public static List<int> ConsumeUntilStop(ProcessQueue<int> queue)
+    {
+        var taken = new List<int>();
+        while (true)
+        {
+            int item = queue.Get(TimeSpan.FromSeconds(60));
+            if (item == -1)
+            {
+                return taken;
+            }
+
+            taken.Add(item);
+        }
+    }
+
+    /// <summary>Puts <paramref name="count"/> items, then dies at once.</summary>
+    [ParallelJob(Retry = false)]
+    public static void ProduceThenDie(ProcessQueue<int> queue, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            queue.Put(i);
+        }
+
+        Environment.FailFast("a producer killed right after its puts (expected by the test)");
+    }
+
+    /// <summary>Puts a large array whose bytes are a known pattern.</summary>
+    [ParallelJob]
+    public static void PutLarge(ProcessQueue<byte[]> queue, int length)
+    {
+        byte[] item = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            item[i] = (byte)(i * 31 + 7);
+        }
+
+        queue.Put(item);
+    }
+}

@@ -1,0 +1,158 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>ProcessQueue across threads and processes.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class QueueTests
+{
+    [Fact]
+    public async Task Items_put_by_a_child_process_arrive_in_order()
+    {
+        using var queue = new ProcessQueue<int>();
+        using var producer = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, 0, 10_000));
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(i, queue.Get(TimeSpan.FromSeconds(60)));
+        }
+
+        await producer.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, producer.ExitCode);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public async Task A_producer_exits_without_waiting_for_a_consumer_and_nothing_is_lost()
+    {
+        // Python's join-before-drain deadlock (cpython#73983): join first, drain after.
+        using var queue = new ProcessQueue<int>();
+        using (var producer = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, 0, 50_000)))
+        {
+            await producer.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, producer.ExitCode);
+        }
+
+        Assert.Equal(50_000, queue.Count);
+        Assert.Equal(Enumerable.Range(0, 50_000), Enumerable.Range(0, 50_000).Select(_ => queue.Get(TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public async Task A_producer_killed_after_its_puts_loses_none_of_them()
+    {
+        using var queue = new ProcessQueue<int>();
+        using (var producer = ParallelProcess.Start(QueueJobs.Jobs.ProduceThenDie(queue, 777)))
+        {
+            await producer.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.NotEqual(0, producer.ExitCode);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 777), Enumerable.Range(0, 777).Select(_ => queue.Get(TimeSpan.Zero)));
+        Assert.False(queue.TryGet(out _));
+    }
+
+    [Fact]
+    public async Task Many_producers_and_consumers_deliver_every_item_exactly_once()
+    {
+        using var queue = new ProcessQueue<int>(capacity: 1000);
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 2 });
+        const int PerProducer = 20_000;
+        using var producerA = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, 0, PerProducer));
+        using var producerB = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, PerProducer, PerProducer));
+        var consumers = Enumerable.Range(0, 2).Select(_ => server.Submit(QueueJobs.Jobs.ConsumeUntilStop(queue))).ToArray();
+        var local = Task.Run(() =>
+        {
+            var taken = new System.Collections.Generic.List<int>();
+            for (int i = 0; i < 5_000; i++)
+            {
+                taken.Add(queue.Get(TimeSpan.FromSeconds(60)));
+            }
+
+            return taken;
+        });
+
+        await Task.WhenAll(producerA.JoinAsync(), producerB.JoinAsync()).WaitAsync(TimeSpan.FromSeconds(120));
+        var mine = await local.WaitAsync(TimeSpan.FromSeconds(120));
+        queue.Put(-1);
+        queue.Put(-1);
+        var theirs = await Task.WhenAll(consumers.Select(c => c.Completion)).WaitAsync(TimeSpan.FromSeconds(120));
+
+        int[] all = [.. mine, .. theirs.SelectMany(t => t)];
+        Assert.Equal(2 * PerProducer, all.Length);
+        Assert.Equal(Enumerable.Range(0, 2 * PerProducer), all.Order());
+    }
+
+    [Fact]
+    public async Task A_64_MiB_item_crosses_intact()
+    {
+        const int Length = 64 << 20;
+        using var queue = new ProcessQueue<byte[]>();
+        using var producer = ParallelProcess.Start(QueueJobs.Jobs.PutLarge(queue, Length));
+        byte[] item = queue.Get(TimeSpan.FromSeconds(120));
+        await producer.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Length, item.Length);
+        for (int i = 0; i < Length; i += 4093)
+        {
+            Assert.Equal((byte)(i * 31 + 7), item[i]);
+        }
+    }
+
+    [Fact]
+    public async Task A_bounded_queue_applies_back_pressure_and_gets_time_out()
+    {
+        using var queue = new ProcessQueue<string>(capacity: 2);
+        queue.Put("a");
+        Assert.True(queue.TryPut("b", TimeSpan.Zero));
+        Assert.False(queue.TryPut("c", TimeSpan.FromMilliseconds(50)));
+        var waiting = Task.Run(() => queue.TryPut("c", TimeSpan.FromSeconds(30)));
+        Assert.Equal("a", queue.Get());
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("b", queue.Get());
+        Assert.Equal("c", queue.Get());
+        Assert.Throws<TimeoutException>(() => queue.Get(TimeSpan.FromMilliseconds(50)));
+        Assert.False(queue.TryGet(out _));
+    }
+
+    [Fact]
+    public async Task Close_ends_the_stream_for_consumers_and_refuses_puts()
+    {
+        using var queue = new ProcessQueue<int>();
+        Task<int> waiting = queue.GetAsync().AsTask();
+        queue.Put(5);
+        Assert.Equal(5, await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        queue.Put(6);
+        queue.Close();
+        Assert.Throws<InvalidOperationException>(() => queue.Put(7));
+        Assert.Equal(6, queue.Get());
+        Assert.Throws<InvalidOperationException>(() => queue.Get());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await queue.GetAsync());
+    }
+
+    [Fact]
+    public void Its_files_are_private_and_gone_after_the_owner_disposes_it()
+    {
+        var queue = new ProcessQueue<string>();
+        string prefix = queue.HandleName;
+        for (int i = 0; i < 3000; i++)
+        {
+            queue.Put(new string('x', 1000)); // about three chunks
+        }
+
+        string[] files = Directory.GetFiles("/dev/shm", prefix + "*");
+        Assert.True(files.Length >= 3, string.Join(", ", files));
+        Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        for (int i = 0; i < 1500; i++)
+        {
+            Assert.Equal(1000, queue.Get().Length);
+        }
+
+        // Chunks consumed are removed as the consumer passes them.
+        Assert.True(Directory.GetFiles("/dev/shm", prefix + "*").Length < files.Length);
+        queue.Dispose();
+        Assert.Empty(Directory.GetFiles("/dev/shm", prefix + "*"));
+    }
+}

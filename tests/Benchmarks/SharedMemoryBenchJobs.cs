@@ -1,3 +1,5 @@
+using System;
+
 namespace ParallelKit.Benchmarks;
 
 /// <summary>The child-process workloads of <c>lock_pingpong</c> and <c>shared_value</c>, as in the Python scripts.</summary>
@@ -42,5 +44,26 @@ public static partial class SharedMemoryBenchJobs
         }
 
         done.Release();
+    }
+
+    /// <summary><c>queue_producer</c>: for each count on the control queue, puts that many payloads of <paramref name="size"/> bytes; stops at -1.</summary>
+    [ParallelJob]
+    public static void QueueProducer(ProcessQueue<int> control, ProcessQueue<byte[]> data, int size)
+    {
+        byte[] payload = new byte[size];
+        payload.AsSpan().Fill((byte)'x');
+        while (true)
+        {
+            int count = control.Get();
+            if (count < 0)
+            {
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                data.Put(payload);
+            }
+        }
     }
 }

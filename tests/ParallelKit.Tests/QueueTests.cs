@@ -145,13 +145,31 @@ public sealed class QueueTests
         string[] files = Directory.GetFiles("/dev/shm", prefix + "*");
         Assert.True(files.Length >= 3, string.Join(", ", files));
         Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
-        for (int i = 0; i < 1500; i++)
+        for (int i = 0; i < 3000; i++)
         {
             Assert.Equal(1000, queue.Get().Length);
         }
 
-        // Chunks consumed are removed as the consumer passes them.
-        Assert.True(Directory.GetFiles("/dev/shm", prefix + "*").Length < files.Length);
+        // Chunks the consumer has passed are reused: a steady stream creates no new files.
+        for (int i = 0; i < 2000; i++)
+        {
+            queue.Put(new string('y', 1000));
+        }
+
+        Assert.Equal(files.Length, Directory.GetFiles("/dev/shm", prefix + "*").Length);
+
+        // An item larger than a chunk gets a chunk of its own, removed once it has been read.
+        queue.Put(new string('z', 3 << 20));
+        Assert.Equal(files.Length + 1, Directory.GetFiles("/dev/shm", prefix + "*").Length);
+        for (int i = 0; i < 2000; i++)
+        {
+            Assert.Equal(1000, queue.Get().Length);
+        }
+
+        Assert.Equal(3 << 20, queue.Get().Length);
+        queue.Put("after");
+        Assert.Equal("after", queue.Get());
+        Assert.Equal(files.Length, Directory.GetFiles("/dev/shm", prefix + "*").Length);
         queue.Dispose();
         Assert.Empty(Directory.GetFiles("/dev/shm", prefix + "*"));
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -27,8 +28,9 @@ namespace ParallelKit;
 /// </code>
 /// </example>
 /// <remarks>
-/// The items live in a chain of shared-memory chunks (1 MiB, or one item's size if larger); a consumer
-/// that finishes a chunk removes it. The creating process owns the queue: disposing it (or that process's
+/// The items live in a chain of shared-memory chunks of 1 MiB (an item larger than that gets a chunk of
+/// its own); a consumer that finishes a chunk hands it back for reuse, so a steady stream maps no new
+/// memory. At most 4,096 chunks are in use at once (4 GiB of small items). The creating process owns the queue: disposing it (or that process's
 /// exit) removes the queue and the items left in it. <see cref="Close"/> says no more items will come:
 /// puts then throw, and gets on the drained queue throw instead of waiting forever.
 /// </remarks>
@@ -51,16 +53,25 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private const int NotFullAt = 56;
     private const int NotFullWaitersAt = 60;
     private const int ChunkSizeAt = 64;
-    private const int HeaderSize = 72;
+    private const int SlotCountAt = 72;
+    private const int FreeCountAt = 76;
+    private const int FreeSlotsAt = 80;
+    private const int MaxFreeSlots = 64;
+    private const int ChunkTableAt = FreeSlotsAt + (MaxFreeSlots * 4);
+    private const int MaxChunks = 4096;
+    private const int HeaderSize = ChunkTableAt + (MaxChunks * 4);
 
     private static readonly ulong Tag = SharedSegment.TypeTag("ProcessQueue", typeof(T), 0);
     private static readonly ulong ChunkTag = SharedSegment.TypeTag("ProcessQueueChunk", typeof(T), 0);
 
+    private static readonly long SpinTicks = Stopwatch.Frequency / 50_000; // 20 µs
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    // This process's mappings of the chunks, by index; touched only holding the queue's lock.
-    private readonly Dictionary<long, SharedSegment> _chunks = [];
+    // This process's mappings of the chunk files ("slots"), by slot; touched only holding the queue's lock.
+    // Chunk number k of the chain lives in slot ChunkTable[k % MaxChunks]; finished slots are reused.
+    private readonly Dictionary<int, SharedSegment> _slots = [];
 
     /// <summary>Creates a queue in new shared memory, owned by this process.</summary>
     /// <param name="capacity">The most items it holds (producers wait while it is full); 0 for no limit.</param>
@@ -71,7 +82,8 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         *(int*)(Data + CapacityAt) = capacity;
         *(long*)(Data + ChunkSizeAt) = DefaultChunkSize;
         SharedSegment.OwnParts(Segment.Name);
-        _chunks[0] = SharedSegment.CreatePart(Segment.Name, 0, DefaultChunkSize, ChunkTag);
+        *(int*)(Data + SlotCountAt) = 1;
+        _slots[0] = SharedSegment.CreatePart(Segment.Name, 0, DefaultChunkSize, ChunkTag);
     }
 
     private ProcessQueue(SharedSegment segment)
@@ -168,12 +180,12 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     /// <summary>Unmaps the chunks too; the owner also removes them with the queue.</summary>
     private protected override void DisposeParts()
     {
-        foreach (SharedSegment chunk in _chunks.Values)
+        foreach (SharedSegment chunk in _slots.Values)
         {
             chunk.Dispose();
         }
 
-        _chunks.Clear();
+        _slots.Clear();
         if (Segment.IsOwner)
         {
             SharedSegment.RemoveParts(Segment.Name);
@@ -235,8 +247,13 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                     *(int*)(chunk.Data + offset) = EndOfChunk;
                 }
 
+                if (chunk.DataSize != *(long*)(Data + ChunkSizeAt))
+                {
+                    ForgetSlot(SlotOf(chunkIndex)); // a one-item chunk: this process writes no more there
+                }
+
                 chunkIndex++;
-                chunk = NewChunk(chunkIndex, Math.Max(*(long*)(Data + ChunkSizeAt), need));
+                chunk = NewChunk(chunkIndex, need);
                 offset = 0;
                 *(long*)(Data + WriteChunkAt) = chunkIndex;
             }
@@ -256,7 +273,6 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     internal bool TryGet(int timeoutMilliseconds, out T item)
     {
-        byte[]? rented = null;
         int length;
         using (Lock())
         {
@@ -285,9 +301,8 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             SharedSegment chunk = Chunk(chunkIndex);
             while (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
             {
-                // This chunk is done: on to the next, and nobody needs this one any more.
-                DropChunk(chunkIndex);
-                SharedSegment.RemovePart(Segment.Name, chunkIndex);
+                // This chunk is done: on to the next; its slot is reused, or removed.
+                FinishChunk(chunkIndex);
                 chunkIndex++;
                 offset = 0;
                 *(long*)(Data + ReadChunkAt) = chunkIndex;
@@ -297,24 +312,23 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
             byte* record = chunk.Data + offset;
             length = *(int*)record;
-            rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            new ReadOnlySpan<byte>(record + 8, length).CopyTo(rented);
+
+            // Read in place (one copy less); a consumer killed here leaves the item in the queue.
+            MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
+            try
+            {
+                var reader = new MemoryPackReader(new ReadOnlySpan<byte>(record + 8, length), state);
+                item = reader.ReadValue<T>()!;
+            }
+            finally
+            {
+                ((IDisposable)state).Dispose();
+            }
+
             *(long*)(Data + ReadOffsetAt) = offset + 8 + Align8(length);
             Volatile.Write(ref *(long*)(Data + CountAt), *(long*)(Data + CountAt) - 1);
             Signal(NotFullAt, NotFullWaitersAt, 1);
-        }
-
-        MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
-        try
-        {
-            var reader = new MemoryPackReader(rented.AsSpan(0, length), state);
-            item = reader.ReadValue<T>()!;
             return true;
-        }
-        finally
-        {
-            ((IDisposable)state).Dispose();
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -354,9 +368,12 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             {
                 if (spin == 0)
                 {
-                    for (int i = 0; i < 32 && Volatile.Read(ref *sequence) == seen; i++)
+                    // A streaming peer acts again within microseconds: catching that by spinning saves
+                    // both sides a futex wake-up (the wake is a system call, the sleep a context switch).
+                    long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+                    while (Volatile.Read(ref *sequence) == seen && Stopwatch.GetTimestamp() < spinUntil)
                     {
-                        Thread.SpinWait(8 << Math.Min(i, 4));
+                        Thread.SpinWait(16);
                     }
                 }
 
@@ -417,50 +434,81 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
     }
 
-    /// <summary>This process's mapping of chunk <paramref name="index"/>, opened on first use. Hold the lock.</summary>
-    private SharedSegment Chunk(long index)
+    private int* ChunkTable => (int*)(Data + ChunkTableAt);
+
+    private int SlotOf(long chunkIndex) => ChunkTable[chunkIndex % MaxChunks];
+
+    /// <summary>This process's mapping of chunk <paramref name="index"/> of the chain, opened on first use. Hold the lock.</summary>
+    private SharedSegment Chunk(long index) => Slot(SlotOf(index));
+
+    private SharedSegment Slot(int slot)
     {
-        if (_chunks.TryGetValue(index, out SharedSegment? chunk))
+        if (!_slots.TryGetValue(slot, out SharedSegment? chunk))
         {
-            return chunk;
+            chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, slot), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
+            _slots[slot] = chunk;
         }
 
-        // Chunks before the read position are gone: release their mappings here too.
-        long readChunk = *(long*)(Data + ReadChunkAt);
-        foreach (long old in new List<long>(_chunks.Keys))
-        {
-            if (old < readChunk)
-            {
-                DropChunk(old);
-            }
-        }
-
-        chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, index), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
-        _chunks[index] = chunk;
         return chunk;
     }
 
-    private SharedSegment NewChunk(long index, long size)
+    /// <summary>Links a chunk able to hold <paramref name="need"/> bytes as chunk <paramref name="index"/>: a reused one when it can. Hold the lock.</summary>
+    private SharedSegment NewChunk(long index, long need)
     {
+        if (index - *(long*)(Data + ReadChunkAt) >= MaxChunks)
+        {
+            throw new InvalidOperationException($"The queue holds {MaxChunks:N0} chunks of items already; consume some before putting more.");
+        }
+
+        long standard = *(long*)(Data + ChunkSizeAt);
+        int* freeCount = (int*)(Data + FreeCountAt);
+        int slot;
         SharedSegment chunk;
-        try
+        if (need <= standard && *freeCount > 0)
         {
-            chunk = SharedSegment.CreatePart(Segment.Name, index, size, ChunkTag);
+            slot = ((int*)(Data + FreeSlotsAt))[--*freeCount];
+            chunk = Slot(slot);
         }
-        catch (IOException)
+        else
         {
-            // A producer died after creating it and before linking it: nobody uses it, start it afresh.
-            SharedSegment.RemovePart(Segment.Name, index);
-            chunk = SharedSegment.CreatePart(Segment.Name, index, size, ChunkTag);
+            slot = (*(int*)(Data + SlotCountAt))++;
+            long size = Math.Max(standard, need);
+            try
+            {
+                chunk = SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag);
+            }
+            catch (IOException)
+            {
+                // A producer died after creating it and before linking it: nobody uses it, start it afresh.
+                SharedSegment.RemovePart(Segment.Name, slot);
+                chunk = SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag);
+            }
+
+            _slots[slot] = chunk;
         }
 
-        _chunks[index] = chunk;
+        ChunkTable[index % MaxChunks] = slot;
         return chunk;
     }
 
-    private void DropChunk(long index)
+    /// <summary>Chunk <paramref name="index"/> has been read to its end: its slot goes back for reuse, or is removed. Hold the lock.</summary>
+    private void FinishChunk(long index)
     {
-        if (_chunks.Remove(index, out SharedSegment? chunk))
+        int slot = SlotOf(index);
+        int* freeCount = (int*)(Data + FreeCountAt);
+        if (Slot(slot).DataSize == *(long*)(Data + ChunkSizeAt) && *freeCount < MaxFreeSlots)
+        {
+            ((int*)(Data + FreeSlotsAt))[(*freeCount)++] = slot;
+            return;
+        }
+
+        ForgetSlot(slot);
+        SharedSegment.RemovePart(Segment.Name, slot);
+    }
+
+    private void ForgetSlot(int slot)
+    {
+        if (_slots.Remove(slot, out SharedSegment? chunk))
         {
             chunk.Dispose();
         }

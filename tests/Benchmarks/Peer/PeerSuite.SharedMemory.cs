@@ -243,6 +243,43 @@ public static partial class PeerSuite
         }
     }
 
+    private static void QueueThroughput()
+    {
+        int reps = s_quick ? 3 : 5;
+        foreach (int size in new[] { 64, 65536 })
+        {
+            int n = size == 64 ? (s_quick ? 20_000 : 200_000) : (s_quick ? 2_000 : 20_000);
+            using var control = new ProcessQueue<int>();
+            using var data = new ProcessQueue<byte[]>();
+            using var producer = ParallelProcess.Start(SharedMemoryBenchJobs.Jobs.QueueProducer(control, data, size));
+            var times = new double[reps];
+            byte[] last = [];
+            for (int r = 0; r < reps + 1; r++)
+            {
+                int count = r == 0 ? Math.Max(1, n / 5) : n;
+                long t0 = Stopwatch.GetTimestamp();
+                control.Put(count);
+                for (int i = 0; i < count; i++)
+                {
+                    last = data.Get();
+                }
+
+                double dt = Seconds(t0, Stopwatch.GetTimestamp());
+                Check(last.Length == size, "payload size");
+                if (r > 0)
+                {
+                    times[r - 1] = dt / count;
+                }
+            }
+
+            control.Put(-1);
+            producer.Join();
+            Check(producer.ExitCode == 0, "producer exit code");
+            Report.Emit("queue_throughput", "csharp-parallelkit", $"payload_{size}B", n, times, "batch",
+                ("bytes_per_op", size), ("payload_bytes", size));
+        }
+    }
+
     private static void JoinAll(ParallelProcess[] processes)
     {
         foreach (ParallelProcess process in processes)

@@ -102,7 +102,7 @@ public sealed class KernelTests
 
     [Theory]
     [MemberData(nameof(CpuKinds))]
-    public void A_view_passed_to_a_helper_is_followed_for_its_direction_and_runs_on_the_emulator(GpuAcceleratorKind kind)
+    public void A_view_passed_to_a_helper_is_followed_for_its_direction_and_the_kernel_itself_is_called_per_index_on_the_cpu(GpuAcceleratorKind kind)
     {
         using IDisposable _ = Use(kind);
         double[] values = [.. Enumerable.Range(-50, 100).Select(static v => v / 4.0)];

@@ -51,7 +51,7 @@ public static partial class TestKernels
         }
     }
 
-    /// <summary>A view handed to a helper: no host copy, so it runs on the emulator; directions follow the call.</summary>
+    /// <summary>A view handed to a helper: no host copy, so on the CPU the kernel itself is called per index over ILGPU views; directions follow the call.</summary>
     [GpuKernel]
     public static void Square(Index1D i, ArrayView<double> values, ArrayView<double> squares)
         => Store(squares, i, XMath.Abs(values[i]) * XMath.Abs(values[i]));

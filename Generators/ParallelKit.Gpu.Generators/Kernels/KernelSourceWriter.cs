@@ -295,12 +295,35 @@ internal static class KernelSourceWriter
 
         private void WriteDeviceLaunch(Func<KernelParameterModel, string> view)
         {
-            string arguments = string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar ? p.Name : view(p)));
             string config = kernel.UsesGroups
                 ? $"{Launch}.GroupedConfig(__accelerator, extent, {kernel.GroupSize.ToString(CultureInfo.InvariantCulture)}, \"{kernel.DisplayName}\")"
                 : "extent";
-            writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {arguments});");
+            if (kernel.HostBody is not null || kernel.UsesGroups)
+            {
+                writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {Arguments(p => view(p))});");
+                return;
+            }
+
+            // No host copy (a view is used beyond its indexers), no group semantics: on the CPU, the kernel
+            // itself is called per index over views of the CPU accelerator's memory, instead of ILGPU's launch.
+            foreach (KernelParameterModel parameter in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
+            {
+                writer.WriteLine($"{parameter.Type} {HostName(parameter)} = {view(parameter)};");
+            }
+
+            using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
+            {
+                WriteHostLoop(kernel.Name, Arguments(HostName));
+            }
+
+            using (writer.Block("else"))
+            {
+                writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {Arguments(HostName)});");
+            }
         }
+
+        private string Arguments(Func<KernelParameterModel, string> view)
+            => string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar ? p.Name : view(p)));
 
         private void WriteHostLaunch(Func<KernelParameterModel, string> view)
         {
@@ -309,7 +332,11 @@ internal static class KernelSourceWriter
                 writer.WriteLine($"{HostViewType(parameter)} {HostName(parameter)} = {view(parameter)};");
             }
 
-            string arguments = string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar ? p.Name : HostName(p)));
+            WriteHostLoop(HostCopy, Arguments(HostName));
+        }
+
+        private void WriteHostLoop(string method, string arguments)
+        {
             string limit = kernel.Rank == 1 ? "extent.X" : "extent";
             writer.WriteLine($"global::ParallelKit.Gpu.HostLoop.For({limit}, (__start, __end) =>");
             writer.WriteLine("{");
@@ -319,12 +346,12 @@ internal static class KernelSourceWriter
                 switch (kernel.Rank)
                 {
                     case 1:
-                        writer.WriteLine($"{HostCopy}(new global::ILGPU.Index1D(__x), {arguments});");
+                        writer.WriteLine($"{method}(new global::ILGPU.Index1D(__x), {arguments});");
                         break;
                     case 2:
                         using (writer.Block("for (int __y = 0; __y < extent.Y; __y++)"))
                         {
-                            writer.WriteLine($"{HostCopy}(new global::ILGPU.Index2D(__x, __y), {arguments});");
+                            writer.WriteLine($"{method}(new global::ILGPU.Index2D(__x, __y), {arguments});");
                         }
 
                         break;
@@ -332,7 +359,7 @@ internal static class KernelSourceWriter
                         using (writer.Block("for (int __y = 0; __y < extent.Y; __y++)"))
                         using (writer.Block("for (int __z = 0; __z < extent.Z; __z++)"))
                         {
-                            writer.WriteLine($"{HostCopy}(new global::ILGPU.Index3D(__x, __y, __z), {arguments});");
+                            writer.WriteLine($"{method}(new global::ILGPU.Index3D(__x, __y, __z), {arguments});");
                         }
 
                         break;

@@ -54,7 +54,24 @@ namespace Demo
                 using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __outputBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, output);
                 using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __countsBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, counts);
                 using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __subBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, sub);
-                __ClampKernel.For(__accelerator)(__stream, extent, __inputBuffer.View, __outputBuffer.View, __countsBuffer.View, __subBuffer.View);
+                global::ILGPU.ArrayView<double> __inputView = __inputBuffer.View;
+                global::ILGPU.ArrayView<double> __outputView = __outputBuffer.View;
+                global::ILGPU.ArrayView<int> __countsView = __countsBuffer.View;
+                global::ILGPU.ArrayView<double> __subView = __subBuffer.View;
+                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
+                {
+                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
+                    {
+                        for (int __x = __start; __x < __end; __x++)
+                        {
+                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
+                        }
+                    });
+                }
+                else
+                {
+                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
+                }
                 global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __outputBuffer, output);
                 global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __countsBuffer, counts);
                 global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __subBuffer, sub);
@@ -99,7 +116,24 @@ namespace Demo
             {
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                __ClampKernel.For(__accelerator)(__stream, extent, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, output, nameof(output)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, counts, nameof(counts)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, sub, nameof(sub)));
+                global::ILGPU.ArrayView<double> __inputView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input));
+                global::ILGPU.ArrayView<double> __outputView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, output, nameof(output));
+                global::ILGPU.ArrayView<int> __countsView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, counts, nameof(counts));
+                global::ILGPU.ArrayView<double> __subView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, sub, nameof(sub));
+                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
+                {
+                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
+                    {
+                        for (int __x = __start; __x < __end; __x++)
+                        {
+                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
+                        }
+                    });
+                }
+                else
+                {
+                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
+                }
                 __stream.Synchronize();
             }
             catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))

@@ -134,6 +134,23 @@ public sealed class KernelSnapshotTests
     }
 
     [Fact]
+    public void Three_dimensional_kernel_with_a_parameter_named_extent_takes_the_launch_extent_under_another_name()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(GeneratorHarness.Library(Usings + """
+            namespace Demo;
+
+            public static partial class Volumes
+            {
+                [GpuKernel]
+                public static void Fill(Index3D i, int extent, ArrayView<int> cells)
+                    => cells[(((i.X * extent) + i.Y) * extent) + i.Z] = i.X + i.Y + i.Z;
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
     public void Kernel_in_a_non_partial_type_gets_nothing()
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(GeneratorHarness.Library(Usings + """

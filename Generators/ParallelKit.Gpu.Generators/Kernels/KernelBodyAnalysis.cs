@@ -21,8 +21,8 @@ namespace ParallelKit.Gpu.Generators.Kernels;
 /// </remarks>
 internal static class KernelBodyAnalysis
 {
-    /// <summary>How many calls deep the walk follows a view or looks for group semantics.</summary>
-    public const int MaxDepth = 4;
+    /// <summary>How many calls deep the walk follows a view or looks for group semantics (as deep as the analyzer walks).</summary>
+    public const int MaxDepth = 8;
 
     /// <summary>The view members a host copy offers besides its indexers (<c>HostView</c>, <c>HostView2D</c>).</summary>
     private static readonly HashSet<string> s_hostMembers = new(StringComparer.Ordinal) { "Length", "IntLength", "Extent", "IntExtent" };

@@ -60,6 +60,9 @@ internal static class KernelSourceWriter
     {
         private readonly KernelParameterModel[] _parameters = [.. kernel.Parameters];
 
+        /// <summary>The explicit extent's parameter name: <c>extent</c>, unless the kernel has a parameter of that name.</summary>
+        private string ExtentName => _parameters.Any(static p => p.Name == "extent") ? "launchExtent" : "extent";
+
         private string IndexType => "global::ILGPU.Index" + kernel.Rank.ToString(CultureInfo.InvariantCulture) + "D";
 
         private string CacheField => "__" + kernel.Name.TrimStart('@') + "Kernel";
@@ -148,7 +151,7 @@ internal static class KernelSourceWriter
             writer.WriteLine($"/// <summary>{summary}</summary>");
             if (explicitExtent)
             {
-                writer.WriteLine("/// <param name=\"extent\">The indices to run the kernel for.</param>");
+                writer.WriteLine($"/// <param name=\"{ExtentName}\">The indices to run the kernel for.</param>");
             }
 
             foreach (KernelParameterModel parameter in _parameters)
@@ -211,9 +214,9 @@ internal static class KernelSourceWriter
 
         private void WriteHostArrays()
         {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"extent\"/>, copying host arrays to and from the device.", device: false, explicitExtent: true);
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/>, copying host arrays to and from the device.", device: false, explicitExtent: true);
             WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} extent, {Parameters(device: false)})"))
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(device: false)})"))
             {
                 WriteNullChecks();
                 WriteTry(() =>
@@ -254,9 +257,9 @@ internal static class KernelSourceWriter
 
         private void WriteDeviceArrays()
         {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"extent\"/> on device arrays, which stay on the device.", device: true, explicitExtent: true);
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> on device arrays, which stay on the device.", device: true, explicitExtent: true);
             WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} extent, {Parameters(device: true)})"))
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(device: true)})"))
             {
                 WriteNullChecks();
                 WriteTry(() =>
@@ -296,8 +299,8 @@ internal static class KernelSourceWriter
         private void WriteDeviceLaunch(Func<KernelParameterModel, string> view)
         {
             string config = kernel.UsesGroups
-                ? $"{Launch}.GroupedConfig(__accelerator, extent, {kernel.GroupSize.ToString(CultureInfo.InvariantCulture)}, \"{kernel.DisplayName}\")"
-                : "extent";
+                ? $"{Launch}.GroupedConfig(__accelerator, {ExtentName}, {kernel.GroupSize.ToString(CultureInfo.InvariantCulture)}, \"{kernel.DisplayName}\")"
+                : ExtentName;
             if (kernel.HostBody is not null || kernel.UsesGroups)
             {
                 writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {Arguments(p => view(p))});");
@@ -337,7 +340,7 @@ internal static class KernelSourceWriter
 
         private void WriteHostLoop(string method, string arguments)
         {
-            string limit = kernel.Rank == 1 ? "extent.X" : "extent";
+            string limit = kernel.Rank == 1 ? ExtentName + ".X" : ExtentName;
             writer.WriteLine($"global::ParallelKit.Gpu.HostLoop.For({limit}, (__start, __end) =>");
             writer.WriteLine("{");
             writer.Indent();
@@ -349,15 +352,15 @@ internal static class KernelSourceWriter
                         writer.WriteLine($"{method}(new global::ILGPU.Index1D(__x), {arguments});");
                         break;
                     case 2:
-                        using (writer.Block("for (int __y = 0; __y < extent.Y; __y++)"))
+                        using (writer.Block($"for (int __y = 0; __y < {ExtentName}.Y; __y++)"))
                         {
                             writer.WriteLine($"{method}(new global::ILGPU.Index2D(__x, __y), {arguments});");
                         }
 
                         break;
                     default:
-                        using (writer.Block("for (int __y = 0; __y < extent.Y; __y++)"))
-                        using (writer.Block("for (int __z = 0; __z < extent.Z; __z++)"))
+                        using (writer.Block($"for (int __y = 0; __y < {ExtentName}.Y; __y++)"))
+                        using (writer.Block($"for (int __z = 0; __z < {ExtentName}.Z; __z++)"))
                         {
                             writer.WriteLine($"{method}(new global::ILGPU.Index3D(__x, __y, __z), {arguments});");
                         }
@@ -376,8 +379,8 @@ internal static class KernelSourceWriter
             WriteDocs(summary, device, explicitExtent);
             writer.WriteLine("/// <returns>A task that completes when the launch has finished, or faults with a <see cref=\"global::ParallelKit.GpuKernelException\"/>.</returns>");
             WriteAttributes();
-            string extentParameter = explicitExtent ? $"{IndexType} extent, " : string.Empty;
-            string extentArgument = explicitExtent ? "extent, " : string.Empty;
+            string extentParameter = explicitExtent ? $"{IndexType} {ExtentName}, " : string.Empty;
+            string extentArgument = explicitExtent ? ExtentName + ", " : string.Empty;
             writer.WriteLine($"{kernel.Accessibility} static global::System.Threading.Tasks.Task {kernel.Name.TrimStart('@')}Async({extentParameter}{Parameters(device)})");
             writer.Indent();
             writer.WriteLine($"=> global::ParallelKit.Gpu.HostLoop.RunAsync(() => {kernel.Name}({extentArgument}{Arguments()}));");

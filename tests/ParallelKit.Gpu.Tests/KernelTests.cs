@@ -89,6 +89,28 @@ public sealed class KernelTests
         Assert.Equal(input.Sum(), total[0]);
     }
 
+    [Theory]
+    [MemberData(nameof(CpuKinds))]
+    public void A_three_dimensional_launch_visits_every_index_once(GpuAcceleratorKind kind)
+    {
+        using IDisposable _ = Use(kind);
+        int n = kind == GpuAcceleratorKind.Cpu ? 32 : 12; // 32³ is past HostLoop.SerialThreshold: partitioned
+        int[] cells = new int[n * n * n];
+
+        TestKernels.NumberCells(new ILGPU.Index3D(n, n, n), n, cells);
+
+        for (int x = 0; x < n; x++)
+        {
+            for (int y = 0; y < n; y++)
+            {
+                for (int z = 0; z < n; z++)
+                {
+                    Assert.Equal((x * 10000) + (y * 100) + z, cells[(((x * n) + y) * n) + z]);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Kernels_with_group_semantics_get_no_host_copy_and_are_launched_grouped()
     {

@@ -58,6 +58,11 @@ public static partial class TestKernels
 
     private static void Store(ArrayView<double> target, int index, double value) => target[index] = value;
 
+    /// <summary>Numbers the cells of an <paramref name="extent"/>³ volume stored flat: a 3D index over a 1D view, a scalar named like the launch extent.</summary>
+    [GpuKernel]
+    public static void NumberCells(Index3D i, int extent, ArrayView<int> cells)
+        => cells[(((i.X * extent) + i.Y) * extent) + i.Z] = (i.X * 10000) + (i.Y * 100) + i.Z;
+
     /// <summary>Writes past the end of its output when <paramref name="shift"/> is positive.</summary>
     [GpuKernel]
     public static void Shift(Index1D i, int shift, ArrayView<int> output) => output[i + shift] = i;

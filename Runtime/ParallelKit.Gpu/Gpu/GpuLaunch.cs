@@ -1,0 +1,158 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ParallelKit.Gpu;
+
+/// <summary>
+/// What the generated launchers call: where a launch runs, device buffers for host arrays, grouped launch
+/// configurations, and the kernel-named exceptions. Infrastructure for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GpuLaunch
+{
+    /// <summary>
+    /// Whether a launch runs as plain C# on the host: on <see cref="GpuAcceleratorKind.Cpu"/>, for kernels
+    /// the generator could give a host copy (those without group semantics).
+    /// </summary>
+    /// <param name="hasHostCopy">Whether the generator emitted a host copy of the kernel.</param>
+    public static bool RunsOnHost(bool hasHostCopy) => hasHostCopy && GpuContext.Kind == GpuAcceleratorKind.Cpu;
+
+    /// <summary>Allocates a device buffer holding a copy of <paramref name="data"/> (an argument copied in).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="data">The host array.</param>
+    public static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, T[] data)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(data);
+        return accelerator.Allocate1D(data);
+    }
+
+    /// <summary>Allocates a device buffer holding a copy of <paramref name="data"/> (an argument copied in).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="data">The host array, row-major as <c>Stride2D.DenseY</c>.</param>
+    public static MemoryBuffer2D<T, Stride2D.DenseY> Upload<T>(Accelerator accelerator, T[,] data)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(data);
+        return accelerator.Allocate2DDenseY(data);
+    }
+
+    /// <summary>Allocates a device buffer as long as <paramref name="data"/>, not copied in (an argument only copied out).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="data">The host array the result will be copied to.</param>
+    public static MemoryBuffer1D<T, Stride1D.Dense> AllocateFor<T>(Accelerator accelerator, T[] data)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(data);
+        return accelerator.Allocate1D<T>(data.Length);
+    }
+
+    /// <summary>Allocates a device buffer of <paramref name="data"/>'s shape, not copied in (an argument only copied out).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="data">The host array the result will be copied to.</param>
+    public static MemoryBuffer2D<T, Stride2D.DenseY> AllocateFor<T>(Accelerator accelerator, T[,] data)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(data);
+        return accelerator.Allocate2DDenseY<T>(new Index2D(data.GetLength(0), data.GetLength(1)));
+    }
+
+    /// <summary>Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the launch.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="stream">The stream the launch ran on.</param>
+    /// <param name="buffer">The device buffer.</param>
+    /// <param name="destination">The host array.</param>
+    public static void Download<T>(AcceleratorStream stream, MemoryBuffer1D<T, Stride1D.Dense> buffer, T[] destination)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Length > 0)
+        {
+            buffer.View.BaseView.CopyToCPU(stream, ref destination[0], destination.Length);
+        }
+    }
+
+    /// <summary>Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the launch.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="stream">The stream the launch ran on.</param>
+    /// <param name="buffer">The device buffer.</param>
+    /// <param name="destination">The host array, row-major as <c>Stride2D.DenseY</c>.</param>
+    public static void Download<T>(AcceleratorStream stream, MemoryBuffer2D<T, Stride2D.DenseY> buffer, T[,] destination)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Length > 0)
+        {
+            ref T first = ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(destination));
+            buffer.View.AsContiguous().CopyToCPU(stream, ref first, destination.Length);
+        }
+    }
+
+    /// <summary>The view of a device array, checked to live on <paramref name="accelerator"/>.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator the launch runs on.</param>
+    /// <param name="array">The device array.</param>
+    /// <param name="parameter">The parameter's name, for the message.</param>
+    public static ArrayView<T> ViewOn<T>(Accelerator accelerator, DeviceArray<T> array, string parameter)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(array, parameter);
+        if (!ReferenceEquals(array.Accelerator, accelerator))
+        {
+            throw new ArgumentException($"The device array lives on {array.Accelerator.Name}, not on {accelerator.Name}.", parameter);
+        }
+
+        return array.View;
+    }
+
+    /// <summary>
+    /// The launch configuration of a kernel with group semantics over <paramref name="extent"/> indices: whole
+    /// groups of <paramref name="groupSize"/> threads (or the accelerator's choice when 0), enough to cover the extent.
+    /// </summary>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="extent">The number of indices.</param>
+    /// <param name="groupSize">The kernel's <see cref="GpuKernelAttribute.GroupSize"/>.</param>
+    /// <param name="kernelName">The kernel, for the message.</param>
+    public static KernelConfig GroupedConfig(Accelerator accelerator, Index1D extent, int groupSize, string kernelName)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        int size = groupSize > 0 ? groupSize : Math.Min(accelerator.MaxNumThreadsPerGroup, 256);
+        if (size > accelerator.MaxNumThreadsPerGroup)
+        {
+            throw new GpuKernelException(kernelName, $"its group size {size} is larger than {accelerator.Name} supports ({accelerator.MaxNumThreadsPerGroup} threads per group).", null);
+        }
+
+        int groups = Math.Max(1, (int)(((long)extent.X + size - 1) / size));
+        return new KernelConfig(groups, size);
+    }
+
+    /// <summary>Whether a failure of a launch is rethrown as a <see cref="GpuKernelException"/> (not argument errors or cancellation).</summary>
+    /// <param name="exception">What the launch threw.</param>
+    public static bool IsKernelFailure(Exception exception)
+        => exception is not (GpuKernelException or ArgumentException or OperationCanceledException or ObjectDisposedException);
+
+    /// <summary>The exception a failed launch of <paramref name="kernelName"/> throws.</summary>
+    /// <param name="kernelName">The kernel as messages show it.</param>
+    /// <param name="exception">What the launch threw; an <see cref="AggregateException"/> from the host threads is unwrapped.</param>
+    public static GpuKernelException Failed(string kernelName, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Exception cause = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
+        string where = GpuContext.Kind == GpuAcceleratorKind.Cpu ? "the host" : GpuContext.DeviceName;
+        return new GpuKernelException(kernelName, $"the launch failed on {where}: {cause.Message}", cause);
+    }
+}

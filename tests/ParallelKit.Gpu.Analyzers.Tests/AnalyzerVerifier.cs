@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using ParallelKit.Gpu.Analyzers.Kernels;
+using Xunit;
+
+namespace ParallelKit.Gpu.Analyzers.Tests;
+
+/// <summary>Runs <see cref="GpuKernelAnalyzer"/> over test sources compiled against net10.0, ILGPU, ILGPU.Algorithms and ParallelKit.Gpu.</summary>
+internal static class AnalyzerVerifier
+{
+    /// <summary>
+    /// No reference assembly package: <c>ReferenceAssemblies.Net.*</c> would download one, and this machine
+    /// has no feed for it. Basic.Reference.Assemblies.Net100 supplies the same assemblies from a package instead.
+    /// </summary>
+    private static ReferenceAssemblies None { get; } = new("net10.0");
+
+    private static ImmutableArray<MetadataReference> References { get; } =
+    [
+        .. Basic.Reference.Assemblies.Net100.References.All,
+        MetadataReference.CreateFromFile(typeof(GpuKernelAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(ILGPU.Index1D).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(ILGPU.Algorithms.XMath).Assembly.Location),
+    ];
+
+    /// <summary>An expected diagnostic of <paramref name="descriptor"/>; place it with markup or <c>WithLocation</c>.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+
+    /// <summary>Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>.</summary>
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<GpuKernelAnalyzer, DefaultVerifier> { TestCode = source, ReferenceAssemblies = None };
+        test.TestState.AdditionalReferences.AddRange(References);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(TestContext.Current.CancellationToken);
+    }
+}

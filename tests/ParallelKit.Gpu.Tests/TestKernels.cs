@@ -36,7 +36,7 @@ public static partial class TestKernels
     [GpuKernel(GroupSize = 16)]
     public static void BlockSum(Index1D i, ArrayView<int> input, ArrayView<int> total)
     {
-        ArrayView<int> block = SharedMemory.Allocate<int>(16);
+        ArrayView<int> block = ILGPU.SharedMemory.Allocate<int>(16);
         block[Group.IdxX] = i < input.Length ? input[i] : 0;
         Group.Barrier();
         if (Group.IdxX == 0)

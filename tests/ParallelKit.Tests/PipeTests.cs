@@ -1,0 +1,70 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.Tests;
+
+/// <summary>ProcessPipe across processes: both directions, end of stream, peer death.</summary>
+public sealed class PipeTests
+{
+    [Fact]
+    public async Task Messages_go_both_ways_with_a_child_process()
+    {
+        var (parent, child) = ProcessPipe.Create<int>();
+        using (parent)
+        {
+            using var process = ParallelProcess.Start(PipeJobs.Jobs.EchoDoubled(child));
+            child.Dispose(); // the child holds its own copy
+            for (int i = 1; i <= 1000; i++)
+            {
+                parent.Send(i);
+                Assert.Equal(2 * i, parent.Receive(TimeSpan.FromSeconds(60)));
+            }
+
+            parent.Send(0);
+            await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, process.ExitCode);
+
+            // The child closed its end: the stream has ended.
+            Assert.Throws<EndOfStreamException>(() => parent.Receive(TimeSpan.FromSeconds(30)));
+            Assert.Throws<IOException>(() => parent.Send(1));
+        }
+    }
+
+    [Fact]
+    public async Task A_peer_that_dies_ends_the_stream_after_what_it_sent()
+    {
+        var (parent, child) = ProcessPipe.Create<string>();
+        using (parent)
+        {
+            using (var process = ParallelProcess.Start(PipeJobs.Jobs.SendThenDie(child, 50)))
+            {
+                child.Dispose();
+                await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                Assert.NotEqual(0, process.ExitCode);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 50).Select(i => $"message {i}"), Enumerable.Range(0, 50).Select(_ => parent.Receive(TimeSpan.FromSeconds(30))));
+            var ended = Task.Run(() => Assert.Throws<EndOfStreamException>(() => parent.Receive()));
+            await ended.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public async Task Async_receive_and_threads_in_one_process()
+    {
+        var (a, b) = ProcessPipe.Create<string>();
+        using (a)
+        {
+            Task<string> receiving = a.ReceiveAsync().AsTask();
+            await b.SendAsync("over");
+            Assert.Equal("over", await receiving.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.False(a.TryReceive(out _));
+            Assert.Throws<TimeoutException>(() => a.Receive(TimeSpan.FromMilliseconds(50)));
+            b.Dispose();
+            await Assert.ThrowsAsync<EndOfStreamException>(async () => await a.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+    }
+}

@@ -66,4 +66,26 @@ public static partial class SharedMemoryBenchJobs
             }
         }
     }
+
+    /// <summary><c>pipe_producer</c>: for each count received on the control pipe, sends that many payloads; stops at -1.</summary>
+    [ParallelJob]
+    public static void PipeProducer(PipeEnd<int> control, PipeEnd<byte[]> data, int size)
+    {
+        byte[] payload = new byte[size];
+        payload.AsSpan().Fill((byte)'x');
+        while (true)
+        {
+            int count = control.Receive();
+            if (count < 0)
+            {
+                data.Dispose();
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                data.Send(payload);
+            }
+        }
+    }
 }

@@ -41,6 +41,15 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void The_Pipe_sample_prints_what_the_child_sent()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Pipe");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal("[42, None, 'hello']", output.Trim());
+    }
+
+    [Fact]
     public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");

@@ -280,6 +280,47 @@ public static partial class PeerSuite
         }
     }
 
+    private static void PipeThroughput()
+    {
+        int reps = s_quick ? 3 : 5;
+        foreach (int size in new[] { 64, 65536 })
+        {
+            int n = size == 64 ? (s_quick ? 20_000 : 200_000) : (s_quick ? 2_000 : 20_000);
+            var (controlWrite, controlRead) = ProcessPipe.Create<int>();
+            var (dataRead, dataWrite) = ProcessPipe.Create<byte[]>();
+            using var producer = ParallelProcess.Start(SharedMemoryBenchJobs.Jobs.PipeProducer(controlRead, dataWrite, size));
+            controlRead.Dispose();
+            dataWrite.Dispose();
+            var times = new double[reps];
+            byte[] last = [];
+            for (int r = 0; r < reps + 1; r++)
+            {
+                int count = r == 0 ? Math.Max(1, n / 5) : n;
+                long t0 = Stopwatch.GetTimestamp();
+                controlWrite.Send(count);
+                for (int i = 0; i < count; i++)
+                {
+                    last = dataRead.Receive();
+                }
+
+                double dt = Seconds(t0, Stopwatch.GetTimestamp());
+                Check(last.Length == size, "payload size");
+                if (r > 0)
+                {
+                    times[r - 1] = dt / count;
+                }
+            }
+
+            controlWrite.Send(-1);
+            producer.Join();
+            Check(producer.ExitCode == 0, "producer exit code");
+            controlWrite.Dispose();
+            dataRead.Dispose();
+            Report.Emit("pipe_throughput", "csharp-parallelkit", $"payload_{size}B", n, times, "batch",
+                ("bytes_per_op", size), ("payload_bytes", size));
+        }
+    }
+
     private static void JoinAll(ParallelProcess[] processes)
     {
         foreach (ParallelProcess process in processes)

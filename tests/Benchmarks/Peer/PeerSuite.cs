@@ -24,7 +24,7 @@ public static partial class PeerSuite
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(300);
 
     private static readonly string[] AllBenches =
-        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput"];
+        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput"];
 
     private static bool s_quick;
 
@@ -82,6 +82,7 @@ public static partial class PeerSuite
                     case "lock_pingpong": LockPingPong(); break;
                     case "shared_value": SharedValueBench(); break;
                     case "queue_throughput": QueueThroughput(); break;
+                    case "pipe_throughput": PipeThroughput(); break;
                 }
             }
             catch (Exception ex)

@@ -76,14 +76,20 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     /// <summary>Creates a queue in new shared memory, owned by this process.</summary>
     /// <param name="capacity">The most items it holds (producers wait while it is full); 0 for no limit.</param>
     public ProcessQueue(int capacity = 0)
+        : this(capacity, DefaultChunkSize)
+    {
+    }
+
+    /// <summary>A queue with chunks of <paramref name="chunkSize"/> bytes (small ones for control channels).</summary>
+    internal ProcessQueue(int capacity, long chunkSize)
         : base(SharedSegment.Create(HeaderSize, Tag))
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         *(int*)(Data + CapacityAt) = capacity;
-        *(long*)(Data + ChunkSizeAt) = DefaultChunkSize;
+        *(long*)(Data + ChunkSizeAt) = chunkSize;
         SharedSegment.OwnParts(Segment.Name);
         *(int*)(Data + SlotCountAt) = 1;
-        _slots[0] = SharedSegment.CreatePart(Segment.Name, 0, DefaultChunkSize, ChunkTag);
+        _slots[0] = SharedSegment.CreatePart(Segment.Name, 0, chunkSize, ChunkTag);
     }
 
     private ProcessQueue(SharedSegment segment)

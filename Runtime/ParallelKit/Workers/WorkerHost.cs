@@ -116,6 +116,7 @@ public static class WorkerHost
         try
         {
             Workers.WarmupJob.Register();
+            Manager.ManagerJob.Register();
             registerJobs();
             var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();

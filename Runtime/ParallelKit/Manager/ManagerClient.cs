@@ -1,0 +1,138 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using MemoryPack;
+using ParallelKit.Sync;
+
+namespace ParallelKit.Manager;
+
+/// <summary>
+/// This process's connection to one manager process: the manager's request queue, and a response queue of
+/// its own (registered with the manager once). Calls are round trips through shared memory, one at a time
+/// per process; a call to a manager that has exited fails clearly instead of waiting.
+/// </summary>
+internal sealed class ManagerClient : IDisposable
+{
+    private static readonly ConcurrentDictionary<string, ManagerClient> Clients = new(StringComparer.Ordinal);
+
+    private readonly ProcessQueue<byte[]> _requests;
+    private readonly ProcessQueue<byte[]> _responses = new(0, 64 * 1024);
+    private readonly Lock _gate = new();
+    private int _client;
+    private int _nextCall;
+
+    private ManagerClient(ProcessQueue<byte[]> requests, int managerPid)
+    {
+        _requests = requests;
+        ManagerPid = managerPid;
+    }
+
+    public int ManagerPid { get; }
+
+    public string RequestsHandle => _requests.HandleName;
+
+    /// <summary>The client for the manager whose request queue is <paramref name="requests"/> (opened on first use).</summary>
+    public static ManagerClient For(string requests, int managerPid)
+        => Clients.GetOrAdd(requests, static (name, pid) => new ManagerClient(ProcessQueue<byte[]>.Open(name), pid), managerPid);
+
+    /// <summary>The client of a manager this process just started.</summary>
+    public static ManagerClient ForNew(ProcessQueue<byte[]> requests, int managerPid)
+        => Clients.GetOrAdd(requests.HandleName, static (_, state) => new ManagerClient(state.requests, state.managerPid), (requests, managerPid));
+
+    /// <summary>Drops the client of a manager that was stopped.</summary>
+    public static void Forget(string requests)
+    {
+        if (Clients.TryRemove(requests, out ManagerClient? client))
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Removes this process's response queue.</summary>
+    public void Dispose() => _responses.Dispose();
+
+    /// <summary>Sends one request and waits for its response; returns the response's values.</summary>
+    public List<byte[]> Call(ManagerOperation operation, int target, params ReadOnlySpan<byte[]> values)
+    {
+        lock (_gate)
+        {
+            if (_client == 0)
+            {
+                _client = ManagerProtocol.Int(RoundTrip(ManagerOperation.RegisterClient, 0, [Encoding.UTF8.GetBytes(_responses.HandleName)])[0]);
+            }
+
+            return RoundTrip(operation, target, values);
+        }
+    }
+
+    /// <summary>Tells the manager to stop (no response comes).</summary>
+    public void Shutdown()
+    {
+        try
+        {
+            _requests.Put(ManagerProtocol.Request(ManagerOperation.Shutdown, _client, 0, 0));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private List<byte[]> RoundTrip(ManagerOperation operation, int target, ReadOnlySpan<byte[]> values)
+    {
+        int call = ++_nextCall;
+        ThrowIfManagerGone();
+        _requests.Put(ManagerProtocol.Request(operation, _client, call, target, values));
+        while (true)
+        {
+            // Short waits, so that a manager that died is noticed within a fraction of a second.
+            if (_responses.TryGet(RobustLock.OwnerCheckMilliseconds, out byte[] response))
+            {
+                if (BinaryPrimitives.ReadInt32LittleEndian(response.AsSpan(1)) != call)
+                {
+                    continue; // an answer to a call that was given up on
+                }
+
+                if (response[0] == 0)
+                {
+                    throw new InvalidOperationException("The ProcessManager refused the call: " + Encoding.UTF8.GetString(response.AsSpan(ManagerProtocol.ResponseHeader)));
+                }
+
+                return ManagerProtocol.Values(response, ManagerProtocol.ResponseHeader);
+            }
+
+            ThrowIfManagerGone();
+        }
+    }
+
+    private void ThrowIfManagerGone()
+    {
+        if (!ThreadIdentity.IsAlive(ManagerPid))
+        {
+            throw new InvalidOperationException(
+                $"The ProcessManager's server process ({ManagerPid}) has exited: the shared dictionaries and lists it held are gone. " +
+                "A manager lives as long as the process that started it holds it.");
+        }
+    }
+
+    /// <summary>The MemoryPack bytes of a key or value.</summary>
+    public static byte[] Pack<T>(T value) => MemoryPackSerializer.Serialize(value);
+
+    /// <summary>A key or value back from its bytes.</summary>
+    public static T Unpack<T>(byte[] bytes)
+    {
+        MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
+        try
+        {
+            var reader = new MemoryPackReader(bytes, state);
+            return reader.ReadValue<T>()!;
+        }
+        finally
+        {
+            ((IDisposable)state).Dispose();
+        }
+    }
+}

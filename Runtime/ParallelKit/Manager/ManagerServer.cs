@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ParallelKit.Manager;
+
+/// <summary>
+/// The manager process's loop: it holds the dictionaries and lists (as the MemoryPack bytes of their keys
+/// and values) and answers one request at a time from the shared request queue; each client process has
+/// its own response queue. It runs as a <see cref="ParallelProcess"/>, so it dies with its owner.
+/// </summary>
+internal sealed class ManagerServer
+{
+    private readonly ProcessQueue<byte[]> _requests;
+    private readonly Dictionary<int, ProcessQueue<byte[]>> _clients = [];
+    private readonly Dictionary<int, object> _objects = [];
+    private int _nextClient;
+    private int _nextObject;
+
+    private ManagerServer(ProcessQueue<byte[]> requests) => _requests = requests;
+
+    public static void Serve(ProcessQueue<byte[]> requests)
+    {
+        var server = new ManagerServer(requests);
+        while (true)
+        {
+            byte[] request = requests.Get();
+            if (!server.Handle(request))
+            {
+                return;
+            }
+        }
+    }
+
+    private bool Handle(byte[] request)
+    {
+        var operation = (ManagerOperation)request[0];
+        int client = BitConverter.ToInt32(request, 1);
+        int call = BitConverter.ToInt32(request, 5);
+        int target = BitConverter.ToInt32(request, 9);
+        List<byte[]> values = ManagerProtocol.Values(request, ManagerProtocol.RequestHeader);
+        if (operation == ManagerOperation.Shutdown)
+        {
+            return false;
+        }
+
+        if (operation == ManagerOperation.RegisterClient)
+        {
+            int id = ++_nextClient;
+            ProcessQueue<byte[]> responses = ProcessQueue<byte[]>.Open(Encoding.UTF8.GetString(values[0]));
+            _clients[id] = responses;
+            responses.Put(ManagerProtocol.Response(call, ManagerProtocol.Int(id)));
+            return true;
+        }
+
+        if (!_clients.TryGetValue(client, out ProcessQueue<byte[]>? reply))
+        {
+            return true; // not registered: nobody to answer
+        }
+
+        byte[] response;
+        try
+        {
+            response = ManagerProtocol.Response(call, Execute(operation, target, values));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            response = ManagerProtocol.Error(call, $"{ex.GetType().FullName}: {ex.Message}");
+        }
+
+        try
+        {
+            reply.Put(response);
+        }
+        catch (InvalidOperationException)
+        {
+            _clients.Remove(client); // the client's queue is gone with its process
+        }
+
+        return true;
+    }
+
+    private byte[][] Execute(ManagerOperation operation, int target, List<byte[]> values)
+    {
+        switch (operation)
+        {
+            case ManagerOperation.NewDictionary:
+                _objects[++_nextObject] = new Dictionary<BytesKey, byte[]>();
+                return [ManagerProtocol.Int(_nextObject)];
+            case ManagerOperation.NewList:
+                _objects[++_nextObject] = new List<byte[]>(values);
+                return [ManagerProtocol.Int(_nextObject)];
+        }
+
+        object shared = _objects.TryGetValue(target, out object? found) ? found : throw new InvalidOperationException($"The manager holds no object {target}.");
+        if (shared is Dictionary<BytesKey, byte[]> dictionary)
+        {
+            switch (operation)
+            {
+                case ManagerOperation.Count:
+                    return [ManagerProtocol.Int(dictionary.Count)];
+                case ManagerOperation.Clear:
+                    dictionary.Clear();
+                    return [];
+                case ManagerOperation.Items:
+                    var items = new byte[dictionary.Count * 2][];
+                    int i = 0;
+                    foreach ((BytesKey key, byte[] value) in dictionary)
+                    {
+                        items[i++] = key.Bytes;
+                        items[i++] = value;
+                    }
+
+                    return items;
+                case ManagerOperation.DictionaryGet:
+                    return dictionary.TryGetValue(new BytesKey(values[0]), out byte[]? got) ? [got] : [];
+                case ManagerOperation.DictionarySet:
+                    dictionary[new BytesKey(values[0])] = values[1];
+                    return [];
+                case ManagerOperation.DictionaryAdd:
+                    return [ManagerProtocol.Bool(dictionary.TryAdd(new BytesKey(values[0]), values[1]))];
+                case ManagerOperation.DictionaryRemove:
+                    return [ManagerProtocol.Bool(dictionary.Remove(new BytesKey(values[0])))];
+                case ManagerOperation.DictionaryContainsKey:
+                    return [ManagerProtocol.Bool(dictionary.ContainsKey(new BytesKey(values[0])))];
+            }
+        }
+        else if (shared is List<byte[]> list)
+        {
+            switch (operation)
+            {
+                case ManagerOperation.Count:
+                    return [ManagerProtocol.Int(list.Count)];
+                case ManagerOperation.Clear:
+                    list.Clear();
+                    return [];
+                case ManagerOperation.Items:
+                    return [.. list];
+                case ManagerOperation.ListGet:
+                    return [list[CheckIndex(list, ManagerProtocol.Int(values[0]))]];
+                case ManagerOperation.ListSet:
+                    list[CheckIndex(list, ManagerProtocol.Int(values[0]))] = values[1];
+                    return [];
+                case ManagerOperation.ListAdd:
+                    list.Add(values[0]);
+                    return [];
+                case ManagerOperation.ListInsert:
+                    int at = ManagerProtocol.Int(values[0]);
+                    if (at < 0 || at > list.Count)
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(values), at, $"The index must be between 0 and the list's count ({list.Count}).");
+                    }
+
+                    list.Insert(at, values[1]);
+                    return [];
+                case ManagerOperation.ListRemoveAt:
+                    list.RemoveAt(CheckIndex(list, ManagerProtocol.Int(values[0])));
+                    return [];
+                case ManagerOperation.ListIndexOf:
+                    return [ManagerProtocol.Int(list.FindIndex(item => item.AsSpan().SequenceEqual(values[0])))];
+                case ManagerOperation.ListReverse:
+                    list.Reverse();
+                    return [];
+            }
+        }
+
+        throw new InvalidOperationException($"The manager cannot do {operation} on object {target}.");
+    }
+
+    private static int CheckIndex(List<byte[]> list, int index)
+        => index >= 0 && index < list.Count
+            ? index
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be at least 0 and less than the list's count ({list.Count}).");
+
+    /// <summary>A key as its marshaled bytes: equal when the bytes are.</summary>
+    private readonly struct BytesKey(byte[] bytes) : IEquatable<BytesKey>
+    {
+        public byte[] Bytes { get; } = bytes;
+
+        public bool Equals(BytesKey other) => Bytes.AsSpan().SequenceEqual(other.Bytes);
+
+        public override bool Equals(object? obj) => obj is BytesKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.AddBytes(Bytes);
+            return hash.ToHashCode();
+        }
+    }
+}
+
+/// <summary>The built-in job a manager process runs: <see cref="ManagerServer.Serve"/> on the given request queue.</summary>
+internal sealed class ManagerJob : VoidJobCall
+{
+    public const ulong Key = 0x504B_4D41_4E41_4752UL; // "PKMANAGR"
+
+    private readonly string _requests;
+
+    public ManagerJob(string requests) => _requests = requests;
+
+    public override string JobName => "ParallelKit.ProcessManager";
+
+    protected internal override ulong JobKey => Key;
+
+    public static void Register() => JobRegistry.Register(Key, "ParallelKit.ProcessManager", static (ref JobReader reader) => new ManagerJob(reader.Read<string>()));
+
+    protected internal override void WriteArguments(ref JobWriter writer) => writer.Write(_requests);
+
+    protected internal override ValueTask InvokeAsync(CancellationToken cancellationToken)
+    {
+        ManagerServer.Serve(ProcessQueue<byte[]>.Open(_requests));
+        return default;
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using MemoryPack;
+using ParallelKit.Manager;
+using ParallelKit.SharedMemory;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A proxy to a dictionary held by a <see cref="ProcessManager"/> — Python's <c>manager.dict()</c>. Every
+/// operation is a round trip to the manager process; enumerating takes a snapshot. Keys are compared by
+/// their MemoryPack bytes (equal values of the usual key types — numbers, strings, records of them — give
+/// equal bytes). Pass it to jobs and processes: it crosses by handle, and all see the same dictionary.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IMarshalByHandle, IMemoryPackFormatterRegister
+    where TKey : notnull
+{
+    private readonly ManagerClient _client;
+    private readonly int _id;
+
+    internal SharedDictionary(ManagerClient client, int id)
+    {
+        _client = client;
+        _id = id;
+    }
+
+    /// <inheritdoc />
+    public string HandleName => string.Create(CultureInfo.InvariantCulture, $"{_client.RequestsHandle}|{_client.ManagerPid}|{_id}");
+
+    /// <inheritdoc />
+    public int Count => ManagerProtocol.Int(_client.Call(ManagerOperation.Count, _id)[0]);
+
+    /// <inheritdoc />
+    public bool IsReadOnly => false;
+
+    /// <summary>A snapshot of the keys.</summary>
+    public ICollection<TKey> Keys => [.. Snapshot().ConvertAll(pair => pair.Key)];
+
+    /// <summary>A snapshot of the values.</summary>
+    public ICollection<TValue> Values => [.. Snapshot().ConvertAll(pair => pair.Value)];
+
+    IEnumerable<TKey> IReadOnlyDictionary<TKey, TValue>.Keys => Keys;
+
+    IEnumerable<TValue> IReadOnlyDictionary<TKey, TValue>.Values => Values;
+
+    /// <inheritdoc />
+    public TValue this[TKey key]
+    {
+        get => TryGetValue(key, out TValue? value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the shared dictionary.");
+        set => _client.Call(ManagerOperation.DictionarySet, _id, ManagerClient.Pack(key), ManagerClient.Pack(value));
+    }
+
+    /// <inheritdoc />
+    public void Add(TKey key, TValue value)
+    {
+        if (ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryAdd, _id, ManagerClient.Pack(key), ManagerClient.Pack(value))[0]) is false)
+        {
+            throw new ArgumentException($"The key '{key}' is already in the shared dictionary.", nameof(key));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Add(KeyValuePair<TKey, TValue> item) => Add(item.Key, item.Value);
+
+    /// <inheritdoc />
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value)
+    {
+        List<byte[]> found = _client.Call(ManagerOperation.DictionaryGet, _id, ManagerClient.Pack(key));
+        if (found.Count == 0)
+        {
+            value = default;
+            return false;
+        }
+
+        value = ManagerClient.Unpack<TValue>(found[0]);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool ContainsKey(TKey key) => ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryContainsKey, _id, ManagerClient.Pack(key))[0]);
+
+    /// <inheritdoc />
+    public bool Remove(TKey key) => ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryRemove, _id, ManagerClient.Pack(key))[0]);
+
+    /// <inheritdoc />
+    public bool Remove(KeyValuePair<TKey, TValue> item) => Contains(item) && Remove(item.Key);
+
+    /// <inheritdoc />
+    public bool Contains(KeyValuePair<TKey, TValue> item)
+        => TryGetValue(item.Key, out TValue? value) && EqualityComparer<TValue>.Default.Equals(value, item.Value);
+
+    /// <inheritdoc />
+    public void Clear() => _client.Call(ManagerOperation.Clear, _id);
+
+    /// <inheritdoc />
+    public void CopyTo(KeyValuePair<TKey, TValue>[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
+
+    /// <summary>Enumerates a snapshot of the pairs, taken in one round trip.</summary>
+    /// <returns>The enumerator.</returns>
+    public IEnumerator<KeyValuePair<TKey, TValue>> GetEnumerator() => Snapshot().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <inheritdoc />
+    public override string ToString() => "{" + string.Join(", ", Snapshot().ConvertAll(p => $"{p.Key}: {p.Value}")) + "}";
+
+    internal static SharedDictionary<TKey, TValue> Open(string handle)
+    {
+        string[] parts = handle.Split('|');
+        if (parts.Length != 3 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int pid) || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out int id))
+        {
+            throw new ArgumentException($"'{handle}' is not the handle of a shared dictionary.", nameof(handle));
+        }
+
+        return new SharedDictionary<TKey, TValue>(ManagerClient.For(parts[0], pid), id);
+    }
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedDictionary<TKey, TValue>>(Open));
+
+    private List<KeyValuePair<TKey, TValue>> Snapshot()
+    {
+        List<byte[]> items = _client.Call(ManagerOperation.Items, _id);
+        var pairs = new List<KeyValuePair<TKey, TValue>>(items.Count / 2);
+        for (int i = 0; i + 1 < items.Count; i += 2)
+        {
+            pairs.Add(new(ManagerClient.Unpack<TKey>(items[i]), ManagerClient.Unpack<TValue>(items[i + 1])));
+        }
+
+        return pairs;
+    }
+}

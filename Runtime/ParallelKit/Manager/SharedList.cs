@@ -1,0 +1,118 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using MemoryPack;
+using ParallelKit.Manager;
+using ParallelKit.SharedMemory;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A proxy to a list held by a <see cref="ProcessManager"/> — Python's <c>manager.list()</c>. Every
+/// operation is a round trip to the manager process; enumerating takes a snapshot. Items are compared (by
+/// <see cref="IndexOf"/>, <see cref="Contains"/>, <see cref="Remove"/>) by their MemoryPack bytes. Pass it to
+/// jobs and processes: it crosses by handle, and all see the same list.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle, IMemoryPackFormatterRegister
+{
+    private readonly ManagerClient _client;
+    private readonly int _id;
+
+    internal SharedList(ManagerClient client, int id)
+    {
+        _client = client;
+        _id = id;
+    }
+
+    /// <inheritdoc />
+    public string HandleName => string.Create(CultureInfo.InvariantCulture, $"{_client.RequestsHandle}|{_client.ManagerPid}|{_id}");
+
+    /// <inheritdoc />
+    public int Count => ManagerProtocol.Int(_client.Call(ManagerOperation.Count, _id)[0]);
+
+    /// <inheritdoc />
+    public bool IsReadOnly => false;
+
+    /// <inheritdoc />
+    public T this[int index]
+    {
+        get => ManagerClient.Unpack<T>(Call(ManagerOperation.ListGet, ManagerProtocol.Int(index))[0]);
+        set => Call(ManagerOperation.ListSet, ManagerProtocol.Int(index), ManagerClient.Pack(value));
+    }
+
+    /// <inheritdoc />
+    public void Add(T item) => _client.Call(ManagerOperation.ListAdd, _id, ManagerClient.Pack(item));
+
+    /// <inheritdoc />
+    public void Insert(int index, T item) => Call(ManagerOperation.ListInsert, ManagerProtocol.Int(index), ManagerClient.Pack(item));
+
+    /// <inheritdoc />
+    public void RemoveAt(int index) => Call(ManagerOperation.ListRemoveAt, ManagerProtocol.Int(index));
+
+    /// <inheritdoc />
+    public int IndexOf(T item) => ManagerProtocol.Int(_client.Call(ManagerOperation.ListIndexOf, _id, ManagerClient.Pack(item))[0]);
+
+    /// <inheritdoc />
+    public bool Contains(T item) => IndexOf(item) >= 0;
+
+    /// <inheritdoc />
+    public bool Remove(T item)
+    {
+        int index = IndexOf(item);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>Reverses the list in place, in the manager — Python's <c>l.reverse()</c>.</summary>
+    public void Reverse() => _client.Call(ManagerOperation.ListReverse, _id);
+
+    /// <inheritdoc />
+    public void Clear() => _client.Call(ManagerOperation.Clear, _id);
+
+    /// <inheritdoc />
+    public void CopyTo(T[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
+
+    /// <summary>Enumerates a snapshot of the items, taken in one round trip.</summary>
+    /// <returns>The enumerator.</returns>
+    public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Python's <c>print(l)</c>: the items in brackets.</summary>
+    /// <returns>The items, comma-separated, in brackets.</returns>
+    public override string ToString() => "[" + string.Join(", ", Snapshot()) + "]";
+
+    internal static SharedList<T> Open(string handle)
+    {
+        string[] parts = handle.Split('|');
+        if (parts.Length != 3 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int pid) || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out int id))
+        {
+            throw new ArgumentException($"'{handle}' is not the handle of a shared list.", nameof(handle));
+        }
+
+        return new SharedList<T>(ManagerClient.For(parts[0], pid), id);
+    }
+
+    static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedList<T>>(Open));
+
+    private List<T> Snapshot() => _client.Call(ManagerOperation.Items, _id).ConvertAll(ManagerClient.Unpack<T>);
+
+    private List<byte[]> Call(ManagerOperation operation, params ReadOnlySpan<byte[]> values)
+    {
+        try
+        {
+            return _client.Call(operation, _id, values);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("ArgumentOutOfRangeException", StringComparison.Ordinal))
+        {
+            throw new ArgumentOutOfRangeException(ex.Message.Replace("The ProcessManager refused the call: System.ArgumentOutOfRangeException: ", string.Empty, StringComparison.Ordinal), ex);
+        }
+    }
+}

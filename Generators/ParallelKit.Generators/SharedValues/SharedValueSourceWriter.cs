@@ -133,7 +133,8 @@ internal static class SharedValueSourceWriter
         writer.WriteLine($"string global::ParallelKit.IMarshalByHandle.HandleName => this.__SharedData.Name;");
         writer.WriteLine();
         writer.WriteLine("// MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).");
-        writer.WriteLine("static void global::MemoryPack.IMemoryPackFormatterRegister.RegisterFormatter()");
+        writer.WriteLine("// It finds it by its metadata name, which is the interface's name as written here: so no 'global::'.");
+        writer.WriteLine("static void MemoryPack.IMemoryPackFormatterRegister.RegisterFormatter()");
         writer.Indent();
         writer.WriteLine("=> global::MemoryPack.MemoryPackFormatterProvider.Register(new __SharedHandleFormatter());");
         writer.Unindent();

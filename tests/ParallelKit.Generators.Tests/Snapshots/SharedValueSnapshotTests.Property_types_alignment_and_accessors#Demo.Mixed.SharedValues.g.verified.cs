@@ -323,7 +323,8 @@ namespace Demo
         string global::ParallelKit.IMarshalByHandle.HandleName => this.__SharedData.Name;
 
         // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
-        static void global::MemoryPack.IMemoryPackFormatterRegister.RegisterFormatter()
+        // It finds it by its metadata name, which is the interface's name as written here: so no 'global::'.
+        static void MemoryPack.IMemoryPackFormatterRegister.RegisterFormatter()
             => global::MemoryPack.MemoryPackFormatterProvider.Register(new __SharedHandleFormatter());
 
         /// <summary>The instance's segment, created on first use.</summary>

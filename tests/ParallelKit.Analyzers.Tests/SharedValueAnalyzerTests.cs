@@ -181,11 +181,17 @@ public sealed class SharedValueAnalyzerTests
             {
                 [SharedValue] public partial int {|#4:B|} { get; set; }
             }
+
+            public partial class Resource : System.IO.MemoryStream
+            {
+                [SharedValue] public partial int {|#5:C|} { get; set; }
+            }
             """,
             Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(0).WithArguments("X", "the struct 'Point'"),
             Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(1).WithArguments("Size", "the generic type 'Box'"),
             Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(2).WithArguments("Sides", "the abstract class 'Shape'"),
-            Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(4).WithArguments("B", "'Derived', whose base class 'Base' also has [SharedValue] properties (one segment per object)"));
+            Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(4).WithArguments("B", "'Derived', whose base class 'Base' also has [SharedValue] properties (one segment per object)"),
+            Declaration.Diagnostic(SharedValueUnsupportedType).WithLocation(5).WithArguments("C", "'Resource', whose base class 'MemoryStream' declares 'Dispose', which the generated one would hide"));
     }
 
     [Fact]

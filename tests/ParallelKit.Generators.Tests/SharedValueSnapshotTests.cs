@@ -265,6 +265,11 @@ public sealed class SharedValueSnapshotTests
             {
                 [SharedValue] public partial int H { get; set; }
             }
+
+            public partial class HidesDispose : System.IO.MemoryStream
+            {
+                [SharedValue] public partial int I { get; set; }
+            }
             """);
 
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new SharedValueGenerator()).RunGenerators(input);

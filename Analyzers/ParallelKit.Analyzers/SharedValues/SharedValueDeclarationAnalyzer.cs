@@ -204,6 +204,11 @@ public sealed class SharedValueDeclarationAnalyzer : DiagnosticAnalyzer
             {
                 return $"'{type.Name}', whose base class '{baseType.Name}' also has [SharedValue] properties (one segment per object)";
             }
+
+            if (baseType.GetMembers().FirstOrDefault(m => s_generatedMemberNames.Contains(m.Name) && m.DeclaredAccessibility != Accessibility.Private) is { } inherited)
+            {
+                return $"'{type.Name}', whose base class '{baseType.Name}' declares '{inherited.Name}', which the generated one would hide";
+            }
         }
 
         if (type.BaseType is { } direct

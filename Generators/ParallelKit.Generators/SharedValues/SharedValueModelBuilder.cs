@@ -112,7 +112,8 @@ internal static class SharedValueModelBuilder
 
     /// <summary>
     /// A class the generator can extend (PK2002, PK2005): a partial, non-static, non-abstract, non-generic class
-    /// (not a record) in partial types, not file-local, whose base classes have no <c>[SharedValue]</c> property.
+    /// (not a record) in partial types, not file-local, whose base classes have no <c>[SharedValue]</c> property and
+    /// no <c>Lock</c> or <c>Dispose</c> that the generated ones would hide.
     /// </summary>
     private static bool IsSupportedClass(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
@@ -131,7 +132,8 @@ internal static class SharedValueModelBuilder
 
         for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
         {
-            if (baseType.GetMembers().OfType<IPropertySymbol>().Any(HasAttribute))
+            if (baseType.GetMembers().OfType<IPropertySymbol>().Any(HasAttribute)
+                || baseType.GetMembers().Any(m => ReservedMemberNames.Contains(m.Name) && m.DeclaredAccessibility != Accessibility.Private))
             {
                 return false;
             }

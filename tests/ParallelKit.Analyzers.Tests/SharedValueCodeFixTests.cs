@@ -8,6 +8,9 @@ using Fix = ParallelKit.Analyzers.Tests.CodeFixVerifier<
 using MakePartial = ParallelKit.Analyzers.Tests.CodeFixVerifier<
     ParallelKit.Analyzers.SharedValues.SharedValueDeclarationAnalyzer,
     ParallelKit.Analyzers.Jobs.MakeContainingTypesPartialCodeFixProvider>;
+using MakePropertyPartial = ParallelKit.Analyzers.Tests.CodeFixVerifier<
+    ParallelKit.Analyzers.SharedValues.SharedValueDeclarationAnalyzer,
+    ParallelKit.Analyzers.SharedValues.MakeSharedValuePartialCodeFixProvider>;
 using Verify = ParallelKit.Analyzers.Tests.AnalyzerVerifier<ParallelKit.Analyzers.SharedValues.SharedValueAccessAnalyzer>;
 
 namespace ParallelKit.Analyzers.Tests;
@@ -117,6 +120,41 @@ public sealed class SharedValueCodeFixTests
             CompilerDiagnostics = CompilerDiagnostics.None,
         };
         test.ExpectedDiagnostics.Add(Verify.Diagnostic(SharedValueMustBeInPartialType).WithLocation(0).WithLocation(1).WithArguments("Hits", "'Stats'"));
+        await test.RunAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task MakesAnAutoPropertyPartialButLeavesOneWithBodies()
+    {
+        var test = new MakePropertyPartial.Test
+        {
+            TestCode = """
+                using ParallelKit;
+
+                public partial class Stats
+                {
+                    /// <summary>Hits.</summary>
+                    [SharedValue] public int {|#0:Hits|} { get; private set; }
+
+                    [SharedValue] public int {|#1:Misses|} { get => 0; set { } }
+                }
+                """,
+            FixedCode = """
+                using ParallelKit;
+
+                public partial class Stats
+                {
+                    /// <summary>Hits.</summary>
+                    [SharedValue] public partial int Hits { get; private set; }
+
+                    [SharedValue] public int {|#1:Misses|} { get => 0; set { } }
+                }
+                """,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(SharedValuePropertyMustBePartial).WithLocation(0).WithArguments("Hits"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(SharedValuePropertyMustBePartial).WithLocation(1).WithArguments("Misses"));
+        test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic(SharedValuePropertyMustBePartial).WithLocation(1).WithArguments("Misses"));
         await test.RunAsync(TestContext.Current.CancellationToken);
     }
 

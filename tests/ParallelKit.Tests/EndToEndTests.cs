@@ -50,6 +50,19 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void The_SharedMemory_sample_prints_the_seeds_lines_then_progress_from_a_shared_value_object()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "SharedMemory", "200000");
+
+        Assert.True(exitCode == 0, error);
+        string[] lines = output.Split('\n');
+        Assert.Equal("3.1415927", lines[0].TrimEnd('\r'));
+        Assert.Equal("[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]", lines[1].TrimEnd('\r'));
+        Assert.Contains("100%", output, StringComparison.Ordinal);
+        Assert.Contains("17984 primes below 200000, the largest 199999", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");

@@ -128,6 +128,7 @@ public sealed class SharedMemoryTests
     public void The_lock_is_reentrant_and_released_only_by_its_holder()
     {
         using var value = new SharedValue<int>(0);
+        Thread other;
         using (value.Lock())
         {
             using (value.Lock())
@@ -136,7 +137,7 @@ public sealed class SharedMemoryTests
             }
 
             // Still held: another thread cannot take it until the outer scope ends.
-            var other = new Thread(() =>
+            other = new Thread(() =>
             {
                 using (value.Lock())
                 {
@@ -148,6 +149,8 @@ public sealed class SharedMemoryTests
             Assert.Equal(1, value.Value);
         }
 
+        // Released: the other thread gets it now (waiting for it, since this thread could otherwise take it first).
+        Assert.True(other.Join(TimeSpan.FromSeconds(30)));
         Assert.Equal(2, value.Update(v => v));
     }
 }

@@ -57,6 +57,33 @@ public static class DiagnosticDescriptors
     /// <summary>The ID of <see cref="JobInInaccessibleType"/>.</summary>
     public const string JobInInaccessibleTypeId = "PK1015";
 
+    /// <summary>The category of every shared-state diagnostic (PK2xxx).</summary>
+    public const string SharedMemoryCategory = "ParallelKit.SharedMemory";
+
+    /// <summary>The ID of <see cref="SharedValuePropertyMustBePartial"/>.</summary>
+    public const string SharedValuePropertyMustBePartialId = "PK2001";
+
+    /// <summary>The ID of <see cref="SharedValueMustBeInPartialType"/>.</summary>
+    public const string SharedValueMustBeInPartialTypeId = "PK2002";
+
+    /// <summary>The ID of <see cref="SharedValueTypeCannotBeShared"/>.</summary>
+    public const string SharedValueTypeCannotBeSharedId = "PK2003";
+
+    /// <summary>The ID of <see cref="SharedValueUnsupportedProperty"/>.</summary>
+    public const string SharedValueUnsupportedPropertyId = "PK2004";
+
+    /// <summary>The ID of <see cref="SharedValueUnsupportedType"/>.</summary>
+    public const string SharedValueUnsupportedTypeId = "PK2005";
+
+    /// <summary>The ID of <see cref="SharedValueMemberConflict"/>.</summary>
+    public const string SharedValueMemberConflictId = "PK2006";
+
+    /// <summary>The ID of <see cref="SharedValueReadModifyWrite"/>.</summary>
+    public const string SharedValueReadModifyWriteId = "PK2007";
+
+    /// <summary>The ID of <see cref="SharedValueBackingMemberAccess"/>.</summary>
+    public const string SharedValueBackingMemberAccessId = "PK2008";
+
     /// <summary>Where the docs page of each ID lives: the prefix, then <c>PK####.md</c>.</summary>
     private const string HelpLinkPrefix = "https://github.com/parallelkit/parallelkit/blob/main/docs/diagnostics/";
 
@@ -277,4 +304,118 @@ public static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "Worker processes find a job through the job table the generator emits into the assembly's namespace ParallelKit.Generated. That table can only name types that are public, internal or protected internal; a job in a private or protected type would fail in the worker with no job for its key.",
         helpLinkUri: HelpLinkPrefix + JobInInaccessibleTypeId + ".md");
+
+    /// <summary>
+    /// PK2001: a <c>[SharedValue]</c> property is not declared <c>partial</c>.
+    /// <para>Format: <c>"[SharedValue] property '{0}' must be declared 'partial', with accessors and no body or initializer, so that the generator can implement it over shared memory"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValuePropertyMustBePartial = new(
+        SharedValuePropertyMustBePartialId,
+        title: "[SharedValue] property must be partial",
+        messageFormat: "[SharedValue] property '{0}' must be declared 'partial', with accessors and no body or initializer, so that the generator can implement it over shared memory",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator implements a [SharedValue] property's accessors over the instance's shared-memory segment; C# lets it do so only for a partial property declaration (C# 13), as CommunityToolkit.Mvvm does for [ObservableProperty].",
+        helpLinkUri: HelpLinkPrefix + SharedValuePropertyMustBePartialId + ".md");
+
+    /// <summary>
+    /// PK2002: the class that declares a <c>[SharedValue]</c> property, or a type enclosing it, is not <c>partial</c>.
+    /// <para>Format: <c>"[SharedValue] property '{0}' must be declared in partial types; make {1} partial so that the generator can add the shared-memory implementation"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueMustBeInPartialType = new(
+        SharedValueMustBeInPartialTypeId,
+        title: "[SharedValue] property must be declared in a partial type",
+        messageFormat: "[SharedValue] property '{0}' must be declared in partial types; make {1} partial so that the generator can add the shared-memory implementation",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator adds the segment, Lock(), Dispose() and the handle marshaling to the class from another file, which takes a partial declaration of the class and of every type enclosing it.",
+        helpLinkUri: HelpLinkPrefix + SharedValueMustBeInPartialTypeId + ".md");
+
+    /// <summary>
+    /// PK2003: a <c>[SharedValue]</c> property's type cannot live in shared memory.
+    /// <para>Format: <c>"[SharedValue] property '{0}' has type '{1}', which cannot live in shared memory: {2}"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueTypeCannotBeShared = new(
+        SharedValueTypeCannotBeSharedId,
+        title: "[SharedValue] property type must be unmanaged",
+        messageFormat: "[SharedValue] property '{0}' has type '{1}', which cannot live in shared memory: {2}",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Shared memory holds raw bytes that every process maps: only unmanaged types (numbers, bool, char, enums, and structs of those) mean the same thing in every process. Managed data (strings, arrays, collections, classes) belongs in a ProcessManager's SharedDictionary or SharedList.",
+        helpLinkUri: HelpLinkPrefix + SharedValueTypeCannotBeSharedId + ".md");
+
+    /// <summary>
+    /// PK2004: <c>[SharedValue]</c> is applied to a property the generator cannot implement.
+    /// <para>Format: <c>"[SharedValue] cannot be applied to {0}; a shared value is an instance property with a getter and a setter (or init), returned by value"</c>,
+    /// where <c>{0}</c> names the kind, as in "the static property 'Total'".</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueUnsupportedProperty = new(
+        SharedValueUnsupportedPropertyId,
+        title: "[SharedValue] property must be an instance property with get and set",
+        messageFormat: "[SharedValue] cannot be applied to {0}; a shared value is an instance property with a getter and a setter (or init), returned by value",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Each instance of the class owns one segment, so a shared value belongs to an instance; it is read and written by value through its accessors. Static properties, indexers, ref-returning properties and properties without a getter or a setter have no such implementation.",
+        helpLinkUri: HelpLinkPrefix + SharedValueUnsupportedPropertyId + ".md");
+
+    /// <summary>
+    /// PK2005: a <c>[SharedValue]</c> property is declared in a type the generator cannot extend.
+    /// <para>Format: <c>"[SharedValue] property '{0}' is declared in {1}; shared values need a non-generic, non-abstract, non-static class (not a struct, record or interface)"</c>,
+    /// where <c>{1}</c> says what is wrong, as in "the struct 'Stats'" or "'Derived', whose base class 'Base' also has [SharedValue] properties".</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueUnsupportedType = new(
+        SharedValueUnsupportedTypeId,
+        title: "[SharedValue] property must be declared in a supported class",
+        messageFormat: "[SharedValue] property '{0}' is declared in {1}; shared values need a non-generic, non-abstract, non-static class (not a struct, record or interface)",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated class owns a segment, marshals by handle and is re-created from a handle in other processes: that takes a concrete, non-generic class (a copied struct or record would share or lose the segment), in a type the generator can name from its own file, whose base class can be constructed without arguments and has no segment of its own.",
+        helpLinkUri: HelpLinkPrefix + SharedValueUnsupportedTypeId + ".md");
+
+    /// <summary>
+    /// PK2006: a class with <c>[SharedValue]</c> properties declares a member the generator emits.
+    /// <para>Format: <c>"'{0}' declares '{1}', which the generator emits for its [SharedValue] properties; {2}"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueMemberConflict = new(
+        SharedValueMemberConflictId,
+        title: "Class with [SharedValue] properties must not declare Lock or Dispose",
+        messageFormat: "'{0}' declares '{1}', which the generator emits for its [SharedValue] properties; {2}",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator declares Lock() (the instance's cross-process lock) and Dispose() (which releases the segment) in every class with [SharedValue] properties. Release the class's own resources in 'partial void OnDisposing()', which the generated Dispose() calls.",
+        helpLinkUri: HelpLinkPrefix + SharedValueMemberConflictId + ".md");
+
+    /// <summary>
+    /// PK2007: a read-modify-write of a <c>[SharedValue]</c> property or of <c>SharedValue&lt;T&gt;.Value</c> outside a <c>Lock()</c> scope.
+    /// <para>Format: <c>"'{0}' reads and then writes the shared value '{1}' without holding its lock: an update by another thread or process in between is lost; wrap it in 'using ({2}.Lock())'{3}"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueReadModifyWrite = new(
+        SharedValueReadModifyWriteId,
+        title: "Read-modify-write of a shared value outside Lock()",
+        messageFormat: "'{0}' reads and then writes the shared value '{1}' without holding its lock: an update by another thread or process in between is lost; wrap it in 'using ({2}.Lock())'{3}",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Each read and each write of a shared value is atomic, but '++', '+=' and 'x.P = x.P + 1' are a read and a separate write: two processes doing it at once lose one update. Hold the object's Lock() around the whole update, or call the generated atomic helper (Increment{Name}, Add{Name}).",
+        helpLinkUri: HelpLinkPrefix + SharedValueReadModifyWriteId + ".md");
+
+    /// <summary>
+    /// PK2008: user code accesses a member the generator emits behind <c>[SharedValue]</c> properties.
+    /// <para>Format: <c>"'{0}' is generated behind the [SharedValue] properties of '{1}'; using it directly bypasses their accessors and lock; use the properties, Lock() and the helpers instead"</c>.</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor SharedValueBackingMemberAccess = new(
+        SharedValueBackingMemberAccessId,
+        title: "Generated shared-memory members must not be used directly",
+        messageFormat: "'{0}' is generated behind the [SharedValue] properties of '{1}'; using it directly bypasses their accessors and lock; use the properties, Lock() and the helpers instead",
+        category: SharedMemoryCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The segment, its offsets and the creation and opening helpers the generator emits are its implementation: writing through them skips the lock (a race with every other process), and their layout changes with the class.",
+        helpLinkUri: HelpLinkPrefix + SharedValueBackingMemberAccessId + ".md");
 }

@@ -12,13 +12,20 @@ using ParallelKit.Analyzers.Helpers;
 
 namespace ParallelKit.Analyzers.Jobs;
 
-/// <summary>Fixes PK1002 by adding <c>partial</c> to the job's type and to every type enclosing it that lacks it.</summary>
+/// <summary>
+/// Fixes PK1002 (a job) and PK2002 (a <c>[SharedValue]</c> property) by adding <c>partial</c> to the member's type
+/// and to every type enclosing it that lacks it.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeContainingTypesPartialCodeFixProvider))]
 [Shared]
 public sealed class MakeContainingTypesPartialCodeFixProvider : CodeFixProvider
 {
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.JobMustBeInPartialTypeId];
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+    [
+        DiagnosticDescriptors.JobMustBeInPartialTypeId,
+        DiagnosticDescriptors.SharedValueMustBeInPartialTypeId,
+    ];
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -34,12 +41,14 @@ public sealed class MakeContainingTypesPartialCodeFixProvider : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method)
+            SyntaxNode? member = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MemberDeclarationSyntax>(
+                static m => m is MethodDeclarationSyntax or BasePropertyDeclarationSyntax);
+            if (member is null)
             {
                 continue;
             }
 
-            var types = JobSyntax.GetNonPartialEnclosingTypes(method);
+            var types = JobSyntax.GetNonPartialEnclosingTypes(member);
             if (types.Count == 0)
             {
                 continue;

@@ -37,13 +37,13 @@ internal static class SharedObjects
     }
 
     /// <summary>The live object for <paramref name="handle"/>, opening it with <paramref name="open"/> when there is none.</summary>
-    public static T GetOrOpen<T>(string handle, Func<string, T> open)
+    public static T GetOrOpen<T>(string handle, Func<string, T> open, Func<T, bool>? isDisposed = null)
         where T : class
     {
         lock (Objects)
         {
             if (Objects.TryGetValue(handle, out WeakReference<object>? reference) && reference.TryGetTarget(out object? existing)
-                && existing is T typed && !(existing is IDisposableState { IsDisposed: true }))
+                && existing is T typed && !(existing is IDisposableState { IsDisposed: true }) && !(isDisposed?.Invoke(typed) ?? false))
             {
                 return typed;
             }

@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
 using ParallelKit.Sync;
@@ -267,6 +268,114 @@ public sealed unsafe class SharedSegment : IDisposable
 
     /// <summary>Whether the calling thread holds the segment's lock.</summary>
     public bool IsLockHeld => !IsDisposed && RobustLock.IsHeldByCurrentThread(LockWord);
+
+    /// <summary>
+    /// A reference to the <typeparamref name="T"/> at <paramref name="offset"/> in the data, for code generated for
+    /// <c>[SharedValue]</c> properties (which needs no <see langword="unsafe"/> context this way). Writing through it
+    /// is only safe while holding <see cref="Lock"/>.
+    /// </summary>
+    /// <typeparam name="T">The field's type.</typeparam>
+    /// <param name="offset">The field's offset from <see cref="Data"/>, aligned for <typeparamref name="T"/>.</param>
+    /// <returns>The field.</returns>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The field does not lie inside the data.</exception>
+    public ref T Field<T>(int offset)
+        where T : unmanaged
+    {
+        byte* data = Data;
+        if (offset < 0 || offset + (long)sizeof(T) > DataSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"A {typeof(T).Name} at this offset does not lie inside the segment's {DataSize} bytes of data.");
+        }
+
+        return ref Unsafe.AsRef<T>(data + offset);
+    }
+
+    /// <summary>
+    /// Reads the <typeparamref name="T"/> at <paramref name="offset"/>: atomically and without the lock when it
+    /// takes 1, 2, 4 or 8 bytes (the field must be aligned to its size), under <see cref="Lock"/> otherwise.
+    /// </summary>
+    /// <typeparam name="T">The field's type.</typeparam>
+    /// <param name="offset">The field's offset from <see cref="Data"/>.</param>
+    /// <returns>The field's value.</returns>
+    public T Read<T>(int offset)
+        where T : unmanaged
+    {
+        ref T field = ref Field<T>(offset);
+        switch (sizeof(T))
+        {
+            case 1:
+            {
+                byte raw = Volatile.Read(ref Unsafe.As<T, byte>(ref field));
+                return Unsafe.As<byte, T>(ref raw);
+            }
+
+            case 2:
+            {
+                short raw = Volatile.Read(ref Unsafe.As<T, short>(ref field));
+                return Unsafe.As<short, T>(ref raw);
+            }
+
+            case 4:
+            {
+                int raw = Volatile.Read(ref Unsafe.As<T, int>(ref field));
+                return Unsafe.As<int, T>(ref raw);
+            }
+
+            case 8:
+            {
+                long raw = Volatile.Read(ref Unsafe.As<T, long>(ref field));
+                return Unsafe.As<long, T>(ref raw);
+            }
+
+            default:
+                using (Lock())
+                {
+                    return field;
+                }
+        }
+    }
+
+    /// <summary>Writes the <typeparamref name="T"/> at <paramref name="offset"/>, under <see cref="Lock"/>.</summary>
+    /// <typeparam name="T">The field's type.</typeparam>
+    /// <param name="offset">The field's offset from <see cref="Data"/>.</param>
+    /// <param name="value">The value to write.</param>
+    public void Write<T>(int offset, T value)
+        where T : unmanaged
+    {
+        ref T field = ref Field<T>(offset);
+        using (Lock())
+        {
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Remembers a shared object this process created, by its handle, so that the handle coming back (a job's
+    /// result, a nested argument) finds the same object instead of mapping the memory again.
+    /// </summary>
+    /// <param name="handle">The object's handle: its segment's <see cref="Name"/>.</param>
+    /// <param name="value">The object.</param>
+    public static void Remember(string handle, object value) => SharedObjects.Remember(handle, value);
+
+    /// <summary>
+    /// The live shared object of this process for <paramref name="handle"/>, or a new one made by
+    /// <paramref name="open"/> (which maps the segment, typically with <see cref="Open"/>): one object per handle
+    /// and process, however many times the handle arrives.
+    /// </summary>
+    /// <typeparam name="T">The object's type.</typeparam>
+    /// <param name="handle">The handle that arrived.</param>
+    /// <param name="open">Opens the object when this process has no live one.</param>
+    /// <param name="isDisposed">Whether a remembered object was disposed (and so must not be handed out again).</param>
+    /// <returns>The object.</returns>
+    public static T GetOrOpen<T>(string handle, Func<string, T> open, Func<T, bool> isDisposed)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(isDisposed);
+        return SharedObjects.GetOrOpen(handle, open, isDisposed);
+    }
 
     /// <summary>Unmaps the segment; the owner also removes its file, so that no other process can open it any more.</summary>
     public void Dispose()

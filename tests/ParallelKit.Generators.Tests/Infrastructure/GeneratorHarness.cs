@@ -7,13 +7,16 @@ using Xunit;
 
 namespace ParallelKit.Generators.Tests.Infrastructure;
 
-/// <summary>Runs <see cref="ParallelJobGenerator"/> the way the compiler does, with step tracking on.</summary>
+/// <summary>Runs a generator (<see cref="ParallelJobGenerator"/> unless told otherwise) the way the compiler does, with step tracking on.</summary>
 internal static class GeneratorHarness
 {
     /// <summary>A driver for the job generator that records every pipeline step.</summary>
-    public static GeneratorDriver CreateDriver()
+    public static GeneratorDriver CreateDriver() => CreateDriver(new ParallelJobGenerator());
+
+    /// <summary>A driver for <paramref name="generator"/> that records every pipeline step.</summary>
+    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator)
         => CSharpGeneratorDriver.Create(
-            [new ParallelJobGenerator().AsSourceGenerator()],
+            [generator.AsSourceGenerator()],
             parseOptions: TestCompilations.ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
@@ -27,9 +30,15 @@ internal static class GeneratorHarness
     /// <inheritdoc cref="RunAndCompile(Compilation)"/>
     /// <param name="input">The compilation to run the generator on.</param>
     /// <param name="output">The input plus the generated sources.</param>
-    public static GeneratorRunResult RunAndCompile(Compilation input, out Compilation output)
+    public static GeneratorRunResult RunAndCompile(Compilation input, out Compilation output) => RunAndCompile(input, new ParallelJobGenerator(), out output);
+
+    /// <inheritdoc cref="RunAndCompile(Compilation)"/>
+    /// <param name="input">The compilation to run the generator on.</param>
+    /// <param name="generator">The generator to run.</param>
+    /// <param name="output">The input plus the generated sources.</param>
+    public static GeneratorRunResult RunAndCompile(Compilation input, IIncrementalGenerator generator, out Compilation output)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out output, out ImmutableArray<Diagnostic> driverDiagnostics);
+        GeneratorDriver driver = CreateDriver(generator).RunGeneratorsAndUpdateCompilation(input, out output, out ImmutableArray<Diagnostic> driverDiagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
         Assert.Empty(driverDiagnostics);

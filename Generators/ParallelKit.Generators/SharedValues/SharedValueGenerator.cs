@@ -1,0 +1,83 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.SharedValues.Models;
+
+namespace ParallelKit.Generators.SharedValues;
+
+/// <summary>
+/// Implements the <c>[SharedValue]</c> partial properties of each class over one shared-memory segment per
+/// instance: a compile-time layout, lock-guarded accessors, <c>Lock()</c>, arithmetic helpers, <c>Dispose()</c>,
+/// and marshaling by handle into jobs and processes.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class SharedValueGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class TrackingNames
+    {
+        /// <summary>The per-property transform (each builds its class's whole model).</summary>
+        public const string Execute = nameof(Execute);
+
+        /// <summary>The classes, one model each, with hint names.</summary>
+        public const string Classes = nameof(Classes);
+    }
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<SharedClassModel> models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SharedValueModelBuilder.AttributeName,
+                static (node, _) => node is PropertyDeclarationSyntax { Parent: ClassDeclarationSyntax },
+                static (context, token) => context.TargetSymbol is IPropertySymbol { ContainingType: { } type }
+                    ? SharedValueModelBuilder.TryBuild(type, token)
+                    : null)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Execute);
+
+        IncrementalValueProvider<EquatableArray<SharedClassModel>> classes = models
+            .Collect()
+            .Select(static (all, _) => WithHintNames(all
+                .GroupBy(static m => m.FullyQualifiedName)
+                .OrderBy(static g => g.Key, System.StringComparer.Ordinal)
+                .Select(static g => g.First())))
+            .WithTrackingName(TrackingNames.Classes);
+
+        context.RegisterSourceOutput(classes.SelectMany(static (all, _) => all.AsImmutableArray()), static (output, model) =>
+            output.AddSource(model.HintName, SharedValueSourceWriter.Write(model)));
+    }
+
+    /// <summary>
+    /// Names each class's file <c>{Namespace}.{Outer}.{Type}.SharedValues.g.cs</c>; names that differ only in case
+    /// (hint names are compared ignoring case) get a suffix hashed from the exact metadata name.
+    /// </summary>
+    private static EquatableArray<SharedClassModel> WithHintNames(IEnumerable<SharedClassModel> models)
+    {
+        SharedClassModel[] all = [.. models];
+        string[] stems = [.. all.Select(static m => m.MetadataName.Replace('+', '.'))];
+        var seen = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
+        var colliding = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
+        foreach (string stem in stems)
+        {
+            if (!seen.Add(stem))
+            {
+                colliding.Add(stem);
+            }
+        }
+
+        for (int i = 0; i < all.Length; i++)
+        {
+            string suffix = colliding.Contains(stems[i])
+                ? "." + (StableHash.Fnv1a64(all[i].MetadataName) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture)
+                : string.Empty;
+            all[i] = all[i] with { HintName = stems[i] + suffix + ".SharedValues.g.cs" };
+        }
+
+        return all.ToEquatableArray();
+    }
+}

@@ -51,7 +51,7 @@ public static partial class SyncJobs
                 return -1;
             }
 
-            value.Value *= 2;
+            value.Update(v => v * 2);
             condition.NotifyAll();
             return value.Value;
         }

@@ -88,4 +88,36 @@ public static partial class SharedMemoryBenchJobs
             }
         }
     }
+
+    /// <summary><c>child</c> of manager_dict: times its own set+get loop (keys cycle over 64 ints) and returns the per-rep times per op.</summary>
+    [ParallelJob]
+    public static double[] ManagerSetGet(SharedDictionary<int, int> d, int n, int reps)
+    {
+        double[] times = new double[reps];
+        for (int r = 0; r < reps + 1; r++)
+        {
+            int count = r == 0 ? System.Math.Max(1, n / 5) : n;
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            int x = -1;
+            for (int i = 0; i < count; i++)
+            {
+                int k = i & 63;
+                d[k] = i;
+                x = d[k];
+            }
+
+            double dt = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            if (x != count - 1)
+            {
+                throw new System.InvalidOperationException($"read {x}, expected {count - 1}");
+            }
+
+            if (r > 0)
+            {
+                times[r - 1] = dt / count;
+            }
+        }
+
+        return times;
+    }
 }

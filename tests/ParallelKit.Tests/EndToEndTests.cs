@@ -63,6 +63,15 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void The_Manager_sample_prints_pythons_dict_and_reversed_list()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Manager");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(["{1: '1', '2': 2, 0.25: None}", "[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
     public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");

@@ -84,7 +84,6 @@ internal sealed class ManagerClient : IDisposable
     private List<byte[]> RoundTrip(ManagerOperation operation, int target, ReadOnlySpan<byte[]> values)
     {
         int call = ++_nextCall;
-        ThrowIfManagerGone();
         _requests.Put(ManagerProtocol.Request(operation, _client, call, target, values));
         while (true)
         {

@@ -235,7 +235,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             int capacity = *(int*)(Data + CapacityAt);
             if (capacity > 0 && *(long*)(Data + CountAt) >= capacity)
             {
-                if (timeoutMilliseconds == 0 || !WaitLocked(NotFullAt, NotFullWaitersAt, timeoutMilliseconds, () => *(long*)(Data + CountAt) < capacity))
+                if (timeoutMilliseconds == 0 || !WaitLocked(NotFullAt, NotFullWaitersAt, timeoutMilliseconds, () => Volatile.Read(ref *(long*)(Data + CountAt)) < capacity || IsClosed))
                 {
                     return false;
                 }
@@ -271,7 +271,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
             // Committed only now: a producer killed before this line leaves no half item behind.
             *(long*)(Data + WriteOffsetAt) = offset + need;
-            Volatile.Write(ref *(long*)(Data + CountAt), *(long*)(Data + CountAt) + 1);
+            Interlocked.Increment(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
             Signal(NotEmptyAt, NotEmptyWaitersAt, 1);
             return true;
         }
@@ -290,7 +290,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 }
 
                 if (timeoutMilliseconds == 0
-                    || !WaitLocked(NotEmptyAt, NotEmptyWaitersAt, timeoutMilliseconds, () => *(long*)(Data + CountAt) > 0 || IsClosed))
+                    || !WaitLocked(NotEmptyAt, NotEmptyWaitersAt, timeoutMilliseconds, () => Volatile.Read(ref *(long*)(Data + CountAt)) > 0 || IsClosed))
                 {
                     item = default!;
                     return false;
@@ -332,7 +332,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             }
 
             *(long*)(Data + ReadOffsetAt) = offset + 8 + Align8(length);
-            Volatile.Write(ref *(long*)(Data + CountAt), *(long*)(Data + CountAt) - 1);
+            Interlocked.Decrement(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
             Signal(NotFullAt, NotFullWaitersAt, 1);
             return true;
         }
@@ -353,7 +353,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         int* sequence = (int*)(Data + sequenceAt);
         int* waiters = (int*)(Data + waitersAt);
         long started = Environment.TickCount64;
-        for (int spin = 0; !ready(); spin++)
+        for (int round = 0; !ready(); round++)
         {
             int left = -1;
             if (timeoutMilliseconds >= 0)
@@ -367,32 +367,59 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 left = (int)remaining;
             }
 
-            int seen = Volatile.Read(ref *sequence);
-            Interlocked.Increment(ref *waiters);
             RobustLock.Exit(LockWord);
             try
             {
-                if (spin == 0)
+                if (round == 0 && SpinUntil(ready))
                 {
-                    // A streaming peer acts again within microseconds: catching that by spinning saves
-                    // both sides a futex wake-up (the wake is a system call, the sleep a context switch).
-                    long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
-                    while (Volatile.Read(ref *sequence) == seen && Stopwatch.GetTimestamp() < spinUntil)
-                    {
-                        Thread.SpinWait(16);
-                    }
+                    continue;
                 }
 
-                Futex.Wait(sequence, seen, left);
+                // Sleep. Announce it first, then look once more: a peer that changed the state before
+                // seeing the announcement is seen here; one that saw it moves the sequence, and the
+                // futex wait returns at once.
+                int seen = Volatile.Read(ref *sequence);
+                Interlocked.Increment(ref *waiters);
+                try
+                {
+                    if (!ready())
+                    {
+                        Futex.Wait(sequence, seen, left);
+                    }
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref *waiters);
+                }
             }
             finally
             {
-                Interlocked.Decrement(ref *waiters);
                 RobustLock.Enter(LockWord, reentrant: false, -1, out _);
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A streaming peer acts again within microseconds: catching that by spinning (without the lock, and
+    /// without announcing a sleeper) saves both sides a futex: the wake is a system call, the sleep a
+    /// context switch.
+    /// </summary>
+    private static bool SpinUntil(Func<bool> ready)
+    {
+        long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+        while (Stopwatch.GetTimestamp() < spinUntil)
+        {
+            if (ready())
+            {
+                return true;
+            }
+
+            Thread.SpinWait(16);
+        }
+
+        return false;
     }
 
     private void Signal(int sequenceAt, int waitersAt, int count)

@@ -321,6 +321,20 @@ public static partial class PeerSuite
         }
     }
 
+    private static void ManagerDict()
+    {
+        int reps = s_quick ? 3 : 5;
+        int n = s_quick ? 2_000 : 20_000;
+        using var manager = ProcessManager.Start();
+        SharedDictionary<int, int> d = manager.Dictionary<int, int>();
+
+        // The child times its own loop (start-up excluded), as Python's does; a one-worker server returns the times.
+        using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        double[] times = server.Submit(SharedMemoryBenchJobs.Jobs.ManagerSetGet(d, n, reps)).Result;
+        Check(d.Count == 64, "manager_dict key count");
+        Report.Emit("manager_dict", "csharp-parallelkit", "set_get_from_child", n, times, "batch", ("note", "one op = one set + one get"));
+    }
+
     private static void JoinAll(ParallelProcess[] processes)
     {
         foreach (ParallelProcess process in processes)

@@ -24,7 +24,7 @@ public static partial class PeerSuite
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(300);
 
     private static readonly string[] AllBenches =
-        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput"];
+        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput", "manager_dict"];
 
     private static bool s_quick;
 
@@ -83,6 +83,7 @@ public static partial class PeerSuite
                     case "shared_value": SharedValueBench(); break;
                     case "queue_throughput": QueueThroughput(); break;
                     case "pipe_throughput": PipeThroughput(); break;
+                    case "manager_dict": ManagerDict(); break;
                 }
             }
             catch (Exception ex)

@@ -63,4 +63,21 @@ public static partial class SharedMemoryJobs
     /// <summary>Sleeps holding nothing; used to keep a worker busy.</summary>
     [ParallelJob]
     public static void Nap(int milliseconds) => Thread.Sleep(milliseconds);
+
+    /// <summary>Creates a shared value owned by this process, reports its handle, and waits to be killed.</summary>
+    [ParallelJob(Retry = false)]
+    public static void CreateAndWait(ProcessQueue<string> report)
+    {
+        var value = new SharedValue<int>(1);
+        report.Put(value.HandleName);
+        Thread.Sleep(TimeSpan.FromMinutes(2));
+        GC.KeepAlive(value);
+    }
+
+    /// <summary>Creates (and disposes) a shared value: the first one in a process sweeps dead owners' segments.</summary>
+    [ParallelJob]
+    public static void CreateOne()
+    {
+        using var value = new SharedValue<int>(2);
+    }
 }

@@ -100,6 +100,29 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
+    public async Task Segments_of_an_owner_killed_with_SIGKILL_are_removed_by_the_next_process()
+    {
+        using var report = new ProcessQueue<string>();
+        string path;
+        using (var owner = ParallelProcess.Start(SharedMemoryJobs.Jobs.CreateAndWait(report)))
+        {
+            path = Path.Combine("/dev/shm", report.Get(TimeSpan.FromSeconds(60)));
+            Assert.True(File.Exists(path));
+            System.Diagnostics.Process.GetProcessById(owner.Pid).Kill(); // SIGKILL: the owner removes nothing
+            await owner.JoinAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(File.Exists(path), "a killed owner cannot remove its segment");
+        using (var next = ParallelProcess.Start(SharedMemoryJobs.Jobs.CreateOne()))
+        {
+            await next.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, next.ExitCode);
+        }
+
+        Assert.False(File.Exists(path), "the next ParallelKit process should have removed the dead owner's segment");
+    }
+
+    [Fact]
     public async Task Using_a_value_whose_owner_disposed_it_fails_clearly()
     {
         var value = new SharedValue<int>(1);

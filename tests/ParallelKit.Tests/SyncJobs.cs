@@ -80,4 +80,13 @@ public static partial class SyncJobs
             Console.WriteLine($"hello world {i}");
         }
     }
+
+    /// <summary>Takes the lock, says so, and holds it until killed.</summary>
+    [ParallelJob(Retry = false)]
+    public static void HoldUntilKilled(ProcessLock held, ProcessEvent holding)
+    {
+        _ = held.Acquire();
+        holding.Set();
+        Thread.Sleep(TimeSpan.FromMinutes(2));
+    }
 }

@@ -30,6 +30,23 @@ public sealed class SyncTests
     }
 
     [Fact]
+    public void A_lock_whose_holder_process_was_SIGKILLed_goes_to_the_next_acquirer()
+    {
+        using var theLock = new ProcessLock();
+        using var holding = new ProcessEvent();
+        using var process = ParallelProcess.Start(SyncJobs.Jobs.HoldUntilKilled(theLock, holding));
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(60)), "the child never took the lock");
+        Assert.False(theLock.TryAcquire(TimeSpan.FromMilliseconds(100), out _));
+
+        System.Diagnostics.Process.GetProcessById(process.Pid).Kill(); // SIGKILL: no cleanup runs in the holder
+        Assert.True(theLock.TryAcquire(TimeSpan.FromSeconds(20), out LockScope scope), "the lock of a killed holder must be taken over");
+        using (scope)
+        {
+            Assert.True(scope.WasAbandoned);
+        }
+    }
+
+    [Fact]
     public void A_lock_is_exclusive_and_not_reentrant_an_rlock_is_reentrant()
     {
         using var theLock = new ProcessLock();

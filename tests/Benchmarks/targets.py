@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints ParallelKit's performance targets (issues 2 and 3) next to a C# peer run.
+"""Prints ParallelKit's performance targets (issues 2 to 5) next to a C# peer run.
 Informational only: always exits 0, never fails a build.
     python3 targets.py cs.jsonl [py.jsonl]"""
 import json
@@ -50,6 +50,24 @@ TARGETS = [
      "csharp-parallelkit-processes", "median_us", "<=", 100_000.0, "us"),
     ("MapAsync of 1M tiny jobs (processes)", "load", "map_1m_tiny_jobs",
      "csharp-parallelkit-processes", "ops_per_s", ">=", 5_000_000, "jobs/s"),
+    # issue 4
+    ("ProcessQueue 64 B, child -> parent", "queue_throughput", "payload_64B",
+     "csharp-parallelkit", "ops_per_s", ">=", 2_000_000, "msg/s"),
+    ("ProcessQueue 64 KiB, child -> parent", "queue_throughput", "payload_65536B",
+     "csharp-parallelkit", "mb_per_s", ">=", 3_000, "MB/s"),
+    ("ProcessPipe 64 B, child -> parent", "pipe_throughput", "payload_64B",
+     "csharp-parallelkit", "ops_per_s", ">=", 1_000_000, "msg/s"),
+    ("manager dict set+get from a child", "manager_dict", "set_get_from_child",
+     "csharp-parallelkit", "ops_per_s", ">=", 100_000, "ops/s"),
+    ("semaphore hand-off, two processes", "lock_pingpong", "semaphore_handoff_2proc",
+     "csharp-parallelkit", "ops_per_s", ">=", 500_000, "round trips/s"),
+    # issue 5
+    ("locked increments, two processes", "shared_value", "locked_incr_2proc",
+     "csharp-parallelkit", "ops_per_s", ">=", 20_000_000, "incr/s"),
+    ("locked increments, uncontended", "shared_value", "locked_incr_1proc",
+     "csharp-parallelkit", "ops_per_s", ">=", 50_000_000, "incr/s"),
+    ("1M-int shared array sum", "shared_value", "array_sum_slice",
+     "csharp-parallelkit-span", "mb_per_s", ">=", 5_000, "MB/s"),
 ]
 
 # Measured without a numeric target ("bounded memory"): (what, bench, variant, impl, keys)

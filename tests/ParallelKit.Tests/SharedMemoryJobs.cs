@@ -69,9 +69,13 @@ public static partial class SharedMemoryJobs
     public static void CreateAndWait(ProcessQueue<string> report)
     {
         var value = new SharedValue<int>(1);
+        var queue = new ProcessQueue<string>();
+        queue.Put("an item in a chunk file of the queue");
         report.Put(value.HandleName);
+        report.Put(queue.HandleName);
         Thread.Sleep(TimeSpan.FromMinutes(2));
         GC.KeepAlive(value);
+        GC.KeepAlive(queue);
     }
 
     /// <summary>Creates (and disposes) a shared value: the first one in a process sweeps dead owners' segments.</summary>

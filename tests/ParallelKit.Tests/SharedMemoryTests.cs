@@ -104,10 +104,13 @@ public sealed class SharedMemoryTests
     {
         using var report = new ProcessQueue<string>();
         string path;
+        string queue;
         using (var owner = ParallelProcess.Start(SharedMemoryJobs.Jobs.CreateAndWait(report)))
         {
             path = Path.Combine("/dev/shm", report.Get(TimeSpan.FromSeconds(60)));
+            queue = report.Get(TimeSpan.FromSeconds(60));
             Assert.True(File.Exists(path));
+            Assert.Equal(2, Directory.GetFiles("/dev/shm", queue + "*").Length); // the queue and its first chunk
             System.Diagnostics.Process.GetProcessById(owner.Pid).Kill(); // SIGKILL: the owner removes nothing
             await owner.JoinAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
@@ -120,6 +123,7 @@ public sealed class SharedMemoryTests
         }
 
         Assert.False(File.Exists(path), "the next ParallelKit process should have removed the dead owner's segment");
+        Assert.Empty(Directory.GetFiles("/dev/shm", queue + "*"));
     }
 
     [Fact]

@@ -40,6 +40,18 @@ public sealed class PackagingTests
         Parallel.For(0, 10, i => Interlocked.Add(ref total, i));
         Console.WriteLine($"square={result} other-process={pid != Environment.ProcessId} parallel-for={total}");
 
+        // Shared memory, a queue and a lock, passed to a worker by handle.
+        using var counter = new Consumer.Counter();
+        using var queue = new ProcessQueue<string>();
+        using var printLock = new ProcessLock();
+        await server.Submit(Consumer.Work.Jobs.Bump(counter, queue, printLock, 1000));
+        using (counter.Lock())
+        {
+            counter.Count++;
+        }
+
+        Console.WriteLine($"shared={counter.Count} queued={queue.Get(TimeSpan.FromSeconds(30))}");
+
         namespace Consumer
         {
             public static partial class Work
@@ -49,6 +61,26 @@ public sealed class PackagingTests
 
                 [ParallelJob]
                 public static int Pid() => Environment.ProcessId;
+
+                [ParallelJob]
+                public static void Bump(Counter counter, ProcessQueue<string> queue, ProcessLock printLock, int times)
+                {
+                    for (int i = 0; i < times; i++)
+                    {
+                        counter.IncrementCount();
+                    }
+
+                    using (printLock.Acquire())
+                    {
+                        queue.Put("from-worker");
+                    }
+                }
+            }
+
+            public partial class Counter
+            {
+                [SharedValue]
+                public partial int Count { get; set; }
             }
         }
         """;
@@ -90,6 +122,7 @@ public sealed class PackagingTests
             Run("dotnet", "build -c Release", app, ("NUGET_PACKAGES", packages));
             string output = Run("dotnet", "bin/Release/net10.0/Consumer.dll", app);
             Assert.Contains("square=144 other-process=True parallel-for=45", output, StringComparison.Ordinal);
+            Assert.Contains("shared=1001 queued=from-worker", output, StringComparison.Ordinal);
         }
         finally
         {

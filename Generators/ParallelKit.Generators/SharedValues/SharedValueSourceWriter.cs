@@ -139,12 +139,16 @@ internal static class SharedValueSourceWriter
         writer.WriteLine("=> global::MemoryPack.MemoryPackFormatterProvider.Register(new __SharedHandleFormatter());");
         writer.Unindent();
         writer.WriteLine();
+        writer.WriteLine("// The same, declared for HandleTypes, which registers it without reflection (trimmed and Native AOT apps too).");
+        writer.WriteLine($"private static readonly bool __sharedHandleDeclared = global::ParallelKit.SharedMemory.HandleTypes.Declare<{type.FullyQualifiedName}>(static () => new __SharedHandleFormatter());");
+        writer.WriteLine();
         writer.WriteLine("/// <summary>The instance's segment, created on first use.</summary>");
         writer.WriteLine($"private {Segment} __SharedData => global::System.Threading.Volatile.Read(ref this.__sharedSegment) ?? this.__CreateSharedSegment();");
         writer.WriteLine();
         using (writer.Block($"private {Segment} __CreateSharedSegment()"))
         {
             writer.WriteLine("global::System.ObjectDisposedException.ThrowIf(global::System.Threading.Volatile.Read(ref this.__sharedDisposed) != 0, this);");
+            writer.WriteLine("_ = __sharedHandleDeclared; // read, so that trimming keeps the declaration");
             if (checksLayout)
             {
                 writer.WriteLine("__CheckSharedLayout();");

@@ -38,6 +38,7 @@ public ref struct JobReader
             return (T)(object?)_inner.ReadString()!;
         }
 
+        SharedMemory.HandleTypes.Ensure<T>();
         return _inner.ReadValue<T>()!;
     }
 

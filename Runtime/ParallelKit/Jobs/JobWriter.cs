@@ -39,6 +39,7 @@ public ref struct JobWriter
         }
         else
         {
+            SharedMemory.HandleTypes.Ensure<T>();
             _inner.WriteValue(in value);
         }
     }

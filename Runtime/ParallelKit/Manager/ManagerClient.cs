@@ -118,11 +118,16 @@ internal sealed class ManagerClient : IDisposable
     }
 
     /// <summary>The MemoryPack bytes of a key or value.</summary>
-    public static byte[] Pack<T>(T value) => MemoryPackSerializer.Serialize(value);
+    public static byte[] Pack<T>(T value)
+    {
+        SharedMemory.HandleTypes.Ensure<T>();
+        return MemoryPackSerializer.Serialize(value);
+    }
 
     /// <summary>A key or value back from its bytes.</summary>
     public static T Unpack<T>(byte[] bytes)
     {
+        SharedMemory.HandleTypes.Ensure<T>();
         MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
         try
         {

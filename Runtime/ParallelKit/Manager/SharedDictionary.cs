@@ -120,6 +120,11 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
         return new SharedDictionary<TKey, TValue>(ManagerClient.For(parts[0], pid), id);
     }
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static SharedDictionary() => HandleTypes.Declare<SharedDictionary<TKey, TValue>>(static () => new HandleFormatter<SharedDictionary<TKey, TValue>>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedDictionary<TKey, TValue>>(Open));
 
     private List<KeyValuePair<TKey, TValue>> Snapshot()

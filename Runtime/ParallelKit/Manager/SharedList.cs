@@ -100,6 +100,11 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
         return new SharedList<T>(ManagerClient.For(parts[0], pid), id);
     }
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static SharedList() => HandleTypes.Declare<SharedList<T>>(static () => new HandleFormatter<SharedList<T>>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedList<T>>(Open));
 
     private List<T> Snapshot() => _client.Call(ManagerOperation.Items, _id).ConvertAll(ManagerClient.Unpack<T>);

@@ -153,6 +153,11 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
         return SharedObjects.GetOrOpen(handle, _ => new PipeEnd<T>(PipeState<T>.Open(handle[..dot]), end, received: true));
     }
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static PipeEnd() => HandleTypes.Declare<PipeEnd<T>>(static () => new Formatter());
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new Formatter());
 
     private bool TryReceive(int timeoutMilliseconds, out T message)

@@ -73,6 +73,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     // Chunk number k of the chain lives in slot ChunkTable[k % MaxChunks]; finished slots are reused.
     private readonly Dictionary<int, SharedSegment> _slots = [];
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessQueue() => HandleTypes.Declare<ProcessQueue<T>>(static () => new HandleFormatter<ProcessQueue<T>>(Open));
+
     /// <summary>Creates a queue in new shared memory, owned by this process.</summary>
     /// <param name="capacity">The most items it holds (producers wait while it is full); 0 for no limit.</param>
     public ProcessQueue(int capacity = 0)
@@ -90,11 +95,13 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         SharedSegment.OwnParts(Segment.Name);
         *(int*)(Data + SlotCountAt) = 1;
         _slots[0] = SharedSegment.CreatePart(Segment.Name, 0, chunkSize, ChunkTag);
+        HandleTypes.Ensure<T>();
     }
 
     private ProcessQueue(SharedSegment segment)
         : base(segment)
     {
+        HandleTypes.Ensure<T>();
     }
 
     /// <summary>The most items the queue holds; 0 when unbounded.</summary>

@@ -171,6 +171,11 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
         => SharedObjects.GetOrOpen(handle, static name => new SharedArray<T>(SharedSegment.Open(name, Tag, $"SharedArray<{typeof(T).Name}>")));
 
     // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static SharedArray() => HandleTypes.Declare<SharedArray<T>>(static () => new HandleFormatter<SharedArray<T>>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedArray<T>>(Open));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

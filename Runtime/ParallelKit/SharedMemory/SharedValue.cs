@@ -119,6 +119,11 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
         => SharedObjects.GetOrOpen(handle, static name => new SharedValue<T>(SharedSegment.Open(name, Tag, $"SharedValue<{typeof(T).Name}>")));
 
     // MemoryPack calls this the first time it meets the type, in whatever position (argument, array element, field).
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static SharedValue() => HandleTypes.Declare<SharedValue<T>>(static () => new HandleFormatter<SharedValue<T>>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedValue<T>>(Open));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

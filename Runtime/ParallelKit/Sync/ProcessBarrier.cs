@@ -78,6 +78,11 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
 
     internal static ProcessBarrier Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessBarrier(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessBarrier() => HandleTypes.Declare<ProcessBarrier>(static () => new HandleFormatter<ProcessBarrier>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessBarrier>(Open));
 
     private LockScope Lock()

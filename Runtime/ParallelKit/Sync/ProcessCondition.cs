@@ -97,6 +97,11 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
 
     internal static ProcessCondition Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessCondition(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessCondition() => HandleTypes.Declare<ProcessCondition>(static () => new HandleFormatter<ProcessCondition>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessCondition>(Open));
 
     private bool Wait(int timeoutMilliseconds)

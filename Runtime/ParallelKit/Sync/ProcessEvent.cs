@@ -53,6 +53,11 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
 
     internal static ProcessEvent Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessEvent(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessEvent() => HandleTypes.Declare<ProcessEvent>(static () => new HandleFormatter<ProcessEvent>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessEvent>(Open));
 
     private bool Wait(int timeoutMilliseconds)

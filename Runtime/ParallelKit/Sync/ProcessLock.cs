@@ -67,5 +67,10 @@ public sealed unsafe class ProcessLock : SharedObject, IMemoryPackFormatterRegis
 
     internal static ProcessLock Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessLock(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessLock() => HandleTypes.Declare<ProcessLock>(static () => new HandleFormatter<ProcessLock>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessLock>(Open));
 }

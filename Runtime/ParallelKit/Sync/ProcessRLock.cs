@@ -66,5 +66,10 @@ public sealed unsafe class ProcessRLock : SharedObject, IMemoryPackFormatterRegi
 
     internal static ProcessRLock Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessRLock(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessRLock() => HandleTypes.Declare<ProcessRLock>(static () => new HandleFormatter<ProcessRLock>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessRLock>(Open));
 }

@@ -75,6 +75,11 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
 
     internal static ProcessSemaphore Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessSemaphore(segment));
 
+    // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
+    // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
+    // nothing more than storing a delegate.
+    static ProcessSemaphore() => HandleTypes.Declare<ProcessSemaphore>(static () => new HandleFormatter<ProcessSemaphore>(Open));
+
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessSemaphore>(Open));
 
     private bool Wait(int timeoutMilliseconds)

@@ -327,12 +327,16 @@ namespace Demo
         static void MemoryPack.IMemoryPackFormatterRegister.RegisterFormatter()
             => global::MemoryPack.MemoryPackFormatterProvider.Register(new __SharedHandleFormatter());
 
+        // The same, declared for HandleTypes, which registers it without reflection (trimmed and Native AOT apps too).
+        private static readonly bool __sharedHandleDeclared = global::ParallelKit.SharedMemory.HandleTypes.Declare<global::Demo.Mixed>(static () => new __SharedHandleFormatter());
+
         /// <summary>The instance's segment, created on first use.</summary>
         private global::ParallelKit.SharedMemory.SharedSegment __SharedData => global::System.Threading.Volatile.Read(ref this.__sharedSegment) ?? this.__CreateSharedSegment();
 
         private global::ParallelKit.SharedMemory.SharedSegment __CreateSharedSegment()
         {
             global::System.ObjectDisposedException.ThrowIf(global::System.Threading.Volatile.Read(ref this.__sharedDisposed) != 0, this);
+            _ = __sharedHandleDeclared; // read, so that trimming keeps the declaration
             __CheckSharedLayout();
             global::ParallelKit.SharedMemory.SharedSegment created = global::ParallelKit.SharedMemory.SharedSegment.Create(__SharedDataSize, __SharedTypeTag);
             global::ParallelKit.SharedMemory.SharedSegment? raced = global::System.Threading.Interlocked.CompareExchange(ref this.__sharedSegment, created, null);

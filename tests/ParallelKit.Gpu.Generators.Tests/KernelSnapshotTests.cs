@@ -90,6 +90,33 @@ public sealed class KernelSnapshotTests
     }
 
     [Fact]
+    public void Below_CSharp_13_there_are_no_span_overloads_and_the_rest_still_compiles()
+    {
+        Microsoft.CodeAnalysis.CSharp.CSharpParseOptions csharp12 = GeneratorHarness.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12);
+        Compilation input = GeneratorHarness.Library(Usings + """
+            namespace Demo;
+
+            public static partial class Kernels
+            {
+                [GpuKernel]
+                public static void MultiplyThem(Index1D i, ArrayView<float> dest, ArrayView<float> a, ArrayView<float> b)
+                    => dest[i] = a[i] * b[i];
+            }
+            """);
+        input = input.ReplaceSyntaxTree(input.SyntaxTrees.Single(), input.SyntaxTrees.Single().WithRootAndOptions(input.SyntaxTrees.Single().GetRoot(), csharp12));
+        GeneratorDriver driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new ParallelKit.Gpu.Generators.Kernels.GpuKernelGenerator().AsSourceGenerator()],
+            parseOptions: csharp12);
+
+        driver.RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+
+        string generated = Assert.Single(driver.RunGenerators(input).GetRunResult().GeneratedTrees).ToString();
+        Assert.DoesNotContain("Span<", generated, System.StringComparison.Ordinal);
+        Assert.Contains("MultiplyThem(float[] dest, float[] a, float[] b)", generated, System.StringComparison.Ordinal);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1591"));
+    }
+
+    [Fact]
     public void Scalars_pass_through_and_a_read_written_view_is_copied_both_ways()
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(GeneratorHarness.Library(Usings + """

@@ -93,6 +93,9 @@ internal static class KernelSourceWriter
         /// <summary>Whether there are <c>DeviceArray</c> and span overloads: every view is one-dimensional.</summary>
         private bool HasDeviceOverloads => _parameters.All(static p => p.Kind != KernelParameterKind.View2D);
 
+        /// <summary>Whether there are span overloads: every view is one-dimensional, and the project's C# and .NET allow them.</summary>
+        private bool HasSpanOverloads => HasDeviceOverloads && kernel.SpansSupported;
+
         private string SpanLaunch => "__" + kernel.Name.TrimStart('@') + "SpanLaunch";
 
         private string OnHost => kernel.Name.TrimStart('@') + "__OnHost";
@@ -120,7 +123,10 @@ internal static class KernelSourceWriter
 
                 writer.WriteLine();
                 WriteDeviceArrays();
+            }
 
+            if (HasSpanOverloads)
+            {
                 if (HasImplicitExtent)
                 {
                     writer.WriteLine();
@@ -153,7 +159,7 @@ internal static class KernelSourceWriter
             {
                 writer.WriteLine();
                 WriteHostCopy();
-                if (HasDeviceOverloads)
+                if (HasSpanOverloads)
                 {
                     writer.WriteLine();
                     WriteOnHost();

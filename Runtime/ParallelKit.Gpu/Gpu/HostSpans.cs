@@ -10,7 +10,6 @@ namespace ParallelKit.Gpu;
 /// generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Not a collection.")]
 public interface IHostSpanLaunch
 {
     /// <summary>The number of spans to pin.</summary>

@@ -17,7 +17,7 @@ public sealed class KernelSnapshotTests
         """;
 
     [Fact]
-    public void One_dimensional_kernel_gets_array_and_device_array_overloads()
+    public void One_dimensional_kernel_gets_array_device_array_and_span_overloads()
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(GeneratorHarness.Library(Usings + """
             namespace Demo;
@@ -31,6 +31,89 @@ public sealed class KernelSnapshotTests
             """));
 
         Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void Calls_with_arrays_still_bind_to_the_array_overloads_and_spans_to_the_span_overloads()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(
+            GeneratorHarness.Library(Usings + """
+                namespace Demo;
+
+                public static partial class Kernels
+                {
+                    [GpuKernel]
+                    public static void MultiplyThem(Index1D i, ArrayView<float> dest, ArrayView<float> a, ArrayView<float> b)
+                        => dest[i] = a[i] * b[i];
+                }
+                """, """
+                using System;
+
+                namespace Demo;
+
+                public static class Callers
+                {
+                    public static void Arrays(float[] dest, float[] a, float[] b)
+                    {
+                        Kernels.MultiplyThem(dest, a, b);
+                        Kernels.MultiplyThem(new ILGPU.Index1D(2), dest, a, b);
+                        Kernels.MultiplyThem(dest, [1f, 2f], b);
+                        Kernels.MultiplyThem(null!, a, b);
+                    }
+
+                    public static void Spans(float[] dest, float[] a, float[] b)
+                    {
+                        Kernels.MultiplyThem(dest.AsSpan(1, 2), a, b);
+                        Kernels.MultiplyThem(new ILGPU.Index1D(2), dest, a.AsSpan(), b);
+                        Span<float> small = stackalloc float[4];
+                        Kernels.MultiplyThem(small, a, new ReadOnlySpan<float>(b));
+                    }
+                }
+                """),
+            out Compilation output);
+
+        Assert.Empty(result.Diagnostics);
+        SyntaxTree callers = output.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+        SemanticModel model = output.GetSemanticModel(callers);
+        string[] Bound(string method) =>
+        [
+            .. callers.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
+                .Single(m => m.Identifier.Text == method)
+                .DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>()
+                .Select(i => Assert.IsAssignableFrom<IMethodSymbol>(model.GetSymbolInfo(i).Symbol))
+                .Where(static m => m.Name == "MultiplyThem")
+                .Select(static m => m.Parameters.Single(static p => p.Name == "dest").Type.ToDisplayString()),
+        ];
+
+        Assert.Equal(["float[]", "float[]", "float[]", "float[]"], Bound("Arrays"));
+        Assert.Equal(["System.Span<float>", "System.Span<float>", "System.Span<float>"], Bound("Spans"));
+    }
+
+    [Fact]
+    public void Below_CSharp_13_there_are_no_span_overloads_and_the_rest_still_compiles()
+    {
+        Microsoft.CodeAnalysis.CSharp.CSharpParseOptions csharp12 = GeneratorHarness.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12);
+        Compilation input = GeneratorHarness.Library(Usings + """
+            namespace Demo;
+
+            public static partial class Kernels
+            {
+                [GpuKernel]
+                public static void MultiplyThem(Index1D i, ArrayView<float> dest, ArrayView<float> a, ArrayView<float> b)
+                    => dest[i] = a[i] * b[i];
+            }
+            """);
+        input = input.ReplaceSyntaxTree(input.SyntaxTrees.Single(), input.SyntaxTrees.Single().WithRootAndOptions(input.SyntaxTrees.Single().GetRoot(), csharp12));
+        GeneratorDriver driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new ParallelKit.Gpu.Generators.Kernels.GpuKernelGenerator().AsSourceGenerator()],
+            parseOptions: csharp12);
+
+        driver.RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+
+        string generated = Assert.Single(driver.RunGenerators(input).GetRunResult().GeneratedTrees).ToString();
+        Assert.DoesNotContain("Span<", generated, System.StringComparison.Ordinal);
+        Assert.Contains("MultiplyThem(float[] dest, float[] a, float[] b)", generated, System.StringComparison.Ordinal);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1591"));
     }
 
     [Fact]

@@ -63,6 +63,30 @@ public sealed class CudaTests
     }
 
     [Fact]
+    public void Spans_are_copied_to_the_gpu_and_back()
+    {
+        RequireCuda();
+        float[] a = [.. Enumerable.Range(0, 1 << 16).Select(static i => (i % 1000) / 7f)];
+        float[] y = [.. Enumerable.Range(0, (1 << 16) + 8).Select(static i => (i % 10) / 2f)];
+        float[] expected = [.. y];
+        for (int i = 0; i < a.Length; i++)
+        {
+            expected[4 + i] += 3f * a[i];
+        }
+
+        Span<float> dest = stackalloc float[64];
+
+        TestKernels.Saxpy(3f, a, y.AsSpan(4, a.Length));
+        TestKernels.MultiplyThem(dest, a.AsSpan(0, 64), a.AsSpan(64, 64));
+
+        Assert.Equal(expected, y);
+        for (int i = 0; i < dest.Length; i++)
+        {
+            Assert.Equal(a[i] * a[64 + i], dest[i]);
+        }
+    }
+
+    [Fact]
     public void Device_arrays_live_in_gpu_memory_between_launches()
     {
         RequireCuda();

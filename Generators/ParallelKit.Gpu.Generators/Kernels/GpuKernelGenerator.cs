@@ -10,9 +10,9 @@ namespace ParallelKit.Gpu.Generators.Kernels;
 
 /// <summary>
 /// Generates, for every <c>[GpuKernel]</c> method, host launchers of the same name on its partial type:
-/// overloads taking arrays (each copied in, out or both as the body uses it) or device arrays (kept on
-/// the device), with an implicit or explicit extent, their <c>Async</c> twins, and the host copy of the
-/// body that runs the kernel as plain multithreaded C# on the CPU.
+/// overloads taking arrays or spans (each copied in, out or both as the body uses it) or device arrays
+/// (kept on the device), with an implicit or explicit extent, <c>Async</c> twins of the array and
+/// device-array forms, and the host copy of the body that runs the kernel as plain multithreaded C# on the CPU.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class GpuKernelGenerator : IIncrementalGenerator

@@ -110,7 +110,8 @@ internal static class KernelModelBuilder
             hostBody,
             isExpression,
             usesGroups,
-            groupSize);
+            groupSize,
+            SupportsSpanOverloads(syntax, semanticModel.Compilation));
 
         return new KernelFileModel(ns, MetadataName(containing), hierarchy.ToEquatableArray(), UsingsOf(syntax).ToEquatableArray(), kernel, HintName: string.Empty);
     }
@@ -198,4 +199,14 @@ internal static class KernelModelBuilder
     }
 
     private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>
+    /// Whether the span overloads compile in this project: their launch is a <c>ref struct</c> implementing an
+    /// interface and a generic argument (C# 13), and they rank below the array overloads with
+    /// <c>OverloadResolutionPriorityAttribute</c> (.NET 9), without which calls mixing arrays and collection
+    /// expressions would become ambiguous.
+    /// </summary>
+    private static bool SupportsSpanOverloads(MethodDeclarationSyntax syntax, Compilation compilation)
+        => syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp13 }
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute") is not null;
 }

@@ -9,8 +9,9 @@ namespace ParallelKit.Gpu.Generators.Kernels;
 
 /// <summary>
 /// Writes one kernel's launchers: overloads of the kernel's name taking host arrays (copied in and out as
-/// the body uses them) or <c>DeviceArray</c>s (kept on the device), each with and without an explicit extent,
-/// their <c>Async</c> twins, the compiled-kernel cache, and the host copy of the body for the CPU fast path.
+/// the body uses them), <c>DeviceArray</c>s (kept on the device) or spans (one-dimensional kernels only),
+/// each with and without an explicit extent, the <c>Async</c> twins of the array and device-array forms, the
+/// compiled-kernel cache, and the host copy of the body for the CPU fast path.
 /// </summary>
 internal static class KernelSourceWriter
 {
@@ -56,6 +57,19 @@ internal static class KernelSourceWriter
         return writer.ToString();
     }
 
+    /// <summary>What the host passes for the kernel's views.</summary>
+    private enum HostForm
+    {
+        /// <summary><c>T[]</c> / <c>T[,]</c>, copied in and out.</summary>
+        Arrays,
+
+        /// <summary><c>DeviceArray&lt;T&gt;</c>, kept on the device.</summary>
+        DeviceArrays,
+
+        /// <summary><c>Span&lt;T&gt;</c> (written views) and <c>ReadOnlySpan&lt;T&gt;</c> (views only read), copied in and out.</summary>
+        Spans,
+    }
+
     private sealed class Emitter(IndentedTextWriter writer, KernelModel kernel)
     {
         private readonly KernelParameterModel[] _parameters = [.. kernel.Parameters];
@@ -76,8 +90,17 @@ internal static class KernelSourceWriter
         /// <summary>Whether the first view gives the extent: its rank is the index's.</summary>
         private bool HasImplicitExtent => FirstView.Kind == KernelParameterKind.View1D ? kernel.Rank == 1 : kernel.Rank == 2;
 
-        /// <summary>Whether there are <c>DeviceArray</c> overloads: every view is one-dimensional.</summary>
+        /// <summary>Whether there are <c>DeviceArray</c> and span overloads: every view is one-dimensional.</summary>
         private bool HasDeviceOverloads => _parameters.All(static p => p.Kind != KernelParameterKind.View2D);
+
+        /// <summary>Whether there are span overloads: every view is one-dimensional, and the project's C# and .NET allow them.</summary>
+        private bool HasSpanOverloads => HasDeviceOverloads && kernel.SpansSupported;
+
+        private string SpanLaunch => "__" + kernel.Name.TrimStart('@') + "SpanLaunch";
+
+        private string OnHost => kernel.Name.TrimStart('@') + "__OnHost";
+
+        private KernelParameterModel[] Views => [.. _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar)];
 
         public void Emit()
         {
@@ -85,7 +108,7 @@ internal static class KernelSourceWriter
             if (HasImplicitExtent)
             {
                 writer.WriteLine();
-                WriteImplicitExtent(device: false);
+                WriteImplicitExtent(HostForm.Arrays);
             }
 
             writer.WriteLine();
@@ -95,11 +118,23 @@ internal static class KernelSourceWriter
                 if (HasImplicitExtent)
                 {
                     writer.WriteLine();
-                    WriteImplicitExtent(device: true);
+                    WriteImplicitExtent(HostForm.DeviceArrays);
                 }
 
                 writer.WriteLine();
                 WriteDeviceArrays();
+            }
+
+            if (HasSpanOverloads)
+            {
+                if (HasImplicitExtent)
+                {
+                    writer.WriteLine();
+                    WriteImplicitExtent(HostForm.Spans);
+                }
+
+                writer.WriteLine();
+                WriteHostSpans();
             }
 
             foreach (bool device in HasDeviceOverloads ? new[] { false, true } : [false])
@@ -124,6 +159,13 @@ internal static class KernelSourceWriter
             {
                 writer.WriteLine();
                 WriteHostCopy();
+                if (HasSpanOverloads)
+                {
+                    writer.WriteLine();
+                    WriteOnHost();
+                    writer.WriteLine();
+                    WriteSpanLaunch();
+                }
             }
         }
 
@@ -146,7 +188,7 @@ internal static class KernelSourceWriter
             writer.Unindent();
         }
 
-        private void WriteDocs(string summary, bool device, bool explicitExtent)
+        private void WriteDocs(string summary, HostForm form, bool explicitExtent)
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
             if (explicitExtent)
@@ -158,7 +200,7 @@ internal static class KernelSourceWriter
             {
                 string what = parameter.Kind == KernelParameterKind.Scalar
                     ? "Passed to every index."
-                    : device
+                    : form == HostForm.DeviceArrays
                         ? "Stays on the device."
                         : parameter.Direction switch
                         {
@@ -177,14 +219,28 @@ internal static class KernelSourceWriter
             writer.WriteLine(ExcludeFromCoverage);
         }
 
-        private static string HostType(KernelParameterModel parameter, bool device) => parameter.Kind switch
+        private static string HostType(KernelParameterModel parameter, HostForm form) => parameter.Kind switch
         {
             KernelParameterKind.Scalar => parameter.Type,
             KernelParameterKind.View2D => parameter.ElementType + "[,]",
-            _ => device ? $"global::ParallelKit.DeviceArray<{parameter.ElementType}>" : parameter.ElementType + "[]",
+            _ => form switch
+            {
+                HostForm.DeviceArrays => $"global::ParallelKit.DeviceArray<{parameter.ElementType}>",
+                HostForm.Spans => SpanType(parameter),
+                _ => parameter.ElementType + "[]",
+            },
         };
 
-        private string Parameters(bool device) => string.Join(", ", _parameters.Select(p => $"{HostType(p, device)} {p.Name}"));
+        /// <summary>
+        /// A view only read is a <c>ReadOnlySpan</c>, so that read-only memory (a string's chars reinterpreted,
+        /// a <c>ReadOnlyMemory</c>'s span, a collection expression of constants) can be passed; a view written a
+        /// <c>Span</c>.
+        /// </summary>
+        private static string SpanType(KernelParameterModel view) => view.Direction == CopyDirection.In
+            ? $"global::System.ReadOnlySpan<{view.ElementType}>"
+            : $"global::System.Span<{view.ElementType}>";
+
+        private string Parameters(HostForm form) => string.Join(", ", _parameters.Select(p => $"{HostType(p, form)} {p.Name}"));
 
         private string Arguments() => string.Join(", ", _parameters.Select(static p => p.Name));
 
@@ -192,17 +248,38 @@ internal static class KernelSourceWriter
             ? $"new global::ILGPU.Index2D({view.Name}.GetLength(0), {view.Name}.GetLength(1))"
             : $"new global::ILGPU.Index1D({view.Name}.Length)";
 
-        private void WriteImplicitExtent(bool device)
+        private void WriteImplicitExtent(HostForm form)
         {
             KernelParameterModel first = FirstView;
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every element of <paramref name=\"{first.Name.TrimStart('@')}\"/>{(device ? " on device arrays" : string.Empty)}.", device, explicitExtent: false);
-            WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({Parameters(device)})"))
+            string on = form switch
             {
-                writer.WriteLine($"global::System.ArgumentNullException.ThrowIfNull({first.Name});");
+                HostForm.DeviceArrays => " on device arrays",
+                HostForm.Spans => " over host spans",
+                _ => string.Empty,
+            };
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every element of <paramref name=\"{first.Name.TrimStart('@')}\"/>{on}.", form, explicitExtent: false);
+            WriteAttributes();
+            if (form == HostForm.Spans)
+            {
+                writer.WriteLine(LowerPriority);
+            }
+
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({Parameters(form)})"))
+            {
+                if (form != HostForm.Spans)
+                {
+                    writer.WriteLine($"global::System.ArgumentNullException.ThrowIfNull({first.Name});");
+                }
+
                 writer.WriteLine($"{kernel.Name}({Extent(first)}, {Arguments()});");
             }
         }
+
+        /// <summary>
+        /// On the span overloads: where an array overload is applicable too (arrays convert to spans), it is
+        /// the one chosen, also when some arguments are collection expressions (which prefer spans).
+        /// </summary>
+        private const string LowerPriority = "[global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]";
 
         private void WriteNullChecks()
         {
@@ -214,9 +291,9 @@ internal static class KernelSourceWriter
 
         private void WriteHostArrays()
         {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/>, copying host arrays to and from the device.", device: false, explicitExtent: true);
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/>, copying host arrays to and from the device.", HostForm.Arrays, explicitExtent: true);
             WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(device: false)})"))
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.Arrays)})"))
             {
                 WriteNullChecks();
                 WriteTry(() =>
@@ -257,9 +334,9 @@ internal static class KernelSourceWriter
 
         private void WriteDeviceArrays()
         {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> on device arrays, which stay on the device.", device: true, explicitExtent: true);
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> on device arrays, which stay on the device.", HostForm.DeviceArrays, explicitExtent: true);
             WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(device: true)})"))
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.DeviceArrays)})"))
             {
                 WriteNullChecks();
                 WriteTry(() =>
@@ -282,6 +359,101 @@ internal static class KernelSourceWriter
                 });
             }
         }
+
+        private void WriteHostSpans()
+        {
+            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.", HostForm.Spans, explicitExtent: true);
+            WriteAttributes();
+            writer.WriteLine(LowerPriority);
+            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.Spans)})"))
+            {
+                WriteTry(() =>
+                {
+                    if (kernel.HostBody is not null)
+                    {
+                        using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
+                        {
+                            // The runtime pins the spans (with fixed, in its own frames) and runs the host loop inside.
+                            string fields = string.Join(", ", new[] { $"Extent = {ExtentName}" }.Concat(_parameters.Select(static p => $"{FieldName(p)} = {p.Name}")));
+                            writer.WriteLine($"{SpanLaunch} __launch = new() {{ {fields} }};");
+                            writer.WriteLine("global::ParallelKit.Gpu.HostSpans.Run(ref __launch);");
+                            writer.WriteLine("return;");
+                        }
+
+                        writer.WriteLine();
+                    }
+
+                    writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
+                    writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
+                    foreach (KernelParameterModel view in Views)
+                    {
+                        string make = view.Direction == CopyDirection.Out
+                            ? $"AllocateFor<{view.ElementType}>(__accelerator, {view.Name}.Length)"
+                            : $"Upload<{view.ElementType}>(__accelerator, {view.Name})";
+                        writer.WriteLine($"using global::ILGPU.Runtime.MemoryBuffer1D<{view.ElementType}, global::ILGPU.Stride1D.Dense> {BufferName(view)} = {Launch}.{make};");
+                    }
+
+                    WriteDeviceLaunch(p => BufferName(p) + ".View");
+                    foreach (KernelParameterModel view in Views.Where(static p => p.Direction != CopyDirection.In))
+                    {
+                        writer.WriteLine($"{Launch}.Download<{view.ElementType}>(__stream, {BufferName(view)}, {view.Name});");
+                    }
+
+                    writer.WriteLine("__stream.Synchronize();");
+                });
+            }
+        }
+
+        private void WriteOnHost()
+        {
+            writer.WriteLine("/// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>");
+            WriteAttributes();
+            string parameters = string.Join(", ", new[] { $"{IndexType} {ExtentName}" }.Concat(_parameters.Select(p => $"{(p.Kind == KernelParameterKind.Scalar ? p.Type : HostViewType(p))} {p.Name}")));
+            using (writer.Block($"private static void {OnHost}({parameters})"))
+            {
+                WriteHostLoop(HostCopy, Arguments());
+            }
+        }
+
+        private void WriteSpanLaunch()
+        {
+            KernelParameterModel[] views = Views;
+            writer.WriteLine("/// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>");
+            WriteAttributes();
+            using (writer.Block($"private ref struct {SpanLaunch} : global::ParallelKit.Gpu.IHostSpanLaunch"))
+            {
+                writer.WriteLine($"public {IndexType} Extent;");
+                foreach (KernelParameterModel parameter in _parameters)
+                {
+                    writer.WriteLine($"public {HostType(parameter, HostForm.Spans)} {FieldName(parameter)};");
+                }
+
+                writer.WriteLine();
+                writer.WriteLine($"public readonly int SpanCount => {views.Length.ToString(CultureInfo.InvariantCulture)};");
+                writer.WriteLine();
+                writer.WriteLine("public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch");
+                writer.WriteLine("{");
+                writer.Indent();
+                for (int i = 0; i < views.Length; i++)
+                {
+                    string label = i == views.Length - 1 ? "_" : i.ToString(CultureInfo.InvariantCulture);
+                    writer.WriteLine($"{label} => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<{views[i].ElementType}>({FieldName(views[i])}),");
+                }
+
+                writer.Unindent();
+                writer.WriteLine("};");
+                writer.WriteLine();
+                writer.WriteLine("public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)");
+                writer.Indent();
+                string arguments = string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar
+                    ? FieldName(p)
+                    : $"new {HostViewType(p)}(addresses[{Array.IndexOf(views, p).ToString(CultureInfo.InvariantCulture)}], {FieldName(p)}.Length)"));
+                writer.WriteLine($"=> {OnHost}(Extent, {arguments});");
+                writer.Unindent();
+            }
+        }
+
+        private static string FieldName(KernelParameterModel parameter) => "__" + parameter.Name.TrimStart('@');
 
         private void WriteTry(Action body)
         {
@@ -376,12 +548,12 @@ internal static class KernelSourceWriter
         private void WriteAsync(bool device, bool explicitExtent)
         {
             string summary = $"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> {(device ? "on device arrays " : string.Empty)}off the calling thread; completes when the launch has run{(device ? string.Empty : " and the results are copied out")}.";
-            WriteDocs(summary, device, explicitExtent);
+            WriteDocs(summary, device ? HostForm.DeviceArrays : HostForm.Arrays, explicitExtent);
             writer.WriteLine("/// <returns>A task that completes when the launch has finished, or faults with a <see cref=\"global::ParallelKit.GpuKernelException\"/>.</returns>");
             WriteAttributes();
             string extentParameter = explicitExtent ? $"{IndexType} {ExtentName}, " : string.Empty;
             string extentArgument = explicitExtent ? ExtentName + ", " : string.Empty;
-            writer.WriteLine($"{kernel.Accessibility} static global::System.Threading.Tasks.Task {kernel.Name.TrimStart('@')}Async({extentParameter}{Parameters(device)})");
+            writer.WriteLine($"{kernel.Accessibility} static global::System.Threading.Tasks.Task {kernel.Name.TrimStart('@')}Async({extentParameter}{Parameters(device ? HostForm.DeviceArrays : HostForm.Arrays)})");
             writer.Indent();
             writer.WriteLine($"=> global::ParallelKit.Gpu.HostLoop.RunAsync(() => {kernel.Name}({extentArgument}{Arguments()}));");
             writer.Unindent();

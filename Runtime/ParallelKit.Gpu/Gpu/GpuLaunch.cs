@@ -45,6 +45,50 @@ public static class GpuLaunch
         return accelerator.Allocate2DDenseY(data);
     }
 
+    /// <summary>
+    /// Allocates a device buffer holding a copy of <paramref name="data"/> (a span copied in). The copy has
+    /// completed when this returns, while the span was pinned in this frame.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="data">The host span.</param>
+    public static unsafe MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, ReadOnlySpan<T> data)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        MemoryBuffer1D<T, Stride1D.Dense> buffer = accelerator.Allocate1D<T>(data.Length);
+        try
+        {
+            if (!data.IsEmpty)
+            {
+                AcceleratorStream stream = accelerator.DefaultStream;
+                fixed (T* first = data)
+                {
+                    buffer.View.CopyFromCPU(stream, ref *first, data.Length);
+                    stream.Synchronize();
+                }
+            }
+
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Allocates a device buffer of <paramref name="length"/> elements, not copied in (a span only copied out).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="accelerator">The accelerator.</param>
+    /// <param name="length">The span's length.</param>
+    public static MemoryBuffer1D<T, Stride1D.Dense> AllocateFor<T>(Accelerator accelerator, int length)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.Allocate1D<T>(length);
+    }
+
     /// <summary>Allocates a device buffer as long as <paramref name="data"/>, not copied in (an argument only copied out).</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="accelerator">The accelerator.</param>
@@ -82,6 +126,32 @@ public static class GpuLaunch
         if (destination.Length > 0)
         {
             buffer.View.BaseView.CopyToCPU(stream, ref destination[0], destination.Length);
+        }
+    }
+
+    /// <summary>
+    /// Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the
+    /// launch. Unlike the array overload this waits for the stream before returning: the span is pinned only
+    /// in this frame.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="stream">The stream the launch ran on.</param>
+    /// <param name="buffer">The device buffer.</param>
+    /// <param name="destination">The host span.</param>
+    public static unsafe void Download<T>(AcceleratorStream stream, MemoryBuffer1D<T, Stride1D.Dense> buffer, Span<T> destination)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        fixed (T* first = destination)
+        {
+            buffer.View.BaseView.CopyToCPU(stream, ref *first, destination.Length);
+            stream.Synchronize();
         }
     }
 

@@ -51,9 +51,12 @@ internal static class GeneratorHarness
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator and checks that it did not throw and that the input plus the generated sources compile with no warning.</summary>
-    public static GeneratorRunResult RunAndCompile(Compilation input)
+    public static GeneratorRunResult RunAndCompile(Compilation input) => RunAndCompile(input, out _);
+
+    /// <summary>Runs the generator and checks that the input plus the generated sources compile with no warning; <paramref name="output"/> is that compilation.</summary>
+    public static GeneratorRunResult RunAndCompile(Compilation input, out Compilation output)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> driverDiagnostics);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out output, out ImmutableArray<Diagnostic> driverDiagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
         Assert.Empty(driverDiagnostics);

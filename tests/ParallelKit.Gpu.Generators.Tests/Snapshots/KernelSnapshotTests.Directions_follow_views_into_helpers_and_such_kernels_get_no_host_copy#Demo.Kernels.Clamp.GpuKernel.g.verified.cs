@@ -142,6 +142,69 @@ namespace Demo
             }
         }
 
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/> over host spans.</summary>
+        /// <param name="input">Copied in (the kernel only reads it).</param>
+        /// <param name="output">Copied out (the kernel only writes it).</param>
+        /// <param name="counts">Copied in and out.</param>
+        /// <param name="sub">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void Clamp(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<int> counts, global::System.Span<double> sub)
+        {
+            Clamp(new global::ILGPU.Index1D(input.Length), input, output, counts, sub);
+        }
+
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
+        /// <param name="extent">The indices to run the kernel for.</param>
+        /// <param name="input">Copied in (the kernel only reads it).</param>
+        /// <param name="output">Copied out (the kernel only writes it).</param>
+        /// <param name="counts">Copied in and out.</param>
+        /// <param name="sub">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void Clamp(global::ILGPU.Index1D extent, global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<int> counts, global::System.Span<double> sub)
+        {
+            try
+            {
+                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
+                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
+                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<double>(__accelerator, input);
+                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __outputBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<double>(__accelerator, output.Length);
+                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __countsBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, counts);
+                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __subBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<double>(__accelerator, sub);
+                global::ILGPU.ArrayView<double> __inputView = __inputBuffer.View;
+                global::ILGPU.ArrayView<double> __outputView = __outputBuffer.View;
+                global::ILGPU.ArrayView<int> __countsView = __countsBuffer.View;
+                global::ILGPU.ArrayView<double> __subView = __subBuffer.View;
+                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
+                {
+                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
+                    {
+                        for (int __x = __start; __x < __end; __x++)
+                        {
+                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
+                        }
+                    });
+                }
+                else
+                {
+                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
+                }
+                global::ParallelKit.Gpu.GpuLaunch.Download<double>(__stream, __outputBuffer, output);
+                global::ParallelKit.Gpu.GpuLaunch.Download<int>(__stream, __countsBuffer, counts);
+                global::ParallelKit.Gpu.GpuLaunch.Download<double>(__stream, __subBuffer, sub);
+                __stream.Synchronize();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Clamp", __exception);
+            }
+        }
+
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
         /// <param name="input">Copied in (the kernel only reads it).</param>
         /// <param name="output">Copied out (the kernel only writes it).</param>

@@ -92,6 +92,44 @@ namespace Demo
             }
         }
 
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/> over host spans.</summary>
+        /// <param name="input">Copied in (the kernel only reads it).</param>
+        /// <param name="total">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void BlockSum(global::System.ReadOnlySpan<int> input, global::System.Span<int> total)
+        {
+            BlockSum(new global::ILGPU.Index1D(input.Length), input, total);
+        }
+
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
+        /// <param name="extent">The indices to run the kernel for.</param>
+        /// <param name="input">Copied in (the kernel only reads it).</param>
+        /// <param name="total">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void BlockSum(global::ILGPU.Index1D extent, global::System.ReadOnlySpan<int> input, global::System.Span<int> total)
+        {
+            try
+            {
+                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
+                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
+                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, input);
+                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __totalBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, total);
+                __BlockSumKernel.For(__accelerator)(__stream, global::ParallelKit.Gpu.GpuLaunch.GroupedConfig(__accelerator, extent, 64, "Demo.Reductions.BlockSum"), __inputBuffer.View, __totalBuffer.View);
+                global::ParallelKit.Gpu.GpuLaunch.Download<int>(__stream, __totalBuffer, total);
+                __stream.Synchronize();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Reductions.BlockSum", __exception);
+            }
+        }
+
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
         /// <param name="input">Copied in (the kernel only reads it).</param>
         /// <param name="total">Copied in and out.</param>

@@ -125,6 +125,53 @@ namespace Demo
             }
         }
 
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/> over host spans.</summary>
+        /// <param name="alpha">Passed to every index.</param>
+        /// <param name="x">Copied in (the kernel only reads it).</param>
+        /// <param name="y">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void Saxpy(float alpha, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        {
+            Saxpy(new global::ILGPU.Index1D(x.Length), alpha, x, y);
+        }
+
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
+        /// <param name="extent">The indices to run the kernel for.</param>
+        /// <param name="alpha">Passed to every index.</param>
+        /// <param name="x">Copied in (the kernel only reads it).</param>
+        /// <param name="y">Copied in and out.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void Saxpy(global::ILGPU.Index1D extent, float alpha, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        {
+            try
+            {
+                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
+                {
+                    __SaxpySpanLaunch __launch = new() { Extent = extent, __alpha = alpha, __x = x, __y = y };
+                    global::ParallelKit.Gpu.HostSpans.Run(ref __launch);
+                    return;
+                }
+
+                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
+                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
+                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __xBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, x);
+                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __yBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, y);
+                __SaxpyKernel.For(__accelerator)(__stream, extent, alpha, __xBuffer.View, __yBuffer.View);
+                global::ParallelKit.Gpu.GpuLaunch.Download<float>(__stream, __yBuffer, y);
+                __stream.Synchronize();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Saxpy", __exception);
+            }
+        }
+
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
         /// <param name="alpha">Passed to every index.</param>
         /// <param name="x">Copied in (the kernel only reads it).</param>
@@ -180,6 +227,44 @@ namespace Demo
         {
             // y is read and written: in and out.
             y[i] += alpha * x[i];
+        }
+
+        /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Saxpy__OnHost(global::ILGPU.Index1D extent, float alpha, global::ParallelKit.Gpu.HostView<float> x, global::ParallelKit.Gpu.HostView<float> y)
+        {
+            global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
+            {
+                for (int __x = __start; __x < __end; __x++)
+                {
+                    Saxpy__Host(new global::ILGPU.Index1D(__x), alpha, x, y);
+                }
+            });
+        }
+
+        /// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private ref struct __SaxpySpanLaunch : global::ParallelKit.Gpu.IHostSpanLaunch
+        {
+            public global::ILGPU.Index1D Extent;
+            public float __alpha;
+            public global::System.ReadOnlySpan<float> __x;
+            public global::System.Span<float> __y;
+
+            public readonly int SpanCount => 2;
+
+            public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch
+            {
+                0 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__x),
+                _ => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__y),
+            };
+
+            public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)
+                => Saxpy__OnHost(Extent, __alpha, new global::ParallelKit.Gpu.HostView<float>(addresses[0], __x.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[1], __y.Length));
         }
     }
 }

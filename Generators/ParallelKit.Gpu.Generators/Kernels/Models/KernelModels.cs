@@ -55,6 +55,7 @@ internal sealed record KernelParameterModel(string Name, KernelParameterKind Kin
 /// <param name="HostBodyIsExpression">Whether <paramref name="HostBody"/> is an expression (an expression-bodied kernel).</param>
 /// <param name="UsesGroups">Whether the kernel has group semantics (shared memory, barriers, warp or group intrinsics).</param>
 /// <param name="GroupSize">The attribute's <c>GroupSize</c> (0: the accelerator's choice).</param>
+/// <param name="SpansSupported">Whether the project's language version and framework allow the span overloads (C# 13, .NET 9).</param>
 internal sealed record KernelModel(
     string Name,
     string DisplayName,
@@ -65,7 +66,8 @@ internal sealed record KernelModel(
     string? HostBody,
     bool HostBodyIsExpression,
     bool UsesGroups,
-    int GroupSize);
+    int GroupSize,
+    bool SpansSupported);
 
 /// <summary>A kernel and how to re-open its type: one generated file.</summary>
 /// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>

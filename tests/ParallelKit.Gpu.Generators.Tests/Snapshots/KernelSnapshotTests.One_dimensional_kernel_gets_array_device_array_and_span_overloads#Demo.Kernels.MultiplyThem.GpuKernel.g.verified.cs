@@ -130,6 +130,54 @@ namespace Demo
             }
         }
 
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/> over host spans.</summary>
+        /// <param name="dest">Copied out (the kernel only writes it).</param>
+        /// <param name="a">Copied in (the kernel only reads it).</param>
+        /// <param name="b">Copied in (the kernel only reads it).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void MultiplyThem(global::System.Span<float> dest, global::System.ReadOnlySpan<float> a, global::System.ReadOnlySpan<float> b)
+        {
+            MultiplyThem(new global::ILGPU.Index1D(dest.Length), dest, a, b);
+        }
+
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
+        /// <param name="extent">The indices to run the kernel for.</param>
+        /// <param name="dest">Copied out (the kernel only writes it).</param>
+        /// <param name="a">Copied in (the kernel only reads it).</param>
+        /// <param name="b">Copied in (the kernel only reads it).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        public static void MultiplyThem(global::ILGPU.Index1D extent, global::System.Span<float> dest, global::System.ReadOnlySpan<float> a, global::System.ReadOnlySpan<float> b)
+        {
+            try
+            {
+                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
+                {
+                    __MultiplyThemSpanLaunch __launch = new() { Extent = extent, __dest = dest, __a = a, __b = b };
+                    global::ParallelKit.Gpu.HostSpans.Run(ref __launch);
+                    return;
+                }
+
+                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
+                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
+                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __destBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<float>(__accelerator, dest.Length);
+                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __aBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, a);
+                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __bBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, b);
+                __MultiplyThemKernel.For(__accelerator)(__stream, extent, __destBuffer.View, __aBuffer.View, __bBuffer.View);
+                global::ParallelKit.Gpu.GpuLaunch.Download<float>(__stream, __destBuffer, dest);
+                __stream.Synchronize();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.MultiplyThem", __exception);
+            }
+        }
+
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
         /// <param name="dest">Copied out (the kernel only writes it).</param>
         /// <param name="a">Copied in (the kernel only reads it).</param>
@@ -183,5 +231,44 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void MultiplyThem__Host(global::ILGPU.Index1D i, global::ParallelKit.Gpu.HostView<float> dest, global::ParallelKit.Gpu.HostView<float> a, global::ParallelKit.Gpu.HostView<float> b)
             => dest[i] = a[i] * b[i];
+
+        /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void MultiplyThem__OnHost(global::ILGPU.Index1D extent, global::ParallelKit.Gpu.HostView<float> dest, global::ParallelKit.Gpu.HostView<float> a, global::ParallelKit.Gpu.HostView<float> b)
+        {
+            global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
+            {
+                for (int __x = __start; __x < __end; __x++)
+                {
+                    MultiplyThem__Host(new global::ILGPU.Index1D(__x), dest, a, b);
+                }
+            });
+        }
+
+        /// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private ref struct __MultiplyThemSpanLaunch : global::ParallelKit.Gpu.IHostSpanLaunch
+        {
+            public global::ILGPU.Index1D Extent;
+            public global::System.Span<float> __dest;
+            public global::System.ReadOnlySpan<float> __a;
+            public global::System.ReadOnlySpan<float> __b;
+
+            public readonly int SpanCount => 3;
+
+            public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch
+            {
+                0 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__dest),
+                1 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__a),
+                _ => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__b),
+            };
+
+            public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)
+                => MultiplyThem__OnHost(Extent, new global::ParallelKit.Gpu.HostView<float>(addresses[0], __dest.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[1], __a.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[2], __b.Length));
+        }
     }
 }

@@ -15,7 +15,10 @@ internal static partial class NativeProcess
     public static unsafe void Exit(int exitCode)
     {
         // What ProcessExit would do: shared memory this process owns goes with it.
-        SharedMemory.SharedSegment.UnlinkOwned();
+        if (SharedMemory.SharedMemoryUse.SegmentsCreated)
+        {
+            SharedMemory.SharedSegment.UnlinkOwned();
+        }
         if (s_exit is not null)
         {
             s_exit(exitCode);

@@ -23,6 +23,8 @@ namespace ParallelKit;
 /// </example>
 public sealed class ParallelProcess : IDisposable
 {
+    private static readonly TimeSpan SpareDelay = TimeSpan.FromMilliseconds(100);
+
     private static int s_keepWarmSpare = 1;
 
     private readonly ProcessLaunch _launch;
@@ -83,7 +85,16 @@ public sealed class ParallelProcess : IDisposable
         launch.Run(frame);
         if (KeepWarmSpare)
         {
-            SpareProcess.Replenish();
+            // The next spare starts once this process has exited, or 100 ms from now if its job runs longer:
+            // a runtime starting up beside a short job would take the CPU it needs (two cores here).
+            _ = Task.WhenAny(launch.Process.WaitForExitAsync(), Task.Delay(SpareDelay))
+                .ContinueWith(static _ =>
+                {
+                    if (KeepWarmSpare)
+                    {
+                        SpareProcess.Replenish();
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         return new ParallelProcess(call, launch);

@@ -15,6 +15,7 @@ internal static class SpareProcess
     private static ProcessLaunch? s_spare;
     private static int s_exitHooked;
     private static int s_starting;
+    private static int s_exiting;
 
     /// <summary>
     /// Takes the spare if it is alive and has no job yet: connected or still starting, it is further along
@@ -53,7 +54,17 @@ internal static class SpareProcess
 
         if (Interlocked.Exchange(ref s_exitHooked, 1) == 0)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Discard();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                Volatile.Write(ref s_exiting, 1);
+                Discard();
+            };
+        }
+
+        if (Volatile.Read(ref s_exiting) != 0)
+        {
+            Volatile.Write(ref s_starting, 0);
+            return;
         }
 
         _ = Task.Run(() =>
@@ -69,6 +80,10 @@ internal static class SpareProcess
                 }
 
                 replaced?.Dispose();
+                if (Volatile.Read(ref s_exiting) != 0)
+                {
+                    Discard(); // this process began exiting while the spare started
+                }
             }
             catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or System.IO.IOException)
             {

@@ -137,6 +137,7 @@ public sealed unsafe class SharedSegment : IDisposable
     private static SharedSegment Create(string name, long dataSize, ulong typeTag, bool owned)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(dataSize);
+        SharedMemoryUse.SegmentsCreated = true;
         RemoveSegmentsOfDeadOwners();
         HookExit();
         long length = DataOffset + Math.Max(dataSize, 1);
@@ -485,4 +486,13 @@ public sealed unsafe class SharedSegment : IDisposable
             // Best effort: the next process tries again.
         }
     }
+}
+
+/// <summary>
+/// Whether this process ever created a segment: a process that did not (most single-job processes) leaves
+/// without touching <see cref="SharedSegment"/> at all (no type initialization, no JIT on the way out).
+/// </summary>
+internal static class SharedMemoryUse
+{
+    public static volatile bool SegmentsCreated;
 }

@@ -126,6 +126,12 @@ public static class WorkerHost
                 worker.Dispose();
             }
         }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable)
+        {
+            // The parent closed its socket before this process connected (it is exiting, or dropped a spare
+            // it no longer needs): nobody waits for this process, and there is nothing to report.
+            exitCode = 70;
+        }
         catch (Workers.WorkerRefusedException ex)
         {
             // Expected (a rebuilt executable, a parent that gave up on this worker): the reason, not a stack trace.

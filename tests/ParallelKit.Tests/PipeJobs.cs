@@ -45,4 +45,26 @@ public static partial class PipeJobs
         end.Send(message);
         end.Dispose();
     }
+
+    /// <summary>Waits a little (the sender is gone by then), reads everything, and reports what it saw.</summary>
+    [ParallelJob]
+    public static string ReadLate(PipeEnd<string> end)
+    {
+        System.Threading.Thread.Sleep(500);
+        var seen = new System.Collections.Generic.List<string>();
+        try
+        {
+            while (true)
+            {
+                seen.Add(end.Receive(TimeSpan.FromSeconds(30)));
+            }
+        }
+        catch (System.IO.EndOfStreamException)
+        {
+            seen.Add("end of stream");
+        }
+
+        end.Dispose();
+        return string.Join(", ", seen);
+    }
 }

@@ -53,6 +53,19 @@ public sealed class PipeTests
     }
 
     [Fact]
+    public async Task Messages_sent_before_the_creator_disposed_both_ends_still_arrive()
+    {
+        var (parent, child) = ProcessPipe.Create<string>();
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Job<string> reader = server.Submit(PipeJobs.Jobs.ReadLate(child));
+        parent.Send("one");
+        parent.Send("two");
+        child.Dispose();
+        parent.Dispose(); // the creator lets go of both ends before the worker has even opened its own
+        Assert.Equal("one, two, end of stream", await reader.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Async_receive_and_threads_in_one_process()
     {
         var (a, b) = ProcessPipe.Create<string>();

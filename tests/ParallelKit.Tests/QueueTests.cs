@@ -133,6 +133,21 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void An_item_that_cannot_be_read_fails_one_get_and_the_queue_goes_on()
+    {
+        using var queue = new ProcessQueue<SharedValue<int>>();
+        var gone = new SharedValue<int>(1);
+        using var kept = new SharedValue<int>(2);
+        queue.Put(gone);
+        queue.Put(kept);
+        gone.Dispose(); // its owner removes it: the handle in the queue can no longer be opened
+        var error = Assert.Throws<InvalidOperationException>(() => queue.Get(TimeSpan.FromSeconds(5)));
+        Assert.Contains("no longer exists", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, queue.Get(TimeSpan.FromSeconds(5)).Value);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public void Its_files_are_private_and_gone_after_the_owner_disposes_it()
     {
         var queue = new ProcessQueue<string>();

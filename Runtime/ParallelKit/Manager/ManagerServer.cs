@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -28,9 +29,18 @@ internal sealed class ManagerServer
         while (true)
         {
             byte[] request = requests.Get();
-            if (!server.Handle(request))
+            try
             {
-                return;
+                if (!server.Handle(request))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or ObjectDisposedException)
+            {
+                // One request that cannot be served (a client that died while registering, a malformed
+                // request) must not take every other client's data with it.
+                Console.Error.WriteLine($"ParallelKit manager: a request failed and was dropped: {ex.Message}");
             }
         }
     }

@@ -150,7 +150,9 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
             throw new ArgumentException($"'{handle}' is not the handle of a pipe end.", nameof(handle));
         }
 
-        return SharedObjects.GetOrOpen(handle, _ => new PipeEnd<T>(PipeState<T>.Open(handle[..dot]), end, received: true));
+        // Not shared per process like other handles: each end received is held (and disposed) on its own,
+        // so that one job disposing its end does not close it for another job in the same worker.
+        return new PipeEnd<T>(PipeState<T>.Open(handle[..dot]), end, received: true);
     }
 
     // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
@@ -223,7 +225,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
 internal sealed unsafe class PipeState<T>
 {
     private const int NameLength = 96;
-    private const int HolderSlots = 16;
+    private const int HolderSlots = 64;
     private const int HoldersAt = 2 * NameLength; // per end: HolderSlots × (pid, count)
     private const int InFlightAt = HoldersAt + (2 * HolderSlots * 8); // per end: (count, pad, last send as TickCount64)
     private const int DataSize = InFlightAt + (2 * 16);
@@ -307,7 +309,17 @@ internal sealed unsafe class PipeState<T>
             Adjust(end, -1);
         }
 
-        if (_segment.IsOwner && Interlocked.Decrement(ref _ownerEnds) == 0)
+        if (!_segment.IsOwner)
+        {
+            _segment.Dispose(); // this process's mapping of a received end; the queues stay for other holders here
+            return;
+        }
+
+        // The owner's last end: remove the pipe only if nobody else holds an end and nothing is left unread.
+        // Otherwise it stays until the owner exits (the other side drains it and sees the end of the stream).
+        if (Interlocked.Decrement(ref _ownerEnds) == 0
+            && !IsHeld(0, checkLiveness: true) && !IsHeld(1, checkLiveness: true)
+            && _queues[0].Count == 0 && _queues[1].Count == 0)
         {
             _queues[0].Dispose();
             _queues[1].Dispose();

@@ -41,10 +41,10 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private const int EndOfChunk = -1;
 
     // Header (in the queue's own segment).
-    private const int WriteChunkAt = 0;
-    private const int WriteOffsetAt = 8;
-    private const int ReadChunkAt = 16;
-    private const int ReadOffsetAt = 24;
+    // Positions are one 64-bit word each (chunk number << 32 | offset), so that a position moves in one store:
+    // a process killed between two stores cannot leave a chunk paired with another chunk's offset.
+    private const int WritePositionAt = 0;
+    private const int ReadPositionAt = 16;
     private const int CountAt = 32;
     private const int CapacityAt = 40;
     private const int ClosedAt = 44;
@@ -87,9 +87,8 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     /// <summary>A queue with chunks of <paramref name="chunkSize"/> bytes (small ones for control channels).</summary>
     internal ProcessQueue(int capacity, long chunkSize)
-        : base(SharedSegment.Create(HeaderSize, Tag))
+        : base(CreateSegment(capacity))
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         *(int*)(Data + CapacityAt) = capacity;
         *(long*)(Data + ChunkSizeAt) = chunkSize;
         SharedSegment.OwnParts(Segment.Name);
@@ -179,7 +178,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         using (Lock())
         {
-            Volatile.Write(ref *(int*)(Data + ClosedAt), 1);
+            Interlocked.Exchange(ref *(int*)(Data + ClosedAt), 1); // a full fence before Signal reads the sleepers
             Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
             Signal(NotFullAt, NotFullWaitersAt, int.MaxValue);
         }
@@ -250,8 +249,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 ThrowIfClosed();
             }
 
-            long chunkIndex = *(long*)(Data + WriteChunkAt);
-            long offset = *(long*)(Data + WriteOffsetAt);
+            (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt)));
             SharedSegment chunk = Chunk(chunkIndex);
             if (offset + need > chunk.DataSize)
             {
@@ -268,7 +266,6 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 chunkIndex++;
                 chunk = NewChunk(chunkIndex, need);
                 offset = 0;
-                *(long*)(Data + WriteChunkAt) = chunkIndex;
             }
 
             byte* record = chunk.Data + offset;
@@ -276,8 +273,8 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             *(int*)(record + 4) = 0;
             payload.CopyTo(new Span<byte>(record + 8, payload.Length));
 
-            // Committed only now: a producer killed before this line leaves no half item behind.
-            *(long*)(Data + WriteOffsetAt) = offset + need;
+            // Committed only now, in one store: a producer killed before it leaves no half item behind.
+            Volatile.Write(ref *(long*)(Data + WritePositionAt), Pack(chunkIndex, offset + need));
             Interlocked.Increment(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
             Signal(NotEmptyAt, NotEmptyWaitersAt, 1);
             return true;
@@ -309,24 +306,29 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 }
             }
 
-            long chunkIndex = *(long*)(Data + ReadChunkAt);
-            long offset = *(long*)(Data + ReadOffsetAt);
+            (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt)));
             SharedSegment chunk = Chunk(chunkIndex);
             while (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
             {
-                // This chunk is done: on to the next; its slot is reused, or removed.
+                // This chunk is done: move on first, then hand its slot back (a consumer killed in between
+                // leaks one slot, never hands it back twice).
+                Volatile.Write(ref *(long*)(Data + ReadPositionAt), Pack(chunkIndex + 1, 0));
                 FinishChunk(chunkIndex);
                 chunkIndex++;
                 offset = 0;
-                *(long*)(Data + ReadChunkAt) = chunkIndex;
-                *(long*)(Data + ReadOffsetAt) = 0;
                 chunk = Chunk(chunkIndex);
             }
 
             byte* record = chunk.Data + offset;
             length = *(int*)record;
 
-            // Read in place (one copy less); a consumer killed here leaves the item in the queue.
+            // The item is taken before it is read, as Python's get does: one that cannot be read (say, a handle
+            // whose owner has gone) fails this get only, and the queue goes on.
+            Volatile.Write(ref *(long*)(Data + ReadPositionAt), Pack(chunkIndex, offset + 8 + Align8(length)));
+            Interlocked.Decrement(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
+            Signal(NotFullAt, NotFullWaitersAt, 1);
+
+            // Read in place (one copy less): the lock keeps producers off these bytes meanwhile.
             MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
             try
             {
@@ -338,9 +340,6 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 ((IDisposable)state).Dispose();
             }
 
-            *(long*)(Data + ReadOffsetAt) = offset + 8 + Align8(length);
-            Interlocked.Decrement(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
-            Signal(NotFullAt, NotFullWaitersAt, 1);
             return true;
         }
     }
@@ -442,17 +441,17 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         int* sequence = (int*)(Data + NotEmptyAt);
         int seen = Volatile.Read(ref *sequence);
-        if (Count == 0 && !IsClosed)
+        Interlocked.Increment(ref *(int*)(Data + NotEmptyWaitersAt));
+        try
         {
-            Interlocked.Increment(ref *(int*)(Data + NotEmptyWaitersAt));
-            try
+            if (Count == 0 && !IsClosed)
             {
                 Futex.Wait(sequence, seen, milliseconds);
             }
-            finally
-            {
-                Interlocked.Decrement(ref *(int*)(Data + NotEmptyWaitersAt));
-            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *(int*)(Data + NotEmptyWaitersAt));
         }
     }
 
@@ -460,17 +459,17 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         int* sequence = (int*)(Data + NotFullAt);
         int seen = Volatile.Read(ref *sequence);
-        if (Capacity > 0 && Count >= Capacity && !IsClosed)
+        Interlocked.Increment(ref *(int*)(Data + NotFullWaitersAt));
+        try
         {
-            Interlocked.Increment(ref *(int*)(Data + NotFullWaitersAt));
-            try
+            if (Capacity > 0 && Count >= Capacity && !IsClosed)
             {
                 Futex.Wait(sequence, seen, milliseconds);
             }
-            finally
-            {
-                Interlocked.Decrement(ref *(int*)(Data + NotFullWaitersAt));
-            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *(int*)(Data + NotFullWaitersAt));
         }
     }
 
@@ -495,7 +494,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     /// <summary>Links a chunk able to hold <paramref name="need"/> bytes as chunk <paramref name="index"/>: a reused one when it can. Hold the lock.</summary>
     private SharedSegment NewChunk(long index, long need)
     {
-        if (index - *(long*)(Data + ReadChunkAt) >= MaxChunks)
+        if (index - Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt))).Chunk >= MaxChunks)
         {
             throw new InvalidOperationException($"The queue holds {MaxChunks:N0} chunks of items already; consume some before putting more.");
         }
@@ -565,6 +564,17 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private static InvalidOperationException ClosedAndEmpty() => new("The queue is closed and empty: no item will come.");
 
     private static long Align8(int length) => (length + 7L) & ~7L;
+
+    /// <summary>Checks the arguments before any file is created for the queue.</summary>
+    private static SharedSegment CreateSegment(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        return SharedSegment.Create(HeaderSize, Tag);
+    }
+
+    private static long Pack(long chunk, long offset) => (chunk << 32) | offset;
+
+    private static (long Chunk, long Offset) Unpack(long position) => (position >>> 32, position & 0xFFFF_FFFFL);
 }
 
 /// <summary>The waits of <see cref="ProcessQueue{T}"/>'s async methods, on the thread pool in short slices so that cancellation is prompt.</summary>

@@ -95,6 +95,7 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <returns>The segment.</returns>
     public static SharedSegment Create(long dataSize, ulong typeTag)
     {
+        ThrowIfUnsupported();
         string name = string.Create(CultureInfo.InvariantCulture,
             $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         return Create(name, dataSize, typeTag, owned: true);
@@ -147,6 +148,10 @@ public sealed unsafe class SharedSegment : IDisposable
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             Share = FileShare.ReadWrite,
+
+            // Reserve the memory now (fallocate): a full /dev/shm is then an IOException here, not a
+            // SIGBUS at the first write to a page that tmpfs cannot back.
+            PreallocationSize = length,
         };
         if (!OperatingSystem.IsWindows())
         {
@@ -191,6 +196,7 @@ public sealed unsafe class SharedSegment : IDisposable
     public static SharedSegment Open(string name, ulong typeTag, string what)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ThrowIfUnsupported();
         if (!IsSegmentName(name))
         {
             throw new ArgumentException($"'{name}' is not the name of a ParallelKit shared-memory segment.", nameof(name));
@@ -409,6 +415,16 @@ public sealed unsafe class SharedSegment : IDisposable
         foreach (string name in s_ownedParts.Keys)
         {
             RemoveParts(name);
+        }
+    }
+
+    /// <summary>Cross-process locks identify threads by kernel thread id and wait on futexes: Linux only, for now.</summary>
+    private static void ThrowIfUnsupported()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException(
+                "ParallelKit's shared memory, queues, pipes and process locks need Linux (futexes, /dev/shm and kernel thread ids).");
         }
     }
 

@@ -21,9 +21,8 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
     /// <summary>Creates a barrier in new shared memory, owned by this process.</summary>
     /// <param name="parties">How many must arrive before all go on.</param>
     public ProcessBarrier(int parties)
-        : base(SharedSegment.Create(5 * sizeof(int), Tag))
+        : base(CreateSegment(parties))
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
         *Word(3) = parties;
         *Word(4) = -1;
     }
@@ -67,8 +66,13 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
     {
         using (Lock())
         {
-            // Parties waiting now see their round end broken; the barrier itself is whole again.
-            *Word(4) = *Word(1);
+            // Parties waiting now see their round end broken; the barrier itself is whole again. A round
+            // nobody waits in is not marked: it may be the one a timed-out party's peers are still leaving.
+            if (*Word(0) > 0)
+            {
+                *Word(4) = *Word(1);
+            }
+
             *Word(0) = 0;
             Volatile.Write(ref *Word(2), 0);
             Interlocked.Increment(ref *Word(1));
@@ -84,6 +88,13 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
     static ProcessBarrier() => HandleTypes.Declare<ProcessBarrier>(static () => new HandleFormatter<ProcessBarrier>(Open));
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessBarrier>(Open));
+
+    /// <summary>Checks the arguments before any file is created for the barrier.</summary>
+    private static SharedSegment CreateSegment(int parties)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
+        return SharedSegment.Create(5 * sizeof(int), Tag);
+    }
 
     private LockScope Lock()
     {

@@ -108,6 +108,11 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
     {
         int* sequence = Word(0);
         int* waiters = Word(1);
+        if (!RobustLock.IsHeldByCurrentThread(LockWord))
+        {
+            throw new SynchronizationLockException("Wait needs the condition's lock: call it inside 'using (condition.Acquire())'.");
+        }
+
         int seen = Volatile.Read(ref *sequence);
         Interlocked.Increment(ref *waiters);
         int recursion = RobustLock.ExitFully(LockWord);

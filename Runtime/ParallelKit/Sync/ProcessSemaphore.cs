@@ -21,10 +21,8 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
     /// <param name="initialCount">The initial count.</param>
     /// <param name="maximumCount">The largest count releases may reach (<see cref="int.MaxValue"/>: unbounded).</param>
     public ProcessSemaphore(int initialCount = 1, int maximumCount = int.MaxValue)
-        : base(SharedSegment.Create(3 * sizeof(int), Tag))
+        : base(CreateSegment(initialCount, maximumCount))
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(initialCount);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maximumCount, Math.Max(1, initialCount));
         *Word(0) = initialCount;
         *Word(2) = maximumCount;
     }
@@ -82,6 +80,14 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessSemaphore>(Open));
 
+    /// <summary>Checks the arguments before any file is created for the semaphore.</summary>
+    private static SharedSegment CreateSegment(int initialCount, int maximumCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumCount, Math.Max(1, initialCount));
+        return SharedSegment.Create(3 * sizeof(int), Tag);
+    }
+
     private bool Wait(int timeoutMilliseconds)
     {
         int* count = Word(0);
@@ -112,7 +118,8 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
                     return true;
                 }
 
-                int wait = -1;
+                // Slices: a waiter woken for a release and killed before taking it must not strand the others.
+                int wait = RobustLock.OwnerCheckMilliseconds;
                 if (timeoutMilliseconds >= 0)
                 {
                     long left = timeoutMilliseconds - (Environment.TickCount64 - started);
@@ -121,7 +128,7 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
                         return false;
                     }
 
-                    wait = (int)left;
+                    wait = (int)Math.Min(wait, left);
                 }
 
                 Futex.Wait(count, 0, wait);

@@ -22,7 +22,7 @@ internal static partial class ThreadIdentity
             int id = t_current;
             if (id == 0)
             {
-                id = t_current = OperatingSystem.IsLinux() ? gettid() : Environment.CurrentManagedThreadId;
+                id = t_current = OperatingSystem.IsLinux() ? (int)syscall(GetTidSystemCall) : Environment.CurrentManagedThreadId;
             }
 
             return id;
@@ -53,6 +53,9 @@ internal static partial class ThreadIdentity
         }
     }
 
+    // The system call, not glibc's gettid(), which glibc has only since 2.30.
+    private static readonly long GetTidSystemCall = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 186 : 178;
+
     [LibraryImport("libc")]
-    private static partial int gettid();
+    private static partial long syscall(long number);
 }

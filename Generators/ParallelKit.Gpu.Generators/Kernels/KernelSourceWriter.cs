@@ -310,6 +310,7 @@ internal static class KernelSourceWriter
                         writer.WriteLine();
                     }
 
+                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
                     writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
                     writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
                     foreach (KernelParameterModel view in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
@@ -352,6 +353,7 @@ internal static class KernelSourceWriter
                         writer.WriteLine();
                     }
 
+                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
                     writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
                     writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
                     WriteDeviceLaunch(p => $"{Launch}.ViewOn(__accelerator, {p.Name}, nameof({p.Name}))");
@@ -383,6 +385,7 @@ internal static class KernelSourceWriter
                         writer.WriteLine();
                     }
 
+                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
                     writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
                     writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
                     foreach (KernelParameterModel view in Views)

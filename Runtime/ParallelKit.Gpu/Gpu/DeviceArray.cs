@@ -14,7 +14,7 @@ namespace ParallelKit;
 /// and dispose it to free the device memory.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-public sealed class DeviceArray<T> : IDisposable
+public sealed unsafe class DeviceArray<T> : IDisposable
     where T : unmanaged
 {
     private readonly MemoryBuffer1D<T, Stride1D.Dense> _buffer;
@@ -25,9 +25,12 @@ public sealed class DeviceArray<T> : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Accelerator = GpuContext.Accelerator;
-        _buffer = Accelerator.Allocate1D<T>(length);
-        _buffer.MemSetToZero();
-        Accelerator.Synchronize();
+        using (GpuLaunch.Gate.EnterScope())
+        {
+            _buffer = Accelerator.Allocate1D<T>(length);
+            _buffer.MemSetToZero();
+            Accelerator.Synchronize();
+        }
     }
 
     /// <summary>Allocates a copy of <paramref name="source"/> on the accelerator.</summary>
@@ -35,7 +38,11 @@ public sealed class DeviceArray<T> : IDisposable
     public DeviceArray(ReadOnlySpan<T> source)
     {
         Accelerator = GpuContext.Accelerator;
-        _buffer = Accelerator.Allocate1D<T>(source.Length);
+        using (GpuLaunch.Gate.EnterScope())
+        {
+            _buffer = Accelerator.Allocate1D<T>(source.Length);
+        }
+
         CopyFrom(source);
     }
 
@@ -62,7 +69,14 @@ public sealed class DeviceArray<T> : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(source.Length, Length, nameof(source));
         if (source.Length > 0)
         {
-            _buffer.View.SubView(0, source.Length).CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+            // Pinned for the copy: ILGPU takes a reference, and a compacting GC could move a managed array.
+            using (GpuLaunch.Gate.EnterScope())
+            {
+                fixed (T* first = source)
+                {
+                    _buffer.View.SubView(0, source.Length).CopyFromCPU(ref *first, source.Length);
+                }
+            }
         }
     }
 
@@ -73,7 +87,13 @@ public sealed class DeviceArray<T> : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, Length, nameof(destination));
         if (destination.Length > 0)
         {
-            _buffer.View.SubView(0, destination.Length).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+            using (GpuLaunch.Gate.EnterScope())
+            {
+                fixed (T* first = destination)
+                {
+                    _buffer.View.SubView(0, destination.Length).CopyToCPU(ref *first, destination.Length);
+                }
+            }
         }
     }
 
@@ -102,5 +122,11 @@ public sealed class DeviceArray<T> : IDisposable
     }
 
     /// <summary>Frees the device memory.</summary>
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        using (GpuLaunch.Gate.EnterScope())
+        {
+            _buffer.Dispose();
+        }
+    }
 }

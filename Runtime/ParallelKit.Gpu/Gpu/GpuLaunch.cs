@@ -15,6 +15,14 @@ namespace ParallelKit.Gpu;
 public static class GpuLaunch
 {
     /// <summary>
+    /// Held around every use of ILGPU's accelerator (allocations, copies, launches, synchronization): ILGPU
+    /// does not support launching kernels on one accelerator from several threads at once (its CPU accelerator
+    /// keeps the running kernel in shared state), so the launchers take turns. The CPU fast path does not
+    /// touch ILGPU and does not take it. Re-entrant.
+    /// </summary>
+    public static readonly System.Threading.Lock Gate = new();
+
+    /// <summary>
     /// Whether a launch runs as plain C# on the host: on <see cref="GpuAcceleratorKind.Cpu"/>, for kernels
     /// the generator could give a host copy (those without group semantics).
     /// </summary>
@@ -30,7 +38,10 @@ public static class GpuLaunch
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(data);
-        return accelerator.Allocate1D(data);
+
+        // Through the span overload: the array is pinned while ILGPU copies from it (a compacting GC on another
+        // thread could otherwise move it mid-copy).
+        return Upload(accelerator, (ReadOnlySpan<T>)data);
     }
 
     /// <summary>Allocates a device buffer holding a copy of <paramref name="data"/> (an argument copied in).</summary>
@@ -42,7 +53,20 @@ public static class GpuLaunch
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(data);
-        return accelerator.Allocate2DDenseY(data);
+        MemoryBuffer2D<T, Stride2D.DenseY> buffer = accelerator.Allocate2DDenseY<T>(new Index2D(data.GetLength(0), data.GetLength(1)));
+        if (data.Length > 0)
+        {
+            unsafe
+            {
+                fixed (T* first = data)
+                {
+                    buffer.View.AsContiguous().CopyFromCPU(ref *first, data.Length);
+                    accelerator.DefaultStream.Synchronize();
+                }
+            }
+        }
+
+        return buffer;
     }
 
     /// <summary>
@@ -125,7 +149,7 @@ public static class GpuLaunch
         ArgumentNullException.ThrowIfNull(destination);
         if (destination.Length > 0)
         {
-            buffer.View.BaseView.CopyToCPU(stream, ref destination[0], destination.Length);
+            Download(stream, buffer, destination.AsSpan());
         }
     }
 
@@ -167,8 +191,15 @@ public static class GpuLaunch
         ArgumentNullException.ThrowIfNull(destination);
         if (destination.Length > 0)
         {
-            ref T first = ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(destination));
-            buffer.View.AsContiguous().CopyToCPU(stream, ref first, destination.Length);
+            // Pinned until the copy has completed: a compacting GC on another thread could move the array.
+            unsafe
+            {
+                fixed (T* first = destination)
+                {
+                    buffer.View.AsContiguous().CopyToCPU(stream, ref *first, destination.Length);
+                    stream.Synchronize();
+                }
+            }
         }
     }
 

@@ -48,6 +48,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(sub);
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, input);
@@ -114,6 +115,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(sub);
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 global::ILGPU.ArrayView<double> __inputView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input));
@@ -170,6 +172,7 @@ namespace Demo
         {
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<double>(__accelerator, input);

@@ -42,6 +42,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(total);
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, input);
@@ -81,6 +82,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(total);
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 __BlockSumKernel.For(__accelerator)(__stream, global::ParallelKit.Gpu.GpuLaunch.GroupedConfig(__accelerator, extent, 64, "Demo.Reductions.BlockSum"), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, total, nameof(total)));
@@ -116,6 +118,7 @@ namespace Demo
         {
             try
             {
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, input);

@@ -61,6 +61,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __destBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, dest);
@@ -119,6 +120,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 __MultiplyThemKernel.For(__accelerator)(__stream, extent, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, dest, nameof(dest)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, a, nameof(a)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, b, nameof(b)));
@@ -163,6 +165,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __destBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<float>(__accelerator, dest.Length);

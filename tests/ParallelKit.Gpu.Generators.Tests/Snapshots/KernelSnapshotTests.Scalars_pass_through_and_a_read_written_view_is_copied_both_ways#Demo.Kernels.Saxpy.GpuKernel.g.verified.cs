@@ -59,6 +59,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __xBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, x);
@@ -114,6 +115,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 __SaxpyKernel.For(__accelerator)(__stream, extent, alpha, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, x, nameof(x)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, y, nameof(y)));
@@ -158,6 +160,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __xBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, x);

@@ -49,6 +49,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __cellsBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, cells);
@@ -93,6 +94,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 __FillKernel.For(__accelerator)(__stream, launchExtent, extent, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, cells, nameof(cells)));
@@ -123,6 +125,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __cellsBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<int>(__accelerator, cells.Length);

@@ -64,6 +64,7 @@ namespace Demo
                     return;
                 }
 
+                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
                 global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
                 global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
                 using global::ILGPU.Runtime.MemoryBuffer2D<float, global::ILGPU.Stride2D.DenseY> __aBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, a);

@@ -484,11 +484,45 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         if (!_slots.TryGetValue(slot, out SharedSegment? chunk))
         {
+            if (_slots.Count >= 2 * MaxFreeSlots)
+            {
+                ForgetUnusedSlots();
+            }
+
             chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, slot), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
             _slots[slot] = chunk;
         }
 
         return chunk;
+    }
+
+    /// <summary>
+    /// Unmaps, in this process, the chunks no longer in the queue (neither between the read and write
+    /// positions nor free for reuse): other processes removed them. Hold the lock.
+    /// </summary>
+    private void ForgetUnusedSlots()
+    {
+        var used = new HashSet<int>();
+        long first = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt))).Chunk;
+        long last = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt))).Chunk;
+        for (long chunk = first; chunk <= last; chunk++)
+        {
+            used.Add(SlotOf(chunk));
+        }
+
+        int free = *(int*)(Data + FreeCountAt);
+        for (int i = 0; i < free; i++)
+        {
+            used.Add(((int*)(Data + FreeSlotsAt))[i]);
+        }
+
+        foreach (int slot in new List<int>(_slots.Keys))
+        {
+            if (!used.Contains(slot))
+            {
+                ForgetSlot(slot);
+            }
+        }
     }
 
     /// <summary>Links a chunk able to hold <paramref name="need"/> bytes as chunk <paramref name="index"/>: a reused one when it can. Hold the lock.</summary>

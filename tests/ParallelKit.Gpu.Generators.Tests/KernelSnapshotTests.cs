@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using ParallelKit.Generators.Tests.Infrastructure;
 using ParallelKit.Gpu.Generators.Tests.Infrastructure;
 using Xunit;
 

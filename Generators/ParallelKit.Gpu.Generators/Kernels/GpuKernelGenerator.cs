@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using ParallelKit.Gpu.Generators.Helpers;
+using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
 
 namespace ParallelKit.Gpu.Generators.Kernels;

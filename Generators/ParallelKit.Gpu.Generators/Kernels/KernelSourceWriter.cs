@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using ParallelKit.Gpu.Generators.Helpers;
+using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
 
 namespace ParallelKit.Gpu.Generators.Kernels;

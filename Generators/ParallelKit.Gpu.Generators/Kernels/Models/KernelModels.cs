@@ -1,4 +1,4 @@
-using ParallelKit.Gpu.Generators.Helpers;
+using ParallelKit.Generators.Helpers;
 
 namespace ParallelKit.Gpu.Generators.Kernels.Models;
 

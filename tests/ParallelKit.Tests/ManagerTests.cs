@@ -63,6 +63,16 @@ public sealed class ManagerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => l[5]);
         l.Reverse();
         Assert.Equal(["c", "a"], l.ToArray());
+
+        // Disposing a proxy lets go of it; the list itself stays in the manager.
+        SharedList<string> other = manager.List<string>(["x"]);
+        using (SharedList<string> proxy = other)
+        {
+            Assert.Single(proxy);
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => other.Count);
+        Assert.Equal(2, l.Count);
     }
 
     [Fact]

@@ -17,11 +17,12 @@ namespace ParallelKit;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IMarshalByHandle, IMemoryPackFormatterRegister
+public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IMarshalByHandle, IMemoryPackFormatterRegister, IDisposable
     where TKey : notnull
 {
     private readonly ManagerClient _client;
     private readonly int _id;
+    private int _disposed;
 
     internal SharedDictionary(ManagerClient client, int id)
     {
@@ -29,11 +30,17 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
         _id = id;
     }
 
+    /// <summary>
+    /// Lets go of this proxy: later calls through it throw <see cref="ObjectDisposedException"/>. The data
+    /// stays in the manager (other proxies, in this or other processes, still reach it) until the manager stops.
+    /// </summary>
+    public void Dispose() => System.Threading.Interlocked.Exchange(ref _disposed, 1);
+
     /// <inheritdoc />
     public string HandleName => string.Create(CultureInfo.InvariantCulture, $"{_client.RequestsHandle}|{_client.ManagerPid}|{_id}");
 
     /// <inheritdoc />
-    public int Count => ManagerProtocol.Int(_client.Call(ManagerOperation.Count, _id)[0]);
+    public int Count => ManagerProtocol.Int(Client.Call(ManagerOperation.Count, _id)[0]);
 
     /// <inheritdoc />
     public bool IsReadOnly => false;
@@ -52,13 +59,13 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     public TValue this[TKey key]
     {
         get => TryGetValue(key, out TValue? value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the shared dictionary.");
-        set => _client.Call(ManagerOperation.DictionarySet, _id, ManagerClient.Pack(key), ManagerClient.Pack(value));
+        set => Client.Call(ManagerOperation.DictionarySet, _id, ManagerClient.Pack(key), ManagerClient.Pack(value));
     }
 
     /// <inheritdoc />
     public void Add(TKey key, TValue value)
     {
-        if (ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryAdd, _id, ManagerClient.Pack(key), ManagerClient.Pack(value))[0]) is false)
+        if (ManagerProtocol.ToBool(Client.Call(ManagerOperation.DictionaryAdd, _id, ManagerClient.Pack(key), ManagerClient.Pack(value))[0]) is false)
         {
             throw new ArgumentException($"The key '{key}' is already in the shared dictionary.", nameof(key));
         }
@@ -70,7 +77,7 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     /// <inheritdoc />
     public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value)
     {
-        List<byte[]> found = _client.Call(ManagerOperation.DictionaryGet, _id, ManagerClient.Pack(key));
+        List<byte[]> found = Client.Call(ManagerOperation.DictionaryGet, _id, ManagerClient.Pack(key));
         if (found.Count == 0)
         {
             value = default;
@@ -82,10 +89,10 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     }
 
     /// <inheritdoc />
-    public bool ContainsKey(TKey key) => ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryContainsKey, _id, ManagerClient.Pack(key))[0]);
+    public bool ContainsKey(TKey key) => ManagerProtocol.ToBool(Client.Call(ManagerOperation.DictionaryContainsKey, _id, ManagerClient.Pack(key))[0]);
 
     /// <inheritdoc />
-    public bool Remove(TKey key) => ManagerProtocol.ToBool(_client.Call(ManagerOperation.DictionaryRemove, _id, ManagerClient.Pack(key))[0]);
+    public bool Remove(TKey key) => ManagerProtocol.ToBool(Client.Call(ManagerOperation.DictionaryRemove, _id, ManagerClient.Pack(key))[0]);
 
     /// <inheritdoc />
     public bool Remove(KeyValuePair<TKey, TValue> item) => Contains(item) && Remove(item.Key);
@@ -95,7 +102,7 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
         => TryGetValue(item.Key, out TValue? value) && EqualityComparer<TValue>.Default.Equals(value, item.Value);
 
     /// <inheritdoc />
-    public void Clear() => _client.Call(ManagerOperation.Clear, _id);
+    public void Clear() => Client.Call(ManagerOperation.Clear, _id);
 
     /// <inheritdoc />
     public void CopyTo(KeyValuePair<TKey, TValue>[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
@@ -129,7 +136,7 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
 
     private List<KeyValuePair<TKey, TValue>> Snapshot()
     {
-        List<byte[]> items = _client.Call(ManagerOperation.Items, _id);
+        List<byte[]> items = Client.Call(ManagerOperation.Items, _id);
         var pairs = new List<KeyValuePair<TKey, TValue>>(items.Count / 2);
         for (int i = 0; i + 1 < items.Count; i += 2)
         {
@@ -137,5 +144,14 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
         }
 
         return pairs;
+    }
+
+    private ManagerClient Client
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(System.Threading.Volatile.Read(ref _disposed) != 0, this);
+            return _client;
+        }
     }
 }

@@ -15,10 +15,11 @@ namespace ParallelKit;
 /// jobs and processes: it crosses by handle, and all see the same list.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle, IMemoryPackFormatterRegister
+public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle, IMemoryPackFormatterRegister, IDisposable
 {
     private readonly ManagerClient _client;
     private readonly int _id;
+    private int _disposed;
 
     internal SharedList(ManagerClient client, int id)
     {
@@ -26,11 +27,17 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
         _id = id;
     }
 
+    /// <summary>
+    /// Lets go of this proxy: later calls through it throw <see cref="ObjectDisposedException"/>. The data
+    /// stays in the manager (other proxies, in this or other processes, still reach it) until the manager stops.
+    /// </summary>
+    public void Dispose() => System.Threading.Interlocked.Exchange(ref _disposed, 1);
+
     /// <inheritdoc />
     public string HandleName => string.Create(CultureInfo.InvariantCulture, $"{_client.RequestsHandle}|{_client.ManagerPid}|{_id}");
 
     /// <inheritdoc />
-    public int Count => ManagerProtocol.Int(_client.Call(ManagerOperation.Count, _id)[0]);
+    public int Count => ManagerProtocol.Int(Client.Call(ManagerOperation.Count, _id)[0]);
 
     /// <inheritdoc />
     public bool IsReadOnly => false;
@@ -43,7 +50,7 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
     }
 
     /// <inheritdoc />
-    public void Add(T item) => _client.Call(ManagerOperation.ListAdd, _id, ManagerClient.Pack(item));
+    public void Add(T item) => Client.Call(ManagerOperation.ListAdd, _id, ManagerClient.Pack(item));
 
     /// <inheritdoc />
     public void Insert(int index, T item) => Call(ManagerOperation.ListInsert, ManagerProtocol.Int(index), ManagerClient.Pack(item));
@@ -52,7 +59,7 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
     public void RemoveAt(int index) => Call(ManagerOperation.ListRemoveAt, ManagerProtocol.Int(index));
 
     /// <inheritdoc />
-    public int IndexOf(T item) => ManagerProtocol.Int(_client.Call(ManagerOperation.ListIndexOf, _id, ManagerClient.Pack(item))[0]);
+    public int IndexOf(T item) => ManagerProtocol.Int(Client.Call(ManagerOperation.ListIndexOf, _id, ManagerClient.Pack(item))[0]);
 
     /// <inheritdoc />
     public bool Contains(T item) => IndexOf(item) >= 0;
@@ -71,10 +78,10 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
     }
 
     /// <summary>Reverses the list in place, in the manager — Python's <c>l.reverse()</c>.</summary>
-    public void Reverse() => _client.Call(ManagerOperation.ListReverse, _id);
+    public void Reverse() => Client.Call(ManagerOperation.ListReverse, _id);
 
     /// <inheritdoc />
-    public void Clear() => _client.Call(ManagerOperation.Clear, _id);
+    public void Clear() => Client.Call(ManagerOperation.Clear, _id);
 
     /// <inheritdoc />
     public void CopyTo(T[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
@@ -107,17 +114,26 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedList<T>>(Open));
 
-    private List<T> Snapshot() => _client.Call(ManagerOperation.Items, _id).ConvertAll(ManagerClient.Unpack<T>);
+    private List<T> Snapshot() => Client.Call(ManagerOperation.Items, _id).ConvertAll(ManagerClient.Unpack<T>);
 
     private List<byte[]> Call(ManagerOperation operation, params ReadOnlySpan<byte[]> values)
     {
         try
         {
-            return _client.Call(operation, _id, values);
+            return Client.Call(operation, _id, values);
         }
         catch (InvalidOperationException ex) when (ex.Message.Contains("ArgumentOutOfRangeException", StringComparison.Ordinal))
         {
             throw new ArgumentOutOfRangeException(ex.Message.Replace("The ProcessManager refused the call: System.ArgumentOutOfRangeException: ", string.Empty, StringComparison.Ordinal), ex);
+        }
+    }
+
+    private ManagerClient Client
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(System.Threading.Volatile.Read(ref _disposed) != 0, this);
+            return _client;
         }
     }
 }

@@ -22,9 +22,9 @@ namespace ParallelKit;
 /// <typeparam name="T">The item type: anything a job argument can be.</typeparam>
 /// <example>
 /// <code>
-/// using var queue = new ProcessQueue&lt;object[]&gt;();
-/// using var p = ParallelProcess.Start(Jobs.F(queue));   // F: queue.Put([42, null, "hello"])
-/// Console.WriteLine(queue.Get()[2]);                      // hello
+/// using var queue = new ProcessQueue&lt;(int, string?, string)&gt;();
+/// using var p = ParallelProcess.Start(Jobs.F(queue));   // F: queue.Put((42, null, "hello"))
+/// Console.WriteLine(queue.Get().Item3);                   // hello
 /// </code>
 /// </example>
 /// <remarks>

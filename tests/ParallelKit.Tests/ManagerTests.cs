@@ -42,6 +42,10 @@ public sealed class ManagerTests
         Assert.Throws<KeyNotFoundException>(() => d["missing"]);
         d.Add("c", 3);
         Assert.Throws<ArgumentException>(() => d.Add("c", 4));
+        Assert.False(((ICollection<KeyValuePair<string, int>>)d).Remove(new("c", 4))); // another value: kept
+        Assert.True(d.ContainsKey("c"));
+        Assert.True(((ICollection<KeyValuePair<string, int>>)d).Remove(new("c", 3)));
+        Assert.False(d.ContainsKey("c"));
         d.Clear();
         Assert.Empty(d);
     }
@@ -59,6 +63,7 @@ public sealed class ManagerTests
         l[1] = "B";
         Assert.Equal(1, l.IndexOf("B"));
         Assert.True(l.Remove("B"));
+        Assert.False(l.Remove("B"));
         Assert.Equal(["a", "c"], l.ToArray());
         Assert.Throws<ArgumentOutOfRangeException>(() => l[5]);
         l.Reverse();

@@ -26,6 +26,8 @@ internal enum ManagerOperation : byte
     ListRemoveAt,
     ListIndexOf,
     ListReverse,
+    ListRemove,
+    DictionaryRemoveIfEquals,
     Shutdown,
 }
 

@@ -134,6 +134,10 @@ internal sealed class ManagerServer
                     return [ManagerProtocol.Bool(dictionary.TryAdd(new BytesKey(values[0]), values[1]))];
                 case ManagerOperation.DictionaryRemove:
                     return [ManagerProtocol.Bool(dictionary.Remove(new BytesKey(values[0])))];
+                case ManagerOperation.DictionaryRemoveIfEquals:
+                    var pairKey = new BytesKey(values[0]);
+                    bool matches = dictionary.TryGetValue(pairKey, out byte[]? current) && current.AsSpan().SequenceEqual(values[1]);
+                    return [ManagerProtocol.Bool(matches && dictionary.Remove(pairKey))];
                 case ManagerOperation.DictionaryContainsKey:
                     return [ManagerProtocol.Bool(dictionary.ContainsKey(new BytesKey(values[0])))];
             }
@@ -171,6 +175,14 @@ internal sealed class ManagerServer
                     return [];
                 case ManagerOperation.ListIndexOf:
                     return [ManagerProtocol.Int(list.FindIndex(item => item.AsSpan().SequenceEqual(values[0])))];
+                case ManagerOperation.ListRemove:
+                    int position = list.FindIndex(item => item.AsSpan().SequenceEqual(values[0]));
+                    if (position >= 0)
+                    {
+                        list.RemoveAt(position);
+                    }
+
+                    return [ManagerProtocol.Bool(position >= 0)];
                 case ManagerOperation.ListReverse:
                     list.Reverse();
                     return [];

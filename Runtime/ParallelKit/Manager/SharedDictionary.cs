@@ -95,7 +95,9 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     public bool Remove(TKey key) => ManagerProtocol.ToBool(Client.Call(ManagerOperation.DictionaryRemove, _id, ManagerClient.Pack(key))[0]);
 
     /// <inheritdoc />
-    public bool Remove(KeyValuePair<TKey, TValue> item) => Contains(item) && Remove(item.Key);
+    /// <remarks>One operation in the manager: the pair is removed only if the key still holds that value (compared by marshaled bytes).</remarks>
+    public bool Remove(KeyValuePair<TKey, TValue> item)
+        => ManagerProtocol.ToBool(Client.Call(ManagerOperation.DictionaryRemoveIfEquals, _id, ManagerClient.Pack(item.Key), ManagerClient.Pack(item.Value))[0]);
 
     /// <inheritdoc />
     public bool Contains(KeyValuePair<TKey, TValue> item)

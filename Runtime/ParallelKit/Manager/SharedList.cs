@@ -65,17 +65,7 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
     public bool Contains(T item) => IndexOf(item) >= 0;
 
     /// <inheritdoc />
-    public bool Remove(T item)
-    {
-        int index = IndexOf(item);
-        if (index < 0)
-        {
-            return false;
-        }
-
-        RemoveAt(index);
-        return true;
-    }
+    public bool Remove(T item) => ManagerProtocol.ToBool(Client.Call(ManagerOperation.ListRemove, _id, ManagerClient.Pack(item))[0]);
 
     /// <summary>Reverses the list in place, in the manager — Python's <c>l.reverse()</c>.</summary>
     public void Reverse() => Client.Call(ManagerOperation.ListReverse, _id);

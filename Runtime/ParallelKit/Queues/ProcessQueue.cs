@@ -344,11 +344,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
     }
 
-    private LockScope Lock()
-    {
-        RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    private LockScope Lock() => EnterLock(reentrant: false);
 
     /// <summary>
     /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer

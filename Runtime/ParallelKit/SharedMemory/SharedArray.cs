@@ -83,9 +83,9 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
                 ThrowIndex(index);
             }
 
-            if (sizeof(T) is 1 or 2 or 4 or 8)
+            if (AtomicField.IsAtomic<T>())
             {
-                return AtomicRead(_items + index);
+                return AtomicField.Read(ref *(_items + index));
             }
 
             using (Lock())
@@ -177,37 +177,6 @@ public sealed unsafe class SharedArray<T> : IMarshalByHandle, IMemoryPackFormatt
     static SharedArray() => HandleTypes.Declare<SharedArray<T>>(static () => new HandleFormatter<SharedArray<T>>(Open));
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedArray<T>>(Open));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T AtomicRead(T* item)
-    {
-        switch (sizeof(T))
-        {
-            case 1:
-            {
-                byte raw = Volatile.Read(ref *(byte*)item);
-                return Unsafe.As<byte, T>(ref raw);
-            }
-
-            case 2:
-            {
-                short raw = Volatile.Read(ref *(short*)item);
-                return Unsafe.As<short, T>(ref raw);
-            }
-
-            case 4:
-            {
-                int raw = Volatile.Read(ref *(int*)item);
-                return Unsafe.As<int, T>(ref raw);
-            }
-
-            default:
-            {
-                long raw = Volatile.Read(ref *(long*)item);
-                return Unsafe.As<long, T>(ref raw);
-            }
-        }
-    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_segment.IsDisposed, this);
 

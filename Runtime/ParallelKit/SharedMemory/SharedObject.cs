@@ -1,5 +1,6 @@
 using System;
 using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
 
 namespace ParallelKit;
 
@@ -58,6 +59,26 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
 
     /// <inheritdoc />
     public override string ToString() => $"{GetType().Name} {HandleName}{(IsDisposed ? " (disposed)" : string.Empty)}";
+
+    /// <summary>Takes the lock in the segment's header, waiting as long as it takes.</summary>
+    private protected LockScope EnterLock(bool reentrant)
+    {
+        RobustLock.Enter(LockWord, reentrant, -1, out bool abandoned);
+        return new LockScope(LockWord, this, abandoned);
+    }
+
+    /// <summary>Takes the lock in the segment's header unless <paramref name="timeout"/> passes first.</summary>
+    private protected bool TryEnterLock(bool reentrant, TimeSpan timeout, out LockScope scope)
+    {
+        if (RobustLock.Enter(LockWord, reentrant, RobustLock.Milliseconds(timeout), out bool abandoned))
+        {
+            scope = new LockScope(LockWord, this, abandoned);
+            return true;
+        }
+
+        scope = default;
+        return false;
+    }
 
     /// <summary>The <paramref name="index"/>th 32-bit word of the object's data.</summary>
     private protected int* Word(int index) => (int*)Segment.Data + index;

@@ -309,37 +309,14 @@ public sealed unsafe class SharedSegment : IDisposable
         where T : unmanaged
     {
         ref T field = ref Field<T>(offset);
-        switch (sizeof(T))
+        if (AtomicField.IsAtomic<T>())
         {
-            case 1:
-            {
-                byte raw = Volatile.Read(ref Unsafe.As<T, byte>(ref field));
-                return Unsafe.As<byte, T>(ref raw);
-            }
+            return AtomicField.Read(ref field);
+        }
 
-            case 2:
-            {
-                short raw = Volatile.Read(ref Unsafe.As<T, short>(ref field));
-                return Unsafe.As<short, T>(ref raw);
-            }
-
-            case 4:
-            {
-                int raw = Volatile.Read(ref Unsafe.As<T, int>(ref field));
-                return Unsafe.As<int, T>(ref raw);
-            }
-
-            case 8:
-            {
-                long raw = Volatile.Read(ref Unsafe.As<T, long>(ref field));
-                return Unsafe.As<long, T>(ref raw);
-            }
-
-            default:
-                using (Lock())
-                {
-                    return field;
-                }
+        using (Lock())
+        {
+            return field;
         }
     }
 

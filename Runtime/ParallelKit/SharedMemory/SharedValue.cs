@@ -54,9 +54,9 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
         get
         {
             ThrowIfDisposed();
-            if (sizeof(T) is 1 or 2 or 4 or 8)
+            if (AtomicField.IsAtomic<T>())
             {
-                return AtomicRead(_value);
+                return AtomicField.Read(ref *_value);
             }
 
             using (Lock())
@@ -125,37 +125,6 @@ public sealed unsafe class SharedValue<T> : IMarshalByHandle, IMemoryPackFormatt
     static SharedValue() => HandleTypes.Declare<SharedValue<T>>(static () => new HandleFormatter<SharedValue<T>>(Open));
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<SharedValue<T>>(Open));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T AtomicRead(T* value)
-    {
-        switch (sizeof(T))
-        {
-            case 1:
-            {
-                byte raw = Volatile.Read(ref *(byte*)value);
-                return Unsafe.As<byte, T>(ref raw);
-            }
-
-            case 2:
-            {
-                short raw = Volatile.Read(ref *(short*)value);
-                return Unsafe.As<short, T>(ref raw);
-            }
-
-            case 4:
-            {
-                int raw = Volatile.Read(ref *(int*)value);
-                return Unsafe.As<int, T>(ref raw);
-            }
-
-            default:
-            {
-                long raw = Volatile.Read(ref *(long*)value);
-                return Unsafe.As<long, T>(ref raw);
-            }
-        }
-    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_segment.IsDisposed, this);
 }

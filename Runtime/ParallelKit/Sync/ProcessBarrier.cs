@@ -96,11 +96,7 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
         return SharedSegment.Create(5 * sizeof(int), Tag);
     }
 
-    private LockScope Lock()
-    {
-        RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    private LockScope Lock() => EnterLock(reentrant: false);
 
     private void Break()
     {

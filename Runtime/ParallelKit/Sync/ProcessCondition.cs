@@ -31,11 +31,7 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
 
     /// <summary>Takes the condition's lock (re-entrant), waiting as long as it takes.</summary>
     /// <returns>The held lock; dispose it (on this thread) to release.</returns>
-    public LockScope Acquire()
-    {
-        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    public LockScope Acquire() => EnterLock(reentrant: true);
 
     /// <summary>Releases the lock, waits for a notification, and takes the lock back.</summary>
     /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>

@@ -38,27 +38,13 @@ public sealed unsafe class ProcessRLock : SharedObject, IMemoryPackFormatterRegi
 
     /// <summary>Acquires the lock, waiting as long as it takes.</summary>
     /// <returns>The held lock: dispose it (on this thread) to release, or call <see cref="Release"/>.</returns>
-    public LockScope Acquire()
-    {
-        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    public LockScope Acquire() => EnterLock(reentrant: true);
 
     /// <summary>Acquires the lock unless <paramref name="timeout"/> passes first.</summary>
     /// <param name="timeout">The longest wait (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: no limit).</param>
     /// <param name="scope">The held lock, when acquired.</param>
     /// <returns>Whether the lock was acquired.</returns>
-    public bool TryAcquire(TimeSpan timeout, out LockScope scope)
-    {
-        if (RobustLock.Enter(LockWord, reentrant: true, RobustLock.Milliseconds(timeout), out bool abandoned))
-        {
-            scope = new LockScope(LockWord, this, abandoned);
-            return true;
-        }
-
-        scope = default;
-        return false;
-    }
+    public bool TryAcquire(TimeSpan timeout, out LockScope scope) => TryEnterLock(reentrant: true, timeout, out scope);
 
     /// <summary>Releases the lock once (the same as disposing a scope <see cref="Acquire"/> returned).</summary>
     /// <exception cref="System.Threading.SynchronizationLockException">The calling thread does not hold the lock.</exception>

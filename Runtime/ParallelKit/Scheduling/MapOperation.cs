@@ -23,6 +23,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     private CancellationTokenRegistration _registration;
     private int _next;
     private int _completed;
+    private int _finished;
 
     private readonly Activity? _activity;
     private readonly string? _traceParent;
@@ -31,17 +32,6 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     {
         _activity = activity;
         _traceParent = Diagnostics.Telemetry.TraceParent(activity);
-        _ = _completion.Task.ContinueWith(
-            static (task, state) => Diagnostics.Telemetry.Finish((Activity?)state, task.Status switch
-            {
-                TaskStatus.RanToCompletion => JobStatus.Completed,
-                TaskStatus.Canceled => JobStatus.Canceled,
-                _ => JobStatus.Failed,
-            }),
-            activity,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
         _items = items;
         _selector = selector;
         _results = new TResult[items.Length];
@@ -50,7 +40,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         _cancellationToken = cancellationToken;
         if (items.Length == 0)
         {
-            _completion.TrySetResult(_results);
+            Finish(JobStatus.Completed);
         }
     }
 
@@ -58,7 +48,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
     public bool IsSingleJob => false;
 
-    public bool IsFinished => _completion.Task.IsCompleted;
+    public bool IsFinished => Volatile.Read(ref _finished) != 0;
 
     public void RegisterCancellation()
     {
@@ -94,7 +84,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
     private void Fail(Exception reason)
     {
-        if (_completion.TrySetException(reason))
+        if (Finish(JobStatus.Failed, reason))
         {
             _registration.Dispose();
         }
@@ -102,10 +92,30 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
     private void Cancel()
     {
-        if (_completion.TrySetCanceled(_cancellationToken))
+        if (Finish(JobStatus.Canceled))
         {
             _registration.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Moves the map to its final state; only the first caller wins. The span ends before the
+    /// caller's await resumes, so whoever awaited the map sees it finished.
+    /// </summary>
+    private bool Finish(JobStatus status, Exception? reason = null)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return false;
+        }
+
+        Diagnostics.Telemetry.Finish(_activity, status);
+        return status switch
+        {
+            JobStatus.Completed => _completion.TrySetResult(_results),
+            JobStatus.Canceled => _completion.TrySetCanceled(_cancellationToken),
+            _ => _completion.TrySetException(reason!),
+        };
     }
 
     private void ChunkDone(int count)
@@ -122,7 +132,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             return;
         }
 
-        if (done == _items.Length && _completion.TrySetResult(_results))
+        if (done == _items.Length && Finish(JobStatus.Completed))
         {
             _registration.Dispose();
         }

@@ -74,24 +74,12 @@ internal static class Wire
     }
 
     /// <summary>Fills <paramref name="buffer"/>; <see langword="false"/> when the peer closed first.</summary>
-    public static bool ReceiveExactly(Socket socket, Span<byte> buffer)
+    public static bool ReceiveExactly<TSource>(TSource source, Span<byte> buffer)
+        where TSource : IFrameSource
     {
         while (!buffer.IsEmpty)
         {
-            int read;
-            try
-            {
-                read = socket.Receive(buffer, SocketFlags.None);
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                return false;
-            }
-
+            int read = source.Receive(buffer);
             if (read == 0)
             {
                 return false;
@@ -107,11 +95,12 @@ internal static class Wire
     /// Reads one frame into <paramref name="buffer"/> (grown from the pool as needed).
     /// Returns the body length, or -1 when the peer closed.
     /// </summary>
-    public static int ReceiveFrame(Socket socket, ref byte[] buffer, out FrameType type)
+    public static int ReceiveFrame<TSource>(TSource source, ref byte[] buffer, out FrameType type)
+        where TSource : IFrameSource
     {
         Span<byte> header = stackalloc byte[5];
         type = default;
-        if (!ReceiveExactly(socket, header))
+        if (!ReceiveExactly(source, header))
         {
             return -1;
         }
@@ -131,6 +120,6 @@ internal static class Wire
             buffer = larger;
         }
 
-        return ReceiveExactly(socket, buffer.AsSpan(0, length)) ? length : -1;
+        return ReceiveExactly(source, buffer.AsSpan(0, length)) ? length : -1;
     }
 }

@@ -145,7 +145,7 @@ internal sealed class WorkerListener : IDisposable
             // A worker says hello as soon as it connects; a silent peer must not hold up the others for long.
             connection.ReceiveTimeout = 5_000;
             Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
-            if (!Wire.ReceiveExactly(connection, hello))
+            if (!Wire.ReceiveExactly(new SocketFrameSource(connection), hello))
             {
                 connection.Dispose();
                 return;

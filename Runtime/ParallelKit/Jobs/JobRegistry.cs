@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.ComponentModel;
 
 namespace ParallelKit;
@@ -18,7 +18,9 @@ public delegate JobCall JobDecoder(ref JobReader arguments);
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class JobRegistry
 {
-    private static readonly ConcurrentDictionary<ulong, Entry> Entries = new();
+    // A plain dictionary under a lock: lookups are rare (a worker caches its last job), and a worker
+    // starts faster without loading the concurrent collections.
+    private static readonly Dictionary<ulong, Entry> Entries = [];
 
     /// <summary>Registers a job. Called by generated code.</summary>
     /// <param name="key">The job's compile-time key (<see cref="JobCall.JobKey"/>).</param>
@@ -29,9 +31,17 @@ public static class JobRegistry
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(decoder);
-        var entry = new Entry(name, decoder);
-        Entry existing = Entries.GetOrAdd(key, entry);
-        if (!ReferenceEquals(existing, entry) && existing.Name != name)
+        Entry? existing;
+        lock (Entries)
+        {
+            if (!Entries.TryGetValue(key, out existing))
+            {
+                Entries.Add(key, new Entry(name, decoder));
+                return;
+            }
+        }
+
+        if (existing.Name != name)
         {
             throw new InvalidOperationException(
                 $"ParallelKit job keys collide: '{existing.Name}' and '{name}' both hash to 0x{key:X16}. Rename one of the jobs.");
@@ -40,7 +50,13 @@ public static class JobRegistry
 
     internal static bool TryGet(ulong key, out JobDecoder decoder, out string name)
     {
-        if (Entries.TryGetValue(key, out Entry? entry))
+        Entry? entry;
+        lock (Entries)
+        {
+            _ = Entries.TryGetValue(key, out entry);
+        }
+
+        if (entry is not null)
         {
             decoder = entry.Decoder;
             name = entry.Name;

@@ -166,7 +166,7 @@ internal sealed class ProcessLaunch : IDisposable
                 int length;
                 try
                 {
-                    length = Wire.ReceiveFrame(data, ref buffer, out _);
+                    length = Wire.ReceiveFrame(new SocketFrameSource(data), ref buffer, out _);
                 }
                 catch (InvalidOperationException)
                 {

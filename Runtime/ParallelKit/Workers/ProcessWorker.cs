@@ -418,7 +418,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 FrameType type;
                 try
                 {
-                    length = Wire.ReceiveFrame(_data!, ref frame, out type);
+                    length = Wire.ReceiveFrame(new SocketFrameSource(_data!), ref frame, out type);
                 }
                 catch (InvalidOperationException)
                 {

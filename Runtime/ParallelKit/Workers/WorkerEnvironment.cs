@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Reflection;
 
 namespace ParallelKit.Workers;
@@ -34,8 +33,24 @@ internal static class WorkerEnvironment
         string ours = StartupHookName();
         if (hooks is not null)
         {
-            string rest = string.Join(System.IO.Path.PathSeparator, hooks.Split(System.IO.Path.PathSeparator).Where(h => h != ours));
-            Environment.SetEnvironmentVariable(StartupHooks, rest.Length == 0 ? null : rest);
+            // A loop, not LINQ: this runs in every worker's start-up, before its first job.
+            var rest = new System.Text.StringBuilder(hooks.Length);
+            foreach (string hook in hooks.Split(System.IO.Path.PathSeparator))
+            {
+                if (hook == ours)
+                {
+                    continue;
+                }
+
+                if (rest.Length > 0)
+                {
+                    rest.Append(System.IO.Path.PathSeparator);
+                }
+
+                rest.Append(hook);
+            }
+
+            Environment.SetEnvironmentVariable(StartupHooks, rest.Length == 0 ? null : rest.ToString());
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -96,8 +97,9 @@ public static class WorkerHost
         string endpoint = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)!;
         string token = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Token) ?? string.Empty;
         string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
-        _ = int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.WorkerId), out int id);
-        if (!int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.MaxMessageSize), out int maxMessageSize))
+        // Invariant parsing: the current culture would load ICU, milliseconds of a worker's start-up.
+        _ = int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.WorkerId), NumberStyles.Integer, NumberFormatInfo.InvariantInfo, out int id);
+        if (!int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.MaxMessageSize), NumberStyles.Integer, NumberFormatInfo.InvariantInfo, out int maxMessageSize))
         {
             maxMessageSize = Ipc.Wire.MaxMessageSize;
         }
@@ -126,7 +128,7 @@ public static class WorkerHost
                 worker.Dispose();
             }
         }
-        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable)
+        catch (Ipc.ParentUnreachableException)
         {
             // The parent closed its socket before this process connected (it is exiting, or dropped a spare
             // it no longer needs): nobody waits for this process, and there is nothing to report.

@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using MemoryPack;
@@ -28,8 +27,6 @@ internal sealed class WorkerProcess : IDisposable
     private readonly byte[] _token;
     private readonly int _workerId;
     private readonly bool _singleJob;
-    private readonly Socket _data = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-    private readonly Socket _control = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly FrameBuffer _out = new(64 * 1024);
     private readonly object _cancelGate = new();
     private readonly HashSet<long> _canceledEarly = [];
@@ -37,7 +34,9 @@ internal sealed class WorkerProcess : IDisposable
     private long _currentSequence = -1;
     private volatile bool _shuttingDown;
     private int _failedRecords;
-    private Timer? _parentWatch;
+    private WorkerChannel? _data;
+    private WorkerChannel? _control;
+    private int _parent;
 
     // The last job looked up: maps and batches run the same job many times in a row.
     private ulong _lastKey;
@@ -58,10 +57,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Serves until the parent closes or says stop; returns the exit code.</summary>
     public int Run()
     {
-        int parent = NativeProcess.ParentProcessId();
-        Connect(_data, Channel.Data);
-        Connect(_control, Channel.Control);
-        WatchParent(parent);
+        _parent = NativeProcess.ParentProcessId();
+        WorkerChannel data = _data = Connect(Channel.Data);
+        _control = Connect(Channel.Control);
         WarmUp();
         if (_singleJob)
         {
@@ -69,7 +67,7 @@ internal sealed class WorkerProcess : IDisposable
 
             // A spare waiting for its job has time to warm MemoryPack up; a process whose job is already
             // here runs it at once (most jobs never need MemoryPack's formatter table).
-            if (_data.Available == 0)
+            if (!data.HasData)
             {
                 MarshalingWarmup.Start();
             }
@@ -83,7 +81,7 @@ internal sealed class WorkerProcess : IDisposable
         {
             while (!_shuttingDown)
             {
-                int length = Wire.ReceiveFrame(_data, ref frame, out FrameType type);
+                int length = Wire.ReceiveFrame(data, ref frame, out FrameType type);
                 if (length < 0)
                 {
                     return 0;
@@ -105,30 +103,6 @@ internal sealed class WorkerProcess : IDisposable
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
-    }
-
-    /// <summary>
-    /// Belt and braces beside the control channel (whose end-of-stream already says the parent is gone):
-    /// a worker whose parent process changed — it died and the worker was re-parented — exits.
-    /// </summary>
-    private void WatchParent(int parent)
-    {
-        if (parent <= 1)
-        {
-            return;
-        }
-
-        _parentWatch = new Timer(
-            static state =>
-            {
-                if (NativeProcess.ParentProcessId() != (int)state!)
-                {
-                    Environment.Exit(0);
-                }
-            },
-            parent,
-            TimeSpan.FromSeconds(1),
-            TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Runs the built-in <see cref="WarmupJob"/> through the record path, result discarded.</summary>
@@ -155,9 +129,9 @@ internal sealed class WorkerProcess : IDisposable
         NativeProcess.PrepareExit();
     }
 
-    private void Connect(Socket socket, Channel channel)
+    private WorkerChannel Connect(Channel channel)
     {
-        socket.Connect(new UnixDomainSocketEndPoint(_endpoint));
+        WorkerChannel connection = WorkerChannel.Connect(_endpoint);
         Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
         BinaryPrimitives.WriteUInt32LittleEndian(hello, Wire.Magic);
         hello[4] = Wire.ProtocolVersion;
@@ -167,16 +141,28 @@ internal sealed class WorkerProcess : IDisposable
         hello[at + 4] = (byte)channel;
         BinaryPrimitives.WriteInt32LittleEndian(hello[(at + 5)..], Environment.ProcessId);
         WorkerEnvironment.EntryModuleVersionId().TryWriteBytes(hello[(at + 9)..]);
-        Wire.SendAll(socket, hello);
-
         Span<byte> answer = stackalloc byte[1];
-        if (!Wire.ReceiveExactly(socket, answer) || answer[0] != Wire.HandshakeAccepted)
+        bool accepted;
+        try
         {
+            connection.Send(hello);
+            accepted = Wire.ReceiveExactly(connection, answer) && answer[0] == Wire.HandshakeAccepted;
+        }
+        catch (System.IO.IOException)
+        {
+            accepted = false;
+        }
+
+        if (!accepted)
+        {
+            connection.Dispose();
             throw new WorkerRefusedException(answer[0] == Wire.HandshakeRejectedOtherBuild
                 ? $"this process runs a different build of '{Environment.ProcessPath}' than its parent (module version ids differ): " +
                   "the executable was rebuilt or replaced while the parent was running. Restart the parent process."
                 : "the parent process refused this worker (wrong secret, or it no longer expects this worker).");
         }
+
+        return connection;
     }
 
     private void RunBatch(ReadOnlySpan<byte> body)
@@ -228,7 +214,7 @@ internal sealed class WorkerProcess : IDisposable
         _out.PatchInt32(countAt, results);
         _out.PatchInt32(0, _out.WrittenCount - 5);
         _out.PatchByte(4, (byte)FrameType.Results);
-        Wire.SendAll(_data, _out.WrittenSpan);
+        _data!.Send(_out.WrittenSpan);
     }
 
     /// <summary>
@@ -369,16 +355,31 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads cancellations and shutdown from the control channel. Its end of stream says the parent is gone;
+    /// belt and braces, a parent process that changed (the worker was re-parented) also ends the worker.
+    /// </summary>
     private void ControlLoop()
     {
+        WorkerChannel control = _control!;
         byte[] frame = new byte[256];
         while (true)
         {
+            if (_parent > 1 && !control.WaitReadable(1000))
+            {
+                if (NativeProcess.ParentProcessId() != _parent)
+                {
+                    Environment.Exit(0);
+                }
+
+                continue;
+            }
+
             int length;
             FrameType type;
             try
             {
-                length = Wire.ReceiveFrame(_control, ref frame, out type);
+                length = Wire.ReceiveFrame(control, ref frame, out type);
             }
             catch (InvalidOperationException)
             {
@@ -409,14 +410,7 @@ internal sealed class WorkerProcess : IDisposable
                         _cts.Cancel();
                     }
 
-                    try
-                    {
-                        _data.Shutdown(SocketShutdown.Receive);
-                    }
-                    catch (SocketException)
-                    {
-                    }
-
+                    _data!.ShutdownReceive();
                     return;
             }
         }
@@ -441,9 +435,8 @@ internal sealed class WorkerProcess : IDisposable
     {
         // Closing the control channel below wakes the control thread: it must not take that for the parent's death.
         _shuttingDown = true;
-        _parentWatch?.Dispose();
-        _data.Dispose();
-        _control.Dispose();
+        _data?.Dispose();
+        _control?.Dispose();
         _out.Dispose();
         _cts.Dispose();
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using ParallelKit.Generators.Tests.Infrastructure;
@@ -482,6 +483,86 @@ public sealed class JobSnapshotTests
 
         Snapshot.Verify(result);
     }
+
+    [Fact]
+    public void A_partial_program_class_serves_workers_from_its_static_constructor()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable("""
+            using ParallelKit;
+
+            namespace Demo.App
+            {
+                public static partial class Program
+                {
+                    public static void Main() => System.Console.WriteLine(Tools.Jobs.Twice(21));
+
+                    // Nested types are fine: they are not closed while a worker serves from Program's constructor.
+                    private static class Nested
+                    {
+                        public static int Value => 1;
+                    }
+                }
+
+                public static partial class Tools
+                {
+                    [ParallelJob]
+                    public static int Twice(int x) => 2 * x;
+                }
+            }
+            """));
+
+        Assert.Contains("namespace Demo.App", SourceNamed(result, "ParallelKit.EntryTypeConstructor.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("servesBeforeMain: true", SourceNamed(result, "ParallelKit.WorkerEntryPoint.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public static class Program { public static void Main() { } }")]
+    [InlineData("public static partial class Program { public static void Main() { } static Program() { } }")]
+    [InlineData("public static partial class Program { public static void Main() => Helper(); public static void Helper() { } }")]
+    [InlineData("public static partial class Program { public static readonly int Count = 3; public static void Main() { } }")]
+    [InlineData("public static partial class Outer { public static partial class Program { public static void Main() { } } }")]
+    public void Workers_use_the_startup_hook_when_the_entry_type_cannot_take_a_static_constructor(string program)
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable($$"""
+            using ParallelKit;
+
+            namespace Demo.App
+            {
+                {{program}}
+
+                public static partial class Tools
+                {
+                    [ParallelJob]
+                    public static int Twice(int x) => 2 * x;
+                }
+            }
+            """));
+
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "ParallelKit.EntryTypeConstructor.g.cs");
+        Assert.DoesNotContain("servesBeforeMain", SourceNamed(result, "ParallelKit.WorkerEntryPoint.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Jobs_declared_in_the_program_class_keep_the_startup_hook()
+    {
+        // A job in Program would be closed to other threads (its async continuations, say) while workers serve from Program's constructor.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable("""
+            using ParallelKit;
+
+            System.Console.WriteLine(Program.Jobs.Twice(21));
+
+            public static partial class Program
+            {
+                [ParallelJob]
+                public static int Twice(int x) => 2 * x;
+            }
+            """));
+
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "ParallelKit.EntryTypeConstructor.g.cs");
+    }
+
+    private static string SourceNamed(GeneratorRunResult result, string hintName)
+        => Assert.Single(result.GeneratedSources, s => s.HintName == hintName).SourceText.ToString();
 
     [Fact]
     public void Executable_registers_the_job_tables_of_referenced_libraries()

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using ParallelKit;
 using ParallelKit.Tests.ConsoleApp;
 
@@ -39,6 +40,28 @@ if (args is ["skew"])
     return;
 }
 
+// With "threads", jobs that continue on pool threads and fan out with Parallel.For, in a server's worker and in a
+// ParallelProcess: this app's workers are served from Program's generated static constructor, and nothing a job
+// runs on another thread may wait for that constructor.
+if (args is ["threads"])
+{
+    await using (var threaded = JobServer.Start(new JobServerOptions { Workers = 1, JobTimeout = TimeSpan.FromSeconds(60) }))
+    {
+        Console.WriteLine($"server: {await threaded.Submit(ConsoleJobs.Jobs.FanOut(1000))}");
+    }
+
+    using var fanning = ParallelProcess.Start(ConsoleJobs.Jobs.FanOutAndPrint(1000));
+    if (!fanning.Join(TimeSpan.FromSeconds(60)))
+    {
+        fanning.Terminate();
+        Console.WriteLine("process: hung");
+        return;
+    }
+
+    Console.WriteLine($"process: exit code {fanning.ExitCode}");
+    return;
+}
+
 await using var server = JobServer.Start(new JobServerOptions { Workers = 2 });
 int[] pids = await server.MapAsync(Enumerable.Range(0, 4), i => ConsoleJobs.Jobs.Say(i));
 if (args is ["orphan"])
@@ -68,6 +91,22 @@ namespace ParallelKit.Tests.ConsoleApp
             Console.Error.WriteLine($"stderr line {i} from worker process");
             return Environment.ProcessId;
         }
+
+        /// <summary>Sums 0..n-1 after an await (the rest runs on a pool thread) with Parallel.For and Task.Run.</summary>
+        [ParallelJob]
+        public static async Task<long> FanOut(int n)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+            long total = 0;
+            Parallel.For(0, n, i => Interlocked.Add(ref total, Square(i) == i * i ? i : 0));
+            return await Task.Run(() => total + Square(0)).ConfigureAwait(false);
+        }
+
+        /// <summary><see cref="FanOut"/>, printing its sum.</summary>
+        [ParallelJob]
+        public static async Task FanOutAndPrint(int n) => Console.WriteLine($"process sum {await FanOut(n).ConfigureAwait(false)}");
+
+        private static int Square(int i) => i * i;
 
         /// <summary>Sleeps.</summary>
         [ParallelJob]

@@ -72,6 +72,17 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void Jobs_that_continue_on_other_threads_finish_in_an_app_whose_workers_are_served_before_main()
+    {
+        // The console app's Program has top-level statements only, so its workers are served from Program's
+        // generated static constructor: pool threads and Parallel.For inside a job must not wait for it.
+        (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp", "threads");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(["server: 499500", "process sum 499500", "process: exit code 0"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
     public void Console_output_of_jobs_in_workers_reaches_the_parents_stdout_and_stderr()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("tests", "ParallelKit.Tests.ConsoleApp");

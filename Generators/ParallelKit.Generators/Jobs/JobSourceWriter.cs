@@ -102,7 +102,9 @@ internal static class JobSourceWriter
     }
 
     /// <summary>The executable's module initializer that turns a worker relaunch into a worker.</summary>
-    public static string WriteEntryPoint(IEnumerable<string> jobTables)
+    /// <param name="jobTables">The job tables to register.</param>
+    /// <param name="servesBeforeMain">Whether the entry type's generated static constructor serves workers (else the startup hook does).</param>
+    public static string WriteEntryPoint(IEnumerable<string> jobTables, bool servesBeforeMain)
     {
         var writer = new IndentedTextWriter();
         WriteHeader(writer);
@@ -118,7 +120,9 @@ internal static class JobSourceWriter
             using (writer.Block("internal static class WorkerEntryPoint"))
             {
                 writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-                writer.WriteLine("internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs);");
+                writer.WriteLine(servesBeforeMain
+                    ? "internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs, servesBeforeMain: true);"
+                    : "internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs);");
                 writer.WriteLine();
                 using (writer.Block("private static void RegisterJobs()"))
                 {
@@ -130,6 +134,28 @@ internal static class JobSourceWriter
             }
         }
 
+        return writer.ToString();
+    }
+
+    /// <summary>
+    /// The static constructor of the type declaring <c>Main</c>: it runs after the module initializer and before
+    /// <c>Main</c>, and serves jobs there when this executable was started as a worker.
+    /// </summary>
+    public static string WriteEntryTypeConstructor(EntryTypeModel entryType)
+    {
+        var writer = new IndentedTextWriter();
+        WriteHeader(writer);
+        IDisposable? ns = entryType.Namespace.Length == 0 ? null : writer.Block("namespace " + entryType.Namespace);
+        using (writer.Block("partial class " + entryType.Name))
+        {
+            writer.WriteLine("/// <summary>Serves jobs, instead of running <c>Main</c>, when this executable was started as a ParallelKit worker.</summary>");
+            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(NonUserCode);
+            writer.WriteLine(ExcludeFromCoverage);
+            writer.WriteLine($"static {entryType.Name}() => global::ParallelKit.WorkerHost.RunBeforeMain();");
+        }
+
+        ns?.Dispose();
         return writer.ToString();
     }
 

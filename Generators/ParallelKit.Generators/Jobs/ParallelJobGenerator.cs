@@ -99,7 +99,11 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
             }
 
             tables.AddRange(model.ReferencedJobTables);
-            output.AddSource("ParallelKit.WorkerEntryPoint.g.cs", JobSourceWriter.WriteEntryPoint(tables));
+            output.AddSource("ParallelKit.WorkerEntryPoint.g.cs", JobSourceWriter.WriteEntryPoint(tables, model.EntryType is not null));
+            if (model.EntryType is { } entryType)
+            {
+                output.AddSource("ParallelKit.EntryTypeConstructor.g.cs", JobSourceWriter.WriteEntryTypeConstructor(entryType));
+            }
         });
     }
 
@@ -170,6 +174,48 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
             tables.Sort(System.StringComparer.Ordinal);
         }
 
-        return new EntryPointModel(isExecutable, hasRuntime, compilation.AssemblyName ?? "Assembly", tables.ToEquatableArray());
+        EntryTypeModel? entryType = isExecutable && hasRuntime ? DescribeEntryType(compilation, token) : null;
+        return new EntryPointModel(isExecutable, hasRuntime, compilation.AssemblyName ?? "Assembly", tables.ToEquatableArray(), entryType);
+    }
+
+    /// <summary>The type declaring <c>Main</c>, when a generated static constructor may serve workers (see <see cref="EntryTypeModel"/>).</summary>
+    private static EntryTypeModel? DescribeEntryType(Compilation compilation, System.Threading.CancellationToken token)
+    {
+        IMethodSymbol? main = compilation.GetEntryPoint(token);
+        if (main?.ContainingType is not { TypeKind: TypeKind.Class, ContainingType: null, IsGenericType: false } type)
+        {
+            return null;
+        }
+
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            // Top-level statements declare Program implicitly (a compilation unit, not a type declaration): partial by definition.
+            if (reference.GetSyntax(token) is TypeDeclarationSyntax declaration
+                && !declaration.Modifiers.Any(static m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword)))
+            {
+                return null;
+            }
+        }
+
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (SymbolEqualityComparer.Default.Equals(member, main) || member is INamedTypeSymbol
+                || (member.IsImplicitlyDeclared && member is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor }))
+            {
+                continue;
+            }
+
+            // A static constructor of its own, a field, a helper method, a job: something another thread might
+            // enter while a worker serves from the static constructor (it would wait for ever), or a clash.
+            return null;
+        }
+
+        string ns = type.ContainingNamespace.IsGlobalNamespace
+            ? string.Empty
+            : type.ContainingNamespace.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length);
+        string name = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(type.Name) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+            ? type.Name
+            : "@" + type.Name;
+        return new EntryTypeModel(ns, name);
     }
 }

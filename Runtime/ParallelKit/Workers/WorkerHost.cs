@@ -16,10 +16,13 @@ namespace ParallelKit;
 /// <remarks>
 /// A worker must not run its loop inside the module initializer itself: until the initializer returns,
 /// every other thread that touches the entry assembly waits for it, so a job whose continuation resumes
-/// on the thread pool would deadlock. Workers are therefore launched with a .NET startup hook
-/// (<c>DOTNET_STARTUP_HOOKS</c>, see <c>StartupHook</c>) that runs the module initializer first, to collect
-/// the job tables, and then serves jobs outside it. Where startup hooks are unsupported (Native AOT,
-/// trimmed apps) the module initializer serves jobs itself.
+/// on the thread pool would deadlock. Where it can, the generator gives the type declaring <c>Main</c> a
+/// static constructor that serves jobs (<see cref="RunBeforeMain"/>): it runs after the module initializer
+/// and before <c>Main</c>, and only that type, which then declares nothing but <c>Main</c>, stays closed to
+/// other threads. Otherwise workers are launched with a .NET startup hook (<c>DOTNET_STARTUP_HOOKS</c>, see
+/// <c>StartupHook</c>; ~7 ms more per worker) that runs the module initializer first, to collect the job
+/// tables, and then serves jobs outside it. Where neither is available (Native AOT or a trimmed app whose
+/// <c>Main</c> is in a type the generator cannot extend) the module initializer serves jobs itself.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class WorkerHost
@@ -37,13 +40,28 @@ public static class WorkerHost
     /// <summary>The id of this worker within its server; -1 outside workers.</summary>
     public static int WorkerId { get; private set; } = -1;
 
+    /// <summary>Whether workers are served by the generated static constructor of the entry point's type (no startup hook needed).</summary>
+    internal static bool ServesBeforeMain { get; private set; }
+
     /// <summary>Called by the generated module initializer of an executable.</summary>
     /// <param name="executable">
     /// The executable whose initializer this is. It only counts when it is the process's entry assembly:
     /// an executable loaded as a library by another host (a benchmark runner, say) is not relaunched as workers.
     /// </param>
     /// <param name="registerJobs">Registers the jobs of the executable and of the libraries it references.</param>
-    public static void Initialize(Assembly executable, Action registerJobs)
+    public static void Initialize(Assembly executable, Action registerJobs) => Initialize(executable, registerJobs, servesBeforeMain: false);
+
+    /// <summary>Called by the generated module initializer of an executable.</summary>
+    /// <param name="executable">
+    /// The executable whose initializer this is. It only counts when it is the process's entry assembly:
+    /// an executable loaded as a library by another host (a benchmark runner, say) is not relaunched as workers.
+    /// </param>
+    /// <param name="registerJobs">Registers the jobs of the executable and of the libraries it references.</param>
+    /// <param name="servesBeforeMain">
+    /// Whether the generator also gave the type declaring <c>Main</c> a static constructor that calls
+    /// <see cref="RunBeforeMain"/>: workers are then served from there, and started without a startup hook.
+    /// </param>
+    public static void Initialize(Assembly executable, Action registerJobs, bool servesBeforeMain)
     {
         ArgumentNullException.ThrowIfNull(executable);
         ArgumentNullException.ThrowIfNull(registerJobs);
@@ -53,9 +71,10 @@ public static class WorkerHost
         }
 
         Volatile.Write(ref s_installed, 1);
-        if (Volatile.Read(ref s_startupHookActive) != 0)
+        ServesBeforeMain = servesBeforeMain;
+        if (Volatile.Read(ref s_startupHookActive) != 0 || servesBeforeMain)
         {
-            // The startup hook runs the worker once this initializer has returned.
+            // The startup hook, or the entry type's static constructor, runs the worker once this initializer has returned.
             s_registerJobs = registerJobs;
             return;
         }
@@ -64,6 +83,23 @@ public static class WorkerHost
         {
             RunWorker(registerJobs);
         }
+    }
+
+    /// <summary>
+    /// Called by the generated static constructor of the type declaring <c>Main</c>, after the module
+    /// initializer: in a worker launch (not already served by the startup hook) it serves jobs and exits, so
+    /// <c>Main</c> never runs; otherwise it returns at once.
+    /// </summary>
+    public static void RunBeforeMain()
+    {
+        Action? register = s_registerJobs;
+        if (!ServesBeforeMain || register is null || Volatile.Read(ref s_startupHookActive) != 0
+            || string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)))
+        {
+            return;
+        }
+
+        RunWorker(register);
     }
 
     /// <summary>Called by the startup hook in a worker launch, before <c>Main</c> and outside any initializer.</summary>

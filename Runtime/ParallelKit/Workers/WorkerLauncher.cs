@@ -48,6 +48,12 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[WorkerEnvironment.Mode] = mode;
         start.Environment[WorkerEnvironment.MaxMessageSize] = maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (WorkerHost.ServesBeforeMain)
+        {
+            // The entry type's generated static constructor serves jobs: no startup hook to pay for.
+            return start;
+        }
+
         // Serve jobs from a startup hook, outside the entry assembly's module initializer (see WorkerHost).
         string hook = WorkerEnvironment.StartupHookName();
         string? existing = start.Environment.TryGetValue(WorkerEnvironment.StartupHooks, out string? value) ? value : null;

@@ -15,7 +15,7 @@ namespace ParallelKit.Generated
     internal static class WorkerEntryPoint
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs);
+        internal static void Initialize() => global::ParallelKit.WorkerHost.Initialize(typeof(WorkerEntryPoint).Assembly, RegisterJobs, servesBeforeMain: true);
 
         private static void RegisterJobs()
         {

@@ -81,4 +81,19 @@ internal sealed record JobDeclaration(JobTypeModel Type, JobModel Job);
 /// <param name="HasRuntime">Whether ParallelKit's runtime is referenced.</param>
 /// <param name="AssemblyName">The compilation's assembly name.</param>
 /// <param name="ReferencedJobTables">Fully qualified job tables of referenced assemblies.</param>
-internal sealed record EntryPointModel(bool IsExecutable, bool HasRuntime, string AssemblyName, EquatableArray<string> ReferencedJobTables);
+/// <param name="EntryType">
+/// The type declaring <c>Main</c>, when workers can be served from its static constructor (see
+/// <see cref="EntryTypeModel"/>); <see langword="null"/> when workers need the .NET startup hook.
+/// </param>
+internal sealed record EntryPointModel(bool IsExecutable, bool HasRuntime, string AssemblyName, EquatableArray<string> ReferencedJobTables, EntryTypeModel? EntryType);
+
+/// <summary>
+/// The type declaring <c>Main</c> (the <c>Program</c> of top-level statements, or a partial class), when a
+/// generated static constructor can serve workers before <c>Main</c>: a worker started that way skips the
+/// .NET startup hook (~7 ms of every worker's start-up). Only a partial, non-nested class with no static
+/// constructor and no member but <c>Main</c> (and nested types) qualifies: while a worker serves jobs from
+/// that constructor, other threads cannot enter the type, and such a type has nothing they could call.
+/// </summary>
+/// <param name="Namespace">The containing namespace, keywords escaped; empty for the global namespace.</param>
+/// <param name="Name">The type's name, keywords escaped.</param>
+internal sealed record EntryTypeModel(string Namespace, string Name);

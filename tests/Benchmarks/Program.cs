@@ -9,7 +9,7 @@ namespace ParallelKit.Benchmarks;
 /// <c>bdn [BenchmarkDotNet args]</c>: BenchmarkDotNet micro-benchmarks.
 /// Worker processes are this executable relaunched; the generated entrypoint serves jobs there before <c>Main</c>.
 /// </summary>
-public static class Program
+public static partial class Program
 {
     public static int Main(string[] args)
     {

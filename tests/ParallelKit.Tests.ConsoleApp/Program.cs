@@ -76,6 +76,11 @@ using (var single = ParallelProcess.Start(ConsoleJobs.Jobs.Say(99)))
     single.Join();
 }
 
+using (var buffered = ParallelProcess.Start(ConsoleJobs.Jobs.SayBuffered(100)))
+{
+    buffered.Join();
+}
+
 Console.WriteLine($"parent {Environment.ProcessId} done; workers {string.Join(",", pids.Distinct().Where(p => p != Environment.ProcessId).Select(_ => "other"))}");
 
 namespace ParallelKit.Tests.ConsoleApp
@@ -90,6 +95,14 @@ namespace ParallelKit.Tests.ConsoleApp
             Console.WriteLine($"stdout line {i} from worker process");
             Console.Error.WriteLine($"stderr line {i} from worker process");
             return Environment.ProcessId;
+        }
+
+        /// <summary>Prints a line through a console writer of the job's own that does not flush by itself.</summary>
+        [ParallelJob]
+        public static void SayBuffered(int i)
+        {
+            Console.SetOut(new System.IO.StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false });
+            Console.WriteLine($"buffered line {i} from worker process");
         }
 
         /// <summary>Sums 0..n-1 after an await (the rest runs on a pool thread) with Parallel.For and Task.Run.</summary>

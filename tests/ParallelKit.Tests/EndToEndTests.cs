@@ -96,6 +96,7 @@ public sealed class EndToEndTests
 
         Assert.Contains("stdout line 99 from worker process", output, StringComparison.Ordinal); // from a ParallelProcess
         Assert.Contains("stderr line 99 from worker process", error, StringComparison.Ordinal);
+        Assert.Contains("buffered line 100 from worker process", output, StringComparison.Ordinal); // flushed before the process left
         Assert.Contains("done; workers other", output, StringComparison.Ordinal);
     }
 }

@@ -30,9 +30,9 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(Mode, null);
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
-        string ours = StartupHookName();
         if (hooks is not null)
         {
+            string ours = StartupHookName();
             // A loop, not LINQ: this runs in every worker's start-up, before its first job.
             var rest = new System.Text.StringBuilder(hooks.Length);
             foreach (string hook in hooks.Split(System.IO.Path.PathSeparator))
@@ -55,11 +55,72 @@ internal static class WorkerEnvironment
     }
 
     /// <summary>
+    /// Reads a non-negative decimal variable; <paramref name="fallback"/> when it is missing or malformed.
+    /// A loop of its own: the framework's parsing is compiled on first use, a millisecond of start-up.
+    /// </summary>
+    public static int ReadInt32(string name, int fallback)
+    {
+        string? text = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrEmpty(text) || text.Length > 10)
+        {
+            return fallback;
+        }
+
+        long value = 0;
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '9')
+            {
+                return fallback;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return value <= int.MaxValue ? (int)value : fallback;
+    }
+
+    /// <summary>Decodes the hexadecimal secret; an empty array when it is malformed (the parent then refuses the worker).</summary>
+    public static byte[] DecodeToken(string hex)
+    {
+        if (hex.Length % 2 != 0)
+        {
+            return [];
+        }
+
+        byte[] bytes = new byte[hex.Length / 2];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            int high = HexDigit(hex[2 * i]);
+            int low = HexDigit(hex[(2 * i) + 1]);
+            if ((high | low) < 0)
+            {
+                return [];
+            }
+
+            bytes[i] = (byte)((high << 4) | low);
+        }
+
+        return bytes;
+    }
+
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+
+    /// <summary>
     /// The startup hook, named by assembly (the host resolves it like any dependency, also from a
     /// single-file bundle). Native AOT and trimmed apps ignore startup hooks; their workers are served by
     /// the module initializer instead.
     /// </summary>
-    public static string StartupHookName() => typeof(WorkerHost).Assembly.GetName().Name ?? "ParallelKit";
+    public static string StartupHookName() => AssemblyName;
+
+    /// <summary>This assembly's simple name, as a constant: <c>Assembly.GetName()</c> costs a worker's start-up a culture lookup.</summary>
+    private const string AssemblyName = "ParallelKit";
 
     /// <summary>The entry assembly's module version id: parent and worker must run the same build.</summary>
     public static Guid EntryModuleVersionId()

@@ -1,6 +1,5 @@
 using System;
 using System.ComponentModel;
-using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -71,6 +70,7 @@ public static class WorkerHost
         }
 
         Volatile.Write(ref s_installed, 1);
+        Internal.LibcResolver.Install();
         ServesBeforeMain = servesBeforeMain;
         if (Volatile.Read(ref s_startupHookActive) != 0 || servesBeforeMain)
         {
@@ -133,13 +133,8 @@ public static class WorkerHost
         string endpoint = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)!;
         string token = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Token) ?? string.Empty;
         string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
-        // Invariant parsing: the current culture would load ICU, milliseconds of a worker's start-up.
-        _ = int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.WorkerId), NumberStyles.Integer, NumberFormatInfo.InvariantInfo, out int id);
-        if (!int.TryParse(Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.MaxMessageSize), NumberStyles.Integer, NumberFormatInfo.InvariantInfo, out int maxMessageSize))
-        {
-            maxMessageSize = Ipc.Wire.MaxMessageSize;
-        }
-
+        int id = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.WorkerId, 0);
+        int maxMessageSize = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.MaxMessageSize, Ipc.Wire.MaxMessageSize);
 
         // A job may start processes of its own (even another job server): they must not become workers.
         Workers.WorkerEnvironment.Clear();
@@ -182,8 +177,7 @@ public static class WorkerHost
             exitCode = 70; // EX_SOFTWARE
         }
 
-        Console.Out.Flush();
-        Console.Error.Flush();
+        Internal.ConsoleWriters.FlushCreated();
         if (mode == Workers.WorkerEnvironment.ProcessMode)
         {
             // A ParallelProcess has delivered its result (or its error on stderr): leave like os._exit.

@@ -23,6 +23,9 @@ internal sealed class WorkerProcess : IDisposable
 
     private const int FlushAfterBytes = 1 << 20;
 
+    /// <summary>How long a single-job process waits for a job sent with its start before it warms up as a spare.</summary>
+    private const int JobAlreadySentWithinMilliseconds = 5;
+
     private readonly string _endpoint;
     private readonly byte[] _token;
     private readonly int _workerId;
@@ -49,7 +52,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         _maxMessageSize = maxMessageSize;
         _endpoint = endpoint;
-        _token = Convert.FromHexString(token);
+        _token = WorkerEnvironment.DecodeToken(token);
         _workerId = workerId;
         _singleJob = singleJob;
     }
@@ -60,15 +63,16 @@ internal sealed class WorkerProcess : IDisposable
         _parent = NativeProcess.ParentProcessId();
         WorkerChannel data = _data = Connect(Channel.Data);
         _control = Connect(Channel.Control);
-        WarmUp();
-        if (_singleJob)
-        {
-            PrepareToExit();
 
-            // A spare waiting for its job has time to warm MemoryPack up; a process whose job is already
-            // here runs it at once (most jobs never need MemoryPack's formatter table).
-            if (!data.HasData)
+        // A process started for a job gets it right after connecting (within microseconds): it runs the job at
+        // once. A server worker, or a spare waiting for its job, has time to compile the record path now,
+        // and a spare also its exit and MemoryPack's formatter table (most jobs never need that table).
+        if (!_singleJob || !data.WaitReadable(JobAlreadySentWithinMilliseconds))
+        {
+            WarmUp();
+            if (_singleJob)
             {
+                PrepareToExit();
                 MarshalingWarmup.Start();
             }
         }

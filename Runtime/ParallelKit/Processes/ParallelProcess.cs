@@ -103,7 +103,16 @@ public sealed class ParallelProcess : IDisposable
     /// <summary>Waits for the process to exit.</summary>
     public void Join()
     {
-        _launch.Process.WaitForExit();
+        if (_exitCode is null && NativeProcess.WaitForExitWithoutReaping(Pid, out int exitCode))
+        {
+            // Straight from the kernel; .NET reaps the process in the background.
+            _exitCode = exitCode;
+        }
+        else
+        {
+            _launch.Process.WaitForExit();
+        }
+
         _launch.Release();
     }
 
@@ -142,10 +151,14 @@ public sealed class ParallelProcess : IDisposable
             return;
         }
 
-        Terminate();
+        if (_exitCode is null)
+        {
+            Terminate();
+        }
+
         _launch.Process.WaitForExit();
         _launch.Release();
-        _exitCode = _launch.Process.ExitCode; // still readable after the handle is gone
+        _exitCode ??= _launch.Process.ExitCode; // still readable after the handle is gone
         _launch.Process.Dispose();
     }
 

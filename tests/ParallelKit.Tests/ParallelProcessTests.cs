@@ -36,6 +36,20 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
+    public void Join_gives_the_exit_code_at_once_and_dispose_leaves_no_zombie()
+    {
+        // Join returns on the process's own exit report (before the kernel has torn it down); Dispose waits for
+        // the reaping, so nothing of the process is left afterwards.
+        var process = ParallelProcess.Start(TestJobs.Jobs.Add(1, 2));
+        process.Join();
+        Assert.Equal(0, process.ExitCode);
+        Assert.False(process.IsAlive);
+        int pid = process.Pid;
+        process.Dispose();
+        Assert.False(System.IO.Directory.Exists($"/proc/{pid}"), $"process {pid} was not reaped");
+    }
+
+    [Fact]
     public async Task Processes_started_one_after_another_use_the_warm_spare_and_all_run_their_jobs()
     {
         Assert.True(ParallelProcess.KeepWarmSpare);

@@ -11,12 +11,13 @@ namespace ParallelKit.Internal;
 /// </summary>
 internal static class ConsoleWriters
 {
+    // The writers Console creates on first use (or that Console.SetOut/SetError installed); null until then.
+    private static readonly FieldInfo? Output = WriterField("s_out");
+    private static readonly FieldInfo? Error = WriterField("s_error");
+
     public static void FlushCreated()
     {
-        // The writers Console creates on first use (or that Console.SetOut/SetError installed); null until then.
-        FieldInfo? output = typeof(Console).GetField("s_out", BindingFlags.NonPublic | BindingFlags.Static);
-        FieldInfo? error = typeof(Console).GetField("s_error", BindingFlags.NonPublic | BindingFlags.Static);
-        if (output?.FieldType != typeof(TextWriter) || error?.FieldType != typeof(TextWriter))
+        if (Output is null || Error is null)
         {
             // Another runtime keeps its writers elsewhere: flush through the public API.
             Console.Out.Flush();
@@ -24,7 +25,13 @@ internal static class ConsoleWriters
             return;
         }
 
-        (output.GetValue(null) as TextWriter)?.Flush();
-        (error.GetValue(null) as TextWriter)?.Flush();
+        (Output.GetValue(null) as TextWriter)?.Flush();
+        (Error.GetValue(null) as TextWriter)?.Flush();
+    }
+
+    private static FieldInfo? WriterField(string name)
+    {
+        FieldInfo? field = typeof(Console).GetField(name, BindingFlags.NonPublic | BindingFlags.Static);
+        return field?.FieldType == typeof(TextWriter) ? field : null;
     }
 }

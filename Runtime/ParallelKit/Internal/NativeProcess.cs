@@ -14,11 +14,7 @@ internal static partial class NativeProcess
     /// </summary>
     public static unsafe void Exit(int exitCode)
     {
-        // What ProcessExit would do: shared memory this process owns goes with it.
-        if (SharedMemory.SharedMemoryUse.SegmentsCreated)
-        {
-            SharedMemory.SharedSegment.UnlinkOwned();
-        }
+        ReleaseProcessResources();
         if (s_exit is not null)
         {
             s_exit(exitCode);
@@ -30,6 +26,15 @@ internal static partial class NativeProcess
         }
 
         Environment.Exit(exitCode);
+    }
+
+    /// <summary>What ProcessExit would do before <see cref="Exit"/>: shared memory this process owns goes with it. Idempotent.</summary>
+    public static void ReleaseProcessResources()
+    {
+        if (SharedMemory.SharedMemoryUse.SegmentsCreated)
+        {
+            SharedMemory.SharedSegment.UnlinkOwned();
+        }
     }
 
     /// <summary>

@@ -19,6 +19,12 @@ internal enum FrameType : byte
 
     /// <summary>Parent → worker (control channel): finish the current job and exit.</summary>
     Shutdown = 4,
+
+    /// <summary>
+    /// Single-job process → parent (data channel), the last thing it sends: its output is flushed and it
+    /// leaves with this exit code (4-byte body) at once.
+    /// </summary>
+    Exiting = 5,
 }
 
 /// <summary>The two connections a worker opens to its parent.</summary>

@@ -64,13 +64,13 @@ public sealed class ParallelProcess : IDisposable
     public int Pid { get; }
 
     /// <summary>Whether the process is still running.</summary>
-    public bool IsAlive => _exitCode is null && !_launch.Process.HasExited;
+    public bool IsAlive => ExitCode is null;
 
     /// <summary>
     /// The exit code once the process has ended (0: the job returned; 1: it threw; 128+N: killed by signal N),
     /// or <see langword="null"/> while it runs.
     /// </summary>
-    public int? ExitCode => _exitCode ?? (_launch.Process.HasExited ? _launch.Process.ExitCode : null);
+    public int? ExitCode => _exitCode ?? _launch.ReportedExitCode ?? (_launch.Process.HasExited ? _launch.Process.ExitCode : null);
 
     /// <summary>Starts a process that runs <paramref name="call"/> and exits.</summary>
     /// <param name="call">The job to run, e.g. <c>Greeter.Jobs.Hello("bob")</c>.</param>
@@ -101,19 +101,15 @@ public sealed class ParallelProcess : IDisposable
     }
 
     /// <summary>Waits for the process to exit.</summary>
+    /// <remarks>
+    /// A process that ran its job reports its exit code right before it leaves (its output already flushed), and
+    /// <see cref="Join()"/> returns then, without waiting the milliseconds the kernel takes to tear a .NET process
+    /// down; a process that died otherwise is waited for until the kernel has its exit status.
+    /// </remarks>
     public void Join()
     {
-        if (_exitCode is null && NativeProcess.WaitForExitWithoutReaping(Pid, out int exitCode))
-        {
-            // Straight from the kernel; .NET reaps the process in the background.
-            _exitCode = exitCode;
-        }
-        else
-        {
-            _launch.Process.WaitForExit();
-        }
-
-        _launch.Release();
+        _launch.Ended.Wait();
+        Finish();
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> for the process to exit.</summary>
@@ -121,13 +117,12 @@ public sealed class ParallelProcess : IDisposable
     /// <returns><see langword="true"/> when the process has exited.</returns>
     public bool Join(TimeSpan timeout)
     {
-        if (!_launch.Process.WaitForExit(timeout))
+        if (!_launch.Ended.Wait(timeout))
         {
             return false;
         }
 
-        _launch.Process.WaitForExit();
-        _launch.Release();
+        Finish();
         return true;
     }
 
@@ -136,12 +131,42 @@ public sealed class ParallelProcess : IDisposable
     /// <returns>A task that completes when the process has exited.</returns>
     public async Task JoinAsync(CancellationToken cancellationToken = default)
     {
-        await _launch.Process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await _launch.Ended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Finish();
+    }
+
+    /// <summary>Settles the exit code once the process has ended (or reported that it is leaving) and closes its socket.</summary>
+    private void Finish()
+    {
+        if (_exitCode is null)
+        {
+            if (_launch.ReportedExitCode is int reported)
+            {
+                _exitCode = reported;
+            }
+            else if (NativeProcess.WaitForExitWithoutReaping(Pid, out int exitCode))
+            {
+                // Straight from the kernel; .NET reaps the process in the background.
+                _exitCode = exitCode;
+            }
+            else
+            {
+                _launch.Process.WaitForExit();
+                _exitCode = _launch.Process.ExitCode;
+            }
+        }
+
         _launch.Release();
     }
 
     /// <summary>Kills the process (SIGKILL) and the processes it started. Does nothing once it has exited.</summary>
-    public void Terminate() => NativeProcess.KillTree(_launch.Process);
+    public void Terminate()
+    {
+        if (ExitCode is null)
+        {
+            NativeProcess.KillTree(_launch.Process);
+        }
+    }
 
     /// <summary>Releases the process handle and the private socket; a process still running is killed, never orphaned.</summary>
     public void Dispose()
@@ -151,11 +176,7 @@ public sealed class ParallelProcess : IDisposable
             return;
         }
 
-        if (_exitCode is null)
-        {
-            Terminate();
-        }
-
+        Terminate();
         _launch.Process.WaitForExit();
         _launch.Release();
         _exitCode ??= _launch.Process.ExitCode; // still readable after the handle is gone

@@ -1,8 +1,10 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
+using System.Threading.Tasks;
 using ParallelKit.Ipc;
 using ParallelKit.Workers;
 
@@ -22,6 +24,11 @@ internal sealed class ProcessLaunch : IDisposable
     private bool _sent;
     private int _released;
 
+    // Completes when the process has said it is leaving (with its exit code), or has gone without saying so.
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _reportedExitCode;
+    private volatile bool _reported;
+
     public ProcessLaunch()
     {
         _listener = new WorkerListener(Admit);
@@ -37,7 +44,22 @@ internal sealed class ProcessLaunch : IDisposable
         }
 
         Pid = Process.Id;
+        _ = Process.WaitForExitAsync().ContinueWith(
+            static (_, state) => ((ProcessLaunch)state!)._ended.TrySetResult(),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Completes once the process has flushed its output and is leaving (it reported its exit code just before
+    /// <c>_exit</c>), or has ended without reporting (killed, crashed, or before it got its job).
+    /// </summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>The exit code the process reported on its way out; <see langword="null"/> until then, or if it died first.</summary>
+    public int? ReportedExitCode => _reported ? _reportedExitCode : null;
 
     public Process Process { get; }
 
@@ -141,7 +163,7 @@ internal sealed class ProcessLaunch : IDisposable
     }
 
     /// <summary>Sends the job, then drains the result so that a large one never blocks the child's exit.</summary>
-    private static void Send(Socket data, byte[] frame)
+    private void Send(Socket data, byte[] frame)
     {
         try
         {
@@ -156,7 +178,7 @@ internal sealed class ProcessLaunch : IDisposable
         drain.Start();
     }
 
-    private static void Drain(Socket data)
+    private void Drain(Socket data)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
@@ -164,9 +186,10 @@ internal sealed class ProcessLaunch : IDisposable
             while (true)
             {
                 int length;
+                FrameType type;
                 try
                 {
-                    length = Wire.ReceiveFrame(new SocketFrameSource(data), ref buffer, out _);
+                    length = Wire.ReceiveFrame(new SocketFrameSource(data), ref buffer, out type);
                 }
                 catch (InvalidOperationException)
                 {
@@ -175,6 +198,14 @@ internal sealed class ProcessLaunch : IDisposable
 
                 if (length < 0)
                 {
+                    return;
+                }
+
+                if (type == FrameType.Exiting && length >= 4)
+                {
+                    _reportedExitCode = BinaryPrimitives.ReadInt32LittleEndian(buffer);
+                    _reported = true;
+                    _ended.TrySetResult();
                     return;
                 }
             }

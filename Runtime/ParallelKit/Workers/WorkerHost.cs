@@ -146,16 +146,17 @@ public static class WorkerHost
         }
 
         int exitCode;
+        Workers.WorkerProcess? worker = null;
         try
         {
             Workers.WarmupJob.Register();
             Manager.ManagerJob.Register();
             registerJobs();
-            var worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
+            worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
             if (mode != Workers.WorkerEnvironment.ProcessMode)
             {
-                // A single-job process leaves like os._exit: the kernel closes its sockets.
+                // A server worker closes its channels; a single-job process leaves like os._exit (the kernel closes them).
                 worker.Dispose();
             }
         }
@@ -180,7 +181,11 @@ public static class WorkerHost
         Internal.ConsoleWriters.FlushCreated();
         if (mode == Workers.WorkerEnvironment.ProcessMode)
         {
-            // A ParallelProcess has delivered its result (or its error on stderr): leave like os._exit.
+            // A ParallelProcess has run its job (or printed its error on stderr) and flushed its output: it tells
+            // its parent the exit code, so that Join returns now rather than after the kernel's tear-down of this
+            // process, and leaves like os._exit.
+            Internal.NativeProcess.ReleaseProcessResources();
+            worker?.ReportExit(exitCode);
             Internal.NativeProcess.Exit(exitCode);
         }
 

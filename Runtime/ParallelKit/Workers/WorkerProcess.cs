@@ -130,6 +130,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        ConsoleWriters.FlushCreated();
         NativeProcess.PrepareExit();
     }
 
@@ -432,6 +433,28 @@ internal sealed class WorkerProcess : IDisposable
             {
                 _canceledEarly.Add(sequence);
             }
+        }
+    }
+
+    /// <summary>A single-job process's last word before <c>_exit</c>: its exit code, on the data channel.</summary>
+    public void ReportExit(int exitCode)
+    {
+        if (_data is null)
+        {
+            return;
+        }
+
+        Span<byte> frame = stackalloc byte[9];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 4);
+        frame[4] = (byte)FrameType.Exiting;
+        BinaryPrimitives.WriteInt32LittleEndian(frame[5..], exitCode);
+        try
+        {
+            _data.Send(frame);
+        }
+        catch (System.IO.IOException)
+        {
+            // The parent is gone: nobody waits for the report.
         }
     }
 

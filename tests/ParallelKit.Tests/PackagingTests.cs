@@ -101,6 +101,19 @@ public sealed class PackagingTests
                 Assert.Contains("analyzers/dotnet/cs/ParallelKit.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ParallelKit.Analyzers.dll", entries);
                 Assert.Contains("lib/net10.0/ParallelKit.dll", entries);
+                if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
+                {
+                    // Release builds on linux-x64 ship ParallelKit.dll precompiled (ReadyToRun), IL included.
+                    using var image = new MemoryStream();
+                    using (Stream entry = zip.GetEntry("lib/net10.0/ParallelKit.dll")!.Open())
+                    {
+                        entry.CopyTo(image);
+                    }
+
+                    image.Position = 0;
+                    using var pe = new System.Reflection.PortableExecutable.PEReader(image);
+                    Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "the packed ParallelKit.dll is not ReadyToRun");
+                }
             }
 
             string app = Path.Combine(work, "app");

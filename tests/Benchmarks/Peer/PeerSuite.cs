@@ -236,8 +236,9 @@ public static partial class PeerSuite
         const int warmup = 2;
         var times = new List<double>(n);
 
-        // multiprocessing.Process(target=empty).start(); .join() -- back to back, so the warm spare that
-        // each Start leaves behind has no time to get ready: this is (close to) the cold cost.
+        // multiprocessing.Process(target=empty).start(); .join() -- cold: no warm spare (a spare started by one
+        // Start would otherwise have a head start on the next one), every process starts from nothing.
+        ParallelProcess.KeepWarmSpare = false;
         for (int i = 0; i < warmup + n; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -254,10 +255,11 @@ public static partial class PeerSuite
         }
 
         Report.Emit("spawn_join", "csharp-parallelkit-process", "empty_target", n, [.. times], "per-op",
-            ("what", "ParallelProcess.Start(Jobs.Empty()) + Join()"));
+            ("what", "ParallelProcess.Start(Jobs.Empty()) + Join(), KeepWarmSpare = false (cold)"));
 
         // The same with a ready warm spare (ParallelProcess.KeepWarmSpare, on by default): a pause, not
         // timed, lets the spare connect before each Start -- the forkserver-like case.
+        ParallelProcess.KeepWarmSpare = true;
         times.Clear();
         for (int i = 0; i < warmup + n; i++)
         {

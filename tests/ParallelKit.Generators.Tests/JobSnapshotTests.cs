@@ -521,6 +521,7 @@ public sealed class JobSnapshotTests
     [InlineData("public static partial class Program { public static void Main() => Helper(); public static void Helper() { } }")]
     [InlineData("public static partial class Program { public static readonly int Count = 3; public static void Main() { } }")]
     [InlineData("public static partial class Outer { public static partial class Program { public static void Main() { } } }")]
+    [InlineData("public partial record Program { public static void Main() { } }")]
     public void Workers_use_the_startup_hook_when_the_entry_type_cannot_take_a_static_constructor(string program)
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable($$"""

@@ -182,7 +182,7 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
     private static EntryTypeModel? DescribeEntryType(Compilation compilation, System.Threading.CancellationToken token)
     {
         IMethodSymbol? main = compilation.GetEntryPoint(token);
-        if (main?.ContainingType is not { TypeKind: TypeKind.Class, ContainingType: null, IsGenericType: false } type)
+        if (main?.ContainingType is not { TypeKind: TypeKind.Class, ContainingType: null, IsGenericType: false, IsRecord: false } type)
         {
             return null;
         }

@@ -67,6 +67,13 @@ int[] pids = await server.MapAsync(Enumerable.Range(0, 4), i => ConsoleJobs.Jobs
 if (args is ["orphan"])
 {
     using var child = ParallelProcess.Start(ConsoleJobs.Jobs.Sleep(600_000));
+
+    // Under load the second worker may still be starting (no pid yet) when the map is done: wait for both.
+    for (var deadline = DateTime.UtcNow.AddSeconds(30); server.Stats.Workers.Any(w => w.ProcessId <= 0) && DateTime.UtcNow < deadline;)
+    {
+        Thread.Sleep(10);
+    }
+
     Console.WriteLine($"pids {string.Join(" ", server.Stats.Workers.Select(w => w.ProcessId).Append(child.Pid))}");
     Thread.Sleep(Timeout.Infinite);
 }

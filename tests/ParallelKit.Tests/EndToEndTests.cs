@@ -63,6 +63,26 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void The_Threads_sample_counts_every_increment_of_threads_then_processes_sharing_one_counter()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Threads");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(["threads: 400000", "threads, then processes: 800000"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public void The_ParallelMap_sample_maps_in_order_over_worker_processes()
+    {
+        (int exitCode, string output, string error) = BuiltApps.Run("Samples", "ParallelMap", "100000");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(
+            ["[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]", "longest Collatz chain below 100000: 77031 (350 steps)"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
     public void The_Manager_sample_prints_pythons_dict_and_reversed_list()
     {
         (int exitCode, string output, string error) = BuiltApps.Run("Samples", "Manager");

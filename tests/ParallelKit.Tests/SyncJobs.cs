@@ -40,6 +40,14 @@ public static partial class SyncJobs
         return set;
     }
 
+    /// <summary>Says it is about to wait, then waits for the event; whether the wait ended by the event (not the time-out).</summary>
+    [ParallelJob]
+    public static bool WaitForPulse(ProcessEvent pulse, ProcessEvent started)
+    {
+        started.Set();
+        return pulse.Wait(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Waits on the condition until the shared value reaches <paramref name="target"/>, then doubles it.</summary>
     [ParallelJob]
     public static long WaitThenDouble(ProcessCondition condition, SharedValue<long> value, long target)

@@ -7,7 +7,7 @@ using Xunit;
 namespace ParallelKit.Tests;
 
 /// <summary>ProcessLock, ProcessRLock, ProcessSemaphore, ProcessEvent, ProcessCondition and ProcessBarrier across processes.</summary>
-public sealed class SyncTests
+public sealed partial class SyncTests
 {
     [Fact]
     public async Task A_lock_whose_holder_was_killed_goes_to_the_next_acquirer_marked_abandoned()
@@ -114,6 +114,44 @@ public sealed class SyncTests
         Assert.True(await relay);
         done.Clear();
         Assert.False(done.IsSet);
+    }
+
+    [Fact]
+    public async Task Set_then_clear_wakes_a_waiter_in_another_process_like_pythons_event()
+    {
+        // Python's Event: whoever waits when the event is set returns True, even if it is cleared before the
+        // waiter runs again. The waiting worker is stopped (SIGSTOP) while the event is set and cleared, so it
+        // cannot see the set state itself; once continued, its wait must still end. Repeated, in case a round
+        // stopped the worker before it had begun to wait.
+        using var pulse = new ProcessEvent();
+        using var started = new ProcessEvent();
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Job<bool> waiter = server.Submit(SyncJobs.Jobs.WaitForPulse(pulse, started));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+        int pid = server.Stats.Workers[0].ProcessId;
+        for (int round = 0; round < 20 && !waiter.Completion.IsCompleted; round++)
+        {
+            await Task.Delay(50);
+            Assert.Equal(0, Signals.Send(pid, Signals.Stop));
+            pulse.Set();
+            pulse.Clear();
+            Assert.Equal(0, Signals.Send(pid, Signals.Continue));
+            await Task.WhenAny(waiter.Completion, Task.Delay(200));
+        }
+
+        Assert.True(await waiter);
+        Assert.False(pulse.IsSet);
+    }
+
+    private static partial class Signals
+    {
+        public const int Stop = 19;     // SIGSTOP (Linux)
+        public const int Continue = 18; // SIGCONT
+
+        public static int Send(int pid, int signal) => kill(pid, signal);
+
+        [System.Runtime.InteropServices.LibraryImport("libc")]
+        private static partial int kill(int pid, int signal);
     }
 
     [Fact]

@@ -8,11 +8,16 @@ namespace ParallelKit;
 
 /// <summary>
 /// A flag threads and processes can wait for — Python's <c>multiprocessing.Event</c>: <see cref="Set"/>
-/// wakes every waiter and lets later waits through until <see cref="Clear"/>.
+/// wakes every waiter and lets later waits through until <see cref="Clear"/>. As in Python, a waiter that was
+/// waiting when the event was set returns <see langword="true"/> even if the event was cleared again before
+/// it woke up (<c>Set(); Clear();</c> is a pulse that wakes everyone waiting).
 /// </summary>
 public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegister
 {
-    // Data words: 0 state (0 clear, 1 set), 1 sleeping waiters.
+    // Data words: 0 state: bit 0 set or clear, the bits above it a generation that every Set advances (so a
+    // waiter knows it was set meanwhile, and the futex word changes even if it is cleared at once);
+    // 1 sleeping waiters.
+    private const int SetBit = 1;
     private static readonly ulong Tag = TagOf<ProcessEvent>();
 
     /// <summary>Creates an event in new shared memory, owned by this process.</summary>
@@ -29,19 +34,44 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
     }
 
     /// <summary>Whether the event is set.</summary>
-    public bool IsSet => Volatile.Read(ref *Word(0)) != 0;
+    public bool IsSet => (Volatile.Read(ref *Word(0)) & SetBit) != 0;
 
     /// <summary>Sets the event, waking every thread of every process that waits for it.</summary>
     public void Set()
     {
-        if (Interlocked.Exchange(ref *Word(0), 1) == 0 && Volatile.Read(ref *Word(1)) > 0)
+        int* state = Word(0);
+        int seen;
+        do
         {
-            Futex.Wake(Word(0), int.MaxValue);
+            seen = Volatile.Read(ref *state);
+            if ((seen & SetBit) != 0)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref *state, NextGenerationSet(seen), seen) != seen);
+
+        if (Volatile.Read(ref *Word(1)) > 0)
+        {
+            Futex.Wake(state, int.MaxValue);
         }
     }
 
     /// <summary>Clears the event: later waits wait again.</summary>
-    public void Clear() => Volatile.Write(ref *Word(0), 0);
+    public void Clear()
+    {
+        int* state = Word(0);
+        int seen;
+        do
+        {
+            seen = Volatile.Read(ref *state);
+            if ((seen & SetBit) == 0)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref *state, seen & ~SetBit, seen) != seen);
+    }
 
     /// <summary>Waits until the event is set.</summary>
     public void Wait() => Wait(-1);
@@ -60,10 +90,14 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessEvent>(Open));
 
+    /// <summary>The state after a Set of a clear state: the next generation, set.</summary>
+    private static int NextGenerationSet(int clear) => (int)(((uint)clear + 2) | SetBit);
+
     private bool Wait(int timeoutMilliseconds)
     {
         int* state = Word(0);
-        if (Volatile.Read(ref *state) != 0)
+        int first = Volatile.Read(ref *state);
+        if ((first & SetBit) != 0)
         {
             return true;
         }
@@ -73,7 +107,9 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
         Interlocked.Increment(ref *waiters);
         try
         {
-            while (Volatile.Read(ref *state) == 0)
+            // Clear and still the generation this wait began in: nobody has set it since.
+            int now;
+            while ((now = Volatile.Read(ref *state)) == first)
             {
                 int wait = -1;
                 if (timeoutMilliseconds >= 0)
@@ -87,7 +123,7 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
                     wait = (int)left;
                 }
 
-                Futex.Wait(state, 0, wait);
+                Futex.Wait(state, now, wait);
             }
 
             return true;

@@ -49,6 +49,9 @@ public sealed class PipeTests
             Assert.Equal(Enumerable.Range(0, 50).Select(i => $"message {i}"), Enumerable.Range(0, 50).Select(_ => parent.Receive(TimeSpan.FromSeconds(30))));
             var ended = Task.Run(() => Assert.Throws<EndOfStreamException>(() => parent.Receive()));
             await ended.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The peer died holding its end: sending to it is a broken pipe, as in Python.
+            Assert.Throws<IOException>(() => parent.Send("nobody will read this"));
         }
     }
 

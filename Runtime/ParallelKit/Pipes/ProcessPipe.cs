@@ -46,6 +46,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     private readonly PipeState<T> _pipe;
     private readonly int _end;
     private int _disposed;
+    private long _peerLivenessCheckedAt;
 
     internal PipeEnd(PipeState<T> pipe, int end, bool received = false)
     {
@@ -67,9 +68,19 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     public void Send(T message)
     {
         ThrowIfDisposed();
-        if (!_pipe.IsHeld(1 - _end))
+
+        // Whether a holder of the other end is still alive (it may have been killed holding it) costs a look at
+        // /proc: done at most every PeerCheckMilliseconds, so a fast sender pays a clock read per message.
+        long now = Environment.TickCount64;
+        bool checkLiveness = now - Volatile.Read(ref _peerLivenessCheckedAt) >= PeerCheckMilliseconds;
+        if (checkLiveness)
         {
-            throw new System.IO.IOException("The other end of the pipe is closed: nobody can receive this message (broken pipe).");
+            Volatile.Write(ref _peerLivenessCheckedAt, now);
+        }
+
+        if (!_pipe.IsHeld(1 - _end, checkLiveness))
+        {
+            throw new System.IO.IOException("The other end of the pipe is closed, or every process holding it has died: nobody can receive this message (broken pipe).");
         }
 
         Outgoing.Put(message);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -53,6 +54,42 @@ public sealed class QueueTests
 
         Assert.Equal(Enumerable.Range(0, 777), Enumerable.Range(0, 777).Select(_ => queue.Get(TimeSpan.Zero)));
         Assert.False(queue.TryGet(out _));
+    }
+
+    [Fact]
+    public void Producers_killed_in_the_middle_of_their_puts_leave_a_consistent_queue()
+    {
+        // SIGKILL lands anywhere in a tight Put loop, often while the producer holds the queue's lock. Whatever
+        // it had committed arrives, in order, nothing half-written is read, and the count stays right: a
+        // sentinel put afterwards is the next item, not a leftover the count had lost.
+        using var queue = new ProcessQueue<int>();
+        for (int round = 0; round < 8; round++)
+        {
+            int first = round * 100_000_000;
+            using (var producer = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, first, 100_000_000)))
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (queue.Count < 2_000 + (round * 997) && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(1);
+                }
+
+                producer.Terminate();
+                Assert.True(producer.Join(TimeSpan.FromSeconds(30)));
+            }
+
+            var items = new List<int>();
+            while (queue.TryGet(out int item))
+            {
+                items.Add(item);
+            }
+
+            Assert.True(items.Count >= 2_000, $"round {round}: only {items.Count} items");
+            Assert.Equal(Enumerable.Range(first, items.Count), items);
+            Assert.Equal(0, queue.Count);
+            queue.Put(-1);
+            Assert.Equal(-1, queue.Get(TimeSpan.FromSeconds(10)));
+        }
     }
 
     [Fact]

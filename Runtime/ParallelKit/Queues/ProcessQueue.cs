@@ -344,7 +344,43 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
     }
 
-    private LockScope Lock() => EnterLock(reentrant: false);
+    /// <summary>
+    /// Takes the queue's lock. A process killed while it held the lock may have moved a position without
+    /// counting the item (the two stores in Append and TryGet): the count is then recomputed from the positions.
+    /// </summary>
+    private LockScope Lock()
+    {
+        LockScope scope = EnterLock(reentrant: false);
+        if (scope.WasAbandoned)
+        {
+            Recount();
+        }
+
+        return scope;
+    }
+
+    /// <summary>Counts the committed items between the read and write positions. Caller holds the lock.</summary>
+    private void Recount()
+    {
+        (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt)));
+        (long lastChunk, long end) = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt)));
+        long items = 0;
+        while (chunkIndex < lastChunk || (chunkIndex == lastChunk && offset < end))
+        {
+            SharedSegment chunk = Chunk(chunkIndex);
+            if (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
+            {
+                chunkIndex++;
+                offset = 0;
+                continue;
+            }
+
+            offset += 8 + Align8(*(int*)(chunk.Data + offset));
+            items++;
+        }
+
+        Volatile.Write(ref *(long*)(Data + CountAt), items);
+    }
 
     /// <summary>
     /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer
@@ -396,7 +432,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             }
             finally
             {
-                RobustLock.Enter(LockWord, reentrant: false, -1, out _);
+                RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
+                if (abandoned)
+                {
+                    Recount();
+                }
             }
         }
 

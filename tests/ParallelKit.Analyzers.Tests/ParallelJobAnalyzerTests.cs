@@ -7,7 +7,7 @@ using Verify = ParallelKit.Analyzers.Tests.AnalyzerVerifier<ParallelKit.Analyzer
 
 namespace ParallelKit.Analyzers.Tests;
 
-/// <summary>PK1001 to PK1015 on <c>[ParallelJob]</c> declarations, and their absence on valid jobs.</summary>
+/// <summary>PK1001 to PK1016 on <c>[ParallelJob]</c> declarations, and their absence on valid jobs.</summary>
 public sealed class ParallelJobAnalyzerTests
 {
     private const string Header = """
@@ -689,6 +689,45 @@ public sealed class ParallelJobAnalyzerTests
     }
 
     [Theory]
+    [InlineData("Step step", "int", "private")]
+    [InlineData("int x", "Task<List<Step>>", "private")]
+    [InlineData("Step[] steps", "int", "private")]
+    public async Task JobTakingOrReturningAPrivateTypeReportsPK1016(string parameters, string result, string display)
+    {
+        var source = Header + $$"""
+            public static partial class Pipeline
+            {
+                [MemoryPackable]
+                {{display}} sealed partial record Step(int Value);
+
+                [ParallelJob]
+                private static {{result}} {|#0:Run|}({{parameters}}) => default!;
+            }
+            """;
+
+        await Verify.VerifyAsync(
+            source,
+            Verify.Diagnostic(JobSignatureTypeInaccessible).WithLocation(0).WithArguments("Run", $"the {display} type 'Step'"));
+    }
+
+    [Fact]
+    public async Task JobTakingAnInternalNestedTypeIsFine()
+    {
+        const string source = Header + """
+            public static partial class Pipeline
+            {
+                [MemoryPackable]
+                internal sealed partial record Step(int Value);
+
+                [ParallelJob]
+                private static int Run(Step step) => step.Value;
+            }
+            """;
+
+        await Verify.VerifyAsync(source);
+    }
+
+    [Theory]
     [InlineData("private", "private")]
     [InlineData("protected", "protected")]
     [InlineData("private protected", "private protected")]
@@ -792,10 +831,10 @@ public sealed class ParallelJobAnalyzerTests
     public void EveryDescriptorIsAnErrorWithItsHelpPage()
     {
         var analyzer = new ParallelJobAnalyzer();
-        Assert.Equal(15, analyzer.SupportedDiagnostics.Length);
+        Assert.Equal(16, analyzer.SupportedDiagnostics.Length);
         foreach (var descriptor in analyzer.SupportedDiagnostics)
         {
-            Assert.Matches("^PK10(0[1-9]|1[0-5])$", descriptor.Id);
+            Assert.Matches("^PK10(0[1-9]|1[0-6])$", descriptor.Id);
             Assert.Equal(JobsCategory, descriptor.Category);
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.True(descriptor.IsEnabledByDefault);

@@ -562,6 +562,36 @@ public sealed class JobSnapshotTests
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "ParallelKit.EntryTypeConstructor.g.cs");
     }
 
+    [Fact]
+    public void A_job_taking_a_private_type_gets_no_factory_instead_of_code_that_does_not_compile()
+    {
+        // PK1016 says why; the generated code must not add CS0051 (inconsistent accessibility) on top.
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo
+            {
+                public static partial class Pipeline
+                {
+                    private sealed class Step
+                    {
+                        public int Value { get; set; }
+                    }
+
+                    [ParallelJob]
+                    private static int Run(Step step) => step.Value * 2;
+
+                    [ParallelJob]
+                    public static int Twice(int x) => 2 * x;
+                }
+            }
+            """));
+
+        string jobs = SourceNamed(result, "Demo.Pipeline.Jobs.g.cs");
+        Assert.Contains("Twice(", jobs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Run(", jobs, StringComparison.Ordinal);
+    }
+
     private static string SourceNamed(GeneratorRunResult result, string hintName)
         => Assert.Single(result.GeneratedSources, s => s.HintName == hintName).SourceText.ToString();
 

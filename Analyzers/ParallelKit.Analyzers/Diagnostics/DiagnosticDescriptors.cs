@@ -57,6 +57,9 @@ public static class DiagnosticDescriptors
     /// <summary>The ID of <see cref="JobInInaccessibleType"/>.</summary>
     public const string JobInInaccessibleTypeId = "PK1015";
 
+    /// <summary>The ID of <see cref="JobSignatureTypeInaccessible"/>.</summary>
+    public const string JobSignatureTypeInaccessibleId = "PK1016";
+
     /// <summary>The category of every shared-state diagnostic (PK2xxx).</summary>
     public const string SharedMemoryCategory = "ParallelKit.SharedMemory";
 
@@ -304,6 +307,22 @@ public static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "Worker processes find a job through the job table the generator emits into the assembly's namespace ParallelKit.Generated. That table can only name types that are public, internal or protected internal; a job in a private or protected type would fail in the worker with no job for its key.",
         helpLinkUri: HelpLinkPrefix + JobInInaccessibleTypeId + ".md");
+
+    /// <summary>
+    /// PK1016: a job takes or returns a type that is private, protected or private protected (or nested in one),
+    /// which the generated factory and the assembly's job table cannot name.
+    /// <para>Format: <c>"Job '{0}' takes or returns {1}, which the generated factory and the assembly's job table cannot name; make it public or internal"</c>,
+    /// where <c>{1}</c> names the type with its accessibility, as in "the private type 'Step'".</para>
+    /// </summary>
+    public static readonly DiagnosticDescriptor JobSignatureTypeInaccessible = new(
+        JobSignatureTypeInaccessibleId,
+        title: "Job parameter and result types must be public or internal",
+        messageFormat: "Job '{0}' takes or returns {1}, which the generated factory and the assembly's job table cannot name; make it public or internal",
+        category: JobsCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator emits a factory Type.Jobs.Method(...) and a call class for every job, reached from the assembly's job table. A nested class cannot expose a type that is private to the job's type, so a job that takes or returns such a type gets no factory.",
+        helpLinkUri: HelpLinkPrefix + JobSignatureTypeInaccessibleId + ".md");
 
     /// <summary>
     /// PK2001: a <c>[SharedValue]</c> property is not declared <c>partial</c>.

@@ -14,7 +14,7 @@ namespace ParallelKit.Analyzers.Jobs;
 /// <summary>
 /// Checks every <c>[ParallelJob]</c> method against what the generator and the worker processes need:
 /// an ordinary static method of partial, non-generic, public or internal types, whose parameters and result
-/// MemoryPack can marshal and whose factory is unique (PK1001 to PK1015).
+/// MemoryPack can marshal and whose factory is unique (PK1001 to PK1016).
 /// </summary>
 /// <remarks>
 /// The generator (<c>JobModelBuilder</c>) skips the declarations reported here, so that a mistake gives one
@@ -47,6 +47,7 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
         JobInFileLocalType,
         JobMustBeOrdinaryMethod,
         JobInInaccessibleType,
+        JobSignatureTypeInaccessible,
     ];
 
     // A factory's identity as C# compares signatures: tuple element names and nullable reference annotations
@@ -140,6 +141,7 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
         }
 
         ReportContainingTypeProblems(context, method, location);
+        ReportInaccessibleSignatureTypes(context, method, location);
         ReportJobsNameConflicts(context, method, location);
         ReportFactoryConflict(context, method, attribute, checker, location);
         AnalyzeParameters(context, method, checker, inGenericContext);
@@ -211,6 +213,53 @@ public sealed class ParallelJobAnalyzer : DiagnosticAnalyzer
         if (unreachable.Count > 0)
         {
             context.ReportDiagnostic(Diagnostic.Create(JobInInaccessibleType, location, unreachableLocations, method.Name, JoinWithAnd(unreachable)));
+        }
+    }
+
+    /// <summary>PK1016: a parameter or result type (or a type argument or element type in it) that the generated code cannot name.</summary>
+    private static void ReportInaccessibleSignatureTypes(SymbolAnalysisContext context, IMethodSymbol method, Location location)
+    {
+        foreach (var type in method.Parameters.Select(p => p.Type).Append(method.ReturnType))
+        {
+            if (FindUnreachableType(type) is { } unreachable)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    JobSignatureTypeInaccessible,
+                    location,
+                    method.Name,
+                    "the " + DescribeUnreachable(unreachable.DeclaredAccessibility) + " type '" + unreachable.Name + "'"));
+                return;
+            }
+        }
+    }
+
+    /// <summary>The first type in <paramref name="type"/> (itself, a type enclosing it, a type argument, an element type) that code outside its type cannot name.</summary>
+    private static INamedTypeSymbol? FindUnreachableType(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                return FindUnreachableType(array.ElementType);
+            case INamedTypeSymbol named:
+                for (var enclosing = named; enclosing is not null; enclosing = enclosing.ContainingType)
+                {
+                    if (DescribeUnreachable(enclosing.DeclaredAccessibility) is not null)
+                    {
+                        return enclosing;
+                    }
+                }
+
+                foreach (var argument in named.TypeArguments)
+                {
+                    if (FindUnreachableType(argument) is { } inArgument)
+                    {
+                        return inArgument;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 

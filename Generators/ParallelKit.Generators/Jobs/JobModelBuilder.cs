@@ -83,6 +83,12 @@ internal static class JobModelBuilder
             return null;
         }
 
+        // A private or protected type in the signature: the factory and call class, nested in Jobs, cannot expose it (PK1016).
+        if (method.Parameters.Any(p => HasUnreachableType(p.Type)) || HasUnreachableType(method.ReturnType))
+        {
+            return null;
+        }
+
         INamedTypeSymbol? cancellationTokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         var parameters = new List<ParameterModel>();
         foreach (IParameterSymbol parameter in method.Parameters)
@@ -246,6 +252,27 @@ internal static class JobModelBuilder
             .Any(m => m.MethodKind == MethodKind.Ordinary
                 && m.DeclaredAccessibility != Accessibility.Private
                 && FactorySignature(m, cancellationTokenType) == signature);
+    }
+
+    /// <summary>Whether the type, a type enclosing it, a type argument or an element type is one that only its own type can name.</summary>
+    private static bool HasUnreachableType(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => HasUnreachableType(array.ElementType),
+        INamedTypeSymbol named => !IsReachableWithContainers(named) || named.TypeArguments.Any(HasUnreachableType),
+        _ => false,
+    };
+
+    private static bool IsReachableWithContainers(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? enclosing = type; enclosing is not null; enclosing = enclosing.ContainingType)
+        {
+            if (!IsReachableFromAssembly(enclosing))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the job table, in the same assembly, can name the type: public, internal or protected internal.</summary>

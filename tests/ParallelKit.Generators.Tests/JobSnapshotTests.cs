@@ -522,6 +522,7 @@ public sealed class JobSnapshotTests
     [InlineData("public static partial class Program { public static readonly int Count = 3; public static void Main() { } }")]
     [InlineData("public static partial class Outer { public static partial class Program { public static void Main() { } } }")]
     [InlineData("public partial record Program { public static void Main() { } }")]
+    [InlineData("file static partial class Program { public static void Main() { } }")]
     public void Workers_use_the_startup_hook_when_the_entry_type_cannot_take_a_static_constructor(string program)
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable($$"""
@@ -541,6 +542,30 @@ public sealed class JobSnapshotTests
 
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "ParallelKit.EntryTypeConstructor.g.cs");
         Assert.DoesNotContain("servesBeforeMain", SourceNamed(result, "ParallelKit.WorkerEntryPoint.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_async_main_in_a_partial_program_class_serves_workers_from_its_static_constructor()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Executable("""
+            using ParallelKit;
+
+            namespace Demo.App
+            {
+                public static partial class Program
+                {
+                    public static async System.Threading.Tasks.Task<int> Main() => await System.Threading.Tasks.Task.FromResult(Tools.Jobs.Twice(21) is null ? 1 : 0);
+                }
+
+                public static partial class Tools
+                {
+                    [ParallelJob]
+                    public static int Twice(int x) => 2 * x;
+                }
+            }
+            """));
+
+        Assert.Contains("static Program()", SourceNamed(result, "ParallelKit.EntryTypeConstructor.g.cs"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -178,11 +178,25 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
         return new EntryPointModel(isExecutable, hasRuntime, compilation.AssemblyName ?? "Assembly", tables.ToEquatableArray(), entryType);
     }
 
+    /// <summary>
+    /// A member of <c>Main</c>'s type that no other thread can enter through that type: the implicit default
+    /// constructor, or a nested type declared by name (its members do not wait for the outer type's static
+    /// constructor). Anything compiler-made beyond that (an extension block, say) does not qualify.
+    /// </summary>
+    private static bool IsHarmlessEntryTypeMember(ISymbol member) => member switch
+    {
+        IMethodSymbol { IsImplicitlyDeclared: true, MethodKind: MethodKind.Constructor, Parameters.Length: 0 } => true,
+        INamedTypeSymbol { IsImplicitlyDeclared: false, CanBeReferencedByName: true } nested
+            => nested.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.Enum or TypeKind.Delegate,
+        _ => false,
+    };
+
     /// <summary>The type declaring <c>Main</c>, when a generated static constructor may serve workers (see <see cref="EntryTypeModel"/>).</summary>
     private static EntryTypeModel? DescribeEntryType(Compilation compilation, System.Threading.CancellationToken token)
     {
         IMethodSymbol? main = compilation.GetEntryPoint(token);
-        if (main?.ContainingType is not { TypeKind: TypeKind.Class, ContainingType: null, IsGenericType: false, IsRecord: false } type)
+        // A file-local type: the generated 'partial class' would be another type, and nothing would serve workers.
+        if (main?.ContainingType is not { TypeKind: TypeKind.Class, ContainingType: null, IsGenericType: false, IsRecord: false, IsFileLocal: false } type)
         {
             return null;
         }
@@ -199,14 +213,14 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
 
         foreach (ISymbol member in type.GetMembers())
         {
-            if (SymbolEqualityComparer.Default.Equals(member, main) || member is INamedTypeSymbol
-                || (member.IsImplicitlyDeclared && member is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor }))
+            if (SymbolEqualityComparer.Default.Equals(member, main) || IsHarmlessEntryTypeMember(member))
             {
                 continue;
             }
 
-            // A static constructor of its own, a field, a helper method, a job: something another thread might
-            // enter while a worker serves from the static constructor (it would wait for ever), or a clash.
+            // A static constructor of its own, a field, a helper method, a job, an extension block (its methods
+            // are compiled into this type): something another thread might enter while a worker serves from the
+            // static constructor (it would wait for ever), or a clash.
             return null;
         }
 

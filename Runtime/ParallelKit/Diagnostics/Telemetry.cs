@@ -87,8 +87,19 @@ internal static class Telemetry
         // Stopping makes the span's parent current on this thread, which may be anyone's (a results
         // reader, a timer, the user's thread cancelling): keep that thread's own context.
         Activity? current = Activity.Current;
-        activity.Dispose();
-        Activity.Current = current;
+        try
+        {
+            activity.Dispose();
+        }
+#pragma warning disable CA1031 // Stopping notifies the user's ActivityListener: whatever it throws must not leave a job or map unfinished.
+        catch (System.Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            Activity.Current = current;
+        }
     }
 
     /// <summary>The W3C trace context to hand to a worker: the job's span, or whatever is current.</summary>

@@ -71,54 +71,6 @@ internal static partial class NativeProcess
         }
     }
 
-    /// <summary>
-    /// Waits until the child <paramref name="pid"/> has exited and reads its exit status, without reaping it:
-    /// .NET's own SIGCHLD handling still reaps it and completes <see cref="System.Diagnostics.Process"/>'s
-    /// waits, which takes a few thread hops (1–6 ms measured) after the child is gone. Exit codes follow
-    /// .NET's convention: the code the process passed to exit, or 128 + N when signal N killed it.
-    /// </summary>
-    /// <returns><see langword="false"/> when the status is not available this way (not Linux, or already reaped).</returns>
-    public static unsafe bool WaitForExitWithoutReaping(int pid, out int exitCode)
-    {
-        exitCode = 0;
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
-
-        const int ProcessIdType = 1;          // P_PID
-        const int Exited = 4;                 // WEXITED
-        const int NoWait = 0x01000000;        // WNOWAIT: leave the child waitable
-        const int Interrupted = 4;            // EINTR
-        byte* info = stackalloc byte[128];    // siginfo_t
-        while (true)
-        {
-            new Span<byte>(info, 128).Clear();
-            if (waitid(ProcessIdType, pid, info, Exited | NoWait) == 0)
-            {
-                break;
-            }
-
-            if (Marshal.GetLastPInvokeError() != Interrupted)
-            {
-                return false;
-            }
-        }
-
-        // siginfo_t for SIGCHLD: si_signo, si_errno, si_code, then si_pid, si_uid, si_status.
-        int code = *(int*)(info + 8);
-        int status = *(int*)(info + 24);
-        int reportedPid = *(int*)(info + 16);
-        if (reportedPid != pid)
-        {
-            return false;
-        }
-
-        const int ExitedNormally = 1; // CLD_EXITED; CLD_KILLED and CLD_DUMPED carry the signal
-        exitCode = code == ExitedNormally ? status : 128 + status;
-        return true;
-    }
-
     /// <summary>The parent's pid, as the kernel sees it now (1, or a subreaper's, once the parent has died).</summary>
     public static int ParentProcessId() => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? getppid() : -1;
 
@@ -129,7 +81,4 @@ internal static partial class NativeProcess
 
     [LibraryImport("libc")]
     private static partial int getppid();
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int waitid(int idType, int id, byte* info, int options);
 }

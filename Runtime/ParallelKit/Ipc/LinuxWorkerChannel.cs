@@ -22,6 +22,8 @@ internal sealed unsafe partial class LinuxWorkerChannel : WorkerChannel
     private const int ShutdownBoth = 2;
     private const short PollIn = 0x1;
     private const int Interrupted = 4; // EINTR
+    private const int NoSuchFile = 2; // ENOENT: the parent removed its socket
+    private const int ConnectionRefused = 111; // ECONNREFUSED: nobody accepts on it any more
     private const int SocketPathCapacity = 108; // sizeof(sockaddr_un.sun_path)
 
     private readonly SocketHandle _handle;
@@ -59,7 +61,9 @@ internal sealed unsafe partial class LinuxWorkerChannel : WorkerChannel
         if (result < 0)
         {
             handle.Dispose();
-            throw new ParentUnreachableException($"Cannot connect to '{path}' (errno {error}).");
+            throw error is ConnectionRefused or NoSuchFile
+                ? new ParentUnreachableException($"Cannot connect to '{path}' (errno {error}): the parent no longer listens.")
+                : new IOException($"Cannot connect to the parent's socket '{path}' (errno {error}).");
         }
 
         return new LinuxWorkerChannel(handle);

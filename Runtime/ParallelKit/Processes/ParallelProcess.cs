@@ -102,9 +102,11 @@ public sealed class ParallelProcess : IDisposable
 
     /// <summary>Waits for the process to exit.</summary>
     /// <remarks>
-    /// A process that ran its job reports its exit code right before it leaves (its output already flushed), and
-    /// <see cref="Join()"/> returns then, without waiting the milliseconds the kernel takes to tear a .NET process
-    /// down; a process that died otherwise is waited for until the kernel has its exit status.
+    /// A process that ran its job reports its exit code right before it leaves (its output already flushed, the
+    /// shared memory it owned removed), and <see cref="Join()"/> returns then, without waiting the milliseconds the
+    /// kernel takes to tear a .NET process down: the process can run no more code, but what the kernel releases
+    /// at exit (a socket the job left listening, a file lock, the process id itself) is released a few milliseconds
+    /// later. <see cref="Dispose"/> waits for that. A process that died otherwise is waited for until it is reaped.
     /// </remarks>
     public void Join()
     {
@@ -144,13 +146,9 @@ public sealed class ParallelProcess : IDisposable
             {
                 _exitCode = reported;
             }
-            else if (NativeProcess.WaitForExitWithoutReaping(Pid, out int exitCode))
-            {
-                // Straight from the kernel; .NET reaps the process in the background.
-                _exitCode = exitCode;
-            }
             else
             {
+                // Died without reporting (killed, crashed): Ended completed when .NET reaped it.
                 _launch.Process.WaitForExit();
                 _exitCode = _launch.Process.ExitCode;
             }

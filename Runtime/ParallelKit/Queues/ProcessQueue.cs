@@ -379,7 +379,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             items++;
         }
 
-        Volatile.Write(ref *(long*)(Data + CountAt), items);
+        Interlocked.Exchange(ref *(long*)(Data + CountAt), items); // a full fence before Signal reads the sleepers
+
+        // Whoever sleeps on the old count looks again (an item the count had missed, or room it had hidden).
+        Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
+        Signal(NotFullAt, NotFullWaitersAt, int.MaxValue);
     }
 
     /// <summary>

@@ -439,6 +439,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>A single-job process's last word before <c>_exit</c>: its exit code, on the data channel.</summary>
     public void ReportExit(int exitCode)
     {
+        // Once the parent has the report it closes the channels: the control thread must not take that for the
+        // parent's death (it would leave through Environment.Exit, running exit handlers, racing _exit's code).
+        _shuttingDown = true;
         if (_data is null)
         {
             return;

@@ -101,18 +101,11 @@ public sealed class PackagingTests
                 Assert.Contains("analyzers/dotnet/cs/ParallelKit.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ParallelKit.Analyzers.dll", entries);
                 Assert.Contains("lib/net10.0/ParallelKit.dll", entries);
+                // lib/ holds the portable IL assembly; on linux-x64, the host takes the precompiled (ReadyToRun) one.
+                Assert.False(IsReadyToRun(zip, "lib/net10.0/ParallelKit.dll"), "lib/net10.0/ParallelKit.dll must stay portable");
                 if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
                 {
-                    // Release builds on linux-x64 ship ParallelKit.dll precompiled (ReadyToRun), IL included.
-                    using var image = new MemoryStream();
-                    using (Stream entry = zip.GetEntry("lib/net10.0/ParallelKit.dll")!.Open())
-                    {
-                        entry.CopyTo(image);
-                    }
-
-                    image.Position = 0;
-                    using var pe = new System.Reflection.PortableExecutable.PEReader(image);
-                    Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "the packed ParallelKit.dll is not ReadyToRun");
+                    Assert.True(IsReadyToRun(zip, "runtimes/linux-x64/lib/net10.0/ParallelKit.dll"), "the linux-x64 ParallelKit.dll is not ReadyToRun");
                 }
             }
 
@@ -133,6 +126,11 @@ public sealed class PackagingTests
 
             string packages = Path.Combine(work, "packages");
             Run("dotnet", "build -c Release", app, ("NUGET_PACKAGES", packages));
+            if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
+            {
+                Assert.True(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "runtimes", "linux-x64", "lib", "net10.0", "ParallelKit.dll")), "the app did not get the linux-x64 ParallelKit.dll");
+            }
+
             string output = Run("dotnet", "bin/Release/net10.0/Consumer.dll", app);
             Assert.Contains("square=144 other-process=True parallel-for=45", output, StringComparison.Ordinal);
             Assert.Contains("shared=1001 queued=from-worker", output, StringComparison.Ordinal);
@@ -141,6 +139,20 @@ public sealed class PackagingTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private static bool IsReadyToRun(System.IO.Compression.ZipArchive zip, string entryName)
+    {
+        System.IO.Compression.ZipArchiveEntry entry = zip.GetEntry(entryName) ?? throw new InvalidOperationException($"{entryName} is not in the package");
+        using var image = new MemoryStream();
+        using (Stream stream = entry.Open())
+        {
+            stream.CopyTo(image);
+        }
+
+        image.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(image);
+        return pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     private static string FindRepositoryRoot()

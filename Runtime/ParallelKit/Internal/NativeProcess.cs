@@ -10,11 +10,10 @@ internal static partial class NativeProcess
     /// <summary>
     /// Ends a single-job process the way Python's multiprocessing does (<c>os._exit</c> after the target
     /// returns): at once, without the runtime's shutdown, which costs tens of milliseconds. Standard output
-    /// and error must be flushed first.
+    /// and error must be flushed, and <see cref="ReleaseProcessResources"/> called, first.
     /// </summary>
     public static unsafe void Exit(int exitCode)
     {
-        ReleaseProcessResources();
         if (s_exit is not null)
         {
             s_exit(exitCode);
@@ -28,7 +27,7 @@ internal static partial class NativeProcess
         Environment.Exit(exitCode);
     }
 
-    /// <summary>What ProcessExit would do before <see cref="Exit"/>: shared memory this process owns goes with it. Idempotent.</summary>
+    /// <summary>What ProcessExit would do, for <see cref="Exit"/> to skip: shared memory this process owns goes with it.</summary>
     public static void ReleaseProcessResources()
     {
         if (SharedMemory.SharedMemoryUse.SegmentsCreated)

@@ -147,29 +147,20 @@ internal sealed unsafe partial class LinuxWorkerChannel : WorkerChannel
         }
     }
 
-    public override void ShutdownReceive()
-    {
-        try
-        {
-            _ = shutdown(_handle, ShutdownRead);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    public override void ShutdownReceive() => Shutdown(ShutdownRead);
 
     public override void Dispose()
     {
         // close() alone would not wake a thread blocked in recv() on this descriptor; shutdown() does.
-        ShutdownBothWays();
+        Shutdown(ShutdownBoth);
         _handle.Dispose();
     }
 
-    private void ShutdownBothWays()
+    private void Shutdown(int how)
     {
         try
         {
-            _ = shutdown(_handle, ShutdownBoth);
+            _ = shutdown(_handle, how);
         }
         catch (ObjectDisposedException)
         {

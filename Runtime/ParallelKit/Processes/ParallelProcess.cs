@@ -87,7 +87,7 @@ public sealed class ParallelProcess : IDisposable
         {
             // The next spare starts once this process has exited, or 100 ms from now if its job runs longer:
             // a runtime starting up beside a short job would take the CPU it needs (two cores here).
-            _ = Task.WhenAny(launch.Process.WaitForExitAsync(), Task.Delay(SpareDelay))
+            _ = Task.WhenAny(launch.Exited, Task.Delay(SpareDelay))
                 .ContinueWith(static _ =>
                 {
                     if (KeepWarmSpare)

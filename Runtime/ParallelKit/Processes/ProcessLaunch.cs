@@ -44,13 +44,17 @@ internal sealed class ProcessLaunch : IDisposable
         }
 
         Pid = Process.Id;
-        _ = Process.WaitForExitAsync().ContinueWith(
+        Exited = Process.WaitForExitAsync();
+        _ = Exited.ContinueWith(
             static (_, state) => ((ProcessLaunch)state!)._ended.TrySetResult(),
             this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
+
+    /// <summary>Completes when .NET has reaped the process.</summary>
+    public Task Exited { get; }
 
     /// <summary>
     /// Completes once the process has flushed its output and is leaving (it reported its exit code just before

@@ -96,6 +96,9 @@ internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 
     public void PatchByte(int offset, byte value) => _buffer[offset] = value;
 
+    /// <summary>The written bytes from <paramref name="offset"/> on, to patch a header reserved earlier.</summary>
+    public Span<byte> GetSpanAt(int offset) => _buffer.AsSpan(offset, _written - offset);
+
     public void PatchInt64(int offset, long value)
         => BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(offset), value);
 

@@ -11,4 +11,11 @@ public enum JobBackend
 
     /// <summary>Worker threads in this process; nothing is marshaled. Like <c>ThreadPoolExecutor</c>.</summary>
     Threads,
+
+    /// <summary>
+    /// Nodes of a cluster, each running the jobs it receives on worker processes of its own (the
+    /// <c>ParallelKit.Cluster</c> package: a server made by <c>ClusterJobServer.StartAsync</c>, not by
+    /// <see cref="JobServer.Start"/>).
+    /// </summary>
+    Cluster,
 }

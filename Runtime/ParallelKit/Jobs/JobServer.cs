@@ -33,6 +33,12 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         _backend = backend;
     }
 
+    /// <summary>A server over a backend made elsewhere (the cluster package's driver).</summary>
+    internal static JobServer FromBackend(JobBackendCore backend) => new(backend);
+
+    /// <summary>The backend, for packages that feed work to it directly (a cluster node relays records to its local server).</summary>
+    internal JobBackendCore Core => _backend;
+
     /// <summary>Where this server runs jobs.</summary>
     public JobBackend Backend => _backend.Kind;
 
@@ -60,7 +66,10 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         {
             WorkerStats[] workers = [.. _backend.AllWorkers.Select(w => w.Snapshot())];
             return new JobServerStats(_backend.Kind, workers, Stopwatch.GetElapsedTime(_started),
-                _backend.Dispatcher.Queued, _backend.Dispatcher.Running, _backend.Retries, _backend.Restarts);
+                _backend.Dispatcher.Queued, _backend.Dispatcher.Running, _backend.Retries, _backend.Restarts)
+            {
+                Nodes = _backend.Nodes,
+            };
         }
     }
 
@@ -81,6 +90,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         {
             JobBackend.Processes => new ProcessBackend(settings),
             JobBackend.Threads => new ThreadBackend(settings),
+            JobBackend.Cluster => throw new ArgumentException("A cluster's job server starts with ClusterJobServer.StartAsync (package ParallelKit.Cluster), not JobServer.Start.", nameof(options)),
             _ => throw new ArgumentOutOfRangeException(nameof(options), settings.Backend, "Unknown job backend."),
         };
         return new JobServer(backend);

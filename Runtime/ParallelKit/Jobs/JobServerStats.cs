@@ -19,6 +19,37 @@ public sealed record WorkerStats(int WorkerId, int ProcessId, long JobsCompleted
     public long JobCount => JobsCompleted + JobsFailed;
 }
 
+/// <summary>Where a cluster node stands, as the driver sees it.</summary>
+public enum NodeState
+{
+    /// <summary>In the cluster and taking work.</summary>
+    Active,
+
+    /// <summary>Declared dead by the cluster (killed, hung or cut off); its unfinished jobs ran again elsewhere.</summary>
+    Dead,
+
+    /// <summary>Left the cluster in an orderly way.</summary>
+    Left,
+
+    /// <summary>Refused by the driver: another build of the executable, or an unusable configuration (the log says which).</summary>
+    Refused,
+}
+
+/// <summary>What one cluster node has done for this driver (one row of pp's table per node).</summary>
+/// <param name="Node">The node's name (its silo name).</param>
+/// <param name="Address">Host and silo port, <c>host:port</c>.</param>
+/// <param name="Workers">The node's worker processes (its slots).</param>
+/// <param name="JobsCompleted">Jobs (and map items) the node completed successfully for this driver.</param>
+/// <param name="JobsFailed">Jobs (and map items) that failed on the node, its own death included.</param>
+/// <param name="BusyTime">Time the node's workers spent on this driver's jobs.</param>
+/// <param name="State">Whether the node is active, dead, left or refused.</param>
+/// <param name="Tags">The tags the node advertises (e.g. <c>gpu</c>).</param>
+public sealed record NodeStats(string Node, string Address, int Workers, long JobsCompleted, long JobsFailed, TimeSpan BusyTime, NodeState State, IReadOnlyList<string> Tags)
+{
+    /// <summary>All jobs the node ran.</summary>
+    public long JobCount => JobsCompleted + JobsFailed;
+}
+
 /// <summary>
 /// A snapshot of a <see cref="JobServer"/>'s work: per-worker job counts and busy time, like
 /// Parallel Python's <c>print_stats()</c>. <see cref="ToString"/> prints pp's table.
@@ -57,19 +88,30 @@ public sealed class JobServerStats
     /// <summary>Workers started to replace workers that died.</summary>
     public long WorkerRestarts { get; }
 
-    /// <summary>All jobs run, summed over the workers.</summary>
-    public long TotalJobs => Workers.Sum(w => w.JobCount);
+    /// <summary>
+    /// For a cluster's server, one entry per node that has been in the cluster, in the order they joined;
+    /// <see langword="null"/> for a server on this machine.
+    /// </summary>
+    public IReadOnlyList<NodeStats>? Nodes { get; init; }
 
-    /// <summary>All failed jobs, summed over the workers.</summary>
-    public long TotalFailed => Workers.Sum(w => w.JobsFailed);
+    /// <summary>All jobs run, summed over the workers (over the nodes for a cluster).</summary>
+    public long TotalJobs => Nodes?.Sum(n => n.JobCount) ?? Workers.Sum(w => w.JobCount);
 
-    /// <summary>Busy time summed over the workers.</summary>
-    public TimeSpan TotalBusyTime => TimeSpan.FromTicks(Workers.Sum(w => w.BusyTime.Ticks));
+    /// <summary>All failed jobs, summed over the workers (over the nodes for a cluster).</summary>
+    public long TotalFailed => Nodes?.Sum(n => n.JobsFailed) ?? Workers.Sum(w => w.JobsFailed);
+
+    /// <summary>Busy time summed over the workers (over the nodes for a cluster).</summary>
+    public TimeSpan TotalBusyTime => TimeSpan.FromTicks(Nodes?.Sum(n => n.BusyTime.Ticks) ?? Workers.Sum(w => w.BusyTime.Ticks));
 
     /// <summary>Prints pp's job execution statistics table.</summary>
     /// <returns>The table, several lines.</returns>
     public override string ToString()
     {
+        if (Nodes is not null)
+        {
+            return NodeTable(Nodes);
+        }
+
         CultureInfo inv = CultureInfo.InvariantCulture;
         long total = TotalJobs;
         var text = new StringBuilder();
@@ -88,6 +130,28 @@ public sealed class JobServerStats
 
         text.AppendLine(string.Create(inv, $"Time elapsed since server creation {Elapsed.TotalSeconds:F4} s"));
         text.Append(string.Create(inv, $"{RunningJobs} active, {QueuedJobs} queued, {Workers.Count(w => w.IsAlive)} workers, {Retries} retries, {WorkerRestarts} restarts"));
+        return text.ToString();
+    }
+
+    private string NodeTable(IReadOnlyList<NodeStats> nodes)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        long total = TotalJobs;
+        var text = new StringBuilder();
+        text.AppendLine("Job execution statistics:");
+        text.AppendLine(" job count | % of all jobs | job time sum | time per job | failed | workers | node");
+        foreach (NodeStats n in nodes)
+        {
+            double share = total == 0 ? 0 : 100.0 * n.JobCount / total;
+            double sum = n.BusyTime.TotalSeconds;
+            double per = n.JobCount == 0 ? 0 : sum / n.JobCount;
+            string tags = n.Tags.Count == 0 ? string.Empty : $" [{string.Join(",", n.Tags)}]";
+            string state = n.State == NodeState.Active ? string.Empty : $", {n.State.ToString().ToLowerInvariant()}";
+            text.AppendLine(string.Create(inv, $" {n.JobCount,9} | {share,13:F2} | {sum,12:F4} | {per,12:F6} | {n.JobsFailed,6} | {n.Workers,7} | {n.Node} ({n.Address}){tags}{state}"));
+        }
+
+        text.AppendLine(string.Create(inv, $"Time elapsed since server creation {Elapsed.TotalSeconds:F4} s"));
+        text.Append(string.Create(inv, $"{RunningJobs} active, {QueuedJobs} queued, {nodes.Count(n => n.State == NodeState.Active)} nodes, {nodes.Where(n => n.State == NodeState.Active).Sum(n => n.Workers)} workers, {Retries} retries"));
         return text.ToString();
     }
 }

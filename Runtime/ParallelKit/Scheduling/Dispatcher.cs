@@ -275,10 +275,21 @@ internal sealed class Dispatcher
         List<WorkItem> batch = worker.Batch;
         batch.Clear();
         int limit = 1;
+        IWorkSource? group = null;
         while (_queue.First is { } node)
         {
             IWorkSource source = node.Value;
-            if (batch.Count > 0 && (!source.IsSingleJob
+            if (group is not null && source != group)
+            {
+                if (batch.Count > 0)
+                {
+                    break;
+                }
+
+                group = null; // every item of the group had been cancelled: carry on with the next source
+            }
+
+            if (group is null && batch.Count > 0 && (!source.IsSingleJob
                 || (source is SingleJobItem next && (next.Timeout is not null || next.CostKey != batch[0].CostKey))))
             {
                 // A batch holds only jobs known to be cheap, all of one kind, none with a deadline of its own.
@@ -309,6 +320,12 @@ internal sealed class Dispatcher
             }
 
             batch.Add(item);
+            if (source.KeepsItemsTogether)
+            {
+                group = source;
+                continue;
+            }
+
             if (!source.IsSingleJob)
             {
                 break;

@@ -13,4 +13,10 @@ internal interface IWorkSource
 
     /// <summary>Whether <see cref="TakeNext"/> yields single, separately completed jobs that can share a batch.</summary>
     bool IsSingleJob { get; }
+
+    /// <summary>
+    /// Whether every item the source yields goes to the same worker in one message (a cluster node relays
+    /// a driver's batch this way: the driver already sized it for one worker).
+    /// </summary>
+    bool KeepsItemsTogether => false;
 }

@@ -46,5 +46,8 @@ internal abstract class JobBackendCore : IAsyncDisposable
 
     public abstract long Restarts { get; }
 
+    /// <summary>One row per node for a cluster backend; <see langword="null"/> for local backends.</summary>
+    public virtual IReadOnlyList<NodeStats>? Nodes => null;
+
     public abstract ValueTask DisposeAsync();
 }

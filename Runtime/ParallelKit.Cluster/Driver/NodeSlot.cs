@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Orleans.Concurrency;
+using ParallelKit.Internal;
+using ParallelKit.Scheduling;
+
+namespace ParallelKit.Cluster.Driver;
+
+/// <summary>
+/// One of a node's slots (it has one per worker process), as the driver's dispatcher sees it: it takes a batch,
+/// sends it to its node's grain in one call, and completes the batch's jobs from the results. A node with free
+/// slots is a node with idle workers, so the dispatcher's idle pool is the least-loaded-node choice.
+/// </summary>
+internal sealed class NodeSlot : WorkerSlot
+{
+    private readonly ClusterBackend _backend;
+    private readonly INodeGrain _grain;
+    private readonly object _gate = new();
+    private List<WorkItem> _inFlight = [];
+
+    public NodeSlot(int id, ClusterBackend backend, NodeEntry node, INodeGrain grain)
+        : base(id, backend.Dispatcher)
+    {
+        _backend = backend;
+        Node = node;
+        _grain = grain;
+    }
+
+    public NodeEntry Node { get; }
+
+    public override int ProcessId => Node.ProcessId;
+
+    public override bool IsAlive => Node.IsActive;
+
+    public override void Run()
+    {
+        List<WorkItem> batch = [.. Batch];
+        _ = RunBatchAsync(batch);
+    }
+
+    public override void Retire()
+    {
+        // A cluster's slots come and go with their nodes; the dispatcher never retires one.
+    }
+
+    public override void RequestCancel(long sequence)
+    {
+        if (IsAlive)
+        {
+            _ = CancelAsync(sequence);
+        }
+    }
+
+    /// <summary>Fails what this slot still has in flight (the driver is shutting down and stopped waiting).</summary>
+    public void Abandon(Exception reason)
+    {
+        List<WorkItem> inFlight;
+        lock (_gate)
+        {
+            inFlight = _inFlight;
+            _inFlight = [];
+        }
+
+        foreach (WorkItem item in inFlight)
+        {
+            if (!item.IsFinished)
+            {
+                item.Fail(reason);
+            }
+        }
+    }
+
+    private async Task CancelAsync(long sequence)
+    {
+        try
+        {
+            await _grain.CancelAsync(_backend.Self, Id, sequence).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The node is gone or going: its death hands the job on (or fails it) anyway.
+        }
+    }
+
+    private async Task RunBatchAsync(List<WorkItem> batch)
+    {
+        int assigned = batch.Count;
+        if (!IsAlive)
+        {
+            // Assigned while the node was leaving: back to the queue untouched, no attempt charged.
+            Dispatcher.BatchFinished(assigned);
+            _backend.Reassign(batch);
+            return;
+        }
+
+        List<(byte[] Message, List<WorkItem> Items)> calls = Encode(batch);
+        lock (_gate)
+        {
+            _inFlight = [.. batch];
+        }
+
+        try
+        {
+            foreach ((byte[] message, List<WorkItem> items) in calls)
+            {
+                Immutable<byte[]> results = await _grain.RunAsync(_backend.Self, Id, new Immutable<byte[]>(message)).ConfigureAwait(false);
+                List<WorkItem>? lost = Apply(results.Value, items);
+                if (lost is not null)
+                {
+                    _backend.ItemsLost(this, lost, "stopped before finishing it");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var unfinished = new List<WorkItem>();
+            foreach (WorkItem item in batch)
+            {
+                if (!item.IsFinished)
+                {
+                    unfinished.Add(item);
+                }
+            }
+
+            string why = _backend.NodeFailed(Node, ex);
+            _backend.ItemsLost(this, unfinished, why);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inFlight = [];
+            }
+
+            Dispatcher.BatchFinished(assigned);
+            if (IsAlive)
+            {
+                Dispatcher.WorkerReady(this);
+            }
+        }
+    }
+
+    /// <summary>Writes the batch as one or more calls (each under Orleans' message limit); fails items that cannot go.</summary>
+    private List<(byte[] Message, List<WorkItem> Items)> Encode(List<WorkItem> batch)
+    {
+        var calls = new List<(byte[], List<WorkItem>)>();
+        using var frame = new FrameBuffer(16 * 1024);
+        var items = new List<WorkItem>();
+        frame.Reserve(4);
+        foreach (WorkItem item in batch)
+        {
+            int recordAt = frame.WrittenCount;
+            int headerAt = frame.Reserve(NodeProtocol.BatchRecordHeader);
+            try
+            {
+                item.WritePayload(frame);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                frame.Truncate(recordAt);
+                RecordFailed(item.Count, 0);
+                item.Fail(new JobFailedException(item.Name, Id, ex.GetType().FullName ?? ex.GetType().Name,
+                    $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
+                continue;
+            }
+
+            int length = frame.WrittenCount - headerAt - NodeProtocol.BatchRecordHeader;
+            if (length > _backend.Options.MaxMessageSize)
+            {
+                frame.Truncate(recordAt);
+                RecordFailed(item.Count, 0);
+                item.Fail(JobServer.MessageTooLarge(item.Name, "arguments", length, _backend.Options.MaxMessageSize));
+                continue;
+            }
+
+            if (items.Count > 0 && frame.WrittenCount > NodeProtocol.MaxCallBytes)
+            {
+                // Over one call's limit: what came before goes in a call of its own, this record starts the next.
+                byte[] record = frame.WrittenSpan[recordAt..].ToArray();
+                frame.Truncate(recordAt);
+                calls.Add((Finish(frame, items.Count), items));
+                items = [];
+                frame.Clear();
+                frame.Reserve(4);
+                headerAt = frame.WrittenCount;
+                frame.WriteBytes(record);
+            }
+
+            NodeProtocol.WriteBatchRecordHeader(frame.GetSpanAt(headerAt), item.Sequence, item.IsRetryable, item.Timeout ?? _backend.Options.JobTimeout, length);
+            items.Add(item);
+        }
+
+        if (items.Count > 0)
+        {
+            calls.Add((Finish(frame, items.Count), items));
+        }
+
+        return calls;
+
+        static byte[] Finish(FrameBuffer frame, int count)
+        {
+            frame.PatchInt32(0, count);
+            return frame.WrittenSpan.ToArray();
+        }
+    }
+
+    /// <summary>Completes the items from a results message; returns those the node lost (it stopped before finishing them).</summary>
+    private List<WorkItem>? Apply(byte[] message, List<WorkItem> items)
+    {
+        NodeProtocol.ResultRecord[] results = NodeProtocol.ReadResults(message);
+        if (results.Length != items.Count)
+        {
+            throw new FormatException($"Node {Node.Name} answered {results.Length} records for a batch of {items.Count}.");
+        }
+
+        List<WorkItem>? lost = null;
+        for (int i = 0; i < results.Length; i++)
+        {
+            NodeProtocol.ResultRecord result = results[i];
+            WorkItem item = items[i];
+            if (result.Sequence != item.Sequence)
+            {
+                throw new FormatException($"Node {Node.Name} answered record {result.Sequence} where {item.Sequence} was expected.");
+            }
+
+            ReadOnlySpan<byte> payload = result.Payload.Span;
+            switch (result.Status)
+            {
+                case NodeProtocol.ResultStatus.Ok:
+                    RecordCompleted(item.Count, result.BusyTicks);
+                    _backend.Costs.Observe(item.CostKey, item.Count, result.BusyTicks);
+                    item.Complete(payload);
+                    break;
+                case NodeProtocol.ResultStatus.Canceled when item.CancellationRequested:
+                    RecordFailed(item.Count, result.BusyTicks);
+                    item.Canceled();
+                    break;
+                case NodeProtocol.ResultStatus.TimedOut:
+                    RecordFailed(item.Count, result.BusyTicks);
+                    TimeSpan limit = payload.Length >= 8 ? TimeSpan.FromTicks(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload)) : item.Timeout ?? TimeSpan.Zero;
+                    item.Fail(new JobTimeoutException(item.Name, Id, limit));
+                    break;
+                case NodeProtocol.ResultStatus.Failed:
+                    RecordFailed(item.Count, result.BusyTicks);
+                    JobFailedException remote = RemoteError.Read(Id, payload);
+                    item.Fail(new JobFailedException(item.Name, Id, remote.RemoteType, remote.RemoteMessage, remote.RemoteStackTrace));
+                    break;
+                default:
+                    // Cancelled by the node's own shutdown, or lost with it: not the job's doing.
+                    (lost ??= []).Add(item);
+                    break;
+            }
+        }
+
+        return lost;
+    }
+}

@@ -1,0 +1,166 @@
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Internal;
+using ParallelKit.Scheduling;
+
+namespace ParallelKit.Cluster.Node;
+
+/// <summary>
+/// One record of a driver's batch, as the node's local job server runs it: the worker record goes to a local worker
+/// process byte for byte, and whatever becomes of it (results, an error, a time-out, a cancellation) is kept to be
+/// sent back. A local worker that dies re-runs the record on another local worker, as for any job.
+/// </summary>
+internal sealed class RelayedRecord : WorkItem
+{
+    private readonly ReadOnlyMemory<byte> _payload;
+    private readonly bool _retryable;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _firstStart;
+    private int _finished;
+    private volatile bool _cancelRequested;
+
+    public RelayedRecord(NodeProtocol.BatchRecord record)
+    {
+        DriverSequence = record.Sequence;
+        _payload = record.Payload;
+        _retryable = record.IsRetryable;
+        Timeout = record.Timeout;
+        Count = record.Payload.Length >= 4 ? Math.Max(1, BinaryPrimitives.ReadInt32LittleEndian(record.Payload.Span)) : 1;
+    }
+
+    /// <summary>The record's sequence number on the driver's slot (the local one is <see cref="WorkItem.Sequence"/>).</summary>
+    public long DriverSequence { get; }
+
+    /// <summary>Completes when the record has an outcome.</summary>
+    public Task Completion => _done.Task;
+
+    public NodeProtocol.ResultStatus Status { get; private set; }
+
+    /// <summary>The payload to send back (see <see cref="NodeProtocol"/>).</summary>
+    public byte[] Result { get; private set; } = [];
+
+    /// <summary>Time from the record's first start to its outcome.</summary>
+    public long BusyTicks { get; private set; }
+
+    public override string Name => "job relayed from the driver";
+
+    public override ulong CostKey => 0;
+
+    public override int Count { get; }
+
+    public override bool IsRetryable => _retryable;
+
+    public override bool CancellationRequested => _cancelRequested;
+
+    public override bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+    public override bool TryStart(WorkerSlot worker)
+    {
+        if (IsFinished)
+        {
+            return false;
+        }
+
+        Interlocked.CompareExchange(ref _firstStart, Stopwatch.GetTimestamp(), 0);
+        Attempts++;
+        return true;
+    }
+
+    public override void WritePayload(FrameBuffer frame) => frame.WriteBytes(_payload.Span);
+
+    public override void Complete(ReadOnlySpan<byte> results) => Finish(NodeProtocol.ResultStatus.Ok, results.ToArray());
+
+    public override void Canceled() => Finish(NodeProtocol.ResultStatus.Canceled, []);
+
+    public override void Fail(Exception exception)
+    {
+        if (exception is JobTimeoutException timeout)
+        {
+            var ticks = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(ticks, timeout.Timeout.Ticks);
+            Finish(NodeProtocol.ResultStatus.TimedOut, ticks);
+            return;
+        }
+
+        if (exception is ObjectDisposedException)
+        {
+            // The node's own job server is shutting down: the driver runs the record elsewhere.
+            Finish(NodeProtocol.ResultStatus.Lost, []);
+            return;
+        }
+
+        using var buffer = new FrameBuffer(256);
+        if (exception is JobFailedException failed)
+        {
+            buffer.Write(failed.JobName);
+            buffer.Write(failed.RemoteType);
+            buffer.Write(failed.RemoteMessage);
+            buffer.Write(failed.RemoteStackTrace ?? string.Empty);
+        }
+        else
+        {
+            RemoteError.Write(buffer, Name, exception);
+        }
+
+        Finish(NodeProtocol.ResultStatus.Failed, buffer.WrittenSpan.ToArray());
+    }
+
+    /// <summary>The driver cancelled the record: dropped if still queued, its job's token cancelled if running.</summary>
+    public void Cancel()
+    {
+        _cancelRequested = true;
+        if (Volatile.Read(ref Worker) is { } worker)
+        {
+            worker.RequestCancel(Volatile.Read(ref Sequence));
+        }
+        else
+        {
+            Canceled();
+        }
+    }
+
+    public override ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
+        => throw new InvalidOperationException("A cluster node runs relayed records on worker processes only.");
+
+    private void Finish(NodeProtocol.ResultStatus status, byte[] result)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        long started = Interlocked.Read(ref _firstStart);
+        BusyTicks = started == 0 ? 0 : Stopwatch.GetElapsedTime(started).Ticks;
+        Status = status;
+        Result = result;
+        _done.TrySetResult();
+    }
+}
+
+/// <summary>A driver's batch on the node's queue: its records go to one local worker together, as the driver sized them.</summary>
+internal sealed class RelayedBatch(RelayedRecord[] records) : IWorkSource
+{
+    private int _next;
+
+    public bool IsSingleJob => false;
+
+    public bool KeepsItemsTogether => true;
+
+    public WorkItem? TakeNext(int workers, out bool exhausted)
+    {
+        WorkItem? item = _next < records.Length ? records[_next++] : null;
+        exhausted = _next >= records.Length;
+        return item;
+    }
+
+    public void Abandon(Exception reason)
+    {
+        for (; _next < records.Length; _next++)
+        {
+            records[_next].Fail(reason);
+        }
+    }
+}

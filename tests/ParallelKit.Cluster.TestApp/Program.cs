@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading.Tasks;
+using ParallelKit;
+using ParallelKit.Cluster.TestApp;
+
+// Usage:
+//   app node   --silo P --gateway G --primary P0 [--secret S] [--workers N] [--tags a,b] [--name N] [--redis CFG]
+//   app driver --silo P0 --gateway G --primary P0 --scenario NAME [--nodes N] [--secret S] [--redis CFG] [--items N] [--delay MS]
+var options = Args.Parse(args);
+var cluster = new ClusterOptions
+{
+    ClusterId = options.Get("cluster", "pk-tests"),
+    Secret = options.Get("secret", Environment.GetEnvironmentVariable("PK_CLUSTER_SECRET") ?? string.Empty),
+    Membership = options.Has("redis") ? ClusterMembership.Redis(options.Get("redis", string.Empty)) : ClusterMembership.Localhost(options.Int("primary", 11111)),
+    FailureDetection = FailureDetection.Fast,
+    SiloPort = options.Int("silo", 11111),
+    GatewayPort = options.Int("gateway", 30000),
+    StartTimeout = TimeSpan.FromSeconds(options.Int("start-timeout", 60)),
+};
+
+if (args is ["node", ..])
+{
+    string name = options.Get("name", $"node{cluster.SiloPort}");
+    Environment.SetEnvironmentVariable("PK_TEST_NODE", name);
+    await ClusterNode.RunAsync(cluster with
+    {
+        Workers = options.Int("workers", 2),
+        NodeName = name,
+        Tags = options.Has("tags") ? options.Get("tags", string.Empty).Split(',') : [],
+    });
+    return 0;
+}
+
+await using JobServer server = await ClusterJobServer.StartAsync(cluster with { MinNodes = options.Int("nodes", 1), NodeName = "driver" });
+Console.WriteLine("READY");
+int items = options.Int("items", 200);
+int delay = options.Int("delay", 20);
+switch (options.Get("scenario", "map"))
+{
+    case "map":
+    {
+        var done = 0;
+        var progress = new SyncProgress(p =>
+        {
+            if (done == 0 && p.Completed > 0)
+            {
+                done = 1;
+                Console.WriteLine("STARTED");
+            }
+        });
+        long[] results = await server.MapAsync(Enumerable.Range(0, items), i => Work.Jobs.Square(i, delay), progress);
+        bool right = results.Select((r, i) => r == (long)i * i).All(ok => ok);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MAP {results.Length} {(right ? "correct" : "WRONG")}"));
+        break;
+    }
+
+    case "submit":
+    {
+        Job<long>[] jobs = [.. Enumerable.Range(0, items).Select(i => server.Submit(Work.Jobs.Square(i, delay)))];
+        Console.WriteLine("STARTED");
+        long[] results = await Task.WhenAll(jobs.Select(async j => await j));
+        bool right = results.Select((r, i) => r == (long)i * i).All(ok => ok);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SUBMIT {results.Length} {(right ? "correct" : "WRONG")}"));
+        break;
+    }
+
+    case "once":
+    {
+        Job<int> job = server.Submit(Work.Jobs.Once(7, delay));
+        Console.WriteLine("STARTED");
+        try
+        {
+            Console.WriteLine($"ONCE {await job}");
+        }
+        catch (JobFailedException ex)
+        {
+            Console.WriteLine($"ONCE FAILED {ex.RemoteType}: {ex.RemoteMessage}");
+        }
+
+        break;
+    }
+
+    case "throws":
+    {
+        try
+        {
+            await server.Submit(Work.Jobs.Throws("boom from a node"));
+        }
+        catch (JobFailedException ex)
+        {
+            Console.WriteLine($"THROWS {ex.RemoteType}: {ex.RemoteMessage}");
+        }
+
+        break;
+    }
+
+    case "spread":
+    {
+        string[] where = await server.MapAsync(Enumerable.Range(0, items), _ => Work.Jobs.WhereAmI());
+        foreach (var group in where.GroupBy(w => w).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"RAN {group.Key} {group.Count()}");
+        }
+
+        break;
+    }
+}
+
+Console.WriteLine(server.Stats);
+Console.WriteLine("DONE");
+return 0;
+
+/// <summary>Reports progress on the reporting thread (Progress&lt;T&gt; would post to the pool).</summary>
+internal sealed class SyncProgress(Action<MapProgress> report) : IProgress<MapProgress>
+{
+    public void Report(MapProgress value) => report(value);
+}
+
+/// <summary>--name value pairs.</summary>
+internal sealed class Args(Dictionary<string, string> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 1; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Args(values);
+    }
+
+    public bool Has(string name) => values.ContainsKey(name);
+
+    public string Get(string name, string fallback) => values.TryGetValue(name, out string? v) ? v : fallback;
+
+    public int Int(string name, int fallback) => values.TryGetValue(name, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,37 @@
+using System;
+using System.Threading;
+using ParallelKit;
+
+namespace ParallelKit.Cluster.TestApp;
+
+/// <summary>The jobs the cluster tests run: plain [ParallelJob]s, unchanged from a local server's.</summary>
+public static partial class Work
+{
+    /// <summary>Squares <paramref name="value"/> after sleeping, and says which node process ran it.</summary>
+    [ParallelJob]
+    public static long Square(int value, int delayMs)
+    {
+        if (delayMs > 0)
+        {
+            Thread.Sleep(delayMs);
+        }
+
+        return (long)value * value;
+    }
+
+    /// <summary>A job that must not run twice.</summary>
+    [ParallelJob(Retry = false)]
+    public static int Once(int value, int delayMs)
+    {
+        Thread.Sleep(delayMs);
+        return value;
+    }
+
+    /// <summary>Throws, to check that a job's own exception comes back from its node.</summary>
+    [ParallelJob]
+    public static int Throws(string message) => throw new InvalidOperationException(message);
+
+    /// <summary>The node's process id (the parent of the worker that runs the job).</summary>
+    [ParallelJob]
+    public static string WhereAmI() => Environment.GetEnvironmentVariable("PK_TEST_NODE") ?? "?";
+}

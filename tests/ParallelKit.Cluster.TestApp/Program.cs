@@ -34,7 +34,18 @@ if (args is ["node", ..])
     return 0;
 }
 
-await using JobServer server = await ClusterJobServer.StartAsync(cluster with { MinNodes = options.Int("nodes", 1), NodeName = "driver" });
+JobServer server;
+try
+{
+    server = await ClusterJobServer.StartAsync(cluster with { MinNodes = options.Int("nodes", 1), NodeName = "driver" });
+}
+catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or ArgumentException)
+{
+    Console.WriteLine($"START FAILED {ex.GetType().Name}: {ex.Message}");
+    return 3;
+}
+
+await using var stopping = server;
 Console.WriteLine("READY");
 int items = options.Int("items", 200);
 int delay = options.Int("delay", 20);
@@ -42,16 +53,8 @@ switch (options.Get("scenario", "map"))
 {
     case "map":
     {
-        var done = 0;
-        var progress = new SyncProgress(p =>
-        {
-            if (done == 0 && p.Completed > 0)
-            {
-                done = 1;
-                Console.WriteLine("STARTED");
-            }
-        });
-        long[] results = await server.MapAsync(Enumerable.Range(0, items), i => Work.Jobs.Square(i, delay), progress);
+        Console.WriteLine("STARTED");
+        long[] results = await server.MapAsync(Enumerable.Range(0, items), i => Work.Jobs.Square(i, delay));
         bool right = results.Select((r, i) => r == (long)i * i).All(ok => ok);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MAP {results.Length} {(right ? "correct" : "WRONG")}"));
         break;
@@ -112,12 +115,6 @@ switch (options.Get("scenario", "map"))
 Console.WriteLine(server.Stats);
 Console.WriteLine("DONE");
 return 0;
-
-/// <summary>Reports progress on the reporting thread (Progress&lt;T&gt; would post to the pool).</summary>
-internal sealed class SyncProgress(Action<MapProgress> report) : IProgress<MapProgress>
-{
-    public void Report(MapProgress value) => report(value);
-}
 
 /// <summary>--name value pairs.</summary>
 internal sealed class Args(Dictionary<string, string> values)

@@ -340,7 +340,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
         {
             Interlocked.Add(ref _retries, retry.Count);
             Diagnostics.Telemetry.Retried.Add(retry.Count);
-            LogJobsRetried(retry.Count, slot.Node.Name);
+            LogJobsRetried(retry.Sum(r => r.Count), slot.Node.Name);
             Dispatcher.Requeue(retry);
         }
     }

@@ -102,7 +102,8 @@ internal static class SiloSetup
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
-        builder.Logging.AddFilter("Polly", LogLevel.Error); // Orleans retries placement through Polly while a new node settles in: expected, not news
+        builder.Logging.AddFilter("Polly", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.Runtime.GrainCallCancellationManager", LogLevel.None); // cancelling calls to a node that just died fails, as it must // Orleans retries placement through Polly while a new node settles in: expected, not news
         builder.Logging.AddFilter(LogCategory, LogLevel.Information);
     }
 

@@ -8,6 +8,7 @@ using ParallelKit.Cluster.TestApp;
 
 // Usage:
 //   app node   --silo P --gateway G --primary P0 [--secret S] [--workers N] [--tags a,b] [--name N] [--redis CFG]
+//   (both) [--advertise IP] [--start-timeout S]
 //   app driver --silo P0 --gateway G --primary P0 --scenario NAME [--nodes N] [--secret S] [--redis CFG] [--items N] [--delay MS]
 var options = Args.Parse(args);
 var cluster = new ClusterOptions
@@ -19,6 +20,7 @@ var cluster = new ClusterOptions
     SiloPort = options.Int("silo", 11111),
     GatewayPort = options.Int("gateway", 30000),
     StartTimeout = TimeSpan.FromSeconds(options.Int("start-timeout", 60)),
+    AdvertisedAddress = options.Has("advertise") ? System.Net.IPAddress.Parse(options.Get("advertise", "127.0.0.1")) : null,
 };
 
 if (args is ["node", ..])

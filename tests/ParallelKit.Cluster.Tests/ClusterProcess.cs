@@ -225,26 +225,45 @@ internal sealed class TestCluster : IDisposable
     private readonly int[] _ports;
     private readonly ConcurrentBag<ClusterProcess> _processes = [];
 
-    public TestCluster(int nodes)
+    private readonly string[] _membership;
+
+    /// <param name="nodes">How many nodes the test may start.</param>
+    /// <param name="redis">The Redis configuration to use for membership; <see langword="null"/>: localhost membership (the driver is the primary).</param>
+    public TestCluster(int nodes, string? redis = null)
     {
-        _ports = ClusterProcess.FreePorts(2 * (nodes + 2));
+        _ports = ClusterProcess.FreePorts(2 * (nodes + 3));
+        _membership = redis is null ? ["--primary", Port(0)] : ["--redis", redis, "--advertise", "127.0.0.1"];
     }
 
-    public int PrimaryPort => _ports[0];
 
-    public ClusterProcess StartDriver(string scenario, int nodes, params string[] more)
+    public ClusterProcess StartDriver(string scenario, int nodes, params string[] more) => StartDriverAt(0, scenario, nodes, more);
+
+    /// <summary>Starts a driver on the given pair of ports (pair 0 is the primary's with localhost membership; the last pair is free for a second driver).</summary>
+    public ClusterProcess StartDriverAt(int pair, string scenario, int nodes, params string[] more)
     {
-        ClusterProcess driver = ClusterProcess.Start("driver",
-            ["driver", "--silo", Port(0), "--gateway", Port(1), "--primary", Port(0), "--scenario", scenario, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), .. more]);
+        ClusterProcess driver = ClusterProcess.Start($"driver{pair}",
+            ["driver", "--silo", Port(2 * pair), "--gateway", Port((2 * pair) + 1), .. _membership, "--scenario", scenario, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), .. more]);
         _processes.Add(driver);
-        ClusterProcess.WaitForListener(PrimaryPort, TimeSpan.FromSeconds(60));
+        ClusterProcess.WaitForListener(_ports[2 * pair], TimeSpan.FromSeconds(60));
         return driver;
     }
+
+    /// <summary>Starts a driver on the first port pair without waiting for its silo to listen (it may never).</summary>
+    public ClusterProcess StartDriverWithoutWaiting(string scenario, params string[] more)
+    {
+        ClusterProcess driver = ClusterProcess.Start("driver",
+            ["driver", "--silo", Port(0), "--gateway", Port(1), .. _membership, "--scenario", scenario, .. more]);
+        _processes.Add(driver);
+        return driver;
+    }
+
+    /// <summary>The index of the last port pair, kept for a second driver.</summary>
+    public int SpareDriverPair => (_ports.Length / 2) - 1;
 
     public ClusterProcess StartNode(int index, bool otherBuild = false, string secret = ClusterProcess.Secret, params string[] more)
     {
         ClusterProcess node = ClusterProcess.Start($"n{index}",
-            ["node", "--silo", Port(2 * index), "--gateway", Port((2 * index) + 1), "--primary", Port(0), "--name", $"n{index}", .. more],
+            ["node", "--silo", Port(2 * index), "--gateway", Port((2 * index) + 1), .. _membership, "--name", $"n{index}", .. more],
             otherBuild, secret);
         _processes.Add(node);
         return node;

@@ -102,6 +102,24 @@ switch (options.Get("scenario", "map"))
         break;
     }
 
+    case "tags":
+    {
+        string[] tagged = await Task.WhenAll(Enumerable.Range(0, items).Select(async _ => await server.Submit(Work.Jobs.WhereAmI().Requiring("gpu"))));
+        Console.WriteLine($"REQUIRING {string.Join(",", tagged.Distinct().Order(StringComparer.Ordinal))} {tagged.Length}");
+        string[] declared = await server.MapAsync(Enumerable.Range(0, items), _ => Work.Jobs.OnGpuNode());
+        Console.WriteLine($"DECLARED {string.Join(",", declared.Distinct().Order(StringComparer.Ordinal))} {declared.Length}");
+        try
+        {
+            await server.Submit(Work.Jobs.WhereAmI().Requiring("tpu"));
+        }
+        catch (JobFailedException ex)
+        {
+            Console.WriteLine($"NOTAG {ex.RemoteType}: {ex.RemoteMessage}");
+        }
+
+        break;
+    }
+
     case "spread":
     {
         string[] where = await server.MapAsync(Enumerable.Range(0, items), _ => Work.Jobs.WhereAmI());

@@ -31,7 +31,11 @@ public static partial class Work
     [ParallelJob]
     public static int Throws(string message) => throw new InvalidOperationException(message);
 
-    /// <summary>The node's process id (the parent of the worker that runs the job).</summary>
+    /// <summary>Runs only on nodes tagged <c>gpu</c>; says which node ran it.</summary>
+    [ParallelJob(Requires = "gpu")]
+    public static string OnGpuNode() => Environment.GetEnvironmentVariable("PK_TEST_NODE") ?? "?";
+
+    /// <summary>The name of the node that runs the job.</summary>
     [ParallelJob]
     public static string WhereAmI() => Environment.GetEnvironmentVariable("PK_TEST_NODE") ?? "?";
 }

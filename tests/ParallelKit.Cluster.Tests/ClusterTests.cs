@@ -109,6 +109,21 @@ public sealed class ClusterTests
         Assert.Matches(@"Refused a driver: node n1 runs build ParallelKit\.Cluster\.TestApp\.OtherBuild .*, but driver driver .* runs build ParallelKit\.Cluster\.TestApp ", other.Error);
     }
 
+    [Fact]
+    public void Jobs_that_need_a_tag_run_only_on_nodes_with_it_and_fail_clearly_where_no_node_has_it()
+    {
+        using var cluster = new TestCluster(nodes: 2);
+        ClusterProcess driver = cluster.StartDriver("tags", nodes: 2, "--items", "40");
+        cluster.StartNode(1, more: ["--tags", "cpu"]);
+        cluster.StartNode(2, more: ["--tags", "gpu,fast"]);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("REQUIRING n2 40", driver.Output, StringComparison.Ordinal);
+        Assert.Contains("DECLARED n2 40", driver.Output, StringComparison.Ordinal);
+        Assert.Matches(@"NOTAG ParallelKit\.NoMatchingNodeException: the job needs a node tagged 'tpu', and no node of cluster 'pk-tests' has that tag \(active nodes: (n1 \[cpu\], n2 \[gpu,fast\]|n2 \[gpu,fast\], n1 \[cpu\])\)", driver.Output);
+        Assert.Matches(@"\| n2 \(127\.0\.0\.1:\d+\) \[gpu,fast\]", driver.Output);
+    }
+
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -155,9 +170,28 @@ public sealed class ClusterOptionsTests
     }
 
     [Fact]
+    public async Task A_job_that_needs_a_tag_fails_clearly_on_a_server_of_this_machine()
+    {
+        await using JobServer server = JobServer.Start(new JobServerOptions { Backend = JobBackend.Threads, Workers = 1 });
+        var error = await Assert.ThrowsAsync<JobFailedException>(async () => await server.Submit(LocalJobs.Jobs.Twice(2).Requiring("gpu")));
+        Assert.Equal(JobFailedException.NoMatchingNode, error.RemoteType);
+        Assert.Contains("needs a node tagged 'gpu'", error.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(4, await server.Submit(LocalJobs.Jobs.Twice(2)));
+        Assert.Throws<ArgumentException>(() => LocalJobs.Jobs.Twice(2).Requiring("no spaces"));
+    }
+
+    [Fact]
     public void A_cluster_server_cannot_be_started_as_a_local_one()
     {
         var error = Assert.Throws<ArgumentException>(() => JobServer.Start(new JobServerOptions { Backend = JobBackend.Cluster }));
         Assert.Contains("ClusterJobServer.StartAsync", error.Message, StringComparison.Ordinal);
     }
+}
+
+/// <summary>A job for the in-process checks.</summary>
+public static partial class LocalJobs
+{
+    /// <summary>Doubles.</summary>
+    [ParallelJob]
+    public static int Twice(int value) => 2 * value;
 }

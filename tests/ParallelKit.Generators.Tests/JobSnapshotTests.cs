@@ -56,6 +56,24 @@ public sealed class JobSnapshotTests
     }
 
     [Fact]
+    public void A_job_that_needs_a_node_tag_declares_it()
+    {
+        GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Render
+            {
+                [ParallelJob(Requires = "gpu", Retry = false)]
+                public static int Frame(int index) => index;
+            }
+            """));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
     public void Void_job()
     {
         GeneratorRunResult result = GeneratorHarness.RunAndCompile(TestCompilations.Library("""

@@ -136,7 +136,8 @@ internal static class JobModelBuilder
             cref.Replace('<', '{').Replace('>', '}'),
             parameters.ToEquatableArray(),
             FactoryHidesObjectMember(method, compilation, cancellationTokenType),
-            Retry: ReadRetry(method));
+            Retry: ReadNamedArgument(method, "Retry", true),
+            Requires: ReadNamedArgument<string?>(method, "Requires", null));
         var type = new JobTypeModel(
             containing.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
@@ -292,8 +293,11 @@ internal static class JobModelBuilder
         _ => false,
     };
 
-    /// <summary><c>[ParallelJob(Retry = false)]</c>: the job must not run again after its worker died.</summary>
-    private static bool ReadRetry(IMethodSymbol method)
+    /// <summary>
+    /// A named argument of <c>[ParallelJob]</c>: <c>Retry = false</c> (the job must not run again after its worker
+    /// died), <c>Requires = "gpu"</c> (the node tag it needs).
+    /// </summary>
+    private static T ReadNamedArgument<T>(IMethodSymbol method, string name, T fallback)
     {
         foreach (AttributeData attribute in method.GetAttributes())
         {
@@ -304,14 +308,14 @@ internal static class JobModelBuilder
 
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
-                if (argument.Key == "Retry" && argument.Value.Value is bool retry)
+                if (argument.Key == name && argument.Value.Value is T value)
                 {
-                    return retry;
+                    return value;
                 }
             }
         }
 
-        return true;
+        return fallback;
     }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)

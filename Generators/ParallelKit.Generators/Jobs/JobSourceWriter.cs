@@ -257,6 +257,13 @@ internal static class JobSourceWriter
                 writer.WriteLine("/// <inheritdoc/>");
                 writer.WriteLine("protected override bool IsRetryable => false;");
             }
+
+            if (job.Requires is { } requires)
+            {
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc/>");
+                writer.WriteLine($"protected override string? DeclaredRequiredTag => {Quote(requires)};");
+            }
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
             if (marshaled.Length == 0)

@@ -83,6 +83,20 @@ internal sealed partial class ClusterBackend : JobBackendCore
 
     public override long Restarts => 0;
 
+    public override string? CannotRun(string tag)
+    {
+        lock (_gate)
+        {
+            if (_nodes.Any(n => n.IsActive && n.HasTag(tag)))
+            {
+                return null;
+            }
+
+            string nodes = string.Join(", ", _nodes.Where(n => n.IsActive).Select(n => $"{n.Name} [{string.Join(",", n.Tags)}]"));
+            return $"the job needs a node tagged '{tag}', and no node of cluster '{_cluster.ClusterId}' has that tag (active nodes: {(nodes.Length == 0 ? "none" : nodes)}); start a node with ClusterOptions.Tags = [\"{tag}\"]";
+        }
+    }
+
     public override void Resize(int workers)
         => throw new InvalidOperationException("A cluster's capacity is its nodes' workers: start more nodes, or set ClusterOptions.Workers on the nodes.");
 
@@ -286,6 +300,9 @@ internal sealed partial class ClusterBackend : JobBackendCore
         {
             LogNodeGone(node.Name, node.Address, why);
         }
+
+        // Queued jobs that needed a tag only this node had would wait forever: they fail, saying so.
+        Dispatcher.FailUnrunnable(tag => CannotRun(tag) is null, tag => JobServer.NoMatchingWorker("job", CannotRun(tag) ?? tag));
     }
 
     /// <summary>A call to a node failed: the node is taken out. Returns how to describe what happened to its jobs.</summary>

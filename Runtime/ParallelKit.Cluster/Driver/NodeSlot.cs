@@ -33,6 +33,8 @@ internal sealed class NodeSlot : WorkerSlot
 
     public override bool IsAlive => Node.IsActive;
 
+    public override bool Offers(string tag) => Node.HasTag(tag);
+
     public override void Run()
     {
         List<WorkItem> batch = [.. Batch];

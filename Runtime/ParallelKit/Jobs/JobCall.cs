@@ -38,6 +38,40 @@ public abstract class JobCall
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected internal virtual bool IsRetryable => true;
 
+    /// <summary>The node tag <see cref="ParallelJobAttribute.Requires"/> declares; generated code overrides it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal virtual string? DeclaredRequiredTag => null;
+
+    private string? _requiredTag;
+
+    /// <summary>
+    /// The node tag this call needs (e.g. <c>"gpu"</c>): given by <see cref="Requiring(string)"/>, else declared by
+    /// <see cref="ParallelJobAttribute.Requires"/>; <see langword="null"/> when any node will do.
+    /// </summary>
+    public string? RequiredTag => _requiredTag ?? DeclaredRequiredTag;
+
+    /// <summary>
+    /// Asks for a node with <paramref name="tag"/> (on a cluster: <c>ClusterOptions.Tags</c>) to run this call;
+    /// overrides the tag <see cref="ParallelJobAttribute.Requires"/> declares. The call fails clearly when no node
+    /// in the cluster has the tag, and on a server of this machine (which has no tags).
+    /// </summary>
+    /// <param name="tag">The tag: letters, digits, '-', '_' and '.'.</param>
+    /// <returns>This call.</returns>
+    public JobCall Requiring(string tag)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tag);
+        foreach (char c in tag)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                throw new ArgumentException($"Node tag '{tag}' must be made of letters, digits, '-', '_' and '.'.", nameof(tag));
+            }
+        }
+
+        _requiredTag = tag;
+        return this;
+    }
+
     /// <summary>Writes the marshaled arguments, in parameter order.</summary>
     /// <param name="writer">The writer to write the arguments to.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -135,6 +169,15 @@ public abstract class JobCall<TResult> : JobCall
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected JobCall()
     {
+    }
+
+    /// <summary>Asks for a node with <paramref name="tag"/> to run this call (see <see cref="JobCall.Requiring(string)"/>).</summary>
+    /// <param name="tag">The tag.</param>
+    /// <returns>This call, typed.</returns>
+    public new JobCall<TResult> Requiring(string tag)
+    {
+        base.Requiring(tag);
+        return this;
     }
 
     /// <summary>Invokes the job's method in the current process.</summary>

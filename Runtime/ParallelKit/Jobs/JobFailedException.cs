@@ -21,6 +21,12 @@ public sealed class JobFailedException : Exception
     /// </summary>
     public const string MessageTooLarge = "ParallelKit.MessageTooLargeException";
 
+    /// <summary>
+    /// The <see cref="RemoteType"/> of a job that needs a node tag (<see cref="ParallelJobAttribute.Requires"/>,
+    /// <see cref="JobCall.Requiring(string)"/>) that no node of the cluster advertises.
+    /// </summary>
+    public const string NoMatchingNode = "ParallelKit.NoMatchingNodeException";
+
     /// <summary>Creates the exception for a job that failed.</summary>
     /// <param name="jobName">The job's display name.</param>
     /// <param name="workerId">The worker that ran the job, or -1.</param>

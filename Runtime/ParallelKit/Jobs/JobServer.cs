@@ -151,6 +151,12 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
             return job;
         }
 
+        if (call.RequiredTag is { } tag && _backend.CannotRun(tag) is { } why)
+        {
+            job.Fail(NoMatchingWorker(call.JobName, why));
+            return job;
+        }
+
         byte[]? arguments = _backend.MarshalsCalls ? call.MarshalKeyAndArguments() : null;
         if (arguments is not null && arguments.Length > _backend.Options.MaxMessageSize)
         {
@@ -189,7 +195,16 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         TItem[] all = items as TItem[] ?? [.. items];
         int maxChunk = _backend.Options.MaxChunkSize > 0 ? _backend.Options.MaxChunkSize : 4096;
         Telemetry.Submitted.Add(all.Length);
-        var map = new MapOperation<TItem, TResult>(all, job, progress, maxChunk, Telemetry.StartSubmitted("parallelkit.map", "map"), cancellationToken);
+        string? tag = all.Length > 0 ? job(all[0]).RequiredTag : null;
+        if (tag is not null && _backend.CannotRun(tag) is { } why)
+        {
+            return Task.FromException<TResult[]>(NoMatchingWorker("map", why));
+        }
+
+        var map = new MapOperation<TItem, TResult>(all, job, progress, maxChunk, Telemetry.StartSubmitted("parallelkit.map", "map"), cancellationToken)
+        {
+            RequiredTag = tag,
+        };
         if (all.Length == 0)
         {
             progress?.Report(new MapProgress(0, 0));
@@ -230,6 +245,10 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     internal static JobFailedException MessageTooLarge(string jobName, string what, long size, int limit)
         => new(jobName, -1, JobFailedException.MessageTooLarge,
             $"the job's {what} take {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({limit:N0} bytes)", null);
+
+    /// <summary>The error of a job that needs a node tag no worker offers.</summary>
+    internal static JobFailedException NoMatchingWorker(string jobName, string why)
+        => new(jobName, -1, JobFailedException.NoMatchingNode, why, null);
 
     /// <summary>Stops the server synchronously; see <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -23,4 +23,12 @@ public sealed class ParallelJobAttribute : Attribute
     /// <c>reentrant=False</c>.
     /// </summary>
     public bool Retry { get; set; } = true;
+
+    /// <summary>
+    /// A node tag the job needs (e.g. <c>"gpu"</c>): on a cluster it runs only on nodes that advertise the tag
+    /// (<c>ClusterOptions.Tags</c>), and fails clearly when no node in the cluster has it; a server on this machine
+    /// has no tags and fails such a job. <see langword="null"/> (the default): any node. A call can also ask for a
+    /// tag at submit time with <see cref="JobCall.Requiring(string)"/>.
+    /// </summary>
+    public string? Requires { get; set; }
 }

@@ -113,19 +113,84 @@ internal sealed class Dispatcher
     private List<WorkerSlot>? AssignIdleWorkers()
     {
         List<WorkerSlot>? started = null;
+        List<WorkerSlot>? passed = null;
+        bool? tagged = null;
         while (_idle.Count > 0 && _queue.Count > 0)
         {
             WorkerSlot worker = _idle.Pop();
             if (!FillBatch(worker))
             {
-                _idle.Push(worker);
+                (passed ??= []).Add(worker);
+
+                // What is queued needs a tag this worker lacks: another idle worker may have it.
+                tagged ??= QueueNeedsTags();
+                if (tagged == true)
+                {
+                    continue;
+                }
+
                 break;
             }
 
             (started ??= []).Add(worker);
         }
 
+        if (passed is not null)
+        {
+            for (int i = passed.Count - 1; i >= 0; i--)
+            {
+                _idle.Push(passed[i]);
+            }
+        }
+
         return started;
+    }
+
+    /// <summary>Caller holds the gate.</summary>
+    private bool QueueNeedsTags()
+    {
+        foreach (IWorkSource source in _queue)
+        {
+            if (source.RequiredTag is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Fails every queued source whose tag no worker offers any more (the last node with it left the cluster);
+    /// <paramref name="error"/> makes the error for a tag.
+    /// </summary>
+    public void FailUnrunnable(Func<string, bool> offered, Func<string, Exception> error)
+    {
+        List<IWorkSource>? failed = null;
+        lock (_gate)
+        {
+            for (LinkedListNode<IWorkSource>? node = _queue.First; node is not null;)
+            {
+                LinkedListNode<IWorkSource>? next = node.Next;
+                if (node.Value.RequiredTag is { } tag && !offered(tag))
+                {
+                    _queue.Remove(node);
+                    if (node.Value.IsSingleJob)
+                    {
+                        _queuedSingles--;
+                    }
+
+                    (failed ??= []).Add(node.Value);
+                }
+
+                node = next;
+            }
+        }
+
+        foreach (IWorkSource source in failed ?? [])
+        {
+            source.Abandon(error(source.RequiredTag!));
+        }
     }
 
     private static void RunAll(List<WorkerSlot>? started)
@@ -276,9 +341,17 @@ internal sealed class Dispatcher
         batch.Clear();
         int limit = 1;
         IWorkSource? group = null;
-        while (_queue.First is { } node)
+        LinkedListNode<IWorkSource>? node = _queue.First;
+        while (node is not null)
         {
             IWorkSource source = node.Value;
+            if (source.RequiredTag is { } tag && !worker.Offers(tag))
+            {
+                // Work for other workers (cluster nodes with that tag) stays queued for them.
+                node = node.Next;
+                continue;
+            }
+
             if (group is not null && source != group)
             {
                 if (batch.Count > 0)
@@ -299,7 +372,9 @@ internal sealed class Dispatcher
             WorkItem? item = source.TakeNext(_workerCount, out bool exhausted);
             if (exhausted || item is null)
             {
-                _queue.RemoveFirst();
+                LinkedListNode<IWorkSource>? following = node.Next;
+                _queue.Remove(node);
+                node = following;
                 if (source.IsSingleJob)
                 {
                     _queuedSingles--;
@@ -356,9 +431,12 @@ internal sealed class Dispatcher
     /// <summary>A work item going round again after its worker died.</summary>
     private sealed class RetrySource(WorkItem item) : IWorkSource
     {
+        private readonly string? _requiredTag = item.RequiredTag;
         private WorkItem? _item = item;
 
         public bool IsSingleJob => false;
+
+        public string? RequiredTag => _requiredTag;
 
         public WorkItem? TakeNext(int workers, out bool exhausted)
         {

@@ -19,4 +19,7 @@ internal interface IWorkSource
     /// a driver's batch this way: the driver already sized it for one worker).
     /// </summary>
     bool KeepsItemsTogether => false;
+
+    /// <summary>The node tag a worker must offer to take this source's items (<see cref="JobCall.RequiredTag"/>), or <see langword="null"/>.</summary>
+    string? RequiredTag => null;
 }

@@ -46,6 +46,13 @@ internal abstract class JobBackendCore : IAsyncDisposable
 
     public abstract long Restarts { get; }
 
+    /// <summary>
+    /// Why a job needing <paramref name="tag"/> cannot run here, or <see langword="null"/> when some worker offers it.
+    /// Local workers offer no tags.
+    /// </summary>
+    public virtual string? CannotRun(string tag)
+        => $"the job needs a node tagged '{tag}', but this job server runs jobs on {Kind.ToString().ToLowerInvariant()} of this machine, which have no tags (tags belong to cluster nodes: ClusterOptions.Tags)";
+
     /// <summary>One row per node for a cluster backend; <see langword="null"/> for local backends.</summary>
     public virtual IReadOnlyList<NodeStats>? Nodes => null;
 

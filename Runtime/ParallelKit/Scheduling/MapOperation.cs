@@ -48,6 +48,9 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
     public bool IsSingleJob => false;
 
+    /// <summary>The node tag the map's jobs need: the first item's call's (one map runs one kind of job).</summary>
+    public string? RequiredTag { get; init; }
+
     public bool IsFinished => Volatile.Read(ref _finished) != 0;
 
     public void RegisterCancellation()
@@ -155,6 +158,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         public override bool CancellationRequested => map._cancellationToken.IsCancellationRequested;
 
         public override bool IsRetryable => _retryable;
+
+        public override string? RequiredTag => map.RequiredTag;
 
         public override bool TryStart(WorkerSlot worker)
         {

@@ -44,6 +44,8 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public override bool IsRetryable => Job.Call.IsRetryable;
 
+    public override string? RequiredTag => Job.Call.RequiredTag;
+
     /// <summary>Wires the submit token: a queued job is dropped, a running one is cancelled in its worker.</summary>
     public void RegisterCancellation()
     {

@@ -51,6 +51,9 @@ internal abstract class WorkItem
     /// <summary>Fails the item (and, for a chunk, its whole map).</summary>
     public abstract void Fail(Exception exception);
 
+    /// <summary>The node tag a worker must offer to run the item (<see cref="JobCall.RequiredTag"/>), or <see langword="null"/>.</summary>
+    public virtual string? RequiredTag => null;
+
     /// <summary>Whether the item may run again after its worker died.</summary>
     public abstract bool IsRetryable { get; }
 

@@ -46,6 +46,9 @@ internal abstract class WorkerSlot
     /// <summary>The dispatcher will give a retiring worker nothing more: stop it.</summary>
     public abstract void Retire();
 
+    /// <summary>Whether the worker runs jobs that need <paramref name="tag"/> (cluster nodes advertise tags; local workers have none).</summary>
+    public virtual bool Offers(string tag) => false;
+
     /// <summary>Asks the worker to cancel the running record with this sequence number.</summary>
     public abstract void RequestCancel(long sequence);
 

@@ -48,7 +48,8 @@ internal sealed record JobModel(
     string DocumentationId,
     EquatableArray<ParameterModel> Parameters,
     bool FactoryHidesObjectMember,
-    bool Retry = true);
+    bool Retry = true,
+    string? Requires = null);
 
 /// <summary>The jobs declared in one type, and how to re-open that type.</summary>
 /// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>

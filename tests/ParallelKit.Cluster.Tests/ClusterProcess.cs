@@ -182,11 +182,24 @@ internal sealed class ClusterProcess : IDisposable
         }
     }
 
-    private static string AppPath(string project)
+    /// <summary>Starts <c>&lt;folder&gt;/&lt;project&gt;</c>'s build output with <c>dotnet</c> and these arguments.</summary>
+    public static ClusterProcess StartBuilt(string folder, string project, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(AppPath(project, folder));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new ClusterProcess(project, Process.Start(start)!);
+    }
+
+    private static string AppPath(string project, string folder = "tests")
     {
         string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
         string repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
-        string app = Path.Combine(repo, "tests", project, "bin", configuration, "net10.0", project + ".dll");
+        string app = Path.Combine(repo, folder, project, "bin", configuration, "net10.0", project + ".dll");
         Assert.True(File.Exists(app), $"{app} was not built");
         return app;
     }

@@ -124,6 +124,21 @@ public sealed class ClusterTests
         Assert.Matches(@"\| n2 \(127\.0\.0\.1:\d+\) \[gpu,fast\]", driver.Output);
     }
 
+    [Fact]
+    public void The_cluster_sample_sums_primes_over_three_nodes_with_one_killed()
+    {
+        using ClusterProcess sample = ClusterProcess.StartBuilt("Samples", "Cluster");
+        Assert.Equal(0, sample.WaitForExit(TimeSpan.FromMinutes(4)));
+        string output = sample.Output;
+        Assert.Contains("Cluster 'primes' is up: 3 nodes, 6 workers", output, StringComparison.Ordinal);
+        Assert.Contains("Sum of primes below 100000 is 454396537", output, StringComparison.Ordinal);
+        Assert.Contains("Sum of primes below 100700 is 460217613", output, StringComparison.Ordinal);
+        Assert.Matches(@"Killing node2 \(pid \d+\) with \d+ jobs to go", output);
+        Assert.Contains("Sum of primes below 4000000 is 544501644261 (96 jobs,", output, StringComparison.Ordinal);
+        Assert.Matches(@"\| node2 \(127\.0\.0\.1:\d+\), dead", output);
+        Assert.Matches(@"2 nodes, 4 workers, \d+ retries", output);
+    }
+
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -264,7 +264,10 @@ internal sealed partial class ClusterBackend : JobBackendCore
             Dispatcher.WorkerCount = ActiveSlots();
         }
 
-        LogNodeJoined(node.Name, node.Address, description.Workers, description.Tags);
+        if (_log.IsEnabled(LogLevel.Information))
+        {
+            LogNodeJoined(node.Name, node.Address, description.Workers, description.Tags.Length == 0 ? "no tags" : $"tags {string.Join(",", description.Tags)}");
+        }
         SignalIfEnough();
         foreach (NodeSlot slot in slots)
         {
@@ -421,8 +424,8 @@ internal sealed partial class ClusterBackend : JobBackendCore
         _stopping.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} ({Address}) joined with {Workers} workers tags {Tags}")]
-    private partial void LogNodeJoined(string node, string address, int workers, string[] tags);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} ({Address}) joined with {Workers} workers, {Tags}")]
+    private partial void LogNodeJoined(string node, string address, int workers, string tags);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} ({Address}) {Why}: it gets no more work")]
     private partial void LogNodeGone(string node, string address, string why);

@@ -55,6 +55,21 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void A_node_that_joins_mid_map_takes_work_at_once()
+    {
+        using var cluster = new TestCluster(nodes: 2);
+        ClusterProcess driver = cluster.StartDriver("map", nodes: 1, "--items", "1200", "--delay", "25");
+        cluster.StartNode(1);
+        driver.WaitForOutput("STARTED", Start);
+        cluster.StartNode(2);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("MAP 1200 correct", driver.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\s+[1-9]\d* \|.*\| n2 \(127\.0\.0\.1:\d+\)\r?\n", driver.Output);
+        Assert.Contains("2 nodes, 4 workers", driver.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_jobs_exception_comes_back_from_its_node()
     {
         using var cluster = new TestCluster(nodes: 1);

@@ -85,6 +85,12 @@ public sealed record ClusterOptions
     /// <summary>The most bytes one job's marshaled arguments or result may take (default 32 MiB; a message between processes carries at most 100 MiB).</summary>
     public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Serve the Orleans Dashboard from this process (<see langword="null"/>, the default: no dashboard). It binds to
+    /// loopback unless told otherwise and asks for the cluster's secret.
+    /// </summary>
+    public ClusterDashboard? Dashboard { get; init; }
+
     /// <summary>Where ParallelKit's and Orleans' messages go; <see langword="null"/>: standard error, warnings and up (ParallelKit's own: information and up).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -153,6 +159,7 @@ public sealed record ClusterOptions
             }
         }
 
+        Dashboard?.Validate();
         Membership.Validate(this, driver);
     }
 

@@ -20,6 +20,7 @@ var cluster = new ClusterOptions
     SiloPort = options.Int("silo", 11111),
     GatewayPort = options.Int("gateway", 30000),
     StartTimeout = TimeSpan.FromSeconds(options.Int("start-timeout", 60)),
+    Dashboard = options.Has("dashboard") ? new ClusterDashboard { Port = options.Int("dashboard", 8080) } : null,
     AdvertisedAddress = options.Has("advertise") ? System.Net.IPAddress.Parse(options.Get("advertise", "127.0.0.1")) : null,
 };
 
@@ -119,6 +120,11 @@ switch (options.Get("scenario", "map"))
 
         break;
     }
+
+    case "hold":
+        // Stays up (for the dashboard test) until killed or the time is up.
+        await Task.Delay(TimeSpan.FromSeconds(options.Int("hold", 60)));
+        break;
 
     case "spread":
     {

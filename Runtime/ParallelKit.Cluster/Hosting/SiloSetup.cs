@@ -4,11 +4,14 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 using ParallelKit.Cluster.Security;
 
@@ -44,7 +47,10 @@ internal static class SiloSetup
         var credentials = new ClusterCredentials(options.ClusterId, options.Secret!);
         X509Certificate2 certificate = credentials.CreateCertificate(name);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "ParallelKit" });
+        // With a dashboard the host is a web application (the dashboard needs the silo's services); without one, a plain host.
+        IHostApplicationBuilder builder = options.Dashboard is null
+            ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "ParallelKit" })
+            : WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "ParallelKit" });
         ConfigureLogging(builder, options);
         builder.Services.AddSingleton(credentials);
         builder.Services.AddSingleton(options);
@@ -63,6 +69,11 @@ internal static class SiloSetup
                 messaging.MaxMessageBodySize = NodeProtocol.MaxCallBytes + (4 * 1024 * 1024);
             });
             silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+            if (options.Dashboard is not null)
+            {
+                silo.AddDashboard();
+            }
+
             silo.UseTls(certificate, tls =>
             {
                 tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
@@ -71,7 +82,19 @@ internal static class SiloSetup
             });
         });
 
-        return builder.Build();
+        if (builder is HostApplicationBuilder plain)
+        {
+            return plain.Build();
+        }
+
+        var web = (WebApplicationBuilder)builder;
+        ClusterDashboard dashboard = options.Dashboard!;
+        web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(dashboard.Address, dashboard.Port));
+        WebApplication app = web.Build();
+        var gate = new DashboardGate(options.Secret!);
+        app.Use(gate.InvokeAsync);
+        app.MapOrleansDashboard(routePrefix: dashboard.Path);
+        return app;
 
         bool Admit(ClusterCredentials credentials, X509Certificate2? remote)
         {
@@ -85,7 +108,7 @@ internal static class SiloSetup
         }
     }
 
-    private static void ConfigureLogging(HostApplicationBuilder builder, ClusterOptions options)
+    private static void ConfigureLogging(IHostApplicationBuilder builder, ClusterOptions options)
     {
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is { } factory)

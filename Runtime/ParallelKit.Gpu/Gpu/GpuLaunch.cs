@@ -234,7 +234,7 @@ public static class GpuLaunch
         int size = groupSize > 0 ? groupSize : Math.Min(accelerator.MaxNumThreadsPerGroup, 256);
         if (size > accelerator.MaxNumThreadsPerGroup)
         {
-            throw new GpuKernelException(kernelName, $"its group size {size} is larger than {accelerator.Name} supports ({accelerator.MaxNumThreadsPerGroup} threads per group).", null);
+            throw new GpuKernelException(kernelName, Describe(accelerator), $"its group size {size} is larger than the device supports ({accelerator.MaxNumThreadsPerGroup} threads per group).", buildLog: null, null);
         }
 
         int groups = Math.Max(1, (int)(((long)extent.X + size - 1) / size));
@@ -254,6 +254,20 @@ public static class GpuLaunch
         ArgumentNullException.ThrowIfNull(exception);
         Exception cause = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
         string where = GpuContext.Kind == GpuAcceleratorKind.Cpu ? "the host" : GpuContext.DeviceName;
-        return new GpuKernelException(kernelName, $"the launch failed on {where}: {cause.Message}", cause);
+        return new GpuKernelException(kernelName, GpuContext.Describe(), $"the launch failed on {where}: {cause.Message}", buildLog: null, cause);
+    }
+
+    /// <summary>An accelerator as exceptions name it: the kind of the calling flow when it runs there, else ILGPU's type, and the device.</summary>
+    /// <param name="accelerator">The accelerator.</param>
+    internal static string Describe(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        string kind = accelerator.AcceleratorType switch
+        {
+            AcceleratorType.Cuda => "cuda",
+            AcceleratorType.OpenCL => "opencl",
+            _ => GpuContext.Name(GpuContext.Kind is GpuAcceleratorKind.Cpu ? GpuAcceleratorKind.Cpu : GpuAcceleratorKind.Emulator),
+        };
+        return $"{kind}: {accelerator.Name}";
     }
 }

@@ -40,7 +40,7 @@ internal static class KernelSourceWriter
             typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
         }
 
-        WriteKernel(writer, new KernelNames(file.Kernel));
+        WriteKernel(writer, new KernelNames(file.Kernel, file.MemberSuffix));
 
         while (typeBlocks.Count > 0)
         {

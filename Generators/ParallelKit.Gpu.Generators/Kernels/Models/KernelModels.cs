@@ -95,10 +95,15 @@ internal sealed record KernelModel(
 /// <param name="Usings">The using directives of the kernel's file, which its host copy's body needs.</param>
 /// <param name="Kernel">The kernel.</param>
 /// <param name="HintName">The generated file's hint name, unique in the compilation; set once all kernels are known.</param>
+/// <param name="MemberSuffix">
+/// What the kernel's private generated members (its cache, launch method, host copy) add to its name so that
+/// overloaded kernels of one type do not collide: empty, or <c>_</c> and a hash of the signature; set with <paramref name="HintName"/>.
+/// </param>
 internal sealed record KernelFileModel(
     string? Namespace,
     string TypeMetadataName,
     EquatableArray<TypeDeclarationModel> Hierarchy,
     EquatableArray<string> Usings,
     KernelModel Kernel,
-    string HintName);
+    string HintName,
+    string MemberSuffix = "");

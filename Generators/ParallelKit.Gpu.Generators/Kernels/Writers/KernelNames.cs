@@ -5,7 +5,9 @@ using ParallelKit.Gpu.Generators.Kernels.Models;
 namespace ParallelKit.Gpu.Generators.Kernels.Writers;
 
 /// <summary>The names and texts every writer of one kernel's file shares: its members' names, its index type, its attributes.</summary>
-internal sealed class KernelNames(KernelModel kernel)
+/// <param name="kernel">The kernel.</param>
+/// <param name="memberSuffix">What its private members add to its name (overloaded kernels).</param>
+internal sealed class KernelNames(KernelModel kernel, string memberSuffix)
 {
     private const string GeneratorVersion = "0.1.0";
 
@@ -31,16 +33,19 @@ internal sealed class KernelNames(KernelModel kernel)
 
     public string Bare => Kernel.Name.TrimStart('@');
 
-    public string CacheField => "__" + Bare + "Kernel";
+    /// <summary>The stem of the private members' names.</summary>
+    private string Stem => Bare + memberSuffix;
+
+    public string CacheField => "__" + Stem + "Kernel";
 
     /// <summary>The one method every launcher ends in.</summary>
-    public string LaunchMethod => Bare + "__Launch";
+    public string LaunchMethod => Stem + "__Launch";
 
-    public string HostCopy => Bare + "__Host";
+    public string HostCopy => Stem + "__Host";
 
-    public string OnHost => Bare + "__OnHost";
+    public string OnHost => Stem + "__OnHost";
 
-    public string GroupedEntry => Bare + "__Grouped";
+    public string GroupedEntry => Stem + "__Grouped";
 
     /// <summary>The kernel as a <c>cref</c>.</summary>
     public string Cref => $"{Kernel.Name}({string.Join(", ", new[] { IndexType }.Concat(Parameters.Select(static p => p.Type)).Select(static t => t.Replace('<', '{').Replace('>', '}')))})";

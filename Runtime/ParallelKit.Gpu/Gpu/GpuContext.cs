@@ -160,7 +160,7 @@ public static class GpuContext
                     device.Capabilities.GenericAddressSpace) ?? "filtered out by ILGPU's default device filter";
             seen.Add(new SeenDevice(
                 GpuAcceleratorKind.OpenCL,
-                $"{device.Name} ({device.PlatformName}, OpenCL C {device.CLStdVersion.Major}.{device.CLStdVersion.Minor})",
+                $"{device.Name} ({device.PlatformName}, OpenCL C {device.CVersion.Major}.{device.CVersion.Minor})",
                 IsGpu: (device.DeviceType & CLDeviceType.CL_DEVICE_TYPE_GPU) != 0,
                 problem,
                 registered));

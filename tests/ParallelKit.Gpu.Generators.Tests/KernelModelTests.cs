@@ -110,6 +110,28 @@ public sealed class KernelModelTests
         Assert.Equal(8, BuildModels(csharp12)[0].Kernel.Overloads.AsImmutableArray().Length);
     }
 
+    [Fact]
+    public void A_kernel_with_more_views_than_the_runtime_pins_at_once_gets_no_host_copy()
+    {
+        static string Kernel(int views) => $$"""
+            using ILGPU;
+            using ILGPU.Runtime;
+            using ParallelKit;
+
+            namespace Demo;
+
+            public static partial class Wide
+            {
+                [GpuKernel]
+                public static void Sum(Index1D i, {{string.Join(", ", Enumerable.Range(0, views).Select(static v => $"ArrayView<int> v{v}"))}}) => v0[i] = {{string.Join(" + ", Enumerable.Range(1, views - 1).Select(static v => $"v{v}[i]"))}};
+            }
+            """;
+
+        Assert.NotNull(BuildModels(GeneratorHarness.Library(Kernel(KernelModelBuilder.MaxHostViews)))[0].Kernel.HostBody);
+        Assert.Null(BuildModels(GeneratorHarness.Library(Kernel(KernelModelBuilder.MaxHostViews + 1)))[0].Kernel.HostBody);
+        Assert.Equal(typeof(ParallelKit.Gpu.HostSpans).GetField(nameof(ParallelKit.Gpu.HostSpans.MaxSpans))!.GetRawConstantValue(), KernelModelBuilder.MaxHostViews);
+    }
+
     private static string Describe(LauncherOverload overload)
         => overload.Family + (overload.ExplicitExtent ? "(extent)" : string.Empty) + (overload.IsAsync ? " async" : string.Empty);
 

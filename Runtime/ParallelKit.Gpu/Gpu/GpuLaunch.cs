@@ -28,7 +28,7 @@ public static class GpuLaunch
     /// the generator could give a host copy (those without group semantics).
     /// </summary>
     /// <param name="hasHostCopy">Whether the generator emitted a host copy of the kernel.</param>
-    public static bool RunsOnHost(bool hasHostCopy) => hasHostCopy && GpuContext.Kind == GpuAcceleratorKind.Cpu;
+    internal static bool RunsOnHost(bool hasHostCopy) => hasHostCopy && GpuContext.Kind == GpuAcceleratorKind.Cpu;
 
     /// <summary>
     /// Allocates a device buffer holding a copy of <paramref name="data"/> (a span copied in). The copy has

@@ -1,6 +1,5 @@
 using System;
 using System.ComponentModel;
-using System.Diagnostics.CodeAnalysis;
 
 namespace ParallelKit.Gpu;
 
@@ -46,7 +45,6 @@ public static class HostSpans
     /// <param name="s13">The 14th span.</param>
     /// <param name="s14">The 15th span.</param>
     /// <param name="s15">The 16th span.</param>
-    [SuppressMessage("Major Code Smell", "S107:Methods should not have too many parameters", Justification = "One per span a launch pins, all in one fixed statement.")]
     public static unsafe void Pin(
         PinnedLaunch launch,
         scoped ReadOnlySpan<byte> s0,

@@ -32,7 +32,7 @@ fi
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 # Where the restore put the packages (the assets file says; dotnet test --no-build reads them from there).
 assets=tests/ParallelKit.Gpu.Tests/obj/project.assets.json
-nuget_packages=${NUGET_PACKAGES:-$(sed -n '/"packageFolders"/,/}/p' "$assets" 2>/dev/null | grep -o '"/[^"]*"' | head -1 | tr -d '"')}
+nuget_packages=${NUGET_PACKAGES:-$(sed -n '/"packageFolders"/,/}/p' "$assets" 2>/dev/null | grep -o '"/[^"]*"' | head -1 | tr -d '"' || true)}
 nuget_packages=${nuget_packages:-$HOME/.nuget/packages}
 nuget_packages=${nuget_packages%/}
 mounted=()

@@ -118,7 +118,7 @@ using (var dd = new DeviceArray<float>(Launch))
         hands[round] = Measure(HandWritten, repetitions: 60);
 
         // On the CPU, the generated launcher would take the fast path: force the device path on the same accelerator.
-        using (GpuContext.Kind == GpuAcceleratorKind.Cpu ? GpuContext.UseCpuKind(GpuAcceleratorKind.Emulator) : null)
+        using (GpuContext.Kind == GpuAcceleratorKind.Cpu ? GpuContext.Use(GpuAcceleratorKind.Emulator) : null)
         {
             generateds[round] = Measure(() => Kernels.MultiplyThem(dd, da, db), repetitions: 60);
         }

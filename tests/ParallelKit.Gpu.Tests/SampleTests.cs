@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -10,11 +11,19 @@ namespace ParallelKit.Gpu.Tests;
 /// <summary>Runs Samples/MultiplyThem, PyCUDA's seed example, as a user would.</summary>
 public sealed class SampleTests
 {
+    public static IEnumerable<TheoryDataRow<GpuAcceleratorKind>> Kinds => KernelTests.Rows(GpuAcceleratorKind.Cpu, GpuAcceleratorKind.Emulator, GpuAcceleratorKind.OpenCL);
+
     [Theory]
-    [InlineData("cpu")]
-    [InlineData("emulator")]
-    public void MultiplyThem_prints_four_hundred_zeros_then_agrees_on_the_device(string accelerator)
+    [MemberData(nameof(Kinds))]
+    public void MultiplyThem_prints_four_hundred_zeros_then_agrees_on_the_device(GpuAcceleratorKind kind)
     {
+        string accelerator = GpuContext.Name(kind);
+        string? why = GpuContext.WhyUnavailable(kind);
+        if (why is not null)
+        {
+            Assert.Skip($"{accelerator}: {why}");
+        }
+
         (int exitCode, string output, string error) = Run(accelerator);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}\n{error}");

@@ -55,7 +55,8 @@ public sealed class GpuKernelGenerator : IIncrementalGenerator
     /// <summary>
     /// Names each kernel's file <c>{Namespace}.{Outer}.{Type}.{Kernel}.GpuKernel.g.cs</c>, in a stable order.
     /// Overloaded kernels, and names that differ only in case (hint names are compared ignoring case), get
-    /// a suffix hashed from the kernel's parameter types, stable across runs.
+    /// a suffix hashed from the kernel's parameter types, stable across runs; overloaded kernels also get it
+    /// on their private generated members, which would otherwise collide.
     /// </summary>
     private static EquatableArray<KernelFileModel> WithHintNames(IEnumerable<KernelFileModel> files)
     {
@@ -65,12 +66,16 @@ public sealed class GpuKernelGenerator : IIncrementalGenerator
             .ThenBy(static f => Signature(f), System.StringComparer.Ordinal)];
         string[] stems = [.. all.Select(static f => f.TypeMetadataName.Replace('+', '.') + "." + f.Kernel.Name.TrimStart('@'))];
         var counts = stems.GroupBy(static s => s, System.StringComparer.OrdinalIgnoreCase).ToDictionary(static g => g.Key, static g => g.Count(), System.StringComparer.OrdinalIgnoreCase);
+        var overloads = stems.GroupBy(static s => s, System.StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Count(), System.StringComparer.Ordinal);
         for (int i = 0; i < all.Length; i++)
         {
-            string suffix = counts[stems[i]] > 1
-                ? "." + (StableHash.Fnv1a64(all[i].TypeMetadataName + "." + all[i].Kernel.Name + Signature(all[i])) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture)
-                : string.Empty;
-            all[i] = all[i] with { HintName = stems[i] + suffix + ".GpuKernel.g.cs" };
+            string hash = (StableHash.Fnv1a64(all[i].TypeMetadataName + "." + all[i].Kernel.Name + Signature(all[i])) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture);
+            string suffix = counts[stems[i]] > 1 ? "." + hash : string.Empty;
+            all[i] = all[i] with
+            {
+                HintName = stems[i] + suffix + ".GpuKernel.g.cs",
+                MemberSuffix = overloads[stems[i]] > 1 ? "_" + hash : string.Empty,
+            };
         }
 
         return all.ToEquatableArray();

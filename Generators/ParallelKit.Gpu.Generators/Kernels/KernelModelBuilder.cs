@@ -19,6 +19,9 @@ internal static class KernelModelBuilder
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers | SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
+    /// <summary>The most views a kernel with a host copy can have: <c>ParallelKit.Gpu.HostSpans.MaxSpans</c>.</summary>
+    internal const int MaxHostViews = 16;
+
     /// <summary>Builds the model of <paramref name="method"/>, or returns null for a declaration the analyzers reject.</summary>
     public static KernelFileModel? TryBuild(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, SemanticModel semanticModel, CancellationToken token)
     {
@@ -91,7 +94,8 @@ internal static class KernelModelBuilder
 
         string? hostBody = null;
         bool isExpression = false;
-        if (!usesGroups && KernelBodyAnalysis.CanRunOnHostViews(body, views))
+        // The CPU fast path pins every view in one call of the runtime's HostSpans.Pin, which takes up to 16.
+        if (!usesGroups && views.Count <= MaxHostViews && KernelBodyAnalysis.CanRunOnHostViews(body, views))
         {
             isExpression = syntax.ExpressionBody is not null;
             hostBody = isExpression ? syntax.ExpressionBody!.Expression.ToString() : syntax.Body!.ToString();
@@ -111,7 +115,7 @@ internal static class KernelModelBuilder
             isExpression,
             usesGroups,
             groupSize,
-            SupportsSpanOverloads(syntax, semanticModel.Compilation));
+            KernelOverloads.Decide(rank, parameters, SupportsSpanOverloads(syntax, semanticModel.Compilation)));
 
         return new KernelFileModel(ns, MetadataName(containing), hierarchy.ToEquatableArray(), UsingsOf(syntax).ToEquatableArray(), kernel, HintName: string.Empty);
     }
@@ -201,8 +205,8 @@ internal static class KernelModelBuilder
     private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>
-    /// Whether the span overloads compile in this project: their launch is a <c>ref struct</c> implementing an
-    /// interface and a generic argument (C# 13), and they rank below the array overloads with
+    /// Whether the span overloads compile in this project: C# 13 (the first with spans converting implicitly
+    /// in the ways callers rely on), and they rank below the array overloads with
     /// <c>OverloadResolutionPriorityAttribute</c> (.NET 9), without which calls mixing arrays and collection
     /// expressions would become ambiguous.
     /// </summary>

@@ -1,26 +1,20 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
+using ParallelKit.Gpu.Generators.Kernels.Writers;
 
 namespace ParallelKit.Gpu.Generators.Kernels;
 
 /// <summary>
-/// Writes one kernel's launchers: overloads of the kernel's name taking host arrays (copied in and out as
-/// the body uses them), <c>DeviceArray</c>s (kept on the device) or spans (one-dimensional kernels only),
-/// each with and without an explicit extent, the <c>Async</c> twins of the array and device-array forms, the
-/// compiled-kernel cache, and the host copy of the body for the CPU fast path.
+/// Writes one kernel's file: the compiled-kernel cache, the launchers the model lists (one writer per family:
+/// arrays, device arrays, spans, and the <c>Async</c> twins), the one launch method they all end in, and the
+/// host copy of the body for the CPU fast path. The launch skeleton itself lives in the runtime
+/// (<c>ParallelKit.Gpu.KernelLaunch</c>).
 /// </summary>
 internal static class KernelSourceWriter
 {
-    private const string GeneratorVersion = "0.1.0";
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"ParallelKit.Gpu.Generators\", \"" + GeneratorVersion + "\")]";
-    private const string NonUserCode = "[global::System.Diagnostics.DebuggerNonUserCode]";
-    private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
-    private const string Launch = "global::ParallelKit.Gpu.GpuLaunch";
-
     /// <summary>The generated file for one kernel.</summary>
     public static string Write(KernelFileModel file)
     {
@@ -46,7 +40,7 @@ internal static class KernelSourceWriter
             typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
         }
 
-        new Emitter(writer, file.Kernel).Emit();
+        WriteKernel(writer, new KernelNames(file.Kernel, file.MemberSuffix));
 
         while (typeBlocks.Count > 0)
         {
@@ -57,561 +51,53 @@ internal static class KernelSourceWriter
         return writer.ToString();
     }
 
-    /// <summary>What the host passes for the kernel's views.</summary>
-    private enum HostForm
+    private static void WriteKernel(IndentedTextWriter writer, KernelNames names)
     {
-        /// <summary><c>T[]</c> / <c>T[,]</c>, copied in and out.</summary>
-        Arrays,
+        KernelModel kernel = names.Kernel;
+        WriteCache(writer, names);
+        foreach (LauncherOverload overload in kernel.Overloads)
+        {
+            writer.WriteLine();
+            if (overload.IsAsync)
+            {
+                new AsyncOverloadWriter(writer, names).Write(overload.Family, overload.ExplicitExtent);
+            }
+            else
+            {
+                OverloadFamilyWriter.For(overload.Family, writer, names).Write(overload.ExplicitExtent);
+            }
+        }
 
-        /// <summary><c>DeviceArray&lt;T&gt;</c>, kept on the device.</summary>
-        DeviceArrays,
+        writer.WriteLine();
+        new LaunchMethodWriter(writer, names).Write();
+        if (kernel.UsesGroups)
+        {
+            writer.WriteLine();
+            new HostCopyWriter(writer, names).WriteGroupedEntry();
+        }
 
-        /// <summary><c>Span&lt;T&gt;</c> (written views) and <c>ReadOnlySpan&lt;T&gt;</c> (views only read), copied in and out.</summary>
-        Spans,
+        if (kernel.HostBody is not null)
+        {
+            writer.WriteLine();
+            new HostCopyWriter(writer, names).Write();
+        }
     }
 
-    private sealed class Emitter(IndentedTextWriter writer, KernelModel kernel)
+    private static void WriteCache(IndentedTextWriter writer, KernelNames names)
     {
-        private readonly KernelParameterModel[] _parameters = [.. kernel.Parameters];
-
-        /// <summary>The explicit extent's parameter name: <c>extent</c>, unless the kernel has a parameter of that name.</summary>
-        private string ExtentName => _parameters.Any(static p => p.Name == "extent") ? "launchExtent" : "extent";
-
-        private string IndexType => "global::ILGPU.Index" + kernel.Rank.ToString(CultureInfo.InvariantCulture) + "D";
-
-        private string CacheField => "__" + kernel.Name.TrimStart('@') + "Kernel";
-
-        private string HostCopy => kernel.Name.TrimStart('@') + "__Host";
-
-        private string GroupedEntry => kernel.Name.TrimStart('@') + "__Grouped";
-
-        private KernelParameterModel FirstView => _parameters.First(static p => p.Kind != KernelParameterKind.Scalar);
-
-        /// <summary>Whether the first view gives the extent: its rank is the index's.</summary>
-        private bool HasImplicitExtent => FirstView.Kind == KernelParameterKind.View1D ? kernel.Rank == 1 : kernel.Rank == 2;
-
-        /// <summary>Whether there are <c>DeviceArray</c> and span overloads: every view is one-dimensional.</summary>
-        private bool HasDeviceOverloads => _parameters.All(static p => p.Kind != KernelParameterKind.View2D);
-
-        /// <summary>Whether there are span overloads: every view is one-dimensional, and the project's C# and .NET allow them.</summary>
-        private bool HasSpanOverloads => HasDeviceOverloads && kernel.SpansSupported;
-
-        private string SpanLaunch => "__" + kernel.Name.TrimStart('@') + "SpanLaunch";
-
-        private string OnHost => kernel.Name.TrimStart('@') + "__OnHost";
-
-        private KernelParameterModel[] Views => [.. _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar)];
-
-        public void Emit()
-        {
-            WriteCache();
-            if (HasImplicitExtent)
-            {
-                writer.WriteLine();
-                WriteImplicitExtent(HostForm.Arrays);
-            }
-
-            writer.WriteLine();
-            WriteHostArrays();
-            if (HasDeviceOverloads)
-            {
-                if (HasImplicitExtent)
-                {
-                    writer.WriteLine();
-                    WriteImplicitExtent(HostForm.DeviceArrays);
-                }
-
-                writer.WriteLine();
-                WriteDeviceArrays();
-            }
-
-            if (HasSpanOverloads)
-            {
-                if (HasImplicitExtent)
-                {
-                    writer.WriteLine();
-                    WriteImplicitExtent(HostForm.Spans);
-                }
-
-                writer.WriteLine();
-                WriteHostSpans();
-            }
-
-            foreach (bool device in HasDeviceOverloads ? new[] { false, true } : [false])
-            {
-                if (HasImplicitExtent)
-                {
-                    writer.WriteLine();
-                    WriteAsync(device, explicitExtent: false);
-                }
-
-                writer.WriteLine();
-                WriteAsync(device, explicitExtent: true);
-            }
-
-            if (kernel.UsesGroups)
-            {
-                writer.WriteLine();
-                WriteGroupedEntry();
-            }
-
-            if (kernel.HostBody is not null)
-            {
-                writer.WriteLine();
-                WriteHostCopy();
-                if (HasSpanOverloads)
-                {
-                    writer.WriteLine();
-                    WriteOnHost();
-                    writer.WriteLine();
-                    WriteSpanLaunch();
-                }
-            }
-        }
-
-        private string KernelCref => $"{kernel.Name}({string.Join(", ", new[] { IndexType }.Concat(_parameters.Select(static p => p.Type)).Select(static t => t.Replace('<', '{').Replace('>', '}')))})";
-
-        private string LauncherType => kernel.UsesGroups
-            ? $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {string.Join(", ", _parameters.Select(static p => p.Type))}>"
-            : $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, {IndexType}, {string.Join(", ", _parameters.Select(static p => p.Type))}>";
-
-        private void WriteCache()
-        {
-            string load = kernel.UsesGroups
-                ? $"global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", _parameters.Select(static p => p.Type))}>(accelerator, {GroupedEntry})"
-                : $"global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<{IndexType}, {string.Join(", ", _parameters.Select(static p => p.Type))}>(accelerator, {kernel.Name})";
-            writer.WriteLine($"/// <summary>The <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/>, compiled once per accelerator.</summary>");
-            writer.WriteLine(GeneratedCode);
-            writer.WriteLine($"private static readonly global::ParallelKit.Gpu.GpuKernelCache<{LauncherType}> {CacheField} =");
-            writer.Indent();
-            writer.WriteLine($"new(\"{kernel.DisplayName}\", static accelerator => {load});");
-            writer.Unindent();
-        }
-
-        private void WriteDocs(string summary, HostForm form, bool explicitExtent)
-        {
-            writer.WriteLine($"/// <summary>{summary}</summary>");
-            if (explicitExtent)
-            {
-                writer.WriteLine($"/// <param name=\"{ExtentName}\">The indices to run the kernel for.</param>");
-            }
-
-            foreach (KernelParameterModel parameter in _parameters)
-            {
-                string what = parameter.Kind == KernelParameterKind.Scalar
-                    ? "Passed to every index."
-                    : form == HostForm.DeviceArrays
-                        ? "Stays on the device."
-                        : parameter.Direction switch
-                        {
-                            CopyDirection.In => "Copied in (the kernel only reads it).",
-                            CopyDirection.Out => "Copied out (the kernel only writes it).",
-                            _ => "Copied in and out.",
-                        };
-                writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">{what}</param>");
-            }
-        }
-
-        private void WriteAttributes()
-        {
-            writer.WriteLine(GeneratedCode);
-            writer.WriteLine(NonUserCode);
-            writer.WriteLine(ExcludeFromCoverage);
-        }
-
-        private static string HostType(KernelParameterModel parameter, HostForm form) => parameter.Kind switch
-        {
-            KernelParameterKind.Scalar => parameter.Type,
-            KernelParameterKind.View2D => parameter.ElementType + "[,]",
-            _ => form switch
-            {
-                HostForm.DeviceArrays => $"global::ParallelKit.DeviceArray<{parameter.ElementType}>",
-                HostForm.Spans => SpanType(parameter),
-                _ => parameter.ElementType + "[]",
-            },
-        };
-
-        /// <summary>
-        /// A view only read is a <c>ReadOnlySpan</c>, so that read-only memory (a string's chars reinterpreted,
-        /// a <c>ReadOnlyMemory</c>'s span, a collection expression of constants) can be passed; a view written a
-        /// <c>Span</c>.
-        /// </summary>
-        private static string SpanType(KernelParameterModel view) => view.Direction == CopyDirection.In
-            ? $"global::System.ReadOnlySpan<{view.ElementType}>"
-            : $"global::System.Span<{view.ElementType}>";
-
-        private string Parameters(HostForm form) => string.Join(", ", _parameters.Select(p => $"{HostType(p, form)} {p.Name}"));
-
-        private string Arguments() => string.Join(", ", _parameters.Select(static p => p.Name));
-
-        private static string Extent(KernelParameterModel view) => view.Kind == KernelParameterKind.View2D
-            ? $"new global::ILGPU.Index2D({view.Name}.GetLength(0), {view.Name}.GetLength(1))"
-            : $"new global::ILGPU.Index1D({view.Name}.Length)";
-
-        private void WriteImplicitExtent(HostForm form)
-        {
-            KernelParameterModel first = FirstView;
-            string on = form switch
-            {
-                HostForm.DeviceArrays => " on device arrays",
-                HostForm.Spans => " over host spans",
-                _ => string.Empty,
-            };
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every element of <paramref name=\"{first.Name.TrimStart('@')}\"/>{on}.", form, explicitExtent: false);
-            WriteAttributes();
-            if (form == HostForm.Spans)
-            {
-                writer.WriteLine(LowerPriority);
-            }
-
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({Parameters(form)})"))
-            {
-                if (form != HostForm.Spans)
-                {
-                    writer.WriteLine($"global::System.ArgumentNullException.ThrowIfNull({first.Name});");
-                }
-
-                writer.WriteLine($"{kernel.Name}({Extent(first)}, {Arguments()});");
-            }
-        }
-
-        /// <summary>
-        /// On the span overloads: where an array overload is applicable too (arrays convert to spans), it is
-        /// the one chosen, also when some arguments are collection expressions (which prefer spans).
-        /// </summary>
-        private const string LowerPriority = "[global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]";
-
-        private void WriteNullChecks()
-        {
-            foreach (KernelParameterModel view in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
-            {
-                writer.WriteLine($"global::System.ArgumentNullException.ThrowIfNull({view.Name});");
-            }
-        }
-
-        private void WriteHostArrays()
-        {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/>, copying host arrays to and from the device.", HostForm.Arrays, explicitExtent: true);
-            WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.Arrays)})"))
-            {
-                WriteNullChecks();
-                WriteTry(() =>
-                {
-                    if (kernel.HostBody is not null)
-                    {
-                        using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
-                        {
-                            writer.WriteLine("using global::ParallelKit.Gpu.HostPins __pins = new();");
-                            WriteHostLaunch(p => $"__pins.Pin({p.Name})");
-                            writer.WriteLine("return;");
-                        }
-
-                        writer.WriteLine();
-                    }
-
-                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
-                    writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
-                    writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
-                    foreach (KernelParameterModel view in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
-                    {
-                        string buffer = view.Kind == KernelParameterKind.View2D
-                            ? $"global::ILGPU.Runtime.MemoryBuffer2D<{view.ElementType}, global::ILGPU.Stride2D.DenseY>"
-                            : $"global::ILGPU.Runtime.MemoryBuffer1D<{view.ElementType}, global::ILGPU.Stride1D.Dense>";
-                        string make = view.Direction == CopyDirection.Out ? "AllocateFor" : "Upload";
-                        writer.WriteLine($"using {buffer} {BufferName(view)} = {Launch}.{make}(__accelerator, {view.Name});");
-                    }
-
-                    WriteDeviceLaunch(p => BufferName(p) + ".View");
-                    foreach (KernelParameterModel view in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar && p.Direction != CopyDirection.In))
-                    {
-                        writer.WriteLine($"{Launch}.Download(__stream, {BufferName(view)}, {view.Name});");
-                    }
-
-                    writer.WriteLine("__stream.Synchronize();");
-                });
-            }
-        }
-
-        private void WriteDeviceArrays()
-        {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> on device arrays, which stay on the device.", HostForm.DeviceArrays, explicitExtent: true);
-            WriteAttributes();
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.DeviceArrays)})"))
-            {
-                WriteNullChecks();
-                WriteTry(() =>
-                {
-                    if (kernel.HostBody is not null)
-                    {
-                        using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
-                        {
-                            WriteHostLaunch(p => $"{p.Name}.GetHostView()");
-                            writer.WriteLine("return;");
-                        }
-
-                        writer.WriteLine();
-                    }
-
-                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
-                    writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
-                    writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
-                    WriteDeviceLaunch(p => $"{Launch}.ViewOn(__accelerator, {p.Name}, nameof({p.Name}))");
-                    writer.WriteLine("__stream.Synchronize();");
-                });
-            }
-        }
-
-        private void WriteHostSpans()
-        {
-            WriteDocs($"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> once for every index of <paramref name=\"{ExtentName}\"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.", HostForm.Spans, explicitExtent: true);
-            WriteAttributes();
-            writer.WriteLine(LowerPriority);
-            using (writer.Block($"{kernel.Accessibility} static void {kernel.Name}({IndexType} {ExtentName}, {Parameters(HostForm.Spans)})"))
-            {
-                WriteTry(() =>
-                {
-                    if (kernel.HostBody is not null)
-                    {
-                        using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
-                        {
-                            // The runtime pins the spans (with fixed, in its own frames) and runs the host loop inside.
-                            string fields = string.Join(", ", new[] { $"Extent = {ExtentName}" }.Concat(_parameters.Select(static p => $"{FieldName(p)} = {p.Name}")));
-                            writer.WriteLine($"{SpanLaunch} __launch = new() {{ {fields} }};");
-                            writer.WriteLine("global::ParallelKit.Gpu.HostSpans.Run(ref __launch);");
-                            writer.WriteLine("return;");
-                        }
-
-                        writer.WriteLine();
-                    }
-
-                    writer.WriteLine("using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();");
-                    writer.WriteLine("global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;");
-                    writer.WriteLine("global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;");
-                    foreach (KernelParameterModel view in Views)
-                    {
-                        string make = view.Direction == CopyDirection.Out
-                            ? $"AllocateFor<{view.ElementType}>(__accelerator, {view.Name}.Length)"
-                            : $"Upload<{view.ElementType}>(__accelerator, {view.Name})";
-                        writer.WriteLine($"using global::ILGPU.Runtime.MemoryBuffer1D<{view.ElementType}, global::ILGPU.Stride1D.Dense> {BufferName(view)} = {Launch}.{make};");
-                    }
-
-                    WriteDeviceLaunch(p => BufferName(p) + ".View");
-                    foreach (KernelParameterModel view in Views.Where(static p => p.Direction != CopyDirection.In))
-                    {
-                        writer.WriteLine($"{Launch}.Download<{view.ElementType}>(__stream, {BufferName(view)}, {view.Name});");
-                    }
-
-                    writer.WriteLine("__stream.Synchronize();");
-                });
-            }
-        }
-
-        private void WriteOnHost()
-        {
-            writer.WriteLine("/// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>");
-            WriteAttributes();
-            string parameters = string.Join(", ", new[] { $"{IndexType} {ExtentName}" }.Concat(_parameters.Select(p => $"{(p.Kind == KernelParameterKind.Scalar ? p.Type : HostViewType(p))} {p.Name}")));
-            using (writer.Block($"private static void {OnHost}({parameters})"))
-            {
-                WriteHostLoop(HostCopy, Arguments());
-            }
-        }
-
-        private void WriteSpanLaunch()
-        {
-            KernelParameterModel[] views = Views;
-            writer.WriteLine("/// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>");
-            WriteAttributes();
-            using (writer.Block($"private ref struct {SpanLaunch} : global::ParallelKit.Gpu.IHostSpanLaunch"))
-            {
-                writer.WriteLine($"public {IndexType} Extent;");
-                foreach (KernelParameterModel parameter in _parameters)
-                {
-                    writer.WriteLine($"public {HostType(parameter, HostForm.Spans)} {FieldName(parameter)};");
-                }
-
-                writer.WriteLine();
-                writer.WriteLine($"public readonly int SpanCount => {views.Length.ToString(CultureInfo.InvariantCulture)};");
-                writer.WriteLine();
-                writer.WriteLine("public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch");
-                writer.WriteLine("{");
-                writer.Indent();
-                for (int i = 0; i < views.Length; i++)
-                {
-                    string label = i == views.Length - 1 ? "_" : i.ToString(CultureInfo.InvariantCulture);
-                    writer.WriteLine($"{label} => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<{views[i].ElementType}>({FieldName(views[i])}),");
-                }
-
-                writer.Unindent();
-                writer.WriteLine("};");
-                writer.WriteLine();
-                writer.WriteLine("public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)");
-                writer.Indent();
-                string arguments = string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar
-                    ? FieldName(p)
-                    : $"new {HostViewType(p)}(addresses[{Array.IndexOf(views, p).ToString(CultureInfo.InvariantCulture)}], {FieldName(p)}.Length)"));
-                writer.WriteLine($"=> {OnHost}(Extent, {arguments});");
-                writer.Unindent();
-            }
-        }
-
-        private static string FieldName(KernelParameterModel parameter) => "__" + parameter.Name.TrimStart('@');
-
-        private void WriteTry(Action body)
-        {
-            using (writer.Block("try"))
-            {
-                body();
-            }
-
-            using (writer.Block($"catch (global::System.Exception __exception) when ({Launch}.IsKernelFailure(__exception))"))
-            {
-                writer.WriteLine($"throw {Launch}.Failed(\"{kernel.DisplayName}\", __exception);");
-            }
-        }
-
-        private void WriteDeviceLaunch(Func<KernelParameterModel, string> view)
-        {
-            string config = kernel.UsesGroups
-                ? $"{Launch}.GroupedConfig(__accelerator, {ExtentName}, {kernel.GroupSize.ToString(CultureInfo.InvariantCulture)}, \"{kernel.DisplayName}\")"
-                : ExtentName;
-            if (kernel.HostBody is not null || kernel.UsesGroups)
-            {
-                writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {Arguments(p => view(p))});");
-                return;
-            }
-
-            // No host copy (a view is used beyond its indexers), no group semantics: on the CPU, the kernel
-            // itself is called per index over views of the CPU accelerator's memory, instead of ILGPU's launch.
-            foreach (KernelParameterModel parameter in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
-            {
-                writer.WriteLine($"{parameter.Type} {HostName(parameter)} = {view(parameter)};");
-            }
-
-            using (writer.Block($"if ({Launch}.RunsOnHost(hasHostCopy: true))"))
-            {
-                WriteHostLoop(kernel.Name, Arguments(HostName));
-            }
-
-            using (writer.Block("else"))
-            {
-                writer.WriteLine($"{CacheField}.For(__accelerator)(__stream, {config}, {Arguments(HostName)});");
-            }
-        }
-
-        private string Arguments(Func<KernelParameterModel, string> view)
-            => string.Join(", ", _parameters.Select(p => p.Kind == KernelParameterKind.Scalar ? p.Name : view(p)));
-
-        private void WriteHostLaunch(Func<KernelParameterModel, string> view)
-        {
-            foreach (KernelParameterModel parameter in _parameters.Where(static p => p.Kind != KernelParameterKind.Scalar))
-            {
-                writer.WriteLine($"{HostViewType(parameter)} {HostName(parameter)} = {view(parameter)};");
-            }
-
-            WriteHostLoop(HostCopy, Arguments(HostName));
-        }
-
-        private void WriteHostLoop(string method, string arguments)
-        {
-            string limit = kernel.Rank == 1 ? ExtentName + ".X" : ExtentName;
-            writer.WriteLine($"global::ParallelKit.Gpu.HostLoop.For({limit}, (__start, __end) =>");
-            writer.WriteLine("{");
-            writer.Indent();
-            using (writer.Block("for (int __x = __start; __x < __end; __x++)"))
-            {
-                switch (kernel.Rank)
-                {
-                    case 1:
-                        writer.WriteLine($"{method}(new global::ILGPU.Index1D(__x), {arguments});");
-                        break;
-                    case 2:
-                        using (writer.Block($"for (int __y = 0; __y < {ExtentName}.Y; __y++)"))
-                        {
-                            writer.WriteLine($"{method}(new global::ILGPU.Index2D(__x, __y), {arguments});");
-                        }
-
-                        break;
-                    default:
-                        using (writer.Block($"for (int __y = 0; __y < {ExtentName}.Y; __y++)"))
-                        using (writer.Block($"for (int __z = 0; __z < {ExtentName}.Z; __z++)"))
-                        {
-                            writer.WriteLine($"{method}(new global::ILGPU.Index3D(__x, __y, __z), {arguments});");
-                        }
-
-                        break;
-                }
-            }
-
-            writer.Unindent();
-            writer.WriteLine("});");
-        }
-
-        private void WriteAsync(bool device, bool explicitExtent)
-        {
-            string summary = $"Runs the <c>[GpuKernel]</c> <see cref=\"{KernelCref}\"/> {(device ? "on device arrays " : string.Empty)}off the calling thread; completes when the launch has run{(device ? string.Empty : " and the results are copied out")}.";
-            WriteDocs(summary, device ? HostForm.DeviceArrays : HostForm.Arrays, explicitExtent);
-            writer.WriteLine("/// <returns>A task that completes when the launch has finished, or faults with a <see cref=\"global::ParallelKit.GpuKernelException\"/>.</returns>");
-            WriteAttributes();
-            string extentParameter = explicitExtent ? $"{IndexType} {ExtentName}, " : string.Empty;
-            string extentArgument = explicitExtent ? ExtentName + ", " : string.Empty;
-            writer.WriteLine($"{kernel.Accessibility} static global::System.Threading.Tasks.Task {kernel.Name.TrimStart('@')}Async({extentParameter}{Parameters(device ? HostForm.DeviceArrays : HostForm.Arrays)})");
-            writer.Indent();
-            writer.WriteLine($"=> global::ParallelKit.Gpu.HostLoop.RunAsync(() => {kernel.Name}({extentArgument}{Arguments()}));");
-            writer.Unindent();
-        }
-
-        private void WriteGroupedEntry()
-        {
-            writer.WriteLine("/// <summary>The explicitly grouped entry ILGPU compiles: the kernel, called with the thread's global index.</summary>");
-            WriteAttributes();
-            string parameters = string.Join(", ", _parameters.Select(static p => $"{p.Type} {p.Name}"));
-            writer.WriteLine($"private static void {GroupedEntry}({parameters})");
-            writer.Indent();
-            writer.WriteLine($"=> {kernel.Name}(new global::ILGPU.Index1D(global::ILGPU.Grid.GlobalIndex.X), {Arguments()});");
-            writer.Unindent();
-        }
-
-        private void WriteHostCopy()
-        {
-            writer.WriteLine("/// <summary>The kernel's body over host memory: the CPU fast path, run per index by <see cref=\"global::ParallelKit.Gpu.HostLoop\"/>.</summary>");
-            WriteAttributes();
-            writer.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            string parameters = string.Join(", ", new[] { $"{IndexType} {kernel.IndexName}" }.Concat(_parameters.Select(p => $"{(p.Kind == KernelParameterKind.Scalar ? p.Type : HostViewType(p))} {p.Name}")));
-            writer.WriteLine($"private static void {HostCopy}({parameters})");
-            if (kernel.HostBodyIsExpression)
-            {
-                writer.Indent();
-                writer.WriteLine($"=> {kernel.HostBody};");
-                writer.Unindent();
-                return;
-            }
-
-            // The body as the user wrote it: re-indent its lines to the generated member's depth.
-            string[] lines = kernel.HostBody!.Replace("\r\n", "\n").Split('\n');
-            int indent = lines.Skip(1).Where(static l => l.Trim().Length > 0).Select(static l => l.Length - l.TrimStart().Length).DefaultIfEmpty(0).Min();
-            writer.WriteLine(lines[0].Trim());
-            foreach (string line in lines.Skip(1))
-            {
-                string trimmed = line.Length >= indent ? line.Substring(indent) : line.TrimStart();
-                if (trimmed.Trim().Length == 0)
-                {
-                    writer.WriteLine();
-                }
-                else
-                {
-                    writer.WriteLine(trimmed.TrimEnd());
-                }
-            }
-        }
-
-        private static string HostViewType(KernelParameterModel view) => view.Kind == KernelParameterKind.View2D
-            ? $"global::ParallelKit.Gpu.HostView2D<{view.ElementType}>"
-            : $"global::ParallelKit.Gpu.HostView<{view.ElementType}>";
-
-        private static string BufferName(KernelParameterModel view) => "__" + view.Name.TrimStart('@') + "Buffer";
-
-        private static string HostName(KernelParameterModel view) => "__" + view.Name.TrimStart('@') + "View";
+        KernelModel kernel = names.Kernel;
+        string types = string.Join(", ", names.Parameters.Select(static p => p.Type));
+        string launcher = kernel.UsesGroups
+            ? $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {types}>"
+            : $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, {names.IndexType}, {types}>";
+        string load = kernel.UsesGroups
+            ? $"global::ILGPU.Runtime.KernelLoaders.LoadKernel<{types}>(accelerator, {names.GroupedEntry})"
+            : $"global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<{names.IndexType}, {types}>(accelerator, {kernel.Name})";
+        writer.WriteLine($"/// <summary>The <c>[GpuKernel]</c> <see cref=\"{names.Cref}\"/>, compiled once per accelerator.</summary>");
+        writer.WriteLine(KernelNames.GeneratedCode);
+        writer.WriteLine($"private static readonly global::ParallelKit.Gpu.GpuKernelCache<{launcher}> {names.CacheField} =");
+        writer.Indent();
+        writer.WriteLine($"new(\"{kernel.DisplayName}\", static accelerator => {load});");
+        writer.Unindent();
     }
 }

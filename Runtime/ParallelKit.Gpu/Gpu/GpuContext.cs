@@ -1,17 +1,24 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using ILGPU;
+using ILGPU.Backends.OpenCL;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.OpenCL;
+using ParallelKit.Gpu;
 
 namespace ParallelKit;
 
 /// <summary>
-/// The process's one ILGPU context and accelerator, created on first use and disposed at process exit.
-/// The accelerator is the first CUDA device, else the first OpenCL device, else the CPU; the environment
+/// The process's one ILGPU context and its accelerators, created on first use and disposed at process exit.
+/// Kernels run on the first CUDA device, else the first OpenCL device that is a GPU, else on the CPU fast
+/// path. An OpenCL implementation that runs on the CPU (pocl) is used only when asked for: the environment
 /// variable <c>PARALLELKIT_ACCELERATOR</c> (<c>cuda</c>, <c>opencl</c>, <c>cpu</c> or <c>emulator</c>)
-/// forces one.
+/// forces a kind, and when that kind has no usable device the first launch says why (library not found, the
+/// capability ILGPU's filter found missing, the devices seen).
 /// </summary>
 /// <remarks>
 /// On <see cref="GpuAcceleratorKind.Cpu"/>, kernels run as plain multithreaded C# on the caller's memory;
@@ -25,26 +32,39 @@ public static class GpuContext
 
     private static readonly Lazy<State> s_state = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>A kind forced for the calling flow by tests: CPU fast path or emulator over the same CPU accelerator.</summary>
-    private static readonly AsyncLocal<GpuAcceleratorKind?> s_forcedKind = new();
+    /// <summary>A kind chosen for the calling flow (and the tasks it starts) by <see cref="Use"/>: how one test process runs every device.</summary>
+    private static readonly AsyncLocal<GpuAcceleratorKind?> s_flowKind = new();
 
     /// <summary>Where kernels run.</summary>
-    public static GpuAcceleratorKind Kind => s_forcedKind.Value ?? s_state.Value.Kind;
+    public static GpuAcceleratorKind Kind => s_flowKind.Value ?? s_state.Value.DefaultKind;
 
     /// <summary>
     /// The ILGPU accelerator that holds <see cref="DeviceArray{T}"/>s and compiles kernels: the GPU, or
     /// ILGPU's CPU accelerator on <see cref="GpuAcceleratorKind.Cpu"/> and <see cref="GpuAcceleratorKind.Emulator"/>.
     /// </summary>
-    public static Accelerator Accelerator => s_state.Value.Accelerator;
+    public static Accelerator Accelerator => s_state.Value.AcceleratorFor(Kind);
 
     /// <summary>The device's name as ILGPU reports it.</summary>
-    public static string DeviceName => s_state.Value.Accelerator.Name;
+    public static string DeviceName => Accelerator.Name;
 
-    /// <summary>Whether a CUDA device is attached (whatever <see cref="AcceleratorVariable"/> says).</summary>
-    public static bool HasCudaDevice => s_state.Value.Context.Devices.Any(static d => d.AcceleratorType == AcceleratorType.Cuda);
+    /// <summary>Whether a CUDA device ILGPU can use is attached (whatever <see cref="AcceleratorVariable"/> says).</summary>
+    public static bool HasCudaDevice => WhyUnavailable(GpuAcceleratorKind.Cuda) is null;
 
-    /// <summary>Whether an OpenCL device is attached (whatever <see cref="AcceleratorVariable"/> says).</summary>
-    public static bool HasOpenCLDevice => s_state.Value.Context.Devices.Any(static d => d.AcceleratorType == AcceleratorType.OpenCL);
+    /// <summary>Whether an OpenCL device ILGPU can use is attached, GPU or CPU implementation (whatever <see cref="AcceleratorVariable"/> says).</summary>
+    public static bool HasOpenCLDevice => WhyUnavailable(GpuAcceleratorKind.OpenCL) is null;
+
+    /// <summary>
+    /// Why kernels cannot run on <paramref name="kind"/> in this process (the library could not be loaded, no
+    /// device, or each device seen and the capability it lacks), or null when they can.
+    /// </summary>
+    /// <param name="kind">The kind; <see cref="GpuAcceleratorKind.Cpu"/> and <see cref="GpuAcceleratorKind.Emulator"/> are always available.</param>
+    public static string? WhyUnavailable(GpuAcceleratorKind kind)
+    {
+        State state = s_state.Value;
+        return kind is GpuAcceleratorKind.Cpu or GpuAcceleratorKind.Emulator || AcceleratorChoice.Best(state.Seen, kind) is not null
+            ? null
+            : AcceleratorChoice.WhyNone(state.Seen, kind, LibraryProblem(kind));
+    }
 
     /// <summary>One line for logs and samples: the kind and the device, such as <c>cpu (CPUAccelerator …)</c>.</summary>
     public static string Describe() => Kind switch
@@ -77,27 +97,24 @@ public static class GpuContext
     };
 
     /// <summary>
-    /// Switches the calling flow (and the tasks it starts) between the CPU fast path and the emulator, which
-    /// share ILGPU's CPU accelerator, until the result is disposed: lets one test process run both paths.
+    /// Runs the calling flow (and the tasks it starts) on <paramref name="kind"/> until the result is
+    /// disposed, whatever the process's default: lets one test process run every kernel on the CPU fast path,
+    /// the emulator and each device present.
     /// </summary>
-    /// <param name="kind"><see cref="GpuAcceleratorKind.Cpu"/> or <see cref="GpuAcceleratorKind.Emulator"/>.</param>
+    /// <param name="kind">The kind.</param>
     /// <returns>Restores the previous kind when disposed.</returns>
-    /// <exception cref="InvalidOperationException">The process runs kernels on a GPU.</exception>
-    internal static IDisposable UseCpuKind(GpuAcceleratorKind kind)
+    /// <exception cref="InvalidOperationException">No usable device of that kind; the message says why.</exception>
+    internal static IDisposable Use(GpuAcceleratorKind kind)
     {
-        if (kind is not (GpuAcceleratorKind.Cpu or GpuAcceleratorKind.Emulator) || s_state.Value.Accelerator.AcceleratorType != AcceleratorType.CPU)
-        {
-            throw new InvalidOperationException($"Only cpu and emulator can be switched, and only on the CPU accelerator (this process runs on {s_state.Value.Kind}).");
-        }
-
-        GpuAcceleratorKind? previous = s_forcedKind.Value;
-        s_forcedKind.Value = kind;
+        _ = s_state.Value.AcceleratorFor(kind); // fails here, with the reason, not at the first launch
+        GpuAcceleratorKind? previous = s_flowKind.Value;
+        s_flowKind.Value = kind;
         return new Restore(previous);
     }
 
     private sealed class Restore(GpuAcceleratorKind? previous) : IDisposable
     {
-        public void Dispose() => s_forcedKind.Value = previous;
+        public void Dispose() => s_flowKind.Value = previous;
     }
 
     private static State Create()
@@ -106,8 +123,10 @@ public static class GpuContext
         Context context = Context.Create(static builder => builder.Default().EnableAlgorithms());
         try
         {
-            (GpuAcceleratorKind kind, Accelerator accelerator) = Pick(context, forced);
-            var state = new State(context, kind, accelerator);
+            IReadOnlyList<SeenDevice> seen = Discover(context);
+            SeenDevice? device = AcceleratorChoice.Pick(seen, forced, LibraryProblem);
+            var state = new State(context, seen, device?.Kind ?? forced ?? GpuAcceleratorKind.Cpu);
+            _ = state.AcceleratorFor(state.DefaultKind);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => state.Dispose();
             return state;
         }
@@ -118,50 +137,115 @@ public static class GpuContext
         }
     }
 
-    private static (GpuAcceleratorKind Kind, Accelerator Accelerator) Pick(Context context, GpuAcceleratorKind? forced)
+    /// <summary>
+    /// Every CUDA device ILGPU registered and every OpenCL device the drivers report, including those ILGPU's
+    /// default filter left out (with the capability they lack): the choice needs the former, its messages the latter.
+    /// </summary>
+    private static List<SeenDevice> Discover(Context context)
     {
-        if (forced is GpuAcceleratorKind.Cpu or GpuAcceleratorKind.Emulator)
+        var seen = new List<SeenDevice>();
+        foreach (Device device in context.Devices.Where(static d => d.AcceleratorType == AcceleratorType.Cuda))
         {
-            return (forced.Value, context.CreateCPUAccelerator(0));
+            seen.Add(new SeenDevice(GpuAcceleratorKind.Cuda, device.Name, IsGpu: true, Unusable: null, device));
         }
 
-        foreach ((GpuAcceleratorKind kind, AcceleratorType type) in new[] { (GpuAcceleratorKind.Cuda, AcceleratorType.Cuda), (GpuAcceleratorKind.OpenCL, AcceleratorType.OpenCL) })
+        foreach (CLDevice device in CLDevice.GetDevices(static _ => true).OfType<CLDevice>())
         {
-            if (forced is not null && forced != kind)
-            {
-                continue;
-            }
-
-            Device? device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
-            if (device is not null)
-            {
-                return (kind, device.CreateAccelerator(context));
-            }
-
-            if (forced == kind)
-            {
-                throw new InvalidOperationException($"{AcceleratorVariable}={Name(kind)}, but no {Name(kind)} device is attached.");
-            }
+            Device? registered = context.Devices.OfType<CLDevice>().FirstOrDefault(d => d.DeviceId == device.DeviceId);
+            string? problem = registered is not null
+                ? null
+                : AcceleratorChoice.OpenCLProblem(
+                    new Version(device.CLStdVersion.Major, device.CLStdVersion.Minor),
+                    new Version(CLBackend.MinimumVersion.Major, CLBackend.MinimumVersion.Minor),
+                    device.Capabilities.GenericAddressSpace) ?? "filtered out by ILGPU's default device filter";
+            seen.Add(new SeenDevice(
+                GpuAcceleratorKind.OpenCL,
+                $"{device.Name} ({device.PlatformName}, OpenCL C {device.CVersion.Major}.{device.CVersion.Minor})",
+                IsGpu: (device.DeviceType & CLDeviceType.CL_DEVICE_TYPE_GPU) != 0,
+                problem,
+                registered));
         }
 
-        return (GpuAcceleratorKind.Cpu, context.CreateCPUAccelerator(0));
+        return seen;
     }
 
-    private sealed class State(Context context, GpuAcceleratorKind kind, Accelerator accelerator) : IDisposable
+    /// <summary>Why the native library ILGPU loads for <paramref name="kind"/> cannot be loaded, or null when it can.</summary>
+    private static string? LibraryProblem(GpuAcceleratorKind kind)
     {
+        string[] names = (kind, OperatingSystem.IsWindows(), OperatingSystem.IsMacOS()) switch
+        {
+            (GpuAcceleratorKind.Cuda, true, _) => ["nvcuda.dll"],
+            (GpuAcceleratorKind.Cuda, _, _) => ["libcuda.so", "libcuda.so.1"],
+            (GpuAcceleratorKind.OpenCL, true, _) => ["OpenCL.dll"],
+            (GpuAcceleratorKind.OpenCL, _, true) => ["/System/Library/Frameworks/OpenCL.framework/OpenCL"],
+            (GpuAcceleratorKind.OpenCL, _, _) => ["libOpenCL.so"],
+            _ => [],
+        };
+        foreach (string name in names)
+        {
+            if (NativeLibrary.TryLoad(name, out IntPtr handle))
+            {
+                NativeLibrary.Free(handle);
+                return null;
+            }
+        }
+
+        return names.Length == 0
+            ? null
+            : kind == GpuAcceleratorKind.OpenCL && OperatingSystem.IsLinux()
+                ? "libOpenCL.so could not be loaded (ILGPU loads the unversioned name: install the OpenCL ICD loader's development package, ocl-icd-opencl-dev on Debian, or link libOpenCL.so to libOpenCL.so.1)."
+                : $"{names[0]} could not be loaded.";
+    }
+
+    private sealed class State(Context context, IReadOnlyList<SeenDevice> seen, GpuAcceleratorKind defaultKind) : IDisposable
+    {
+        private readonly Dictionary<Device, Accelerator> _accelerators = [];
+        private Accelerator? _cpu;
         private int _disposed;
 
         public Context Context { get; } = context;
 
-        public GpuAcceleratorKind Kind { get; } = kind;
+        public IReadOnlyList<SeenDevice> Seen { get; } = seen;
 
-        public Accelerator Accelerator { get; } = accelerator;
+        public GpuAcceleratorKind DefaultKind { get; } = defaultKind;
+
+        /// <summary>The accelerator of <paramref name="kind"/>, created on first use: the CPU accelerator, or the best device of the kind.</summary>
+        public Accelerator AcceleratorFor(GpuAcceleratorKind kind)
+        {
+            lock (_accelerators)
+            {
+                ObjectDisposedException.ThrowIf(_disposed != 0, typeof(GpuContext));
+                if (kind is GpuAcceleratorKind.Cpu or GpuAcceleratorKind.Emulator)
+                {
+                    return _cpu ??= Context.CreateCPUAccelerator(0);
+                }
+
+                SeenDevice device = AcceleratorChoice.Best(Seen, kind)
+                    ?? throw new InvalidOperationException(AcceleratorChoice.WhyNone(Seen, kind, LibraryProblem(kind)));
+                if (!_accelerators.TryGetValue(device.Device!, out Accelerator? accelerator))
+                {
+                    accelerator = device.Device!.CreateAccelerator(Context);
+                    _accelerators.Add(device.Device!, accelerator);
+                }
+
+                return accelerator;
+            }
+        }
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                Accelerator.Dispose();
+                lock (_accelerators)
+                {
+                    foreach (Accelerator accelerator in _accelerators.Values)
+                    {
+                        accelerator.Dispose();
+                    }
+
+                    _cpu?.Dispose();
+                }
+
                 Context.Dispose();
             }
         }

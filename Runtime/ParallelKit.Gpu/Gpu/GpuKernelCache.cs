@@ -8,7 +8,7 @@ namespace ParallelKit.Gpu;
 /// <summary>
 /// One kernel's compiled launcher per accelerator: ILGPU compiles a kernel once for each accelerator it
 /// runs on, on first launch, and failures are rethrown as <see cref="GpuKernelException"/>s that name the
-/// kernel. Infrastructure for generated code.
+/// kernel and the accelerator and carry the driver's build log. Infrastructure for generated code.
 /// </summary>
 /// <typeparam name="TLauncher">The launcher delegate ILGPU's kernel loader returns.</typeparam>
 /// <param name="kernelName">The kernel as messages show it (<c>Namespace.Type.Method</c>).</param>
@@ -37,13 +37,16 @@ public sealed class GpuKernelCache<TLauncher>(string kernelName, Func<Accelerato
         {
             if (!_launchers.TryGetValue(accelerator, out launcher))
             {
+                using BuildLogCapture capture = BuildLogCapture.Start();
                 try
                 {
                     launcher = load(accelerator);
                 }
                 catch (Exception e) when (e is not GpuKernelException)
                 {
-                    throw new GpuKernelException(KernelName, $"ILGPU could not compile it for {accelerator.Name}: {e.Message}", e);
+                    string? log = capture.Log;
+                    string what = log is null ? "ILGPU could not compile it" : "the driver could not build it";
+                    throw new GpuKernelException(KernelName, GpuLaunch.Describe(accelerator), $"{what}: {e.Message}", log, e);
                 }
 
                 _launchers.Add(accelerator, launcher);

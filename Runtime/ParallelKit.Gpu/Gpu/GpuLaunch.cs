@@ -8,8 +8,9 @@ using ILGPU.Runtime;
 namespace ParallelKit.Gpu;
 
 /// <summary>
-/// What the generated launchers call: where a launch runs, device buffers for host arrays, grouped launch
-/// configurations, and the kernel-named exceptions. Infrastructure for generated code.
+/// What the generated launchers and <see cref="KernelLaunch"/> call: the gate, where a launch runs, device
+/// buffers for host memory, grouped launch configurations, and the kernel-named exceptions. Infrastructure for
+/// generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class GpuLaunch
@@ -27,47 +28,7 @@ public static class GpuLaunch
     /// the generator could give a host copy (those without group semantics).
     /// </summary>
     /// <param name="hasHostCopy">Whether the generator emitted a host copy of the kernel.</param>
-    public static bool RunsOnHost(bool hasHostCopy) => hasHostCopy && GpuContext.Kind == GpuAcceleratorKind.Cpu;
-
-    /// <summary>Allocates a device buffer holding a copy of <paramref name="data"/> (an argument copied in).</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="accelerator">The accelerator.</param>
-    /// <param name="data">The host array.</param>
-    public static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, T[] data)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(data);
-
-        // Through the span overload: the array is pinned while ILGPU copies from it (a compacting GC on another
-        // thread could otherwise move it mid-copy).
-        return Upload(accelerator, (ReadOnlySpan<T>)data);
-    }
-
-    /// <summary>Allocates a device buffer holding a copy of <paramref name="data"/> (an argument copied in).</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="accelerator">The accelerator.</param>
-    /// <param name="data">The host array, row-major as <c>Stride2D.DenseY</c>.</param>
-    public static MemoryBuffer2D<T, Stride2D.DenseY> Upload<T>(Accelerator accelerator, T[,] data)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(data);
-        MemoryBuffer2D<T, Stride2D.DenseY> buffer = accelerator.Allocate2DDenseY<T>(new Index2D(data.GetLength(0), data.GetLength(1)));
-        if (data.Length > 0)
-        {
-            unsafe
-            {
-                fixed (T* first = data)
-                {
-                    buffer.View.AsContiguous().CopyFromCPU(ref *first, data.Length);
-                    accelerator.DefaultStream.Synchronize();
-                }
-            }
-        }
-
-        return buffer;
-    }
+    internal static bool RunsOnHost(bool hasHostCopy) => hasHostCopy && GpuContext.Kind == GpuAcceleratorKind.Cpu;
 
     /// <summary>
     /// Allocates a device buffer holding a copy of <paramref name="data"/> (a span copied in). The copy has
@@ -76,7 +37,7 @@ public static class GpuLaunch
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="accelerator">The accelerator.</param>
     /// <param name="data">The host span.</param>
-    public static unsafe MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, ReadOnlySpan<T> data)
+    internal static unsafe MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, ReadOnlySpan<T> data)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -106,101 +67,11 @@ public static class GpuLaunch
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="accelerator">The accelerator.</param>
     /// <param name="length">The span's length.</param>
-    public static MemoryBuffer1D<T, Stride1D.Dense> AllocateFor<T>(Accelerator accelerator, int length)
+    internal static MemoryBuffer1D<T, Stride1D.Dense> AllocateFor<T>(Accelerator accelerator, int length)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         return accelerator.Allocate1D<T>(length);
-    }
-
-    /// <summary>Allocates a device buffer as long as <paramref name="data"/>, not copied in (an argument only copied out).</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="accelerator">The accelerator.</param>
-    /// <param name="data">The host array the result will be copied to.</param>
-    public static MemoryBuffer1D<T, Stride1D.Dense> AllocateFor<T>(Accelerator accelerator, T[] data)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(data);
-        return accelerator.Allocate1D<T>(data.Length);
-    }
-
-    /// <summary>Allocates a device buffer of <paramref name="data"/>'s shape, not copied in (an argument only copied out).</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="accelerator">The accelerator.</param>
-    /// <param name="data">The host array the result will be copied to.</param>
-    public static MemoryBuffer2D<T, Stride2D.DenseY> AllocateFor<T>(Accelerator accelerator, T[,] data)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(data);
-        return accelerator.Allocate2DDenseY<T>(new Index2D(data.GetLength(0), data.GetLength(1)));
-    }
-
-    /// <summary>Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the launch.</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="stream">The stream the launch ran on.</param>
-    /// <param name="buffer">The device buffer.</param>
-    /// <param name="destination">The host array.</param>
-    public static void Download<T>(AcceleratorStream stream, MemoryBuffer1D<T, Stride1D.Dense> buffer, T[] destination)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(buffer);
-        ArgumentNullException.ThrowIfNull(destination);
-        if (destination.Length > 0)
-        {
-            Download(stream, buffer, destination.AsSpan());
-        }
-    }
-
-    /// <summary>
-    /// Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the
-    /// launch. Unlike the array overload this waits for the stream before returning: the span is pinned only
-    /// in this frame.
-    /// </summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="stream">The stream the launch ran on.</param>
-    /// <param name="buffer">The device buffer.</param>
-    /// <param name="destination">The host span.</param>
-    public static unsafe void Download<T>(AcceleratorStream stream, MemoryBuffer1D<T, Stride1D.Dense> buffer, Span<T> destination)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(buffer);
-        if (destination.IsEmpty)
-        {
-            return;
-        }
-
-        fixed (T* first = destination)
-        {
-            buffer.View.BaseView.CopyToCPU(stream, ref *first, destination.Length);
-            stream.Synchronize();
-        }
-    }
-
-    /// <summary>Copies a device buffer back into <paramref name="destination"/> once <paramref name="stream"/> has run the launch.</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="stream">The stream the launch ran on.</param>
-    /// <param name="buffer">The device buffer.</param>
-    /// <param name="destination">The host array, row-major as <c>Stride2D.DenseY</c>.</param>
-    public static void Download<T>(AcceleratorStream stream, MemoryBuffer2D<T, Stride2D.DenseY> buffer, T[,] destination)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(buffer);
-        ArgumentNullException.ThrowIfNull(destination);
-        if (destination.Length > 0)
-        {
-            // Pinned until the copy has completed: a compacting GC on another thread could move the array.
-            unsafe
-            {
-                fixed (T* first = destination)
-                {
-                    buffer.View.AsContiguous().CopyToCPU(stream, ref *first, destination.Length);
-                    stream.Synchronize();
-                }
-            }
-        }
     }
 
     /// <summary>The view of a device array, checked to live on <paramref name="accelerator"/>.</summary>
@@ -208,7 +79,7 @@ public static class GpuLaunch
     /// <param name="accelerator">The accelerator the launch runs on.</param>
     /// <param name="array">The device array.</param>
     /// <param name="parameter">The parameter's name, for the message.</param>
-    public static ArrayView<T> ViewOn<T>(Accelerator accelerator, DeviceArray<T> array, string parameter)
+    internal static ArrayView<T> ViewOn<T>(Accelerator accelerator, DeviceArray<T> array, string parameter)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(array, parameter);
@@ -228,13 +99,13 @@ public static class GpuLaunch
     /// <param name="extent">The number of indices.</param>
     /// <param name="groupSize">The kernel's <see cref="GpuKernelAttribute.GroupSize"/>.</param>
     /// <param name="kernelName">The kernel, for the message.</param>
-    public static KernelConfig GroupedConfig(Accelerator accelerator, Index1D extent, int groupSize, string kernelName)
+    internal static KernelConfig GroupedConfig(Accelerator accelerator, Index1D extent, int groupSize, string kernelName)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         int size = groupSize > 0 ? groupSize : Math.Min(accelerator.MaxNumThreadsPerGroup, 256);
         if (size > accelerator.MaxNumThreadsPerGroup)
         {
-            throw new GpuKernelException(kernelName, $"its group size {size} is larger than {accelerator.Name} supports ({accelerator.MaxNumThreadsPerGroup} threads per group).", null);
+            throw new GpuKernelException(kernelName, Describe(accelerator), $"its group size {size} is larger than the device supports ({accelerator.MaxNumThreadsPerGroup} threads per group).", buildLog: null, null);
         }
 
         int groups = Math.Max(1, (int)(((long)extent.X + size - 1) / size));
@@ -254,6 +125,20 @@ public static class GpuLaunch
         ArgumentNullException.ThrowIfNull(exception);
         Exception cause = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
         string where = GpuContext.Kind == GpuAcceleratorKind.Cpu ? "the host" : GpuContext.DeviceName;
-        return new GpuKernelException(kernelName, $"the launch failed on {where}: {cause.Message}", cause);
+        return new GpuKernelException(kernelName, GpuContext.Describe(), $"the launch failed on {where}: {cause.Message}", buildLog: null, cause);
+    }
+
+    /// <summary>An accelerator as exceptions name it: the kind of the calling flow when it runs there, else ILGPU's type, and the device.</summary>
+    /// <param name="accelerator">The accelerator.</param>
+    internal static string Describe(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        string kind = accelerator.AcceleratorType switch
+        {
+            AcceleratorType.Cuda => "cuda",
+            AcceleratorType.OpenCL => "opencl",
+            _ => GpuContext.Name(GpuContext.Kind is GpuAcceleratorKind.Cpu ? GpuAcceleratorKind.Cpu : GpuAcceleratorKind.Emulator),
+        };
+        return $"{kind}: {accelerator.Name}";
     }
 }

@@ -39,6 +39,60 @@ public static class HostLoop
     /// <param name="launch">A synchronous launch.</param>
     public static Task RunAsync(Action launch) => Task.Run(launch);
 
+    /// <summary>Calls <paramref name="kernel"/> once per index of <paramref name="extent"/>, partitioned over threads like <see cref="For(int, Action{int, int})"/>.</summary>
+    /// <param name="extent">The indices.</param>
+    /// <param name="kernel">The kernel, over views of ILGPU's CPU accelerator.</param>
+    public static void ForEach(Index1D extent, Action<Index1D> kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        For(extent.X, (start, end) =>
+        {
+            for (int x = start; x < end; x++)
+            {
+                kernel(new Index1D(x));
+            }
+        });
+    }
+
+    /// <summary>Calls <paramref name="kernel"/> once per index of <paramref name="extent"/>, rows partitioned over threads.</summary>
+    /// <param name="extent">The indices.</param>
+    /// <param name="kernel">The kernel, over views of ILGPU's CPU accelerator.</param>
+    public static void ForEach(Index2D extent, Action<Index2D> kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        For(extent, (start, end) =>
+        {
+            for (int x = start; x < end; x++)
+            {
+                for (int y = 0; y < extent.Y; y++)
+                {
+                    kernel(new Index2D(x, y));
+                }
+            }
+        });
+    }
+
+    /// <summary>Calls <paramref name="kernel"/> once per index of <paramref name="extent"/>, planes partitioned over threads.</summary>
+    /// <param name="extent">The indices.</param>
+    /// <param name="kernel">The kernel, over views of ILGPU's CPU accelerator.</param>
+    public static void ForEach(Index3D extent, Action<Index3D> kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        For(extent, (start, end) =>
+        {
+            for (int x = start; x < end; x++)
+            {
+                for (int y = 0; y < extent.Y; y++)
+                {
+                    for (int z = 0; z < extent.Z; z++)
+                    {
+                        kernel(new Index3D(x, y, z));
+                    }
+                }
+            }
+        });
+    }
+
     private static void For(int outer, long innerWork, Action<int, int> body)
     {
         ArgumentNullException.ThrowIfNull(body);

@@ -30,8 +30,18 @@ public readonly unsafe struct HostView<T>
         _length = length;
     }
 
+    /// <summary>Creates a view of the elements of a span the runtime pinned (<see cref="HostSpans.Pin"/>).</summary>
+    /// <param name="pinned">The pinned span.</param>
+    public HostView(PinnedSpan pinned)
+        : this(pinned.Address, pinned.ByteLength / sizeof(T))
+    {
+    }
+
     /// <summary>The number of elements, as <c>ArrayView&lt;T&gt;.Length</c>.</summary>
     public long Length => _length;
+
+    /// <summary>The first element's address.</summary>
+    internal IntPtr Address => (IntPtr)_pointer;
 
     /// <summary>The number of elements as an <see cref="int"/>, as <c>ArrayView&lt;T&gt;.IntLength</c>.</summary>
     public int IntLength => _length;
@@ -120,6 +130,14 @@ public readonly unsafe struct HostView2D<T>
         _pointer = (T*)address;
         _x = x;
         _y = y;
+    }
+
+    /// <summary>Creates a view of a rectangular array the runtime pinned (<see cref="HostSpans.Pin"/>).</summary>
+    /// <param name="pinned">The pinned elements.</param>
+    /// <param name="extent">The array's shape.</param>
+    public HostView2D(PinnedSpan pinned, Index2D extent)
+        : this(pinned.Address, extent.X, extent.Y)
+    {
     }
 
     /// <summary>The number of elements.</summary>

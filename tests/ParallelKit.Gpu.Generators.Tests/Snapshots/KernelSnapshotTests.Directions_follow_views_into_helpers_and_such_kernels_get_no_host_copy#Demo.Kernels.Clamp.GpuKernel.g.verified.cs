@@ -17,245 +17,85 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.Index1D, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<double>>> __ClampKernel =
             new("Demo.Kernels.Clamp", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<global::ILGPU.Index1D, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<double>>(accelerator, Clamp));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/>.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/>, copying host arrays (<paramref name="input"/> in; <paramref name="output"/> out; <paramref name="counts"/>, <paramref name="sub"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Clamp(double[] input, double[] output, int[] counts, double[] sub)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            Clamp(new global::ILGPU.Index1D(input.Length), input, output, counts, sub);
-        }
+            => Clamp(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, output, counts, sub);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/>, copying host arrays (<paramref name="input"/> in; <paramref name="output"/> out; <paramref name="counts"/>, <paramref name="sub"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Clamp(global::ILGPU.Index1D extent, double[] input, double[] output, int[] counts, double[] sub)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            global::System.ArgumentNullException.ThrowIfNull(output);
-            global::System.ArgumentNullException.ThrowIfNull(counts);
-            global::System.ArgumentNullException.ThrowIfNull(sub);
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, input);
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __outputBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, output);
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __countsBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, counts);
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __subBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, sub);
-                global::ILGPU.ArrayView<double> __inputView = __inputBuffer.View;
-                global::ILGPU.ArrayView<double> __outputView = __outputBuffer.View;
-                global::ILGPU.ArrayView<int> __countsView = __countsBuffer.View;
-                global::ILGPU.ArrayView<double> __subView = __subBuffer.View;
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
-                        }
-                    });
-                }
-                else
-                {
-                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
-                }
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __outputBuffer, output);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __countsBuffer, counts);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __subBuffer, sub);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Clamp", __exception);
-            }
-        }
+            => Clamp__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(output), global::ParallelKit.Gpu.KernelArg.Of(counts), global::ParallelKit.Gpu.KernelArg.Of(sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/> on device arrays.</summary>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="output">Stays on the device.</param>
-        /// <param name="counts">Stays on the device.</param>
-        /// <param name="sub">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/> on device arrays, which stay on the device.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Clamp(global::ParallelKit.DeviceArray<double> input, global::ParallelKit.DeviceArray<double> output, global::ParallelKit.DeviceArray<int> counts, global::ParallelKit.DeviceArray<double> sub)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            Clamp(new global::ILGPU.Index1D(input.Length), input, output, counts, sub);
-        }
+            => Clamp(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, output, counts, sub);
 
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/> on device arrays, which stay on the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="output">Stays on the device.</param>
-        /// <param name="counts">Stays on the device.</param>
-        /// <param name="sub">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Clamp(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<double> input, global::ParallelKit.DeviceArray<double> output, global::ParallelKit.DeviceArray<int> counts, global::ParallelKit.DeviceArray<double> sub)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            global::System.ArgumentNullException.ThrowIfNull(output);
-            global::System.ArgumentNullException.ThrowIfNull(counts);
-            global::System.ArgumentNullException.ThrowIfNull(sub);
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                global::ILGPU.ArrayView<double> __inputView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input));
-                global::ILGPU.ArrayView<double> __outputView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, output, nameof(output));
-                global::ILGPU.ArrayView<int> __countsView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, counts, nameof(counts));
-                global::ILGPU.ArrayView<double> __subView = global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, sub, nameof(sub));
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
-                        }
-                    });
-                }
-                else
-                {
-                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
-                }
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Clamp", __exception);
-            }
-        }
+            => Clamp__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(output), global::ParallelKit.Gpu.KernelArg.Of(counts), global::ParallelKit.Gpu.KernelArg.Of(sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/> over host spans.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every element of <paramref name="input"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="input"/> in; <paramref name="output"/> out; <paramref name="counts"/>, <paramref name="sub"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void Clamp(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<int> counts, global::System.Span<double> sub)
-        {
-            Clamp(new global::ILGPU.Index1D(input.Length), input, output, counts, sub);
-        }
+            => Clamp(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, output, counts, sub);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> once for every index of <paramref name="extent"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="input"/> in; <paramref name="output"/> out; <paramref name="counts"/>, <paramref name="sub"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void Clamp(global::ILGPU.Index1D extent, global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<int> counts, global::System.Span<double> sub)
-        {
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<double>(__accelerator, input);
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __outputBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<double>(__accelerator, output.Length);
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __countsBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, counts);
-                using global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> __subBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<double>(__accelerator, sub);
-                global::ILGPU.ArrayView<double> __inputView = __inputBuffer.View;
-                global::ILGPU.ArrayView<double> __outputView = __outputBuffer.View;
-                global::ILGPU.ArrayView<int> __countsView = __countsBuffer.View;
-                global::ILGPU.ArrayView<double> __subView = __subBuffer.View;
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            Clamp(new global::ILGPU.Index1D(__x), __inputView, __outputView, __countsView, __subView);
-                        }
-                    });
-                }
-                else
-                {
-                    __ClampKernel.For(__accelerator)(__stream, extent, __inputView, __outputView, __countsView, __subView);
-                }
-                global::ParallelKit.Gpu.GpuLaunch.Download<double>(__stream, __outputBuffer, output);
-                global::ParallelKit.Gpu.GpuLaunch.Download<int>(__stream, __countsBuffer, counts);
-                global::ParallelKit.Gpu.GpuLaunch.Download<double>(__stream, __subBuffer, sub);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Clamp", __exception);
-            }
-        }
+            => Clamp__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(output), global::ParallelKit.Gpu.KernelArg.Of(counts), global::ParallelKit.Gpu.KernelArg.Of(sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task ClampAsync(double[] input, double[] output, int[] counts, double[] sub)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Clamp(input, output, counts, sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="output">Copied out (the kernel only writes it).</param>
-        /// <param name="counts">Copied in and out.</param>
-        /// <param name="sub">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task ClampAsync(global::ILGPU.Index1D extent, double[] input, double[] output, int[] counts, double[] sub)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Clamp(extent, input, output, counts, sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="output">Stays on the device.</param>
-        /// <param name="counts">Stays on the device.</param>
-        /// <param name="sub">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task ClampAsync(global::ParallelKit.DeviceArray<double> input, global::ParallelKit.DeviceArray<double> output, global::ParallelKit.DeviceArray<int> counts, global::ParallelKit.DeviceArray<double> sub)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Clamp(input, output, counts, sub));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="output">Stays on the device.</param>
-        /// <param name="counts">Stays on the device.</param>
-        /// <param name="sub">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Clamp(global::ILGPU.Index1D, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{double})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task ClampAsync(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<double> input, global::ParallelKit.DeviceArray<double> output, global::ParallelKit.DeviceArray<int> counts, global::ParallelKit.DeviceArray<double> sub)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Clamp(extent, input, output, counts, sub));
+
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Clamp__Launch(global::ILGPU.Index1D extent, global::ParallelKit.Gpu.KernelArg<double> input, global::ParallelKit.Gpu.KernelArg<double> output, global::ParallelKit.Gpu.KernelArg<int> counts, global::ParallelKit.Gpu.KernelArg<double> sub)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Kernels.Clamp", hasHostCopy: false);
+            try
+            {
+                global::ILGPU.ArrayView<double> __input = __launch.In(input);
+                global::ILGPU.ArrayView<double> __output = __launch.Out(output);
+                global::ILGPU.ArrayView<int> __counts = __launch.InOut(counts);
+                global::ILGPU.ArrayView<double> __sub = __launch.InOut(sub);
+                if (__launch.CallsKernelOnHost)
+                {
+                    global::ParallelKit.Gpu.HostLoop.ForEach(extent, __index => Clamp(__index, __input, __output, __counts, __sub));
+                }
+                else
+                {
+                    __ClampKernel.For(__launch.Accelerator)(__launch.Stream, extent, __input, __output, __counts, __sub);
+                }
+
+                __launch.CopyBack(__output, output);
+                __launch.CopyBack(__counts, counts);
+                __launch.CopyBack(__sub, sub);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
     }
 }

@@ -17,168 +17,77 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<int>>> __BlockSumKernel =
             new("Demo.Reductions.BlockSum", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<int>>(accelerator, BlockSum__Grouped));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/>.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/>, copying host arrays (<paramref name="input"/> in; <paramref name="total"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void BlockSum(int[] input, int[] total)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            BlockSum(new global::ILGPU.Index1D(input.Length), input, total);
-        }
+            => BlockSum(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, total);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/>, copying host arrays (<paramref name="input"/> in; <paramref name="total"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void BlockSum(global::ILGPU.Index1D extent, int[] input, int[] total)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            global::System.ArgumentNullException.ThrowIfNull(total);
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, input);
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __totalBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, total);
-                __BlockSumKernel.For(__accelerator)(__stream, global::ParallelKit.Gpu.GpuLaunch.GroupedConfig(__accelerator, extent, 64, "Demo.Reductions.BlockSum"), __inputBuffer.View, __totalBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __totalBuffer, total);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Reductions.BlockSum", __exception);
-            }
-        }
+            => BlockSum__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/> on device arrays.</summary>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="total">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/> on device arrays, which stay on the device.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void BlockSum(global::ParallelKit.DeviceArray<int> input, global::ParallelKit.DeviceArray<int> total)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            BlockSum(new global::ILGPU.Index1D(input.Length), input, total);
-        }
+            => BlockSum(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, total);
 
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/> on device arrays, which stay on the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="total">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void BlockSum(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<int> input, global::ParallelKit.DeviceArray<int> total)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(input);
-            global::System.ArgumentNullException.ThrowIfNull(total);
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                __BlockSumKernel.For(__accelerator)(__stream, global::ParallelKit.Gpu.GpuLaunch.GroupedConfig(__accelerator, extent, 64, "Demo.Reductions.BlockSum"), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, input, nameof(input)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, total, nameof(total)));
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Reductions.BlockSum", __exception);
-            }
-        }
+            => BlockSum__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/> over host spans.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every element of <paramref name="input"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="input"/> in; <paramref name="total"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void BlockSum(global::System.ReadOnlySpan<int> input, global::System.Span<int> total)
-        {
-            BlockSum(new global::ILGPU.Index1D(input.Length), input, total);
-        }
+            => BlockSum(global::ParallelKit.Gpu.KernelArg.Of(input).Extent, input, total);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="extent"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="input"/> in; <paramref name="total"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void BlockSum(global::ILGPU.Index1D extent, global::System.ReadOnlySpan<int> input, global::System.Span<int> total)
-        {
-            try
-            {
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __inputBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, input);
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __totalBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<int>(__accelerator, total);
-                __BlockSumKernel.For(__accelerator)(__stream, global::ParallelKit.Gpu.GpuLaunch.GroupedConfig(__accelerator, extent, 64, "Demo.Reductions.BlockSum"), __inputBuffer.View, __totalBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download<int>(__stream, __totalBuffer, total);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Reductions.BlockSum", __exception);
-            }
-        }
+            => BlockSum__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(input), global::ParallelKit.Gpu.KernelArg.Of(total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task BlockSumAsync(int[] input, int[] total)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => BlockSum(input, total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Copied in (the kernel only reads it).</param>
-        /// <param name="total">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task BlockSumAsync(global::ILGPU.Index1D extent, int[] input, int[] total)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => BlockSum(extent, input, total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="total">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task BlockSumAsync(global::ParallelKit.DeviceArray<int> input, global::ParallelKit.DeviceArray<int> total)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => BlockSum(input, total));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="input">Stays on the device.</param>
-        /// <param name="total">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="BlockSum(global::ILGPU.Index1D, global::ILGPU.ArrayView{int}, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task BlockSumAsync(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<int> input, global::ParallelKit.DeviceArray<int> total)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => BlockSum(extent, input, total));
 
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void BlockSum__Launch(global::ILGPU.Index1D extent, global::ParallelKit.Gpu.KernelArg<int> input, global::ParallelKit.Gpu.KernelArg<int> total)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Reductions.BlockSum", hasHostCopy: false);
+            try
+            {
+                global::ILGPU.ArrayView<int> __input = __launch.In(input);
+                global::ILGPU.ArrayView<int> __total = __launch.InOut(total);
+                __BlockSumKernel.For(__launch.Accelerator)(__launch.Stream, __launch.Grouped(extent, 64), __input, __total);
+                __launch.CopyBack(__total, total);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
+
         /// <summary>The explicitly grouped entry ILGPU compiles: the kernel, called with the thread's global index.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void BlockSum__Grouped(global::ILGPU.ArrayView<int> input, global::ILGPU.ArrayView<int> total)
             => BlockSum(new global::ILGPU.Index1D(global::ILGPU.Grid.GlobalIndex.X), input, total);
     }

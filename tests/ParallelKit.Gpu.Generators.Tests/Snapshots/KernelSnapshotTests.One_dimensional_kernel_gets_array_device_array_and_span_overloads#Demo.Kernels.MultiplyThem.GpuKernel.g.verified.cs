@@ -17,228 +17,87 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>> __MultiplyThemKernel =
             new("Demo.Kernels.MultiplyThem", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, MultiplyThem));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/>.</summary>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/>, copying host arrays (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="dest"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void MultiplyThem(float[] dest, float[] a, float[] b)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(dest);
-            MultiplyThem(new global::ILGPU.Index1D(dest.Length), dest, a, b);
-        }
+            => MultiplyThem(global::ParallelKit.Gpu.KernelArg.Of(dest).Extent, dest, a, b);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/>, copying host arrays (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="dest"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void MultiplyThem(global::ILGPU.Index1D extent, float[] dest, float[] a, float[] b)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(dest);
-            global::System.ArgumentNullException.ThrowIfNull(a);
-            global::System.ArgumentNullException.ThrowIfNull(b);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    using global::ParallelKit.Gpu.HostPins __pins = new();
-                    global::ParallelKit.Gpu.HostView<float> __destView = __pins.Pin(dest);
-                    global::ParallelKit.Gpu.HostView<float> __aView = __pins.Pin(a);
-                    global::ParallelKit.Gpu.HostView<float> __bView = __pins.Pin(b);
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            MultiplyThem__Host(new global::ILGPU.Index1D(__x), __destView, __aView, __bView);
-                        }
-                    });
-                    return;
-                }
+            => MultiplyThem__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(dest), global::ParallelKit.Gpu.KernelArg.Of(a), global::ParallelKit.Gpu.KernelArg.Of(b));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __destBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, dest);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __aBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, a);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __bBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, b);
-                __MultiplyThemKernel.For(__accelerator)(__stream, extent, __destBuffer.View, __aBuffer.View, __bBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __destBuffer, dest);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.MultiplyThem", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/> on device arrays.</summary>
-        /// <param name="dest">Stays on the device.</param>
-        /// <param name="a">Stays on the device.</param>
-        /// <param name="b">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/> on device arrays, which stay on the device.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void MultiplyThem(global::ParallelKit.DeviceArray<float> dest, global::ParallelKit.DeviceArray<float> a, global::ParallelKit.DeviceArray<float> b)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(dest);
-            MultiplyThem(new global::ILGPU.Index1D(dest.Length), dest, a, b);
-        }
+            => MultiplyThem(global::ParallelKit.Gpu.KernelArg.Of(dest).Extent, dest, a, b);
 
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> on device arrays, which stay on the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="dest">Stays on the device.</param>
-        /// <param name="a">Stays on the device.</param>
-        /// <param name="b">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void MultiplyThem(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<float> dest, global::ParallelKit.DeviceArray<float> a, global::ParallelKit.DeviceArray<float> b)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(dest);
-            global::System.ArgumentNullException.ThrowIfNull(a);
-            global::System.ArgumentNullException.ThrowIfNull(b);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostView<float> __destView = dest.GetHostView();
-                    global::ParallelKit.Gpu.HostView<float> __aView = a.GetHostView();
-                    global::ParallelKit.Gpu.HostView<float> __bView = b.GetHostView();
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            MultiplyThem__Host(new global::ILGPU.Index1D(__x), __destView, __aView, __bView);
-                        }
-                    });
-                    return;
-                }
+            => MultiplyThem__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(dest), global::ParallelKit.Gpu.KernelArg.Of(a), global::ParallelKit.Gpu.KernelArg.Of(b));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                __MultiplyThemKernel.For(__accelerator)(__stream, extent, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, dest, nameof(dest)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, a, nameof(a)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, b, nameof(b)));
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.MultiplyThem", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/> over host spans.</summary>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="dest"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="dest"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void MultiplyThem(global::System.Span<float> dest, global::System.ReadOnlySpan<float> a, global::System.ReadOnlySpan<float> b)
-        {
-            MultiplyThem(new global::ILGPU.Index1D(dest.Length), dest, a, b);
-        }
+            => MultiplyThem(global::ParallelKit.Gpu.KernelArg.Of(dest).Extent, dest, a, b);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="dest"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void MultiplyThem(global::ILGPU.Index1D extent, global::System.Span<float> dest, global::System.ReadOnlySpan<float> a, global::System.ReadOnlySpan<float> b)
-        {
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    __MultiplyThemSpanLaunch __launch = new() { Extent = extent, __dest = dest, __a = a, __b = b };
-                    global::ParallelKit.Gpu.HostSpans.Run(ref __launch);
-                    return;
-                }
+            => MultiplyThem__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(dest), global::ParallelKit.Gpu.KernelArg.Of(a), global::ParallelKit.Gpu.KernelArg.Of(b));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __destBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<float>(__accelerator, dest.Length);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __aBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, a);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __bBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, b);
-                __MultiplyThemKernel.For(__accelerator)(__stream, extent, __destBuffer.View, __aBuffer.View, __bBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download<float>(__stream, __destBuffer, dest);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.MultiplyThem", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyThemAsync(float[] dest, float[] a, float[] b)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => MultiplyThem(dest, a, b));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="dest">Copied out (the kernel only writes it).</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyThemAsync(global::ILGPU.Index1D extent, float[] dest, float[] a, float[] b)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => MultiplyThem(extent, dest, a, b));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="dest">Stays on the device.</param>
-        /// <param name="a">Stays on the device.</param>
-        /// <param name="b">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyThemAsync(global::ParallelKit.DeviceArray<float> dest, global::ParallelKit.DeviceArray<float> a, global::ParallelKit.DeviceArray<float> b)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => MultiplyThem(dest, a, b));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="dest">Stays on the device.</param>
-        /// <param name="a">Stays on the device.</param>
-        /// <param name="b">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="MultiplyThem(global::ILGPU.Index1D, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyThemAsync(global::ILGPU.Index1D extent, global::ParallelKit.DeviceArray<float> dest, global::ParallelKit.DeviceArray<float> a, global::ParallelKit.DeviceArray<float> b)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => MultiplyThem(extent, dest, a, b));
 
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void MultiplyThem__Launch(global::ILGPU.Index1D extent, global::ParallelKit.Gpu.KernelArg<float> dest, global::ParallelKit.Gpu.KernelArg<float> a, global::ParallelKit.Gpu.KernelArg<float> b)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Kernels.MultiplyThem", hasHostCopy: true);
+            try
+            {
+                if (__launch.OnHost)
+                {
+                    global::ParallelKit.Gpu.HostSpans.Pin(__pinned => MultiplyThem__OnHost(extent, new global::ParallelKit.Gpu.HostView<float>(__pinned[0]), new global::ParallelKit.Gpu.HostView<float>(__pinned[1]), new global::ParallelKit.Gpu.HostView<float>(__pinned[2])), dest.Bytes, a.Bytes, b.Bytes);
+                    return;
+                }
+
+                global::ILGPU.ArrayView<float> __dest = __launch.Out(dest);
+                __MultiplyThemKernel.For(__launch.Accelerator)(__launch.Stream, extent, __dest, __launch.In(a), __launch.In(b));
+                __launch.CopyBack(__dest, dest);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
+
         /// <summary>The kernel's body over host memory: the CPU fast path, run per index by <see cref="global::ParallelKit.Gpu.HostLoop"/>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void MultiplyThem__Host(global::ILGPU.Index1D i, global::ParallelKit.Gpu.HostView<float> dest, global::ParallelKit.Gpu.HostView<float> a, global::ParallelKit.Gpu.HostView<float> b)
             => dest[i] = a[i] * b[i];
 
         /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void MultiplyThem__OnHost(global::ILGPU.Index1D extent, global::ParallelKit.Gpu.HostView<float> dest, global::ParallelKit.Gpu.HostView<float> a, global::ParallelKit.Gpu.HostView<float> b)
         {
             global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
@@ -248,30 +107,6 @@ namespace Demo
                     MultiplyThem__Host(new global::ILGPU.Index1D(__x), dest, a, b);
                 }
             });
-        }
-
-        /// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private ref struct __MultiplyThemSpanLaunch : global::ParallelKit.Gpu.IHostSpanLaunch
-        {
-            public global::ILGPU.Index1D Extent;
-            public global::System.Span<float> __dest;
-            public global::System.ReadOnlySpan<float> __a;
-            public global::System.ReadOnlySpan<float> __b;
-
-            public readonly int SpanCount => 3;
-
-            public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch
-            {
-                0 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__dest),
-                1 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__a),
-                _ => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__b),
-            };
-
-            public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)
-                => MultiplyThem__OnHost(Extent, new global::ParallelKit.Gpu.HostView<float>(addresses[0], __dest.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[1], __a.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[2], __b.Length));
         }
     }
 }

@@ -17,215 +17,82 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.Index1D, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>> __SaxpyKernel =
             new("Demo.Kernels.Saxpy", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<global::ILGPU.Index1D, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, Saxpy));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/>.</summary>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/>, copying host arrays (<paramref name="x"/> in; <paramref name="y"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Saxpy(float alpha, float[] x, float[] y)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(x);
-            Saxpy(new global::ILGPU.Index1D(x.Length), alpha, x, y);
-        }
+            => Saxpy(global::ParallelKit.Gpu.KernelArg.Of(x).Extent, alpha, x, y);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/>, copying host arrays (<paramref name="x"/> in; <paramref name="y"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Saxpy(global::ILGPU.Index1D extent, float alpha, float[] x, float[] y)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(x);
-            global::System.ArgumentNullException.ThrowIfNull(y);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    using global::ParallelKit.Gpu.HostPins __pins = new();
-                    global::ParallelKit.Gpu.HostView<float> __xView = __pins.Pin(x);
-                    global::ParallelKit.Gpu.HostView<float> __yView = __pins.Pin(y);
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            Saxpy__Host(new global::ILGPU.Index1D(__x), alpha, __xView, __yView);
-                        }
-                    });
-                    return;
-                }
+            => Saxpy__Launch(extent, alpha, global::ParallelKit.Gpu.KernelArg.Of(x), global::ParallelKit.Gpu.KernelArg.Of(y));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __xBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, x);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __yBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, y);
-                __SaxpyKernel.For(__accelerator)(__stream, extent, alpha, __xBuffer.View, __yBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __yBuffer, y);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Saxpy", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/> on device arrays.</summary>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Stays on the device.</param>
-        /// <param name="y">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/> on device arrays, which stay on the device.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Saxpy(float alpha, global::ParallelKit.DeviceArray<float> x, global::ParallelKit.DeviceArray<float> y)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(x);
-            Saxpy(new global::ILGPU.Index1D(x.Length), alpha, x, y);
-        }
+            => Saxpy(global::ParallelKit.Gpu.KernelArg.Of(x).Extent, alpha, x, y);
 
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> on device arrays, which stay on the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Stays on the device.</param>
-        /// <param name="y">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Saxpy(global::ILGPU.Index1D extent, float alpha, global::ParallelKit.DeviceArray<float> x, global::ParallelKit.DeviceArray<float> y)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(x);
-            global::System.ArgumentNullException.ThrowIfNull(y);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostView<float> __xView = x.GetHostView();
-                    global::ParallelKit.Gpu.HostView<float> __yView = y.GetHostView();
-                    global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            Saxpy__Host(new global::ILGPU.Index1D(__x), alpha, __xView, __yView);
-                        }
-                    });
-                    return;
-                }
+            => Saxpy__Launch(extent, alpha, global::ParallelKit.Gpu.KernelArg.Of(x), global::ParallelKit.Gpu.KernelArg.Of(y));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                __SaxpyKernel.For(__accelerator)(__stream, extent, alpha, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, x, nameof(x)), global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, y, nameof(y)));
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Saxpy", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/> over host spans.</summary>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every element of <paramref name="x"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="x"/> in; <paramref name="y"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void Saxpy(float alpha, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
-        {
-            Saxpy(new global::ILGPU.Index1D(x.Length), alpha, x, y);
-        }
+            => Saxpy(global::ParallelKit.Gpu.KernelArg.Of(x).Extent, alpha, x, y);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> once for every index of <paramref name="extent"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="x"/> in; <paramref name="y"/> in and out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void Saxpy(global::ILGPU.Index1D extent, float alpha, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
-        {
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    __SaxpySpanLaunch __launch = new() { Extent = extent, __alpha = alpha, __x = x, __y = y };
-                    global::ParallelKit.Gpu.HostSpans.Run(ref __launch);
-                    return;
-                }
+            => Saxpy__Launch(extent, alpha, global::ParallelKit.Gpu.KernelArg.Of(x), global::ParallelKit.Gpu.KernelArg.Of(y));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __xBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, x);
-                using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> __yBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload<float>(__accelerator, y);
-                __SaxpyKernel.For(__accelerator)(__stream, extent, alpha, __xBuffer.View, __yBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download<float>(__stream, __yBuffer, y);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Kernels.Saxpy", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task SaxpyAsync(float alpha, float[] x, float[] y)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Saxpy(alpha, x, y));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Copied in (the kernel only reads it).</param>
-        /// <param name="y">Copied in and out.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task SaxpyAsync(global::ILGPU.Index1D extent, float alpha, float[] x, float[] y)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Saxpy(extent, alpha, x, y));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Stays on the device.</param>
-        /// <param name="y">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task SaxpyAsync(float alpha, global::ParallelKit.DeviceArray<float> x, global::ParallelKit.DeviceArray<float> y)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Saxpy(alpha, x, y));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="alpha">Passed to every index.</param>
-        /// <param name="x">Stays on the device.</param>
-        /// <param name="y">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Saxpy(global::ILGPU.Index1D, float, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task SaxpyAsync(global::ILGPU.Index1D extent, float alpha, global::ParallelKit.DeviceArray<float> x, global::ParallelKit.DeviceArray<float> y)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Saxpy(extent, alpha, x, y));
 
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Saxpy__Launch(global::ILGPU.Index1D extent, float alpha, global::ParallelKit.Gpu.KernelArg<float> x, global::ParallelKit.Gpu.KernelArg<float> y)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Kernels.Saxpy", hasHostCopy: true);
+            try
+            {
+                if (__launch.OnHost)
+                {
+                    global::ParallelKit.Gpu.HostSpans.Pin(__pinned => Saxpy__OnHost(extent, alpha, new global::ParallelKit.Gpu.HostView<float>(__pinned[0]), new global::ParallelKit.Gpu.HostView<float>(__pinned[1])), x.Bytes, y.Bytes);
+                    return;
+                }
+
+                global::ILGPU.ArrayView<float> __y = __launch.InOut(y);
+                __SaxpyKernel.For(__launch.Accelerator)(__launch.Stream, extent, alpha, __launch.In(x), __y);
+                __launch.CopyBack(__y, y);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
+
         /// <summary>The kernel's body over host memory: the CPU fast path, run per index by <see cref="global::ParallelKit.Gpu.HostLoop"/>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Saxpy__Host(global::ILGPU.Index1D i, float alpha, global::ParallelKit.Gpu.HostView<float> x, global::ParallelKit.Gpu.HostView<float> y)
         {
             // y is read and written: in and out.
@@ -233,9 +100,7 @@ namespace Demo
         }
 
         /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void Saxpy__OnHost(global::ILGPU.Index1D extent, float alpha, global::ParallelKit.Gpu.HostView<float> x, global::ParallelKit.Gpu.HostView<float> y)
         {
             global::ParallelKit.Gpu.HostLoop.For(extent.X, (__start, __end) =>
@@ -245,29 +110,6 @@ namespace Demo
                     Saxpy__Host(new global::ILGPU.Index1D(__x), alpha, x, y);
                 }
             });
-        }
-
-        /// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private ref struct __SaxpySpanLaunch : global::ParallelKit.Gpu.IHostSpanLaunch
-        {
-            public global::ILGPU.Index1D Extent;
-            public float __alpha;
-            public global::System.ReadOnlySpan<float> __x;
-            public global::System.Span<float> __y;
-
-            public readonly int SpanCount => 2;
-
-            public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch
-            {
-                0 => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__x),
-                _ => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(__y),
-            };
-
-            public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)
-                => Saxpy__OnHost(Extent, __alpha, new global::ParallelKit.Gpu.HostView<float>(addresses[0], __x.Length), new global::ParallelKit.Gpu.HostView<float>(addresses[1], __y.Length));
         }
     }
 }

@@ -17,162 +17,62 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.Index3D, int, global::ILGPU.ArrayView<int>>> __FillKernel =
             new("Demo.Volumes.Fill", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<global::ILGPU.Index3D, int, global::ILGPU.ArrayView<int>>(accelerator, Fill));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="launchExtent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="launchExtent">The indices to run the kernel for.</param>
-        /// <param name="extent">Passed to every index.</param>
-        /// <param name="cells">Copied out (the kernel only writes it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="launchExtent"/>, copying host arrays (<paramref name="cells"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Fill(global::ILGPU.Index3D launchExtent, int extent, int[] cells)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(cells);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    using global::ParallelKit.Gpu.HostPins __pins = new();
-                    global::ParallelKit.Gpu.HostView<int> __cellsView = __pins.Pin(cells);
-                    global::ParallelKit.Gpu.HostLoop.For(launchExtent, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            for (int __y = 0; __y < launchExtent.Y; __y++)
-                            {
-                                for (int __z = 0; __z < launchExtent.Z; __z++)
-                                {
-                                    Fill__Host(new global::ILGPU.Index3D(__x, __y, __z), extent, __cellsView);
-                                }
-                            }
-                        }
-                    });
-                    return;
-                }
-
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __cellsBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, cells);
-                __FillKernel.For(__accelerator)(__stream, launchExtent, extent, __cellsBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __cellsBuffer, cells);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Volumes.Fill", __exception);
-            }
-        }
+            => Fill__Launch(launchExtent, extent, global::ParallelKit.Gpu.KernelArg.Of(cells));
 
         /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="launchExtent"/> on device arrays, which stay on the device.</summary>
-        /// <param name="launchExtent">The indices to run the kernel for.</param>
-        /// <param name="extent">Passed to every index.</param>
-        /// <param name="cells">Stays on the device.</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Fill(global::ILGPU.Index3D launchExtent, int extent, global::ParallelKit.DeviceArray<int> cells)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(cells);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    global::ParallelKit.Gpu.HostView<int> __cellsView = cells.GetHostView();
-                    global::ParallelKit.Gpu.HostLoop.For(launchExtent, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            for (int __y = 0; __y < launchExtent.Y; __y++)
-                            {
-                                for (int __z = 0; __z < launchExtent.Z; __z++)
-                                {
-                                    Fill__Host(new global::ILGPU.Index3D(__x, __y, __z), extent, __cellsView);
-                                }
-                            }
-                        }
-                    });
-                    return;
-                }
+            => Fill__Launch(launchExtent, extent, global::ParallelKit.Gpu.KernelArg.Of(cells));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                __FillKernel.For(__accelerator)(__stream, launchExtent, extent, global::ParallelKit.Gpu.GpuLaunch.ViewOn(__accelerator, cells, nameof(cells)));
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Volumes.Fill", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="launchExtent"/> over host spans: pinned on the CPU fast path, copied to and from a device otherwise.</summary>
-        /// <param name="launchExtent">The indices to run the kernel for.</param>
-        /// <param name="extent">Passed to every index.</param>
-        /// <param name="cells">Copied out (the kernel only writes it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> once for every index of <paramref name="launchExtent"/> over host spans, pinned on the CPU fast path, else copied (<paramref name="cells"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.OverloadResolutionPriority(-1)]
         public static void Fill(global::ILGPU.Index3D launchExtent, int extent, global::System.Span<int> cells)
-        {
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    __FillSpanLaunch __launch = new() { Extent = launchExtent, __extent = extent, __cells = cells };
-                    global::ParallelKit.Gpu.HostSpans.Run(ref __launch);
-                    return;
-                }
+            => Fill__Launch(launchExtent, extent, global::ParallelKit.Gpu.KernelArg.Of(cells));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer1D<int, global::ILGPU.Stride1D.Dense> __cellsBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor<int>(__accelerator, cells.Length);
-                __FillKernel.For(__accelerator)(__stream, launchExtent, extent, __cellsBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download<int>(__stream, __cellsBuffer, cells);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Volumes.Fill", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="launchExtent">The indices to run the kernel for.</param>
-        /// <param name="extent">Passed to every index.</param>
-        /// <param name="cells">Copied out (the kernel only writes it).</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task FillAsync(global::ILGPU.Index3D launchExtent, int extent, int[] cells)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Fill(launchExtent, extent, cells));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread; completes when the launch has run.</summary>
-        /// <param name="launchExtent">The indices to run the kernel for.</param>
-        /// <param name="extent">Passed to every index.</param>
-        /// <param name="cells">Stays on the device.</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Fill(global::ILGPU.Index3D, int, global::ILGPU.ArrayView{int})"/> on device arrays off the calling thread: the task completes when the launch has run, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task FillAsync(global::ILGPU.Index3D launchExtent, int extent, global::ParallelKit.DeviceArray<int> cells)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Fill(launchExtent, extent, cells));
 
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Fill__Launch(global::ILGPU.Index3D launchExtent, int extent, global::ParallelKit.Gpu.KernelArg<int> cells)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Volumes.Fill", hasHostCopy: true);
+            try
+            {
+                if (__launch.OnHost)
+                {
+                    global::ParallelKit.Gpu.HostSpans.Pin(__pinned => Fill__OnHost(launchExtent, extent, new global::ParallelKit.Gpu.HostView<int>(__pinned[0])), cells.Bytes);
+                    return;
+                }
+
+                global::ILGPU.ArrayView<int> __cells = __launch.Out(cells);
+                __FillKernel.For(__launch.Accelerator)(__launch.Stream, launchExtent, extent, __cells);
+                __launch.CopyBack(__cells, cells);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
+
         /// <summary>The kernel's body over host memory: the CPU fast path, run per index by <see cref="global::ParallelKit.Gpu.HostLoop"/>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Fill__Host(global::ILGPU.Index3D i, int extent, global::ParallelKit.Gpu.HostView<int> cells)
             => cells[(((i.X * extent) + i.Y) * extent) + i.Z] = i.X + i.Y + i.Z;
 
         /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private static void Fill__OnHost(global::ILGPU.Index3D launchExtent, int extent, global::ParallelKit.Gpu.HostView<int> cells)
         {
             global::ParallelKit.Gpu.HostLoop.For(launchExtent, (__start, __end) =>
@@ -188,27 +88,6 @@ namespace Demo
                     }
                 }
             });
-        }
-
-        /// <summary>The span overloads' launch on the CPU fast path: the spans the runtime pins, the scalars and the extent.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private ref struct __FillSpanLaunch : global::ParallelKit.Gpu.IHostSpanLaunch
-        {
-            public global::ILGPU.Index3D Extent;
-            public int __extent;
-            public global::System.Span<int> __cells;
-
-            public readonly int SpanCount => 1;
-
-            public readonly global::System.ReadOnlySpan<byte> GetSpan(int index) => index switch
-            {
-                _ => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes<int>(__cells),
-            };
-
-            public readonly void Run(scoped global::System.ReadOnlySpan<nint> addresses)
-                => Fill__OnHost(Extent, __extent, new global::ParallelKit.Gpu.HostView<int>(addresses[0], __cells.Length));
         }
     }
 }

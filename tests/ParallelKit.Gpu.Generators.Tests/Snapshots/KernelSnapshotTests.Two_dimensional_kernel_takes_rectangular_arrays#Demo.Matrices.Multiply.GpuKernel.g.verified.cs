@@ -17,97 +17,55 @@ namespace Demo
         private static readonly global::ParallelKit.Gpu.GpuKernelCache<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>>> __MultiplyKernel =
             new("Demo.Matrices.Multiply", static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadAutoGroupedKernel<global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>, global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY>>(accelerator, Multiply));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> once for every element of <paramref name="a"/>.</summary>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <param name="c">Copied out (the kernel only writes it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> once for every element of <paramref name="a"/>, copying host arrays (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="c"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Multiply(float[,] a, float[,] b, float[,] c)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(a);
-            Multiply(new global::ILGPU.Index2D(a.GetLength(0), a.GetLength(1)), a, b, c);
-        }
+            => Multiply(global::ParallelKit.Gpu.KernelArg.Of(a).Extent, a, b, c);
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> once for every index of <paramref name="extent"/>, copying host arrays to and from the device.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <param name="c">Copied out (the kernel only writes it).</param>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> once for every index of <paramref name="extent"/>, copying host arrays (<paramref name="a"/>, <paramref name="b"/> in; <paramref name="c"/> out).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static void Multiply(global::ILGPU.Index2D extent, float[,] a, float[,] b, float[,] c)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(a);
-            global::System.ArgumentNullException.ThrowIfNull(b);
-            global::System.ArgumentNullException.ThrowIfNull(c);
-            try
-            {
-                if (global::ParallelKit.Gpu.GpuLaunch.RunsOnHost(hasHostCopy: true))
-                {
-                    using global::ParallelKit.Gpu.HostPins __pins = new();
-                    global::ParallelKit.Gpu.HostView2D<float> __aView = __pins.Pin(a);
-                    global::ParallelKit.Gpu.HostView2D<float> __bView = __pins.Pin(b);
-                    global::ParallelKit.Gpu.HostView2D<float> __cView = __pins.Pin(c);
-                    global::ParallelKit.Gpu.HostLoop.For(extent, (__start, __end) =>
-                    {
-                        for (int __x = __start; __x < __end; __x++)
-                        {
-                            for (int __y = 0; __y < extent.Y; __y++)
-                            {
-                                Multiply__Host(new global::ILGPU.Index2D(__x, __y), __aView, __bView, __cView);
-                            }
-                        }
-                    });
-                    return;
-                }
+            => Multiply__Launch(extent, global::ParallelKit.Gpu.KernelArg.Of(a), global::ParallelKit.Gpu.KernelArg.Of(b), global::ParallelKit.Gpu.KernelArg.Of(c));
 
-                using global::System.Threading.Lock.Scope __gate = global::ParallelKit.Gpu.GpuLaunch.Gate.EnterScope();
-                global::ILGPU.Runtime.Accelerator __accelerator = global::ParallelKit.GpuContext.Accelerator;
-                global::ILGPU.Runtime.AcceleratorStream __stream = __accelerator.DefaultStream;
-                using global::ILGPU.Runtime.MemoryBuffer2D<float, global::ILGPU.Stride2D.DenseY> __aBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, a);
-                using global::ILGPU.Runtime.MemoryBuffer2D<float, global::ILGPU.Stride2D.DenseY> __bBuffer = global::ParallelKit.Gpu.GpuLaunch.Upload(__accelerator, b);
-                using global::ILGPU.Runtime.MemoryBuffer2D<float, global::ILGPU.Stride2D.DenseY> __cBuffer = global::ParallelKit.Gpu.GpuLaunch.AllocateFor(__accelerator, c);
-                __MultiplyKernel.For(__accelerator)(__stream, extent, __aBuffer.View, __bBuffer.View, __cBuffer.View);
-                global::ParallelKit.Gpu.GpuLaunch.Download(__stream, __cBuffer, c);
-                __stream.Synchronize();
-            }
-            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
-            {
-                throw global::ParallelKit.Gpu.GpuLaunch.Failed("Demo.Matrices.Multiply", __exception);
-            }
-        }
-
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <param name="c">Copied out (the kernel only writes it).</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyAsync(float[,] a, float[,] b, float[,] c)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Multiply(a, b, c));
 
-        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> off the calling thread; completes when the launch has run and the results are copied out.</summary>
-        /// <param name="extent">The indices to run the kernel for.</param>
-        /// <param name="a">Copied in (the kernel only reads it).</param>
-        /// <param name="b">Copied in (the kernel only reads it).</param>
-        /// <param name="c">Copied out (the kernel only writes it).</param>
-        /// <returns>A task that completes when the launch has finished, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        /// <summary>Runs the <c>[GpuKernel]</c> <see cref="Multiply(global::ILGPU.Index2D, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY}, global::ILGPU.Runtime.ArrayView2D{float, global::ILGPU.Stride2D.DenseY})"/> off the calling thread: the task completes when the launch has run and the results are copied out, or faults with a <see cref="global::ParallelKit.GpuKernelException"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public static global::System.Threading.Tasks.Task MultiplyAsync(global::ILGPU.Index2D extent, float[,] a, float[,] b, float[,] c)
             => global::ParallelKit.Gpu.HostLoop.RunAsync(() => Multiply(extent, a, b, c));
 
+        /// <summary>Where every launcher of the kernel ends: the host copy over pinned memory on the CPU fast path, else a launch on the accelerator with its copies.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Multiply__Launch(global::ILGPU.Index2D extent, global::ParallelKit.Gpu.KernelArg2D<float> a, global::ParallelKit.Gpu.KernelArg2D<float> b, global::ParallelKit.Gpu.KernelArg2D<float> c)
+        {
+            using global::ParallelKit.Gpu.KernelLaunch __launch = new("Demo.Matrices.Multiply", hasHostCopy: true);
+            try
+            {
+                global::ILGPU.Index2D __aExtent = a.Extent;
+                global::ILGPU.Index2D __bExtent = b.Extent;
+                global::ILGPU.Index2D __cExtent = c.Extent;
+                if (__launch.OnHost)
+                {
+                    global::ParallelKit.Gpu.HostSpans.Pin(__pinned => Multiply__OnHost(extent, new global::ParallelKit.Gpu.HostView2D<float>(__pinned[0], __aExtent), new global::ParallelKit.Gpu.HostView2D<float>(__pinned[1], __bExtent), new global::ParallelKit.Gpu.HostView2D<float>(__pinned[2], __cExtent)), a.Bytes, b.Bytes, c.Bytes);
+                    return;
+                }
+
+                global::ILGPU.Runtime.ArrayView2D<float, global::ILGPU.Stride2D.DenseY> __c = __launch.Out(c);
+                __MultiplyKernel.For(__launch.Accelerator)(__launch.Stream, extent, __launch.In(a), __launch.In(b), __c);
+                __launch.CopyBack(__c, c);
+                __launch.Complete();
+            }
+            catch (global::System.Exception __exception) when (global::ParallelKit.Gpu.GpuLaunch.IsKernelFailure(__exception))
+            {
+                throw __launch.Failed(__exception);
+            }
+        }
+
         /// <summary>The kernel's body over host memory: the CPU fast path, run per index by <see cref="global::ParallelKit.Gpu.HostLoop"/>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0")]
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage, global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Multiply__Host(global::ILGPU.Index2D index, global::ParallelKit.Gpu.HostView2D<float> a, global::ParallelKit.Gpu.HostView2D<float> b, global::ParallelKit.Gpu.HostView2D<float> c)
         {
             float sum = 0;
@@ -117,6 +75,22 @@ namespace Demo
             }
 
             c[index] = sum;
+        }
+
+        /// <summary>The CPU fast path over pinned memory: the host copy, run per index on several threads.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ParallelKit.Gpu.Generators", "0.1.0"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private static void Multiply__OnHost(global::ILGPU.Index2D extent, global::ParallelKit.Gpu.HostView2D<float> a, global::ParallelKit.Gpu.HostView2D<float> b, global::ParallelKit.Gpu.HostView2D<float> c)
+        {
+            global::ParallelKit.Gpu.HostLoop.For(extent, (__start, __end) =>
+            {
+                for (int __x = __start; __x < __end; __x++)
+                {
+                    for (int __y = 0; __y < extent.Y; __y++)
+                    {
+                        Multiply__Host(new global::ILGPU.Index2D(__x, __y), a, b, c);
+                    }
+                }
+            });
         }
     }
 }

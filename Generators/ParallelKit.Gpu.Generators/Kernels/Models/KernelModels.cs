@@ -28,6 +28,25 @@ internal enum CopyDirection
     InOut,
 }
 
+/// <summary>What a launcher overload takes for the kernel's views.</summary>
+internal enum LauncherFamily
+{
+    /// <summary><c>T[]</c> / <c>T[,]</c>, copied in and out.</summary>
+    Arrays,
+
+    /// <summary><c>DeviceArray&lt;T&gt;</c>, kept on the device.</summary>
+    DeviceArrays,
+
+    /// <summary><c>Span&lt;T&gt;</c> (views written) and <c>ReadOnlySpan&lt;T&gt;</c> (views only read), copied in and out.</summary>
+    Spans,
+}
+
+/// <summary>One public launcher a kernel gets.</summary>
+/// <param name="Family">What it takes for the views.</param>
+/// <param name="ExplicitExtent">Whether it takes the launch extent; without, the first view's length (or shape) is the extent.</param>
+/// <param name="IsAsync">Whether it is the <c>…Async</c> twin, which runs the launch off the calling thread.</param>
+internal sealed record LauncherOverload(LauncherFamily Family, bool ExplicitExtent, bool IsAsync);
+
 /// <summary>One type declaration enclosing a kernel, to re-open it as a partial declaration.</summary>
 /// <param name="Keyword">"class", "struct", "record" or "record struct".</param>
 /// <param name="Name">The type's name.</param>
@@ -55,7 +74,7 @@ internal sealed record KernelParameterModel(string Name, KernelParameterKind Kin
 /// <param name="HostBodyIsExpression">Whether <paramref name="HostBody"/> is an expression (an expression-bodied kernel).</param>
 /// <param name="UsesGroups">Whether the kernel has group semantics (shared memory, barriers, warp or group intrinsics).</param>
 /// <param name="GroupSize">The attribute's <c>GroupSize</c> (0: the accelerator's choice).</param>
-/// <param name="SpansSupported">Whether the project's language version and framework allow the span overloads (C# 13, .NET 9).</param>
+/// <param name="Overloads">The public launchers the kernel gets, in the order they are written (<see cref="KernelOverloads.Decide"/>).</param>
 internal sealed record KernelModel(
     string Name,
     string DisplayName,
@@ -67,7 +86,7 @@ internal sealed record KernelModel(
     bool HostBodyIsExpression,
     bool UsesGroups,
     int GroupSize,
-    bool SpansSupported);
+    EquatableArray<LauncherOverload> Overloads);
 
 /// <summary>A kernel and how to re-open its type: one generated file.</summary>
 /// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>
@@ -76,10 +95,15 @@ internal sealed record KernelModel(
 /// <param name="Usings">The using directives of the kernel's file, which its host copy's body needs.</param>
 /// <param name="Kernel">The kernel.</param>
 /// <param name="HintName">The generated file's hint name, unique in the compilation; set once all kernels are known.</param>
+/// <param name="MemberSuffix">
+/// What the kernel's private generated members (its cache, launch method, host copy) add to its name so that
+/// overloaded kernels of one type do not collide: empty, or <c>_</c> and a hash of the signature; set with <paramref name="HintName"/>.
+/// </param>
 internal sealed record KernelFileModel(
     string? Namespace,
     string TypeMetadataName,
     EquatableArray<TypeDeclarationModel> Hierarchy,
     EquatableArray<string> Usings,
     KernelModel Kernel,
-    string HintName);
+    string HintName,
+    string MemberSuffix = "");

@@ -1,19 +1,23 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Xunit;
 
 namespace ParallelKit.Gpu.Tests;
 
 /// <summary>
-/// The same kernels on a CUDA GPU, compared with plain loops. Skipped, with the reason shown, on machines
-/// without one; they run when a GPU is attached (the default accelerator choice picks CUDA first).
+/// The kernels at sizes a device is for, on each real device present (CUDA, OpenCL), compared with plain
+/// loops. A kind with no device here is skipped with the reason (CI runs OpenCL on pocl in a Debian 13 root).
 /// </summary>
-public sealed class CudaTests
+public sealed class DeviceTests
 {
-    [Fact]
-    public void Multiply_them_on_the_gpu_matches_a_plain_loop()
+    public static IEnumerable<TheoryDataRow<GpuAcceleratorKind>> DeviceKinds => KernelTests.Rows(GpuAcceleratorKind.Cuda, GpuAcceleratorKind.OpenCL);
+
+    [Theory]
+    [MemberData(nameof(DeviceKinds))]
+    public void Multiply_them_on_the_device_matches_a_plain_loop(GpuAcceleratorKind kind)
     {
-        RequireCuda();
+        using IDisposable _ = KernelTests.Use(kind);
         float[] a = [.. Enumerable.Range(0, 1 << 20).Select(static i => (i % 1000) / 7f)];
         float[] b = [.. Enumerable.Range(0, 1 << 20).Select(static i => (i % 333) / 3f)];
         float[] dest = new float[a.Length];
@@ -23,10 +27,11 @@ public sealed class CudaTests
         Assert.Equal(a.Select((x, i) => x * b[i]), dest);
     }
 
-    [Fact]
-    public void Matrix_multiply_and_a_shared_memory_reduction_on_the_gpu()
+    [Theory]
+    [MemberData(nameof(DeviceKinds))]
+    public void Matrix_multiply_and_a_shared_memory_reduction_on_the_device(GpuAcceleratorKind kind)
     {
-        RequireCuda();
+        using IDisposable _ = KernelTests.Use(kind);
         const int N = 128;
         float[,] a = new float[N, N];
         float[,] b = new float[N, N];
@@ -62,10 +67,11 @@ public sealed class CudaTests
         Assert.Equal(input.Sum(), total[0]);
     }
 
-    [Fact]
-    public void Spans_are_copied_to_the_gpu_and_back()
+    [Theory]
+    [MemberData(nameof(DeviceKinds))]
+    public void Spans_are_copied_to_the_device_and_back(GpuAcceleratorKind kind)
     {
-        RequireCuda();
+        using IDisposable _ = KernelTests.Use(kind);
         float[] a = [.. Enumerable.Range(0, 1 << 16).Select(static i => (i % 1000) / 7f)];
         float[] y = [.. Enumerable.Range(0, (1 << 16) + 8).Select(static i => (i % 10) / 2f)];
         float[] expected = [.. y];
@@ -79,17 +85,19 @@ public sealed class CudaTests
         TestKernels.Saxpy(3f, a, y.AsSpan(4, a.Length));
         TestKernels.MultiplyThem(dest, a.AsSpan(0, 64), a.AsSpan(64, 64));
 
-        Assert.Equal(expected, y);
+        // A device compiler may contract y + 3a into one fused multiply-add: equal to within rounding.
+        Assert.All(Enumerable.Range(0, y.Length), i => Assert.Equal(expected[i], y[i], 1e-3f));
         for (int i = 0; i < dest.Length; i++)
         {
             Assert.Equal(a[i] * a[64 + i], dest[i]);
         }
     }
 
-    [Fact]
-    public void Device_arrays_live_in_gpu_memory_between_launches()
+    [Theory]
+    [MemberData(nameof(DeviceKinds))]
+    public void Device_arrays_live_in_device_memory_between_launches(GpuAcceleratorKind kind)
     {
-        RequireCuda();
+        using IDisposable _ = KernelTests.Use(kind);
         float[] a = [.. Enumerable.Range(0, 4096).Select(static i => i / 4096f)];
         using var deviceA = new DeviceArray<float>(a);
         using var deviceDest = new DeviceArray<float>(a.Length);
@@ -97,17 +105,7 @@ public sealed class CudaTests
         TestKernels.MultiplyThem(deviceDest, deviceA, deviceA);
         TestKernels.MultiplyThem(deviceDest, deviceDest, deviceA);
 
-        Assert.Equal(ILGPU.Runtime.AcceleratorType.Cuda, deviceDest.Accelerator.AcceleratorType);
+        Assert.Equal(kind == GpuAcceleratorKind.Cuda ? ILGPU.Runtime.AcceleratorType.Cuda : ILGPU.Runtime.AcceleratorType.OpenCL, deviceDest.Accelerator.AcceleratorType);
         Assert.Equal(a.Select(static x => x * x * x), deviceDest.ToArray());
-    }
-
-    private static void RequireCuda()
-    {
-        if (GpuContext.Kind != GpuAcceleratorKind.Cuda)
-        {
-            Assert.Skip(GpuContext.HasCudaDevice
-                ? $"a CUDA device is attached, but {GpuContext.AcceleratorVariable} chose {GpuContext.Describe()}"
-                : $"no CUDA device attached (kernels run on {GpuContext.Describe()})");
-        }
     }
 }

@@ -20,6 +20,7 @@ var cluster = new ClusterOptions
     SiloPort = options.Int("silo", 11111),
     GatewayPort = options.Int("gateway", 30000),
     StartTimeout = TimeSpan.FromSeconds(options.Int("start-timeout", 60)),
+    MaxMessageSize = options.Int("max-message", 32 * 1024 * 1024),
     Dashboard = options.Has("dashboard") ? new ClusterDashboard { Port = options.Int("dashboard", 8080) } : null,
     AdvertisedAddress = options.Has("advertise") ? System.Net.IPAddress.Parse(options.Get("advertise", "127.0.0.1")) : null,
 };
@@ -118,6 +119,42 @@ switch (options.Get("scenario", "map"))
             Console.WriteLine($"NOTAG {ex.RemoteType}: {ex.RemoteMessage}");
         }
 
+        break;
+    }
+
+    case "limits":
+    {
+        try
+        {
+            await server.Submit(Work.Jobs.Square(3, 30_000), TimeSpan.FromSeconds(1));
+        }
+        catch (JobTimeoutException ex)
+        {
+            Console.WriteLine($"TIMEOUT {ex.Timeout.TotalSeconds:F0} s");
+        }
+
+        using (var cancel = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            try
+            {
+                await server.Submit(Work.Jobs.Napper(30_000), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("CANCELLED");
+            }
+        }
+
+        try
+        {
+            await server.Submit(Work.Jobs.Length(new byte[2 * 1024 * 1024]));
+        }
+        catch (JobFailedException ex)
+        {
+            Console.WriteLine($"TOO LARGE {ex.RemoteType}");
+        }
+
+        Console.WriteLine($"AFTER {await server.Submit(Work.Jobs.Square(4, 0))}");
         break;
     }
 

@@ -19,6 +19,18 @@ public static partial class Work
         return (long)value * value;
     }
 
+    /// <summary>Sleeps in steps until its token is cancelled.</summary>
+    [ParallelJob]
+    public static async System.Threading.Tasks.Task<int> Napper(int milliseconds, CancellationToken cancellationToken)
+    {
+        await System.Threading.Tasks.Task.Delay(milliseconds, cancellationToken);
+        return milliseconds;
+    }
+
+    /// <summary>The length of its argument.</summary>
+    [ParallelJob]
+    public static int Length(byte[] data) => data.Length;
+
     /// <summary>A job that must not run twice.</summary>
     [ParallelJob(Retry = false)]
     public static int Once(int value, int delayMs)

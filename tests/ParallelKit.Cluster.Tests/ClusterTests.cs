@@ -70,6 +70,20 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void Time_limits_cancellation_and_message_limits_work_on_a_cluster_as_on_a_local_server()
+    {
+        using var cluster = new TestCluster(nodes: 1);
+        ClusterProcess driver = cluster.StartDriver("limits", nodes: 1, "--max-message", "1048576");
+        cluster.StartNode(1);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("TIMEOUT 1 s", driver.Output, StringComparison.Ordinal);
+        Assert.Contains("CANCELLED", driver.Output, StringComparison.Ordinal);
+        Assert.Contains("TOO LARGE ParallelKit.MessageTooLargeException", driver.Output, StringComparison.Ordinal);
+        Assert.Contains("AFTER 16", driver.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_jobs_exception_comes_back_from_its_node()
     {
         using var cluster = new TestCluster(nodes: 1);

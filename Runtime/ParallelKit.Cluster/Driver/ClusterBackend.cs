@@ -20,7 +20,8 @@ namespace ParallelKit.Cluster.Driver;
 /// </summary>
 internal sealed partial class ClusterBackend : JobBackendCore
 {
-    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(20);
+    private const int HelloAttempts = 3;
 
     private readonly ClusterOptions _cluster;
     private readonly IHost _host;
@@ -211,20 +212,30 @@ internal sealed partial class ClusterBackend : JobBackendCore
     private async Task AdmitAsync(NodeEntry node)
     {
         INodeGrain grain = _grains.GetGrain<INodeGrain>(node.Key);
-        NodeDescription description;
-        try
+        NodeDescription? description = null;
+        for (int attempt = 1; description is null; attempt++)
         {
-            description = await grain.HelloAsync(_me).WaitAsync(HelloTimeout, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            if (!_stopping.IsCancellationRequested)
+            try
             {
-                LogIntroductionFailed(node.Name, node.Address, ex.Message);
-                NodeGone(node, NodeState.Dead, $"did not answer the driver's introduction ({ex.GetType().Name})");
+                description = await grain.HelloAsync(_me).WaitAsync(HelloTimeout, _stopping.Token).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (_stopping.IsCancellationRequested || node.State != NodeState.Active)
+                {
+                    return;
+                }
 
-            return;
+                // A node that has just joined may not be placeable for a moment; a busy one may answer late.
+                LogIntroductionFailed(node.Name, node.Address, attempt, ex.Message);
+                if (attempt == HelloAttempts)
+                {
+                    NodeGone(node, NodeState.Dead, $"did not answer the driver's introduction {HelloAttempts} times ({ex.GetType().Name})");
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(attempt), CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
         node.Name = description.Name;
@@ -433,8 +444,8 @@ internal sealed partial class ClusterBackend : JobBackendCore
     [LoggerMessage(Level = LogLevel.Error, Message = "Refused node {Node} ({Address}): {Reason}")]
     private partial void LogNodeRefused(string node, string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} ({Address}) did not answer the driver's introduction: {Error}")]
-    private partial void LogIntroductionFailed(string node, string address, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} ({Address}) did not answer the driver's introduction (try {Attempt}): {Error}")]
+    private partial void LogIntroductionFailed(string node, string address, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} job(s) lost with node {Node} run again elsewhere")]
     private partial void LogJobsRetried(int count, string node);

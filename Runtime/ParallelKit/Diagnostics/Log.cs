@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Worker count set to {Workers}")]
     public static partial void Resized(ILogger logger, int workers);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Worker {WorkerId} started after failed starts; the server serves again")]
+    public static partial void ServingAgain(ILogger logger, int workerId);
 }

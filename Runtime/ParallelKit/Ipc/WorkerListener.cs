@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -120,37 +121,101 @@ internal sealed class WorkerListener : IDisposable
         }
     }
 
+    /// <summary>
+    /// How long a connection has to present its hello. A worker sends it the moment it connects; a peer that
+    /// stays silent is dropped after this, and meanwhile holds up nobody (handshakes proceed side by side).
+    /// </summary>
+    internal static readonly TimeSpan HandshakeDeadline = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Accepts connections and reads their hellos on one thread, all at once: non-blocking sockets polled
+    /// together, each pending connection with its own deadline, so silent peers cannot keep workers out.
+    /// </summary>
     private void AcceptLoop()
     {
-        while (Volatile.Read(ref _disposed) == 0)
+        var pending = new List<PendingHandshake>();
+        var readable = new List<Socket>();
+        try
+        {
+            _listener.Blocking = false;
+            while (Volatile.Read(ref _disposed) == 0)
+            {
+                long now = Environment.TickCount64;
+                long wait = -1;
+                readable.Clear();
+                readable.Add(_listener);
+                foreach (PendingHandshake handshake in pending)
+                {
+                    readable.Add(handshake.Connection);
+                    long left = Math.Max(0, handshake.Deadline - now);
+                    wait = wait < 0 ? left : Math.Min(wait, left);
+                }
+
+                // Socket.Select takes microseconds; -1 waits until something is readable (or the listener closes).
+                Socket.Select(readable, null, null, wait < 0 ? -1 : (int)Math.Min(int.MaxValue / 1000, wait + 1) * 1000);
+                if (readable.Contains(_listener))
+                {
+                    AcceptPending(pending);
+                }
+
+                now = Environment.TickCount64;
+                for (int i = pending.Count - 1; i >= 0; i--)
+                {
+                    PendingHandshake handshake = pending[i];
+                    bool done = readable.Contains(handshake.Connection) && handshake.Read();
+                    if (done || now >= handshake.Deadline)
+                    {
+                        pending.RemoveAt(i);
+                        if (done && handshake.IsComplete)
+                        {
+                            Handshake(handshake.Connection, handshake.Hello);
+                        }
+                        else
+                        {
+                            handshake.Connection.Dispose(); // silent past its deadline, or closed before its hello
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The listener was disposed.
+        }
+        finally
+        {
+            foreach (PendingHandshake handshake in pending)
+            {
+                handshake.Connection.Dispose();
+            }
+        }
+    }
+
+    private void AcceptPending(List<PendingHandshake> pending)
+    {
+        while (true)
         {
             Socket connection;
             try
             {
                 connection = _listener.Accept();
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain or SocketError.ConnectionAborted)
             {
                 return;
             }
 
-            Handshake(connection);
+            connection.Blocking = false;
+            pending.Add(new PendingHandshake(connection, Environment.TickCount64 + (long)HandshakeDeadline.TotalMilliseconds));
         }
     }
 
-    private void Handshake(Socket connection)
+    private void Handshake(Socket connection, byte[] helloBytes)
     {
         try
         {
-            // A worker says hello as soon as it connects; a silent peer must not hold up the others for long.
-            connection.ReceiveTimeout = 5_000;
-            Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
-            if (!Wire.ReceiveExactly(new SocketFrameSource(connection), hello))
-            {
-                connection.Dispose();
-                return;
-            }
-
+            connection.Blocking = true;
+            ReadOnlySpan<byte> hello = helloBytes;
             int at = 5 + Wire.TokenLength;
             bool authentic = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
                 && hello[4] == Wire.ProtocolVersion
@@ -176,13 +241,50 @@ internal sealed class WorkerListener : IDisposable
                 return;
             }
 
-            connection.ReceiveTimeout = 0;
             Wire.SendAll(connection, [Wire.HandshakeAccepted]);
             accept(connection);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             connection.Dispose();
+        }
+    }
+
+    /// <summary>A connection whose hello has not fully arrived yet.</summary>
+    private sealed class PendingHandshake(Socket connection, long deadline)
+    {
+        private int _received;
+
+        public Socket Connection { get; } = connection;
+
+        public long Deadline { get; } = deadline;
+
+        public byte[] Hello { get; } = new byte[Wire.HandshakeLength];
+
+        public bool IsComplete => _received == Hello.Length;
+
+        /// <summary>Reads what has arrived; <see langword="true"/> when the hello is complete or the peer closed.</summary>
+        public bool Read()
+        {
+            try
+            {
+                int n = Connection.Receive(Hello, _received, Hello.Length - _received, SocketFlags.None);
+                if (n == 0)
+                {
+                    return true; // closed before saying hello
+                }
+
+                _received += n;
+                return IsComplete;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
+            {
+                return false;
+            }
+            catch (SocketException)
+            {
+                return true; // reset: IsComplete stays false, the connection is dropped
+            }
         }
     }
 

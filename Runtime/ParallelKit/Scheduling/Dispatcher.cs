@@ -23,6 +23,10 @@ internal sealed class Dispatcher
     private int _running;
     private Exception? _closedReason;
 
+    // Set while no worker can start (see Suspend): work fails with it at once instead of waiting, until a
+    // worker connects again (Resume). Unlike _closedReason it does not last.
+    private Exception? _unavailableReason;
+
     public Dispatcher(CostModel costs, int workerCount)
     {
         _costs = costs;
@@ -65,6 +69,11 @@ internal sealed class Dispatcher
                     : new InvalidOperationException(_closedReason.Message, _closedReason);
             }
 
+            if (_unavailableReason is not null)
+            {
+                throw new InvalidOperationException(_unavailableReason.Message, _unavailableReason);
+            }
+
             _queue.AddLast(source);
             if (source.IsSingleJob)
             {
@@ -84,7 +93,7 @@ internal sealed class Dispatcher
         Exception? closed;
         lock (_gate)
         {
-            closed = _closedReason;
+            closed = _closedReason ?? _unavailableReason;
             if (closed is null)
             {
                 for (int i = items.Count - 1; i >= 0; i--)
@@ -266,6 +275,53 @@ internal sealed class Dispatcher
         foreach (IWorkSource source in abandoned)
         {
             source.Abandon(reason);
+        }
+    }
+
+    /// <summary>Whether work is being refused because no worker can start (see <see cref="Suspend"/>).</summary>
+    public bool IsSuspended
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unavailableReason is not null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// No worker can start for now: fails everything queued with <paramref name="reason"/>, and new work too,
+    /// at once, until <see cref="Resume"/> (a worker connected again). The server keeps trying meanwhile.
+    /// </summary>
+    public void Suspend(Exception reason)
+    {
+        List<IWorkSource> abandoned;
+        lock (_gate)
+        {
+            if (_closedReason is not null)
+            {
+                return;
+            }
+
+            _unavailableReason = reason;
+            abandoned = [.. _queue];
+            _queue.Clear();
+            _queuedSingles = 0;
+        }
+
+        foreach (IWorkSource source in abandoned)
+        {
+            source.Abandon(reason);
+        }
+    }
+
+    /// <summary>A worker connected: work is accepted again (after <see cref="Suspend"/>).</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _unavailableReason = null;
         }
     }
 

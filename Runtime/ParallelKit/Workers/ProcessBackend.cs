@@ -28,8 +28,14 @@ internal sealed class ProcessBackend : JobBackendCore
     private int _connectedEver;
     private int _failedStarts;
 
-    /// <summary>Consecutive failed starts (with no worker left serving) after which the server gives up.</summary>
+    /// <summary>
+    /// Consecutive failed starts (with no worker left serving) after which the server refuses work until a
+    /// worker connects again; it keeps trying to start one meanwhile.
+    /// </summary>
     private const int MaxFailedStarts = 5;
+
+    /// <summary>The longest wait between two tries to start a worker while starts keep failing.</summary>
+    internal static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
     private bool _disposed;
 
     public ProcessBackend(JobServerOptions options)
@@ -154,7 +160,12 @@ internal sealed class ProcessBackend : JobBackendCore
     {
         Diagnostics.Log.WorkerConnected(Logger, worker.Id, worker.ProcessId);
         Interlocked.Exchange(ref _connectedEver, 1);
-        Interlocked.Exchange(ref _failedStarts, 0);
+        if (Interlocked.Exchange(ref _failedStarts, 0) != 0 && Dispatcher.IsSuspended)
+        {
+            Diagnostics.Log.ServingAgain(Logger, worker.Id);
+            Dispatcher.Resume();
+        }
+
         Dispatcher.WorkerReady(worker);
     }
 
@@ -264,9 +275,11 @@ internal sealed class ProcessBackend : JobBackendCore
     }
 
     /// <summary>
-    /// A worker process never connected. It is replaced, with a growing delay; when workers keep failing
-    /// and none is left that could serve, the server fails its queued and future work with the reason
-    /// instead of waiting forever.
+    /// A worker process never connected. It is replaced, with a growing delay (capped at
+    /// <see cref="MaxRestartDelay"/>). A server that never had a worker gives up at once when none is left
+    /// that could serve (its executable cannot serve as a worker: the reason will not go away); one that has
+    /// served keeps trying for good, and while starts keep failing with none serving it fails its queued and
+    /// new work with the reason at once, until a worker connects again.
     /// </summary>
     internal void WorkerFailedToStart(ProcessWorker worker, string reason)
     {
@@ -284,18 +297,24 @@ internal sealed class ProcessBackend : JobBackendCore
 
         bool neverConnected = Volatile.Read(ref _connectedEver) == 0;
         Diagnostics.Log.WorkerStartFailed(Logger, worker.Id, worker.ProcessId, reason);
-        if (!anyServing && (neverConnected || failures >= MaxFailedStarts))
+        string message = $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above.";
+        if (!anyServing && neverConnected)
         {
-            string message = $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above.";
             Diagnostics.Log.GaveUp(Logger, message);
             Dispatcher.Close(new InvalidOperationException(message));
             return;
         }
 
+        if (!anyServing && failures >= MaxFailedStarts && !Dispatcher.IsSuspended)
+        {
+            Diagnostics.Log.GaveUp(Logger, message + " The server keeps trying, and serves again once a worker starts.");
+            Dispatcher.Suspend(new InvalidOperationException(message + " The server keeps trying to start workers."));
+        }
+
         if (!neverConnected)
         {
             // Replace it (a worker that died already counted its restart); back off while starts keep failing.
-            var delay = TimeSpan.FromMilliseconds(100 * (1 << Math.Min(failures, 6)));
+            var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRestartDelay.TotalMilliseconds, 100 * (1 << Math.Min(failures, 10))));
             _ = Task.Delay(delay).ContinueWith(_ => ReplaceIfShort(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }

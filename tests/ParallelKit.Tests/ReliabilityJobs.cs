@@ -1,0 +1,43 @@
+using System;
+using System.IO;
+using System.Threading;
+
+namespace ParallelKit.Tests;
+
+/// <summary>Jobs the reliability tests kill, stop or starve.</summary>
+public static partial class ReliabilityJobs
+{
+    /// <summary>
+    /// Takes the lock on a thread of its own (not the process's main thread), reports that thread's kernel id,
+    /// and holds the lock until killed.
+    /// </summary>
+    [ParallelJob(Retry = false)]
+    public static void HoldOnAThreadUntilKilled(ProcessLock held, SharedValue<int> holderThread, ProcessEvent holding)
+    {
+        var thread = new Thread(() =>
+        {
+            _ = held.Acquire();
+            holderThread.Value = KernelThreadId();
+            holding.Set();
+            Thread.Sleep(Timeout.Infinite);
+        });
+        thread.Start();
+        thread.Join();
+    }
+
+    /// <summary>Holds a pipe end (never disposing it) until killed.</summary>
+    [ParallelJob(Retry = false)]
+    public static void HoldPipeEndUntilKilled(PipeEnd<int> end, ProcessEvent holding)
+    {
+        GC.KeepAlive(end);
+        holding.Set();
+        Thread.Sleep(Timeout.Infinite);
+    }
+
+    /// <summary>The calling thread's kernel id, from <c>/proc/thread-self</c> (<c>pid/task/tid</c>).</summary>
+    public static int KernelThreadId()
+    {
+        string target = new FileInfo("/proc/thread-self").LinkTarget ?? throw new InvalidOperationException("no /proc/thread-self");
+        return int.Parse(target[(target.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

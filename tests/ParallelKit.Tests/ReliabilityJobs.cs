@@ -34,6 +34,22 @@ public static partial class ReliabilityJobs
         Thread.Sleep(Timeout.Infinite);
     }
 
+    /// <summary>
+    /// The first run sets <paramref name="started"/> and sleeps for a minute (long enough to be stopped in);
+    /// a later run (the event already set) returns at once. Returns the pid it ran in.
+    /// </summary>
+    [ParallelJob]
+    public static int SleepLongFirstTime(ProcessEvent started)
+    {
+        if (!started.IsSet)
+        {
+            started.Set();
+            Thread.Sleep(TimeSpan.FromMinutes(1));
+        }
+
+        return Environment.ProcessId;
+    }
+
     /// <summary>The calling thread's kernel id, from <c>/proc/thread-self</c> (<c>pid/task/tid</c>).</summary>
     public static int KernelThreadId()
     {

@@ -25,6 +25,13 @@ internal enum FrameType : byte
     /// leaves with this exit code (4-byte body) at once.
     /// </summary>
     Exiting = 5,
+
+    /// <summary>
+    /// Server worker → parent (data channel), no body: sent by the worker's control thread every heartbeat
+    /// interval, whatever its jobs do. A stopped or wedged process sends none; the parent kills a busy worker
+    /// it has not heard from for <see cref="JobServerOptions.HeartbeatTimeout"/>.
+    /// </summary>
+    Heartbeat = 6,
 }
 
 /// <summary>The two connections a worker opens to its parent.</summary>

@@ -335,7 +335,7 @@ internal sealed class Dispatcher
         {
             IWorkSource source = node.Value;
             if (batch.Count > 0 && (!source.IsSingleJob
-                || (source is SingleJobItem next && (next.Timeout is not null || next.CostKey != batch[0].CostKey))))
+                || (source is SingleJobItem next && (next.HasOwnDeadline || next.CostKey != batch[0].CostKey))))
             {
                 // A batch holds only jobs known to be cheap, all of one kind, none with a deadline of its own.
                 break;
@@ -372,7 +372,7 @@ internal sealed class Dispatcher
 
             if (batch.Count == 1)
             {
-                limit = BatchSingleJobs && item.Timeout is null && _costs.IsBatchable(item.CostKey)
+                limit = BatchSingleJobs && !item.HasOwnDeadline && _costs.IsBatchable(item.CostKey)
                     ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
                     : 1;
             }

@@ -21,8 +21,18 @@ internal abstract class WorkItem
     /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
     public long Sequence;
 
-    /// <summary>A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>.</summary>
+    /// <summary>
+    /// A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>;
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none (whatever the server's).
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Whether the item has a finite time limit of its own (it then travels alone).</summary>
+    public bool HasOwnDeadline => Timeout is { } own && own != System.Threading.Timeout.InfiniteTimeSpan;
+
+    /// <summary>The item's time limit: its own, else <paramref name="serverDefault"/>; <see langword="null"/> for none.</summary>
+    public TimeSpan? LimitOr(TimeSpan? serverDefault)
+        => Timeout == System.Threading.Timeout.InfiniteTimeSpan ? null : Timeout ?? serverDefault;
 
     /// <summary>What to call the item in errors: the job's name, or the map's items.</summary>
     public abstract string Name { get; }

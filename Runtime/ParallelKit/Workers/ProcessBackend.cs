@@ -37,6 +37,7 @@ internal sealed class ProcessBackend : JobBackendCore
     /// <summary>The longest wait between two tries to start a worker while starts keep failing.</summary>
     internal static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
     private bool _disposed;
+    private readonly Timer? _heartbeatCheck;
 
     public ProcessBackend(JobServerOptions options)
         : base(options)
@@ -47,6 +48,33 @@ internal sealed class ProcessBackend : JobBackendCore
         for (int i = 0; i < options.Workers; i++)
         {
             StartWorker();
+        }
+
+        if (options.HeartbeatMilliseconds > 0)
+        {
+            _heartbeatCheck = new Timer(static state => ((ProcessBackend)state!).CheckHeartbeats(), this, options.HeartbeatMilliseconds, options.HeartbeatMilliseconds);
+        }
+    }
+
+    /// <summary>Kills busy workers that have gone silent for <see cref="JobServerOptions.HeartbeatTimeout"/>.</summary>
+    private void CheckHeartbeats()
+    {
+        ProcessWorker[] workers;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            workers = [.. _workers.Where(w => w.IsAlive)];
+        }
+
+        long now = Environment.TickCount64;
+        long timeout = (long)Options.HeartbeatTimeout.TotalMilliseconds;
+        foreach (ProcessWorker worker in workers)
+        {
+            worker.CheckHeartbeat(now, timeout);
         }
     }
 
@@ -122,7 +150,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
         try
         {
-            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize));
+            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize, Options.HeartbeatMilliseconds));
             Diagnostics.Log.WorkerStarted(Logger, worker.Id, worker.ProcessId);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
@@ -343,6 +371,11 @@ internal sealed class ProcessBackend : JobBackendCore
             }
 
             _disposed = true;
+        }
+
+        if (_heartbeatCheck is not null)
+        {
+            await _heartbeatCheck.DisposeAsync().ConfigureAwait(false);
         }
 
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));

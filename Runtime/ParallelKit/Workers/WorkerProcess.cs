@@ -48,9 +48,15 @@ internal sealed class WorkerProcess : IDisposable
 
     private readonly int _maxMessageSize;
 
-    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize)
+    // Milliseconds between heartbeats (0: none), sent by the control thread on the data channel; _sendGate
+    // keeps them from interleaving with the main thread's results.
+    private readonly int _heartbeatMilliseconds;
+    private readonly Lock _sendGate = new();
+
+    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
     {
         _maxMessageSize = maxMessageSize;
+        _heartbeatMilliseconds = singleJob ? 0 : heartbeatMilliseconds;
         _endpoint = endpoint;
         _token = WorkerEnvironment.DecodeToken(token);
         _workerId = workerId;
@@ -219,7 +225,10 @@ internal sealed class WorkerProcess : IDisposable
         _out.PatchInt32(countAt, results);
         _out.PatchInt32(0, _out.WrittenCount - 5);
         _out.PatchByte(4, (byte)FrameType.Results);
-        _data!.Send(_out.WrittenSpan);
+        lock (_sendGate)
+        {
+            _data!.Send(_out.WrittenSpan);
+        }
     }
 
     /// <summary>
@@ -368,11 +377,20 @@ internal sealed class WorkerProcess : IDisposable
     {
         WorkerChannel control = _control!;
         byte[] frame = new byte[256];
+        int beat = _heartbeatMilliseconds;
+        long nextBeat = Environment.TickCount64;
         while (true)
         {
-            if (_parent > 1 && !control.WaitReadable(1000))
+            if (beat > 0 && Environment.TickCount64 >= nextBeat)
             {
-                if (NativeProcess.ParentProcessId() != _parent)
+                SendHeartbeat();
+                nextBeat = Environment.TickCount64 + beat;
+            }
+
+            int wait = beat > 0 ? (int)Math.Clamp(nextBeat - Environment.TickCount64, 0, 1000) : _parent > 1 ? 1000 : -1;
+            if (wait >= 0 && !control.WaitReadable(wait))
+            {
+                if (_parent > 1 && NativeProcess.ParentProcessId() != _parent)
                 {
                     Environment.Exit(0);
                 }
@@ -418,6 +436,23 @@ internal sealed class WorkerProcess : IDisposable
                     _data!.ShutdownReceive();
                     return;
             }
+        }
+    }
+
+    /// <summary>Tells the parent this process still runs (its jobs may take as long as they like).</summary>
+    private void SendHeartbeat()
+    {
+        ReadOnlySpan<byte> frame = [0, 0, 0, 0, (byte)FrameType.Heartbeat];
+        try
+        {
+            lock (_sendGate)
+            {
+                _data!.Send(frame);
+            }
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or ObjectDisposedException)
+        {
+            // The parent is gone: the control channel's end of stream says so next.
         }
     }
 

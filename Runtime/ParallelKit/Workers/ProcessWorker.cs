@@ -64,6 +64,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             ?? throw new InvalidOperationException("The worker process did not start.");
         _process = process;
         Volatile.Write(ref _pid, process.Id);
+        Internal.RuntimeIpcFiles.RemoveWhenExited(process);
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => OnExited();
         if (process.HasExited)

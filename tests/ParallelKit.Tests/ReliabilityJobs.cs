@@ -50,6 +50,47 @@ public static partial class ReliabilityJobs
         return Environment.ProcessId;
     }
 
+    /// <summary>
+    /// Counts its run of map item <paramref name="i"/> in <paramref name="runs"/>; the first run of item
+    /// <paramref name="dieAt"/> then kills its own worker (SIGKILL). Sleeps <paramref name="milliseconds"/>; returns i.
+    /// </summary>
+    [ParallelJob]
+    public static int CountRun(SharedArray<int> runs, int i, int dieAt, int milliseconds)
+    {
+        int run;
+        using (runs.Lock())
+        {
+            run = runs[i] + 1;
+            runs[i] = run;
+        }
+
+        if (i == dieAt && run == 1)
+        {
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+            Thread.Sleep(Timeout.Infinite);
+        }
+
+        if (milliseconds > 0)
+        {
+            Thread.Sleep(milliseconds);
+        }
+
+        return i;
+    }
+
+    /// <summary>Returns <paramref name="i"/> squared after spinning about <paramref name="microseconds"/>.</summary>
+    [ParallelJob]
+    public static long SquareSlowly(int i, int microseconds)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * microseconds / 1_000_000);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(20);
+        }
+
+        return (long)i * i;
+    }
+
     /// <summary>The calling thread's kernel id, from <c>/proc/thread-self</c> (<c>pid/task/tid</c>).</summary>
     public static int KernelThreadId()
     {

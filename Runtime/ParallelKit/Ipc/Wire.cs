@@ -50,6 +50,14 @@ internal enum RecordStatus : byte
     Ok = 0,
     Failed = 1,
     Canceled = 2,
+
+    /// <summary>
+    /// Part of a map chunk's results, with more to come for the same record: <c>n(4)</c> then the results of
+    /// the chunk's next n items. Sent as results accumulate (every millisecond or so, and before the part would
+    /// outgrow <see cref="JobServerOptions.MaxMessageSize"/>), so a worker that dies keeps what it delivered.
+    /// A map chunk's final <see cref="Ok"/> payload has the same form, for the items after the last part.
+    /// </summary>
+    Partial = 3,
 }
 
 /// <summary>

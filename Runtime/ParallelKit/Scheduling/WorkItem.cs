@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Internal;
@@ -51,6 +52,31 @@ internal abstract class WorkItem
 
     /// <summary>Writes the record's payload (count, then key and arguments per job).</summary>
     public abstract void WritePayload(FrameBuffer frame);
+
+    /// <summary>
+    /// Writes the record's payload within <paramref name="limit"/> bytes where the item can shrink to fit (a map
+    /// chunk keeps the items that fit, and hands the rest to <see cref="TakeLeftover"/>); an item that cannot
+    /// shrink writes it all, and the caller fails it when it is over.
+    /// </summary>
+    public virtual void WritePayload(FrameBuffer frame, int limit) => WritePayload(frame);
+
+    /// <summary>The part of the item <see cref="WritePayload(FrameBuffer, int)"/> left out, to queue on its own; once.</summary>
+    public virtual WorkItem? TakeLeftover() => null;
+
+    /// <summary>
+    /// Completes part of the item from a <see cref="Ipc.RecordStatus.Partial"/> result; returns how many of its
+    /// jobs that part held, or -1 when the item has no parts (a protocol violation).
+    /// </summary>
+    public virtual int CompletePart(ReadOnlySpan<byte> part) => -1;
+
+    /// <summary>Whether the current attempt delivered some results (a map chunk's parts) before its worker died.</summary>
+    public virtual bool MadeProgress => false;
+
+    /// <summary>
+    /// What runs again after the item's worker died: the item itself, or (a map chunk) the jobs it has not
+    /// delivered, in up to <paramref name="pieces"/> smaller items, so that the work left can finish.
+    /// </summary>
+    public virtual IReadOnlyList<WorkItem> SplitForRetry(int pieces) => [this];
 
     /// <summary>Completes from a worker's successful result payload (the results, in order).</summary>
     public abstract void Complete(ReadOnlySpan<byte> results);

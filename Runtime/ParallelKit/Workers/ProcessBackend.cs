@@ -244,6 +244,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         var retry = new List<WorkItem>();
+        int retried = 0;
         int failed = 0;
         foreach (WorkItem item in unfinished)
         {
@@ -258,10 +259,19 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
+            if (item.MadeProgress)
+            {
+                // A map chunk that delivered results on this attempt is not charged for it: what it delivered
+                // is kept, and the rest goes on (the item that was running when the worker died is charged if
+                // it dies again before any progress).
+                item.Attempts = Math.Max(0, item.Attempts - 1);
+            }
+
             if (item.Attempts < Options.MaxAttempts && item.IsRetryable
                 && (item is not SingleJobItem single || single.Job.TryRequeue()))
             {
-                retry.Add(item);
+                retried++;
+                retry.AddRange(item.SplitForRetry(Dispatcher.WorkerCount));
                 continue;
             }
 
@@ -271,15 +281,15 @@ internal sealed class ProcessBackend : JobBackendCore
                 remoteStackTrace: null));
         }
 
-        if (retry.Count > 0)
+        if (retried > 0)
         {
-            Interlocked.Add(ref _retries, retry.Count);
-            Diagnostics.Telemetry.Retried.Add(retry.Count);
+            Interlocked.Add(ref _retries, retried);
+            Diagnostics.Telemetry.Retried.Add(retried);
         }
 
         if (!disposed)
         {
-            Diagnostics.Log.WorkerDied(Logger, worker.Id, worker.ProcessId, exit, retry.Count, failed);
+            Diagnostics.Log.WorkerDied(Logger, worker.Id, worker.ProcessId, exit, retried, failed);
         }
 
         int serving;

@@ -130,6 +130,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             List<WorkItem> batch = Batch;
             int assigned = batch.Count;
             List<WorkItem>? orphaned = null;
+            List<WorkItem>? leftovers = null;
             int sent = 0;
             lock (_gate)
             {
@@ -150,7 +151,11 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         int lengthAt = _send.Reserve(4);
                         try
                         {
-                            item.WritePayload(_send);
+                            item.WritePayload(_send, _backend.Options.MaxMessageSize - 12);
+                            if (item.TakeLeftover() is { } leftover)
+                            {
+                                (leftovers ??= []).Add(leftover);
+                            }
                         }
                         catch (Exception ex)
                         {
@@ -192,6 +197,12 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         }
                     }
                 }
+            }
+
+            if (leftovers is not null)
+            {
+                // Map items that did not fit the message: queued on their own, first.
+                Dispatcher.Requeue(leftovers);
             }
 
             if (orphaned is not null)
@@ -506,6 +517,19 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             }
 
             WorkItem item = inFlight[index];
+            if (status == RecordStatus.Partial)
+            {
+                // More of the same record follows: the item stays in flight.
+                int part = item.CompletePart(payload);
+                if (part < 0)
+                {
+                    return false;
+                }
+
+                RecordCompleted(part, elapsed);
+                continue;
+            }
+
             // Stats first: whoever awaits the item may read them as soon as it completes.
             switch (status)
             {

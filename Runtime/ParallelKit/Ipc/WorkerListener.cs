@@ -39,7 +39,8 @@ internal sealed class WorkerListener : IDisposable
         _admit = admit;
         TokenHex = Convert.ToHexString(_token);
         RemoveDirectoriesOfDeadOwners();
-        _directory = Directory.CreateTempSubdirectory($"{DirectoryPrefix}{Environment.ProcessId}-").FullName;
+        _directory = Directory.CreateTempSubdirectory(
+            $"{DirectoryPrefix}{Environment.ProcessId}-{SharedMemory.OwnerIdentity.StartTime}-{SharedMemory.OwnerIdentity.PidNamespace}-").FullName;
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -84,7 +85,9 @@ internal sealed class WorkerListener : IDisposable
 
     /// <summary>
     /// An owner that was killed leaves its socket directory behind; the first listener of every process
-    /// removes those whose owner (the pid in the name) is gone.
+    /// removes those whose owner is gone: named <c>parallelkit-{pid}-{start time}-{pid namespace}-{random}</c>,
+    /// the owner is judged only in this process's pid namespace, by pid and start time (a reused pid is not it).
+    /// A directory of another namespace (a container sharing the temp directory), or named the older way, stays.
     /// </summary>
     private static void RemoveDirectoriesOfDeadOwners()
     {
@@ -97,12 +100,12 @@ internal sealed class WorkerListener : IDisposable
         {
             foreach (string directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*-*"))
             {
-                string name = Path.GetFileName(directory);
-                int dash = name.IndexOf('-', DirectoryPrefix.Length);
-                if (dash > 0
-                    && int.TryParse(name.AsSpan(DirectoryPrefix.Length, dash - DirectoryPrefix.Length), out int owner)
-                    && owner != Environment.ProcessId
-                    && !Directory.Exists($"/proc/{owner}"))
+                string[] parts = Path.GetFileName(directory)[DirectoryPrefix.Length..].Split('-');
+                if (parts.Length == 4
+                    && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int owner)
+                    && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long started)
+                    && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long pidNamespace)
+                    && SharedMemory.OwnerIdentity.IsCertainlyDead(owner, started, pidNamespace))
                 {
                     try
                     {

@@ -34,9 +34,20 @@ internal static class PidReuse
             throw new InvalidOperationException($"{LastPid} does not exist: the pid-reuse test cannot force a reuse here.");
         }
 
+        // The id is free once its last user has been reaped (a killed process can stay a zombie for a moment).
+        for (int wait = 0; wait < 600 && Directory.Exists($"/proc/{id}"); wait++)
+        {
+            System.Threading.Thread.Sleep(50);
+        }
+
         // Other processes (and this one's own threads) take ids too: try until the sleep gets the one wanted.
         for (int attempt = 0; attempt < 200; attempt++)
         {
+            if (attempt > 0)
+            {
+                System.Threading.Thread.Sleep(10);
+            }
+
             File.WriteAllText(LastPid, (id - 1).ToString(CultureInfo.InvariantCulture));
             var sleeper = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })
                 ?? throw new InvalidOperationException("sleep did not start");

@@ -22,8 +22,11 @@ public sealed class StrangerTests
         string name = queue.HandleName;
 
         // What a stranger can do: list the names, and create the ones that come next (the chunk files were
-        // {queue}-1, {queue}-2, … before), each 0600 and theirs, which the queue's owner cannot remove.
-        Run("runuser", "-u", Stranger, "--", "sh", "-c", $"for i in $(seq 0 64); do : > /dev/shm/{name}-$i; done; ls /dev/shm/{name}-* | wc -l");
+        // {queue}-1, {queue}-2, … before). Planted as non-empty directories, which not even a root victim can
+        // unlink to take the name back (a non-root victim cannot remove a stranger's files there at all).
+        // (A name that exists already, the queue's own, is not the stranger's to take: that one fails, quietly.)
+        Run("runuser", "-u", Stranger, "--", "sh", "-c", $"for i in $(seq 0 64); do mkdir /dev/shm/{name}-$i 2>/dev/null && : > /dev/shm/{name}-$i/planted; done; true");
+        Assert.True(Directory.Exists($"/dev/shm/{name}-1"), "the stranger could not plant the names");
         try
         {
             var item = new byte[100_000];
@@ -39,12 +42,9 @@ public sealed class StrangerTests
         }
         finally
         {
-            foreach (string planted in Directory.GetFiles("/dev/shm", name + "-*"))
+            foreach (string planted in Directory.GetDirectories("/dev/shm", name + "-*"))
             {
-                if (new FileInfo(planted).Length == 0)
-                {
-                    File.Delete(planted); // the stranger's (as root, the test may)
-                }
+                Directory.Delete(planted, recursive: true); // the stranger's (as root, the test may)
             }
         }
     }

@@ -615,7 +615,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             {
                 return (slot, SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag));
             }
-            catch (IOException) when (attempt < 8 && File.Exists(Path.Combine(SharedSegment.Directory, SharedSegment.PartName(Segment.Name, slot))))
+            catch (IOException) when (attempt < 8 && Path.Exists(Path.Combine(SharedSegment.Directory, SharedSegment.PartName(Segment.Name, slot))))
             {
                 // Taken: draw another.
             }

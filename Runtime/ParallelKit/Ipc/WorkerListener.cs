@@ -154,8 +154,8 @@ internal sealed class WorkerListener : IDisposable
                     wait = wait < 0 ? left : Math.Min(wait, left);
                 }
 
-                // Socket.Select takes microseconds; -1 waits until something is readable (or the listener closes).
-                Socket.Select(readable, null, null, wait < 0 ? -1 : (int)Math.Min(int.MaxValue / 1000, wait + 1) * 1000);
+                // Socket.Select takes microseconds. At most a second, so that a disposed listener ends the loop.
+                Socket.Select(readable, null, null, (int)Math.Min(1000, wait < 0 ? 1000 : wait + 1) * 1000);
                 if (readable.Contains(_listener))
                 {
                     AcceptPending(pending);

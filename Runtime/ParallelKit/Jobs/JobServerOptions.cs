@@ -19,7 +19,9 @@ public sealed class JobServerOptions
     public JobBackend Backend { get; set; } = JobBackend.Processes;
 
     /// <summary>
-    /// How many times a job is tried when its worker dies under it; 1 means no retry.
+    /// How many times a job is tried when its worker dies under it; 1 means no retry. With retries on (above
+    /// 1), a map chunk whose worker died keeps the results that worker delivered, runs only the rest again (split
+    /// across the workers), and is not charged an attempt when it made progress.
     /// </summary>
     public int MaxAttempts { get; set; } = 1;
 

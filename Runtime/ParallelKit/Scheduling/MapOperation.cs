@@ -250,21 +250,30 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             return leftover;
         }
 
+        /// <remarks>
+        /// The first undelivered item goes alone, with the chunk's attempts: it ran (or was running) when the
+        /// worker died, so it is the one a job that kills its worker would be. The items after it, split across
+        /// the workers, are not charged for this death (they had not run, or ran and were not yet reported) —
+        /// so no item is charged more than once per death, and random deaths cannot exhaust a whole chunk.
+        /// </remarks>
         public override IReadOnlyList<WorkItem> SplitForRetry(int pieces)
         {
             int remaining = _end - _from;
-            pieces = Math.Min(pieces, remaining);
-            if (pieces <= 1)
+            if (remaining <= 1)
             {
                 return [this];
             }
 
-            var split = new List<WorkItem>(pieces);
+            // MadeProgress: the death was not charged at all (see ProcessBackend.WorkerDied); else only the head is.
+            int restAttempts = MadeProgress ? Attempts : Math.Max(0, Attempts - 1);
+            var split = new List<WorkItem>(pieces + 1) { new MapChunk(map, _from, _from + 1) { Attempts = Attempts } };
+            int rest = remaining - 1;
+            pieces = Math.Clamp(pieces, 1, rest);
             for (int p = 0; p < pieces; p++)
             {
-                int first = _from + (int)((long)remaining * p / pieces);
-                int last = _from + (int)((long)remaining * (p + 1) / pieces);
-                split.Add(new MapChunk(map, first, last) { Attempts = Attempts });
+                int first = _from + 1 + (int)((long)rest * p / pieces);
+                int last = _from + 1 + (int)((long)rest * (p + 1) / pieces);
+                split.Add(new MapChunk(map, first, last) { Attempts = restAttempts });
             }
 
             return split;

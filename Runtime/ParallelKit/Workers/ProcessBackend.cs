@@ -259,11 +259,11 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
-            if (item.MadeProgress)
+            if (item.MadeProgress && Options.MaxAttempts > 1)
             {
-                // A map chunk that delivered results on this attempt is not charged for it: what it delivered
-                // is kept, and the rest goes on (the item that was running when the worker died is charged if
-                // it dies again before any progress).
+                // Where retries are wanted, a map chunk that delivered results on this attempt is not charged for
+                // it: what it delivered is kept, and the rest goes on. A job that kills its worker every time is
+                // still charged once it heads its chunk (no progress), so it fails after MaxAttempts.
                 item.Attempts = Math.Max(0, item.Attempts - 1);
             }
 

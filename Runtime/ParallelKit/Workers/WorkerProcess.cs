@@ -362,8 +362,8 @@ internal sealed class WorkerProcess : IDisposable
                 }
 
                 // Each item's result is checked on its own (the error names that item), and the part is sent
-                // before it would outgrow the limit, or once it is a millisecond old: a worker that dies later
-                // keeps what it delivered.
+                // before it would outgrow the limit, after the first item, or once it is a millisecond old: a
+                // worker that dies later keeps what it delivered.
                 results.Flush();
                 int itemSize = _out.WrittenCount - itemAt;
                 if (itemSize > _maxMessageSize)
@@ -380,7 +380,7 @@ internal sealed class WorkerProcess : IDisposable
                     partStarted = Stopwatch.GetTimestamp();
                 }
                 else if (i < jobs - 1
-                    && (Stopwatch.GetTimestamp() - partStarted > FlushAfterTicks || _out.WrittenCount - record.PayloadAt > FlushAfterBytes))
+                    && (i == 0 || Stopwatch.GetTimestamp() - partStarted > FlushAfterTicks || _out.WrittenCount - record.PayloadAt > FlushAfterBytes))
                 {
                     SendPartial(sequence, ref record, ref partCountAt, i + 1 - partFirst, []);
                     partFirst = i + 1;

@@ -54,7 +54,8 @@ public sealed class JobServerOptions
     /// a crash's (run again while <see cref="MaxAttempts"/> allows, else failed). Default 30 seconds. A worker's
     /// control thread sends a heartbeat several times within this span whatever its jobs do, so a long job is
     /// never mistaken for a hung worker. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> turns the check
-    /// off. Worker processes only (threads cannot be stopped on their own).
+    /// off. Worker processes only (threads cannot be stopped on their own). A worker paused in a debugger counts
+    /// as stopped: turn the check off to debug inside workers.
     /// </summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

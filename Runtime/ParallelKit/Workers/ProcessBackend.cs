@@ -38,6 +38,7 @@ internal sealed class ProcessBackend : JobBackendCore
     internal static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
     private bool _disposed;
     private readonly Timer? _heartbeatCheck;
+    private long _lastHeartbeatCheck;
 
     public ProcessBackend(JobServerOptions options)
         : base(options)
@@ -59,6 +60,16 @@ internal sealed class ProcessBackend : JobBackendCore
     /// <summary>Kills busy workers that have gone silent for <see cref="JobServerOptions.HeartbeatTimeout"/>.</summary>
     private void CheckHeartbeats()
     {
+        // This process itself may have been paused (a debugger's breakpoint, SIGSTOP, a long GC): the workers'
+        // heartbeats then wait unread in the sockets, and judging now would kill them all. Skip a late round;
+        // by the next one the results readers have caught up.
+        long now = Environment.TickCount64;
+        long previous = Interlocked.Exchange(ref _lastHeartbeatCheck, now);
+        if (previous != 0 && now - previous > 3L * Options.HeartbeatMilliseconds)
+        {
+            return;
+        }
+
         ProcessWorker[] workers;
         lock (_gate)
         {
@@ -70,7 +81,6 @@ internal sealed class ProcessBackend : JobBackendCore
             workers = [.. _workers.Where(w => w.IsAlive)];
         }
 
-        long now = Environment.TickCount64;
         long timeout = (long)Options.HeartbeatTimeout.TotalMilliseconds;
         foreach (ProcessWorker worker in workers)
         {

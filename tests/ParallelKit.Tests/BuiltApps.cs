@@ -22,10 +22,21 @@ internal static class BuiltApps
     /// <summary>Runs <c>&lt;folder&gt;/&lt;project&gt;</c>'s build output with <c>dotnet</c>.</summary>
     /// <returns>The exit code, standard output and standard error.</returns>
     public static (int ExitCode, string Output, string Error) Run(string folder, string project, params string[] arguments)
+        => RunWith(null, folder, project, arguments);
+
+    /// <summary>Runs <c>&lt;folder&gt;/&lt;project&gt;</c>'s build output with <c>dotnet</c>, with extra environment variables.</summary>
+    /// <returns>The exit code, standard output and standard error.</returns>
+    public static (int ExitCode, string Output, string Error) RunWith(
+        System.Collections.Generic.IReadOnlyDictionary<string, string>? environment, string folder, string project, params string[] arguments)
     {
         string app = PathOf(folder, project);
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment ?? new System.Collections.Generic.Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(app);
         foreach (string argument in arguments)
         {

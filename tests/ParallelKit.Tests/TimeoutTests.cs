@@ -84,4 +84,19 @@ public sealed class TimeoutTests
         Assert.Throws<ArgumentOutOfRangeException>(() => JobServer.Start(new JobServerOptions { Workers = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => JobServer.Start(new JobServerOptions { MaxAttempts = 0 }));
     }
+
+    [Fact]
+    public async Task An_infinite_timeout_means_no_limit_at_submit_and_in_the_options()
+    {
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1, JobTimeout = TimeSpan.FromMilliseconds(300) });
+        Job<int> unlimited = server.Submit(TestJobs.Jobs.Sleep(1_500), System.Threading.Timeout.InfiniteTimeSpan);
+        await unlimited.AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(JobStatus.Completed, unlimited.Status);
+        Assert.Equal(0, server.Stats.WorkerRestarts);
+
+        var options = new JobServerOptions { JobTimeout = System.Threading.Timeout.InfiniteTimeSpan };
+        Assert.Null(options.JobTimeout);
+        await using var unlimitedServer = JobServer.Start(options);
+        Assert.Equal(5, await unlimitedServer.Submit(TestJobs.Jobs.Add(2, 3), System.Threading.Timeout.InfiniteTimeSpan).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+    }
 }

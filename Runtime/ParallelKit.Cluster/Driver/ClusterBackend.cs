@@ -357,7 +357,8 @@ internal sealed partial class ClusterBackend : JobBackendCore
 
             if (item.Attempts < Options.MaxAttempts && item.IsRetryable && (item is not SingleJobItem single || single.Job.TryRequeue()))
             {
-                retry.Add(item);
+                // A map chunk goes round again in smaller pieces, so the nodes left share it.
+                retry.AddRange(item.SplitForRetry(Dispatcher.WorkerCount));
                 continue;
             }
 

@@ -21,6 +21,8 @@ internal sealed class RelayedRecord : WorkItem
     private long _firstStart;
     private int _finished;
     private volatile bool _cancelRequested;
+    private readonly System.Buffers.ArrayBufferWriter<byte> _parts = new();
+    private int _partCount;
 
     public RelayedRecord(NodeProtocol.BatchRecord record)
     {
@@ -71,7 +73,54 @@ internal sealed class RelayedRecord : WorkItem
 
     public override void WritePayload(FrameBuffer frame) => frame.WriteBytes(_payload.Span);
 
-    public override void Complete(ReadOnlySpan<byte> results) => Finish(NodeProtocol.ResultStatus.Ok, results.ToArray());
+    /// <summary>
+    /// A map chunk's results come from the local worker in parts (each a count, then that many results); they are
+    /// gathered here and go back to the driver as one answer of the same form (<see cref="Complete"/>).
+    /// </summary>
+    public override int CompletePart(ReadOnlySpan<byte> part)
+    {
+        if (part.Length < 4)
+        {
+            return -1;
+        }
+
+        int count = BinaryPrimitives.ReadInt32LittleEndian(part);
+        if (count < 0)
+        {
+            return -1;
+        }
+
+        lock (_parts)
+        {
+            _partCount += count;
+            System.Buffers.BuffersExtensions.Write(_parts, part[4..]);
+        }
+
+        return count;
+    }
+
+    public override void Complete(ReadOnlySpan<byte> results)
+    {
+        byte[] answer;
+        lock (_parts)
+        {
+            if (_partCount == 0 || results.Length < 4)
+            {
+                answer = results.ToArray();
+            }
+            else
+            {
+                // count of every part and the final piece, then their results in order
+                int last = BinaryPrimitives.ReadInt32LittleEndian(results);
+                answer = new byte[4 + _parts.WrittenCount + results.Length - 4];
+                BinaryPrimitives.WriteInt32LittleEndian(answer, _partCount + last);
+                _parts.WrittenSpan.CopyTo(answer.AsSpan(4));
+                results[4..].CopyTo(answer.AsSpan(4 + _parts.WrittenCount));
+            }
+        }
+
+        Finish(NodeProtocol.ResultStatus.Ok, answer);
+    }
 
     public override void Canceled() => Finish(NodeProtocol.ResultStatus.Canceled, []);
 

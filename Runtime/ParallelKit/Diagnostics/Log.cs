@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Worker count set to {Workers}")]
     public static partial void Resized(ILogger logger, int workers);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Worker {WorkerId} started after failed starts; the server serves again")]
+    public static partial void ServingAgain(ILogger logger, int workerId);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {ProcessId}) is killed: {Reason}; its jobs are handled as a crash's")]
+    public static partial void WorkerHung(ILogger logger, int workerId, int processId, string reason);
 }

@@ -27,9 +27,13 @@ internal static partial class NativeProcess
         Environment.Exit(exitCode);
     }
 
-    /// <summary>What ProcessExit would do, for <see cref="Exit"/> to skip: shared memory this process owns goes with it.</summary>
+    /// <summary>
+    /// What ProcessExit would do, for <see cref="Exit"/> to skip: shared memory this process owns goes with it,
+    /// and so do the runtime's debugger and diagnostics files in the temp directory.
+    /// </summary>
     public static void ReleaseProcessResources()
     {
+        RuntimeIpcFiles.RemoveOwn();
         if (SharedMemory.SharedMemoryUse.SegmentsCreated)
         {
             SharedMemory.SharedSegment.UnlinkOwned();

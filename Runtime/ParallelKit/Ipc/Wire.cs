@@ -25,6 +25,13 @@ internal enum FrameType : byte
     /// leaves with this exit code (4-byte body) at once.
     /// </summary>
     Exiting = 5,
+
+    /// <summary>
+    /// Server worker → parent (data channel), no body: sent by the worker's control thread every heartbeat
+    /// interval, whatever its jobs do. A stopped or wedged process sends none; the parent kills a busy worker
+    /// it has not heard from for <see cref="JobServerOptions.HeartbeatTimeout"/>.
+    /// </summary>
+    Heartbeat = 6,
 }
 
 /// <summary>The two connections a worker opens to its parent.</summary>
@@ -43,6 +50,14 @@ internal enum RecordStatus : byte
     Ok = 0,
     Failed = 1,
     Canceled = 2,
+
+    /// <summary>
+    /// Part of a map chunk's results, with more to come for the same record: <c>n(4)</c> then the results of
+    /// the chunk's next n items. Sent as results accumulate (every millisecond or so, and before the part would
+    /// outgrow <see cref="JobServerOptions.MaxMessageSize"/>), so a worker that dies keeps what it delivered.
+    /// A map chunk's final <see cref="Ok"/> payload has the same form, for the items after the last part.
+    /// </summary>
+    Partial = 3,
 }
 
 /// <summary>

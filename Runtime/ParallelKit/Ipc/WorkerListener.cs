@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -38,7 +39,8 @@ internal sealed class WorkerListener : IDisposable
         _admit = admit;
         TokenHex = Convert.ToHexString(_token);
         RemoveDirectoriesOfDeadOwners();
-        _directory = Directory.CreateTempSubdirectory($"{DirectoryPrefix}{Environment.ProcessId}-").FullName;
+        _directory = Directory.CreateTempSubdirectory(
+            $"{DirectoryPrefix}{Environment.ProcessId}-{SharedMemory.OwnerIdentity.StartTime}-{SharedMemory.OwnerIdentity.PidNamespace}-").FullName;
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -83,7 +85,9 @@ internal sealed class WorkerListener : IDisposable
 
     /// <summary>
     /// An owner that was killed leaves its socket directory behind; the first listener of every process
-    /// removes those whose owner (the pid in the name) is gone.
+    /// removes those whose owner is gone: named <c>parallelkit-{pid}-{start time}-{pid namespace}-{random}</c>,
+    /// the owner is judged only in this process's pid namespace, by pid and start time (a reused pid is not it).
+    /// A directory of another namespace (a container sharing the temp directory), or named the older way, stays.
     /// </summary>
     private static void RemoveDirectoriesOfDeadOwners()
     {
@@ -96,12 +100,12 @@ internal sealed class WorkerListener : IDisposable
         {
             foreach (string directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*-*"))
             {
-                string name = Path.GetFileName(directory);
-                int dash = name.IndexOf('-', DirectoryPrefix.Length);
-                if (dash > 0
-                    && int.TryParse(name.AsSpan(DirectoryPrefix.Length, dash - DirectoryPrefix.Length), out int owner)
-                    && owner != Environment.ProcessId
-                    && !Directory.Exists($"/proc/{owner}"))
+                string[] parts = Path.GetFileName(directory)[DirectoryPrefix.Length..].Split('-');
+                if (parts.Length == 4
+                    && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int owner)
+                    && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long started)
+                    && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long pidNamespace)
+                    && SharedMemory.OwnerIdentity.IsCertainlyDead(owner, started, pidNamespace))
                 {
                     try
                     {
@@ -120,37 +124,101 @@ internal sealed class WorkerListener : IDisposable
         }
     }
 
+    /// <summary>
+    /// How long a connection has to present its hello. A worker sends it the moment it connects; a peer that
+    /// stays silent is dropped after this, and meanwhile holds up nobody (handshakes proceed side by side).
+    /// </summary>
+    internal static readonly TimeSpan HandshakeDeadline = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Accepts connections and reads their hellos on one thread, all at once: non-blocking sockets polled
+    /// together, each pending connection with its own deadline, so silent peers cannot keep workers out.
+    /// </summary>
     private void AcceptLoop()
     {
-        while (Volatile.Read(ref _disposed) == 0)
+        var pending = new List<PendingHandshake>();
+        var readable = new List<Socket>();
+        try
+        {
+            _listener.Blocking = false;
+            while (Volatile.Read(ref _disposed) == 0)
+            {
+                long now = Environment.TickCount64;
+                long wait = -1;
+                readable.Clear();
+                readable.Add(_listener);
+                foreach (PendingHandshake handshake in pending)
+                {
+                    readable.Add(handshake.Connection);
+                    long left = Math.Max(0, handshake.Deadline - now);
+                    wait = wait < 0 ? left : Math.Min(wait, left);
+                }
+
+                // Socket.Select takes microseconds. At most a second, so that a disposed listener ends the loop.
+                Socket.Select(readable, null, null, (int)Math.Min(1000, wait < 0 ? 1000 : wait + 1) * 1000);
+                if (readable.Contains(_listener))
+                {
+                    AcceptPending(pending);
+                }
+
+                now = Environment.TickCount64;
+                for (int i = pending.Count - 1; i >= 0; i--)
+                {
+                    PendingHandshake handshake = pending[i];
+                    bool done = readable.Contains(handshake.Connection) && handshake.Read();
+                    if (done || now >= handshake.Deadline)
+                    {
+                        pending.RemoveAt(i);
+                        if (done && handshake.IsComplete)
+                        {
+                            Handshake(handshake.Connection, handshake.Hello);
+                        }
+                        else
+                        {
+                            handshake.Connection.Dispose(); // silent past its deadline, or closed before its hello
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The listener was disposed.
+        }
+        finally
+        {
+            foreach (PendingHandshake handshake in pending)
+            {
+                handshake.Connection.Dispose();
+            }
+        }
+    }
+
+    private void AcceptPending(List<PendingHandshake> pending)
+    {
+        while (true)
         {
             Socket connection;
             try
             {
                 connection = _listener.Accept();
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain or SocketError.ConnectionAborted)
             {
                 return;
             }
 
-            Handshake(connection);
+            connection.Blocking = false;
+            pending.Add(new PendingHandshake(connection, Environment.TickCount64 + (long)HandshakeDeadline.TotalMilliseconds));
         }
     }
 
-    private void Handshake(Socket connection)
+    private void Handshake(Socket connection, byte[] helloBytes)
     {
         try
         {
-            // A worker says hello as soon as it connects; a silent peer must not hold up the others for long.
-            connection.ReceiveTimeout = 5_000;
-            Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
-            if (!Wire.ReceiveExactly(new SocketFrameSource(connection), hello))
-            {
-                connection.Dispose();
-                return;
-            }
-
+            connection.Blocking = true;
+            ReadOnlySpan<byte> hello = helloBytes;
             int at = 5 + Wire.TokenLength;
             bool authentic = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
                 && hello[4] == Wire.ProtocolVersion
@@ -176,13 +244,50 @@ internal sealed class WorkerListener : IDisposable
                 return;
             }
 
-            connection.ReceiveTimeout = 0;
             Wire.SendAll(connection, [Wire.HandshakeAccepted]);
             accept(connection);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             connection.Dispose();
+        }
+    }
+
+    /// <summary>A connection whose hello has not fully arrived yet.</summary>
+    private sealed class PendingHandshake(Socket connection, long deadline)
+    {
+        private int _received;
+
+        public Socket Connection { get; } = connection;
+
+        public long Deadline { get; } = deadline;
+
+        public byte[] Hello { get; } = new byte[Wire.HandshakeLength];
+
+        public bool IsComplete => _received == Hello.Length;
+
+        /// <summary>Reads what has arrived; <see langword="true"/> when the hello is complete or the peer closed.</summary>
+        public bool Read()
+        {
+            try
+            {
+                int n = Connection.Receive(Hello, _received, Hello.Length - _received, SocketFlags.None);
+                if (n == 0)
+                {
+                    return true; // closed before saying hello
+                }
+
+                _received += n;
+                return IsComplete;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
+            {
+                return false;
+            }
+            catch (SocketException)
+            {
+                return true; // reset: IsComplete stays false, the connection is dropped
+            }
         }
     }
 

@@ -119,7 +119,11 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     /// <summary>Submits a job with a time limit of its own, overriding <see cref="JobServerOptions.JobTimeout"/>.</summary>
     /// <typeparam name="TResult">The job's result type.</typeparam>
     /// <param name="call">The call.</param>
-    /// <param name="timeout">The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.</param>
+    /// <param name="timeout">
+    /// The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: no limit, whatever <see cref="JobServerOptions.JobTimeout"/> says
+    /// (the same "no limit" as queues, pipes and locks take).
+    /// </param>
     /// <param name="cancellationToken">Cancels the job.</param>
     /// <returns>The job.</returns>
     public Job<TResult> Submit<TResult>(JobCall<TResult> call, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -127,13 +131,21 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
     /// <summary>Submits a job with a time limit of its own, overriding <see cref="JobServerOptions.JobTimeout"/>.</summary>
     /// <param name="call">The call.</param>
-    /// <param name="timeout">The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.</param>
+    /// <param name="timeout">
+    /// The longest the job may run; over it, the job fails with <see cref="JobTimeoutException"/>.
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: no limit, whatever <see cref="JobServerOptions.JobTimeout"/> says
+    /// (the same "no limit" as queues, pipes and locks take).
+    /// </param>
     /// <param name="cancellationToken">Cancels the job.</param>
     /// <returns>The job.</returns>
     public Job Submit(JobCall call, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, JobServerOptions.MaxTimeLimit);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, JobServerOptions.MaxTimeLimit);
+        }
+
         return SubmitCore(call, timeout, cancellationToken);
     }
 

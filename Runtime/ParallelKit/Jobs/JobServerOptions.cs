@@ -19,7 +19,9 @@ public sealed class JobServerOptions
     public JobBackend Backend { get; set; } = JobBackend.Processes;
 
     /// <summary>
-    /// How many times a job is tried when its worker dies under it; 1 means no retry.
+    /// How many times a job is tried when its worker dies under it; 1 means no retry. With retries on (above
+    /// 1), a map chunk whose worker died keeps the results that worker delivered, runs only the rest again (split
+    /// across the workers), and is not charged an attempt when it made progress.
     /// </summary>
     public int MaxAttempts { get; set; } = 1;
 
@@ -28,8 +30,16 @@ public sealed class JobServerOptions
     /// fails with <see cref="JobTimeoutException"/>: with processes its worker is killed and replaced, with
     /// threads its cancellation token is cancelled and the job abandoned. A map chunk of n items may run
     /// n times the limit. Setting a timeout sends single jobs one per message (no batching).
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> means no limit too (it reads back as <see langword="null"/>),
+    /// as it does for queues, pipes, locks and <see cref="JobServer.Submit(JobCall, TimeSpan, System.Threading.CancellationToken)"/>.
     /// </summary>
-    public TimeSpan? JobTimeout { get; set; }
+    public TimeSpan? JobTimeout
+    {
+        get => _jobTimeout;
+        set => _jobTimeout = value == System.Threading.Timeout.InfiniteTimeSpan ? null : value;
+    }
+
+    private TimeSpan? _jobTimeout;
 
     /// <summary>
     /// How long a running job in a worker process may go on after its cancellation was requested (its
@@ -37,6 +47,17 @@ public sealed class JobServerOptions
     /// killed and replaced, and the job ends as cancelled. Default 5 seconds.
     /// </summary>
     public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a worker process running jobs may go without a sign of life before it is taken for hung
+    /// (stopped with SIGSTOP, or wedged: not even its control thread runs), killed, and its jobs handled as
+    /// a crash's (run again while <see cref="MaxAttempts"/> allows, else failed). Default 30 seconds. A worker's
+    /// control thread sends a heartbeat several times within this span whatever its jobs do, so a long job is
+    /// never mistaken for a hung worker. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> turns the check
+    /// off. Worker processes only (threads cannot be stopped on their own). A worker paused in a debugger counts
+    /// as stopped: turn the check off to debug inside workers.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long <see cref="JobServer.DisposeAsync"/> lets workers finish and exit before killing them.
@@ -52,6 +73,13 @@ public sealed class JobServerOptions
 
     /// <summary>The most items <see cref="JobServer.MapAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, System.Threading.CancellationToken)"/> puts in one message; 0 chooses automatically.</summary>
     public int MaxChunkSize { get; set; }
+
+    /// <summary>The shortest <see cref="HeartbeatTimeout"/>: a few heartbeats must fit in it.</summary>
+    internal static readonly TimeSpan MinHeartbeatTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Milliseconds between a worker's heartbeats (a fifth of the timeout, at most a second); 0: none.</summary>
+    internal int HeartbeatMilliseconds
+        => HeartbeatTimeout == System.Threading.Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(HeartbeatTimeout.TotalMilliseconds / 5, 50, 1000);
 
     /// <summary>The longest time limit a timer can hold (about 24.8 days).</summary>
     internal static readonly TimeSpan MaxTimeLimit = TimeSpan.FromMilliseconds(int.MaxValue);
@@ -71,6 +99,12 @@ public sealed class JobServerOptions
         if (JobTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxTimeLimit))
         {
             throw new ArgumentOutOfRangeException(nameof(JobTimeout), timeout, $"JobTimeout must be positive and at most {MaxTimeLimit}, or null for no limit.");
+        }
+
+        if (HeartbeatTimeout != System.Threading.Timeout.InfiniteTimeSpan && (HeartbeatTimeout < MinHeartbeatTimeout || HeartbeatTimeout > MaxTimeLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatTimeout), HeartbeatTimeout,
+                $"HeartbeatTimeout must be between {MinHeartbeatTimeout} and {MaxTimeLimit}, or Timeout.InfiniteTimeSpan for no check.");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > MaxTimeLimit)
@@ -100,6 +134,7 @@ public sealed class JobServerOptions
             MaxAttempts = MaxAttempts,
             JobTimeout = JobTimeout,
             ShutdownTimeout = ShutdownTimeout,
+            HeartbeatTimeout = HeartbeatTimeout,
             CancellationGracePeriod = CancellationGracePeriod,
             MaxChunkSize = MaxChunkSize,
             MaxMessageSize = MaxMessageSize,

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Text;
 using System.Threading;
 using MemoryPack;
@@ -24,23 +25,55 @@ internal sealed class ManagerClient : IDisposable
     private int _client;
     private int _nextCall;
 
-    private ManagerClient(ProcessQueue<byte[]> requests, int managerPid)
+    private ManagerClient(ProcessQueue<byte[]> requests, int managerPid, long managerStartTime)
     {
         _requests = requests;
         ManagerPid = managerPid;
+        ManagerStartTime = managerStartTime;
     }
 
     public int ManagerPid { get; }
 
+    /// <summary>
+    /// The manager process's start time: with its pid, what names it (a pid alone is reused once the manager
+    /// has gone, and a call would then wait on an unrelated process as if it were the manager).
+    /// </summary>
+    public long ManagerStartTime { get; }
+
     public string RequestsHandle => _requests.HandleName;
 
     /// <summary>The client for the manager whose request queue is <paramref name="requests"/> (opened on first use).</summary>
-    public static ManagerClient For(string requests, int managerPid)
-        => Clients.GetOrAdd(requests, static (name, pid) => new ManagerClient(ProcessQueue<byte[]>.Open(name), pid), managerPid);
+    public static ManagerClient For(string requests, int managerPid, long managerStartTime)
+        => Clients.GetOrAdd(
+            requests,
+            static (name, state) => new ManagerClient(ProcessQueue<byte[]>.Open(name), state.managerPid, state.managerStartTime),
+            (managerPid, managerStartTime));
 
-    /// <summary>The client of a manager this process just started.</summary>
+    /// <summary>The client of a manager this process just started (and has not reaped: its pid is still its own).</summary>
     public static ManagerClient ForNew(ProcessQueue<byte[]> requests, int managerPid)
-        => Clients.GetOrAdd(requests.HandleName, static (_, state) => new ManagerClient(state.requests, state.managerPid), (requests, managerPid));
+        => Clients.GetOrAdd(
+            requests.HandleName,
+            static (_, state) => new ManagerClient(state.requests, state.managerPid, SharedMemory.OwnerIdentity.StartTimeOf(state.managerPid)),
+            (requests, managerPid));
+
+    /// <summary>The handle of object <paramref name="id"/> in this manager: <c>requests|pid|start time|id</c>.</summary>
+    public string HandleOf(int id) => string.Create(CultureInfo.InvariantCulture, $"{RequestsHandle}|{ManagerPid}|{ManagerStartTime}|{id}");
+
+    /// <summary>The client and object id a handle made by <see cref="HandleOf"/> names.</summary>
+    /// <exception cref="ArgumentException">It is not such a handle.</exception>
+    public static ManagerClient FromHandle(string handle, string what, out int id)
+    {
+        string[] parts = handle.Split('|');
+        if (parts.Length != 4
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            || !long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long started)
+            || !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out id))
+        {
+            throw new ArgumentException($"'{handle}' is not the handle of a {what}.", nameof(handle));
+        }
+
+        return For(parts[0], pid, started);
+    }
 
     /// <summary>Drops the client of a manager that was stopped.</summary>
     public static void Forget(string requests)
@@ -109,7 +142,7 @@ internal sealed class ManagerClient : IDisposable
 
     private void ThrowIfManagerGone()
     {
-        if (!ThreadIdentity.IsAlive(ManagerPid))
+        if (!SharedMemory.OwnerIdentity.IsAlive(ManagerPid, ManagerStartTime))
         {
             throw new InvalidOperationException(
                 $"The ProcessManager's server process ({ManagerPid}) has exited: the shared dictionaries and lists it held are gone. " +

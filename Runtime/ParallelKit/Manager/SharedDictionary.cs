@@ -37,7 +37,7 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     public void Dispose() => System.Threading.Interlocked.Exchange(ref _disposed, 1);
 
     /// <inheritdoc />
-    public string HandleName => string.Create(CultureInfo.InvariantCulture, $"{_client.RequestsHandle}|{_client.ManagerPid}|{_id}");
+    public string HandleName => _client.HandleOf(_id);
 
     /// <inheritdoc />
     public int Count => ManagerProtocol.Int(Client.Call(ManagerOperation.Count, _id)[0]);
@@ -120,13 +120,8 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
 
     internal static SharedDictionary<TKey, TValue> Open(string handle)
     {
-        string[] parts = handle.Split('|');
-        if (parts.Length != 3 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int pid) || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out int id))
-        {
-            throw new ArgumentException($"'{handle}' is not the handle of a shared dictionary.", nameof(handle));
-        }
-
-        return new SharedDictionary<TKey, TValue>(ManagerClient.For(parts[0], pid), id);
+        ManagerClient client = ManagerClient.FromHandle(handle, "shared dictionary", out int id);
+        return new SharedDictionary<TKey, TValue>(client, id);
     }
 
     // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT

@@ -237,8 +237,9 @@ internal sealed unsafe class PipeState<T>
 {
     private const int NameLength = 96;
     private const int HolderSlots = 64;
-    private const int HoldersAt = 2 * NameLength; // per end: HolderSlots × (pid, count)
-    private const int InFlightAt = HoldersAt + (2 * HolderSlots * 8); // per end: (count, pad, last send as TickCount64)
+    private const int HoldersAt = 2 * NameLength; // per end: HolderSlots × (pid, count, start time as a long)
+    private const int SlotInts = 4; // a slot: pid, count, then the holder's start time (a pid alone is reused)
+    private const int InFlightAt = HoldersAt + (2 * HolderSlots * SlotInts * 4); // per end: (count, pad, last send as TickCount64)
     private const int DataSize = InFlightAt + (2 * 16);
 
     /// <summary>How long an end sent to another process counts as held before that process opens it.</summary>
@@ -356,9 +357,11 @@ internal sealed unsafe class PipeState<T>
         int* slots = Slots(end);
         for (int i = 0; i < HolderSlots; i++)
         {
-            int pid = Volatile.Read(ref slots[2 * i]);
-            if (pid != 0 && Volatile.Read(ref slots[(2 * i) + 1]) > 0
-                && (!checkLiveness || pid == Environment.ProcessId || ThreadIdentity.IsAlive(pid)))
+            int* slot = slots + (SlotInts * i);
+            int pid = Volatile.Read(ref slot[0]);
+            long started = Volatile.Read(ref *(long*)(slot + 2));
+            if (pid != 0 && Volatile.Read(ref slot[1]) > 0
+                && (!checkLiveness || (pid == Environment.ProcessId && started == OwnerIdentity.StartTime) || OwnerIdentity.IsAlive(pid, started)))
             {
                 return true;
             }
@@ -367,7 +370,7 @@ internal sealed unsafe class PipeState<T>
         return false;
     }
 
-    private int* Slots(int end) => (int*)(_segment.Data + HoldersAt) + (end * HolderSlots * 2);
+    private int* Slots(int end) => (int*)(_segment.Data + HoldersAt) + (end * HolderSlots * SlotInts);
 
     private void Adjust(int end, int delta)
     {
@@ -378,15 +381,16 @@ internal sealed unsafe class PipeState<T>
             int free = -1;
             for (int i = 0; i < HolderSlots; i++)
             {
-                int holder = slots[2 * i];
-                if (holder == pid)
+                int* slot = slots + (SlotInts * i);
+                int holder = slot[0];
+                if (holder == pid && *(long*)(slot + 2) == OwnerIdentity.StartTime)
                 {
-                    slots[(2 * i) + 1] = Math.Max(0, slots[(2 * i) + 1] + delta);
+                    slot[1] = Math.Max(0, slot[1] + delta);
                     return;
                 }
 
-                // A slot of a dead holder, or an empty one, can be taken.
-                if (free < 0 && (holder == 0 || slots[(2 * i) + 1] == 0 || !ThreadIdentity.IsAlive(holder)))
+                // A slot of a dead holder (or of an earlier process that had this pid), or an empty one, can be taken.
+                if (free < 0 && (holder == 0 || slot[1] == 0 || !OwnerIdentity.IsAlive(holder, *(long*)(slot + 2))))
                 {
                     free = i;
                 }
@@ -394,8 +398,10 @@ internal sealed unsafe class PipeState<T>
 
             if (delta > 0 && free >= 0)
             {
-                slots[2 * free] = pid;
-                slots[(2 * free) + 1] = delta;
+                int* slot = slots + (SlotInts * free);
+                *(long*)(slot + 2) = OwnerIdentity.StartTime;
+                slot[1] = delta;
+                Volatile.Write(ref slot[0], pid);
             }
         }
     }

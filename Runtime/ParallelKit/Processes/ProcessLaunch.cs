@@ -28,6 +28,7 @@ internal sealed class ProcessLaunch : IDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _reportedExitCode;
     private volatile bool _reported;
+    private readonly long _startTime;
 
     public ProcessLaunch()
     {
@@ -44,6 +45,7 @@ internal sealed class ProcessLaunch : IDisposable
         }
 
         Pid = Process.Id;
+        _startTime = Internal.RuntimeIpcFiles.RemoveWhenExited(Process);
         Exited = Process.WaitForExitAsync();
         _ = Exited.ContinueWith(
             static (_, state) => ((ProcessLaunch)state!)._ended.TrySetResult(),
@@ -101,6 +103,9 @@ internal sealed class ProcessLaunch : IDisposable
     public void Dispose()
     {
         Internal.NativeProcess.KillTree(Process);
+
+        // Killed: its runtime cannot remove its files, and this process may exit before it sees the death.
+        Internal.RuntimeIpcFiles.Remove(Pid, _startTime);
         Release();
     }
 

@@ -93,7 +93,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         *(long*)(Data + ChunkSizeAt) = chunkSize;
         SharedSegment.OwnParts(Segment.Name);
         *(int*)(Data + SlotCountAt) = 1;
-        _slots[0] = SharedSegment.CreatePart(Segment.Name, 0, chunkSize, ChunkTag);
+        (int first, SharedSegment chunk) = CreateChunkFile(chunkSize);
+        ChunkTable[0] = first;
+        _slots[first] = chunk;
         HandleTypes.Ensure<T>();
     }
 
@@ -584,24 +586,40 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
         else
         {
-            slot = (*(int*)(Data + SlotCountAt))++;
-            long size = Math.Max(standard, need);
-            try
-            {
-                chunk = SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag);
-            }
-            catch (IOException)
-            {
-                // A producer died after creating it and before linking it: nobody uses it, start it afresh.
-                SharedSegment.RemovePart(Segment.Name, slot);
-                chunk = SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag);
-            }
-
+            (*(int*)(Data + SlotCountAt))++;
+            (slot, chunk) = CreateChunkFile(Math.Max(standard, need));
             _slots[slot] = chunk;
         }
 
         ChunkTable[index % MaxChunks] = slot;
         return chunk;
+    }
+
+    /// <summary>
+    /// Creates a chunk file under a new random slot number. Its name, <c>{queue}-{slot}</c>, is in a directory
+    /// anyone may list and write: a sequential number would let another local user create the next names first
+    /// and make every later put fail. A random one cannot be pre-empted (a name taken meanwhile, by a stranger
+    /// or by a producer that died between creating a chunk and linking it, just means drawing again).
+    /// </summary>
+    private (int Slot, SharedSegment Chunk) CreateChunkFile(long size)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int slot = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
+            if (_slots.ContainsKey(slot))
+            {
+                continue;
+            }
+
+            try
+            {
+                return (slot, SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag));
+            }
+            catch (IOException) when (attempt < 8 && Path.Exists(Path.Combine(SharedSegment.Directory, SharedSegment.PartName(Segment.Name, slot))))
+            {
+                // Taken: draw another.
+            }
+        }
     }
 
     /// <summary>Chunk <paramref name="index"/> has been read to its end: its slot goes back for reuse, or is removed. Hold the lock.</summary>

@@ -23,6 +23,10 @@ internal sealed class Dispatcher
     private int _running;
     private Exception? _closedReason;
 
+    // Set while no worker can start (see Suspend): work fails with it at once instead of waiting, until a
+    // worker connects again (Resume). Unlike _closedReason it does not last.
+    private Exception? _unavailableReason;
+
     public Dispatcher(CostModel costs, int workerCount)
     {
         _costs = costs;
@@ -65,6 +69,11 @@ internal sealed class Dispatcher
                     : new InvalidOperationException(_closedReason.Message, _closedReason);
             }
 
+            if (_unavailableReason is not null)
+            {
+                throw new InvalidOperationException(_unavailableReason.Message, _unavailableReason);
+            }
+
             _queue.AddLast(source);
             if (source.IsSingleJob)
             {
@@ -84,7 +93,7 @@ internal sealed class Dispatcher
         Exception? closed;
         lock (_gate)
         {
-            closed = _closedReason;
+            closed = _closedReason ?? _unavailableReason;
             if (closed is null)
             {
                 for (int i = items.Count - 1; i >= 0; i--)
@@ -334,6 +343,53 @@ internal sealed class Dispatcher
         }
     }
 
+    /// <summary>Whether work is being refused because no worker can start (see <see cref="Suspend"/>).</summary>
+    public bool IsSuspended
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unavailableReason is not null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// No worker can start for now: fails everything queued with <paramref name="reason"/>, and new work too,
+    /// at once, until <see cref="Resume"/> (a worker connected again). The server keeps trying meanwhile.
+    /// </summary>
+    public void Suspend(Exception reason)
+    {
+        List<IWorkSource> abandoned;
+        lock (_gate)
+        {
+            if (_closedReason is not null)
+            {
+                return;
+            }
+
+            _unavailableReason = reason;
+            abandoned = [.. _queue];
+            _queue.Clear();
+            _queuedSingles = 0;
+        }
+
+        foreach (IWorkSource source in abandoned)
+        {
+            source.Abandon(reason);
+        }
+    }
+
+    /// <summary>A worker connected: work is accepted again (after <see cref="Suspend"/>).</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _unavailableReason = null;
+        }
+    }
+
     /// <summary>Moves the next work into <paramref name="worker"/>'s batch; caller holds the gate.</summary>
     private bool FillBatch(WorkerSlot worker)
     {
@@ -363,7 +419,7 @@ internal sealed class Dispatcher
             }
 
             if (group is null && batch.Count > 0 && (!source.IsSingleJob
-                || (source is SingleJobItem next && (next.Timeout is not null || next.CostKey != batch[0].CostKey))))
+                || (source is SingleJobItem next && (next.HasOwnDeadline || next.CostKey != batch[0].CostKey))))
             {
                 // A batch holds only jobs known to be cheap, all of one kind, none with a deadline of its own.
                 break;
@@ -408,7 +464,7 @@ internal sealed class Dispatcher
 
             if (batch.Count == 1)
             {
-                limit = BatchSingleJobs && item.Timeout is null && _costs.IsBatchable(item.CostKey)
+                limit = BatchSingleJobs && !item.HasOwnDeadline && _costs.IsBatchable(item.CostKey)
                     ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
                     : 1;
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
@@ -77,7 +78,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         }
 
         int size = Math.Clamp((remaining + (2 * workers) - 1) / (2 * workers), 1, _maxChunk);
-        var chunk = new MapChunk(this, _next, size);
+        var chunk = new MapChunk(this, _next, _next + size);
         _next += size;
         exhausted = _next >= _items.Length;
         return chunk;
@@ -141,17 +142,29 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         }
     }
 
-    /// <summary>A contiguous run of the map's items, sent to one worker as one record.</summary>
-    private sealed class MapChunk(MapOperation<TItem, TResult> map, int start, int count) : WorkItem
+    /// <summary>
+    /// A contiguous run of the map's items, sent to one worker as one record. Its results may come back in
+    /// parts (<see cref="Ipc.RecordStatus.Partial"/>): what a worker delivered before dying is kept, and only the
+    /// items after it run again, split into smaller chunks (<see cref="SplitForRetry"/>).
+    /// </summary>
+    private sealed class MapChunk(MapOperation<TItem, TResult> map, int from, int end) : WorkItem
     {
         private ulong _costKey;
         private bool _retryable = true;
 
-        public override string Name => $"map items {start}..{start + count - 1}";
+        // Items [_from, _end) are this chunk's and not yet delivered; _fromAtStart is _from when the current
+        // attempt began. Written by the one thread that reads the running worker's results (or, before the
+        // chunk is sent, the thread that sends it).
+        private int _from = from;
+        private int _end = end;
+        private int _fromAtStart = from;
+        private MapChunk? _leftover;
+
+        public override string Name => _end - _from == 1 ? $"map item {_from}" : $"map items {_from}..{_end - 1}";
 
         public override ulong CostKey => _costKey;
 
-        public override int Count => count;
+        public override int Count => _end - _from;
 
         public override bool IsFinished => map.IsFinished;
 
@@ -161,6 +174,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
         public override string? RequiredTag => map.RequiredTag;
 
+        public override bool MadeProgress => _from > _fromAtStart;
+
         public override bool TryStart(WorkerSlot worker)
         {
             if (map.IsFinished)
@@ -168,61 +183,172 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
                 return false;
             }
 
+            _fromAtStart = _from;
             Attempts++;
             return true;
         }
 
-        public override void WritePayload(FrameBuffer frame)
+        public override void WritePayload(FrameBuffer frame) => WritePayload(frame, int.MaxValue);
+
+        public override void WritePayload(FrameBuffer frame, int limit)
         {
+            int payloadAt = frame.WrittenCount;
             var buffer = frame;
-            using var state = MemoryPackWriterOptionalStatePool.Rent(null);
-            var writer = new JobWriter(ref buffer, state);
-            writer.Write(count);
-            writer.Write(start);
-            writer.Write(map._traceParent);
-            for (int i = start; i < start + count; i++)
+            var state = MemoryPackWriterOptionalStatePool.Rent(null);
+            try
             {
-                JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
-                    $"The map's job selector returned null for item {i}.");
-                if (_costKey == 0)
+                var writer = new JobWriter(ref buffer, state);
+                writer.Write(_end - _from); // patched below if the chunk shrinks to fit
+                writer.Write(_from);
+                writer.Write(map._traceParent);
+                for (int i = _from; i < _end; i++)
                 {
-                    _costKey = call.JobKey;
+                    writer.Flush();
+                    int itemAt = frame.WrittenCount;
+                    JobCall<TResult> call = map._selector(map._items[i]) ?? throw new InvalidOperationException(
+                        $"The map's job selector returned null for item {i}.");
+                    if (_costKey == 0)
+                    {
+                        _costKey = call.JobKey;
+                    }
+
+                    writer.Write(call.JobKey);
+                    call.WriteArguments(ref writer);
+                    _retryable &= call.IsRetryable;
+                    writer.Flush();
+                    if (frame.WrittenCount - payloadAt <= limit)
+                    {
+                        writer = new JobWriter(ref buffer, state);
+                        continue;
+                    }
+
+                    // Over the message size limit: the items before this one go now, this one and the rest in
+                    // chunks of their own. An item too large by itself goes alone, and fails naming itself.
+                    int keep = i == _from ? i + 1 : i;
+                    if (keep == i)
+                    {
+                        frame.Truncate(itemAt);
+                    }
+
+                    if (keep < _end)
+                    {
+                        _leftover = new MapChunk(map, keep, _end);
+                    }
+
+                    _end = keep;
+                    frame.PatchInt32(payloadAt, _end - _from);
+                    return;
                 }
 
-                writer.Write(call.JobKey);
-                call.WriteArguments(ref writer);
-                _retryable &= call.IsRetryable;
+                writer.Flush();
+            }
+            finally
+            {
+                ((IDisposable)state).Dispose();
+            }
+        }
+
+        public override WorkItem? TakeLeftover()
+        {
+            MapChunk? leftover = _leftover;
+            _leftover = null;
+            return leftover;
+        }
+
+        /// <remarks>
+        /// The first undelivered item goes alone, with the chunk's attempts: it ran (or was running) when the
+        /// worker died, so it is the one a job that kills its worker would be. The items after it, split across
+        /// the workers, are not charged for this death (they had not run, or ran and were not yet reported) —
+        /// so no item is charged more than once per death, and random deaths cannot exhaust a whole chunk.
+        /// </remarks>
+        public override IReadOnlyList<WorkItem> SplitForRetry(int pieces)
+        {
+            int remaining = _end - _from;
+            if (remaining <= 1)
+            {
+                return [this];
             }
 
-            writer.Flush();
+            // MadeProgress: the death was not charged at all (see ProcessBackend.WorkerDied); else only the head is.
+            int restAttempts = MadeProgress ? Attempts : Math.Max(0, Attempts - 1);
+            var split = new List<WorkItem>(pieces + 1) { new MapChunk(map, _from, _from + 1) { Attempts = Attempts } };
+            int rest = remaining - 1;
+            pieces = Math.Clamp(pieces, 1, rest);
+            for (int p = 0; p < pieces; p++)
+            {
+                int first = _from + 1 + (int)((long)rest * p / pieces);
+                int last = _from + 1 + (int)((long)rest * (p + 1) / pieces);
+                split.Add(new MapChunk(map, first, last) { Attempts = restAttempts });
+            }
+
+            return split;
+        }
+
+        public override int CompletePart(ReadOnlySpan<byte> part)
+        {
+            if (part.Length < 4)
+            {
+                return -1;
+            }
+
+            int n = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(part);
+            if (n < 0 || n > _end - _from)
+            {
+                return -1;
+            }
+
+            if (ReadResults(part[4..], n))
+            {
+                _from += n;
+                map.ChunkDone(n);
+            }
+
+            return n;
         }
 
         public override void Complete(ReadOnlySpan<byte> results)
         {
+            int n = results.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(results) : -1;
+            if (n != _end - _from)
+            {
+                map.Fail(new InvalidOperationException($"The results of {Name} did not come back whole ({n} results for {_end - _from} items)."));
+                return;
+            }
+
+            if (ReadResults(results[4..], n))
+            {
+                _from += n;
+                map.ChunkDone(n);
+            }
+        }
+
+        /// <summary>Stores the next <paramref name="n"/> results; false when the map is over or they cannot be read (the map then fails).</summary>
+        private bool ReadResults(ReadOnlySpan<byte> results, int n)
+        {
             if (map.IsFinished)
             {
-                return;
+                return false;
             }
 
             var reader = new JobReader(results);
             try
             {
-                for (int i = start; i < start + count; i++)
+                for (int i = _from; i < _from + n; i++)
                 {
                     map._results[i] = reader.Read<TResult>();
                 }
+
+                return true;
             }
             catch (Exception ex)
             {
-                map.Fail(new InvalidOperationException($"The results of map items {start}..{start + count - 1} could not be read: {ex.Message}", ex));
-                return;
+                map.Fail(new InvalidOperationException($"The results of map items {_from}..{_from + n - 1} could not be read: {ex.Message}", ex));
+                return false;
             }
             finally
             {
                 reader.Dispose();
             }
-
-            map.ChunkDone(count);
         }
 
         public override void Canceled() => map.Cancel();
@@ -233,6 +359,8 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         {
             long started = Stopwatch.GetTimestamp();
             Activity.Current = map._activity ?? Activity.Current;
+            int start = _from;
+            int count = _end - _from;
             int i = start;
             try
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Internal;
@@ -21,8 +22,18 @@ internal abstract class WorkItem
     /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
     public long Sequence;
 
-    /// <summary>A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>.</summary>
+    /// <summary>
+    /// A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>;
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none (whatever the server's).
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Whether the item has a finite time limit of its own (it then travels alone).</summary>
+    public bool HasOwnDeadline => Timeout is { } own && own != System.Threading.Timeout.InfiniteTimeSpan;
+
+    /// <summary>The item's time limit: its own, else <paramref name="serverDefault"/>; <see langword="null"/> for none.</summary>
+    public TimeSpan? LimitOr(TimeSpan? serverDefault)
+        => Timeout == System.Threading.Timeout.InfiniteTimeSpan ? null : Timeout ?? serverDefault;
 
     /// <summary>What to call the item in errors: the job's name, or the map's items.</summary>
     public abstract string Name { get; }
@@ -41,6 +52,31 @@ internal abstract class WorkItem
 
     /// <summary>Writes the record's payload (count, then key and arguments per job).</summary>
     public abstract void WritePayload(FrameBuffer frame);
+
+    /// <summary>
+    /// Writes the record's payload within <paramref name="limit"/> bytes where the item can shrink to fit (a map
+    /// chunk keeps the items that fit, and hands the rest to <see cref="TakeLeftover"/>); an item that cannot
+    /// shrink writes it all, and the caller fails it when it is over.
+    /// </summary>
+    public virtual void WritePayload(FrameBuffer frame, int limit) => WritePayload(frame);
+
+    /// <summary>The part of the item <see cref="WritePayload(FrameBuffer, int)"/> left out, to queue on its own; once.</summary>
+    public virtual WorkItem? TakeLeftover() => null;
+
+    /// <summary>
+    /// Completes part of the item from a <see cref="Ipc.RecordStatus.Partial"/> result; returns how many of its
+    /// jobs that part held, or -1 when the item has no parts (a protocol violation).
+    /// </summary>
+    public virtual int CompletePart(ReadOnlySpan<byte> part) => -1;
+
+    /// <summary>Whether the current attempt delivered some results (a map chunk's parts) before its worker died.</summary>
+    public virtual bool MadeProgress => false;
+
+    /// <summary>
+    /// What runs again after the item's worker died: the item itself, or (a map chunk) the jobs it has not
+    /// delivered, in up to <paramref name="pieces"/> smaller items, so that the work left can finish.
+    /// </summary>
+    public virtual IReadOnlyList<WorkItem> SplitForRetry(int pieces) => [this];
 
     /// <summary>Completes from a worker's successful result payload (the results, in order).</summary>
     public abstract void Complete(ReadOnlySpan<byte> results);

@@ -97,7 +97,7 @@ public sealed unsafe class SharedSegment : IDisposable
     {
         ThrowIfUnsupported();
         string name = string.Create(CultureInfo.InvariantCulture,
-            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{OwnerIdentity.PidNamespace}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         return Create(name, dataSize, typeTag, owned: true);
     }
 
@@ -449,6 +449,9 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <summary>
     /// Removes, once per process, the segments whose owner is gone: the pid in the name no longer runs, or
     /// runs a process that started at another time (the pid was reused). Python leaks these (cpython#116849).
+    /// Only owners in this process's pid namespace (also in the name) can be judged: a segment of another
+    /// namespace's process (a container sharing /dev/shm) is never touched, nor one named the older way,
+    /// without a namespace.
     /// </summary>
     private static void RemoveSegmentsOfDeadOwners()
     {
@@ -463,12 +466,14 @@ public sealed unsafe class SharedSegment : IDisposable
             {
                 string name = Path.GetFileName(path);
                 string[] parts = name[Prefix.Length..].Split('-');
-                // {pid}-{start}-{random}, and {pid}-{start}-{random}-{index} for the parts of an object.
-                if (parts.Length is 3 or 4
+                // {pid}-{start}-{pid namespace}-{random}, and …-{slot} for the parts of an object. (Names of
+                // older builds, {pid}-{start}-{random}[-{index}], have the 16-digit random third: left alone.)
+                if (parts.Length is 4 or 5
+                    && parts[2].Length < 16
                     && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
                     && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long started)
-                    && pid != Environment.ProcessId
-                    && OwnerIdentity.StartTimeOf(pid) != started)
+                    && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long pidNamespace)
+                    && OwnerIdentity.IsCertainlyDead(pid, started, pidNamespace))
                 {
                     Unlink(name);
                 }

@@ -6,7 +6,9 @@ namespace ParallelKit.Sync;
 /// <summary>
 /// A lock in four 32-bit words of shared memory that threads of any process can hold, and that survives
 /// its holder's death: word 0 holds the owner's kernel thread id (plus a "someone sleeps" bit), word 1 the
-/// owner's pid (for diagnostics), word 2 the owner's recursion count. Uncontended, entering is one
+/// owner's pid, word 2 the owner's recursion count, word 3 the owner thread's start stamp. A thread id is
+/// reused once its thread has gone: pid, id and stamp together name the holder, so a dead holder whose id an
+/// unrelated thread got is still seen as dead. Uncontended, entering is one
 /// compare-and-swap and leaving one exchange. Contended, a thread spins briefly (the holder of a short
 /// critical section is about to leave), then sleeps on a futex; every <see cref="OwnerCheckMilliseconds"/>
 /// of sleep it checks that the owner still lives, and takes the lock over from a dead one, reporting it
@@ -79,6 +81,7 @@ internal static unsafe class RobustLock
         }
 
         word[1] = 0;
+        word[3] = 0;
         if ((Interlocked.Exchange(ref *word, 0) & WaitersBit) != 0)
         {
             Futex.Wake(word, 1);
@@ -124,6 +127,7 @@ internal static unsafe class RobustLock
     {
         word[1] = s_processId;
         word[2] = 1;
+        word[3] = ThreadIdentity.CurrentStartStamp;
     }
 
     private static bool EnterContended(int* word, int me, int timeoutMilliseconds, out bool abandoned)
@@ -182,7 +186,12 @@ internal static unsafe class RobustLock
             if (now - lastOwnerCheck >= OwnerCheckMilliseconds && Volatile.Read(ref *word) == (state | WaitersBit))
             {
                 lastOwnerCheck = now;
-                if (!ThreadIdentity.IsAlive(state & OwnerMask)
+                // Pid and stamp are written just after the owner's compare-and-swap, and cleared before its release:
+                // read while the word still names that owner. Zeros (not yet written) fall back to the thread id.
+                int ownerPid = Volatile.Read(ref word[1]);
+                int ownerStamp = Volatile.Read(ref word[3]);
+                if (Volatile.Read(ref *word) == (state | WaitersBit)
+                    && !ThreadIdentity.IsAlive(ownerPid, state & OwnerMask, ownerStamp)
                     && Interlocked.CompareExchange(ref *word, me | WaitersBit, state | WaitersBit) == (state | WaitersBit))
                 {
                     abandoned = true;

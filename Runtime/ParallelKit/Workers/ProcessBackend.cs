@@ -28,9 +28,17 @@ internal sealed class ProcessBackend : JobBackendCore
     private int _connectedEver;
     private int _failedStarts;
 
-    /// <summary>Consecutive failed starts (with no worker left serving) after which the server gives up.</summary>
+    /// <summary>
+    /// Consecutive failed starts (with no worker left serving) after which the server refuses work until a
+    /// worker connects again; it keeps trying to start one meanwhile.
+    /// </summary>
     private const int MaxFailedStarts = 5;
+
+    /// <summary>The longest wait between two tries to start a worker while starts keep failing.</summary>
+    internal static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
     private bool _disposed;
+    private readonly Timer? _heartbeatCheck;
+    private long _lastHeartbeatCheck;
 
     public ProcessBackend(JobServerOptions options)
         : base(options)
@@ -41,6 +49,42 @@ internal sealed class ProcessBackend : JobBackendCore
         for (int i = 0; i < options.Workers; i++)
         {
             StartWorker();
+        }
+
+        if (options.HeartbeatMilliseconds > 0)
+        {
+            _heartbeatCheck = new Timer(static state => ((ProcessBackend)state!).CheckHeartbeats(), this, options.HeartbeatMilliseconds, options.HeartbeatMilliseconds);
+        }
+    }
+
+    /// <summary>Kills busy workers that have gone silent for <see cref="JobServerOptions.HeartbeatTimeout"/>.</summary>
+    private void CheckHeartbeats()
+    {
+        // This process itself may have been paused (a debugger's breakpoint, SIGSTOP, a long GC): the workers'
+        // heartbeats then wait unread in the sockets, and judging now would kill them all. Skip a late round;
+        // by the next one the results readers have caught up.
+        long now = Environment.TickCount64;
+        long previous = Interlocked.Exchange(ref _lastHeartbeatCheck, now);
+        if (previous != 0 && now - previous > 3L * Options.HeartbeatMilliseconds)
+        {
+            return;
+        }
+
+        ProcessWorker[] workers;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            workers = [.. _workers.Where(w => w.IsAlive)];
+        }
+
+        long timeout = (long)Options.HeartbeatTimeout.TotalMilliseconds;
+        foreach (ProcessWorker worker in workers)
+        {
+            worker.CheckHeartbeat(now, timeout);
         }
     }
 
@@ -116,7 +160,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
         try
         {
-            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize));
+            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize, Options.HeartbeatMilliseconds));
             Diagnostics.Log.WorkerStarted(Logger, worker.Id, worker.ProcessId);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
@@ -154,7 +198,12 @@ internal sealed class ProcessBackend : JobBackendCore
     {
         Diagnostics.Log.WorkerConnected(Logger, worker.Id, worker.ProcessId);
         Interlocked.Exchange(ref _connectedEver, 1);
-        Interlocked.Exchange(ref _failedStarts, 0);
+        if (Interlocked.Exchange(ref _failedStarts, 0) != 0 && Dispatcher.IsSuspended)
+        {
+            Diagnostics.Log.ServingAgain(Logger, worker.Id);
+            Dispatcher.Resume();
+        }
+
         Dispatcher.WorkerReady(worker);
     }
 
@@ -205,6 +254,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         var retry = new List<WorkItem>();
+        int retried = 0;
         int failed = 0;
         foreach (WorkItem item in unfinished)
         {
@@ -219,10 +269,19 @@ internal sealed class ProcessBackend : JobBackendCore
                 continue;
             }
 
+            if (item.MadeProgress && Options.MaxAttempts > 1)
+            {
+                // Where retries are wanted, a map chunk that delivered results on this attempt is not charged for
+                // it: what it delivered is kept, and the rest goes on. A job that kills its worker every time is
+                // still charged once it heads its chunk (no progress), so it fails after MaxAttempts.
+                item.Attempts = Math.Max(0, item.Attempts - 1);
+            }
+
             if (item.Attempts < Options.MaxAttempts && item.IsRetryable
                 && (item is not SingleJobItem single || single.Job.TryRequeue()))
             {
-                retry.Add(item);
+                retried++;
+                retry.AddRange(item.SplitForRetry(Dispatcher.WorkerCount));
                 continue;
             }
 
@@ -232,15 +291,15 @@ internal sealed class ProcessBackend : JobBackendCore
                 remoteStackTrace: null));
         }
 
-        if (retry.Count > 0)
+        if (retried > 0)
         {
-            Interlocked.Add(ref _retries, retry.Count);
-            Diagnostics.Telemetry.Retried.Add(retry.Count);
+            Interlocked.Add(ref _retries, retried);
+            Diagnostics.Telemetry.Retried.Add(retried);
         }
 
         if (!disposed)
         {
-            Diagnostics.Log.WorkerDied(Logger, worker.Id, worker.ProcessId, exit, retry.Count, failed);
+            Diagnostics.Log.WorkerDied(Logger, worker.Id, worker.ProcessId, exit, retried, failed);
         }
 
         int serving;
@@ -264,9 +323,11 @@ internal sealed class ProcessBackend : JobBackendCore
     }
 
     /// <summary>
-    /// A worker process never connected. It is replaced, with a growing delay; when workers keep failing
-    /// and none is left that could serve, the server fails its queued and future work with the reason
-    /// instead of waiting forever.
+    /// A worker process never connected. It is replaced, with a growing delay (capped at
+    /// <see cref="MaxRestartDelay"/>). A server that never had a worker gives up at once when none is left
+    /// that could serve (its executable cannot serve as a worker: the reason will not go away); one that has
+    /// served keeps trying for good, and while starts keep failing with none serving it fails its queued and
+    /// new work with the reason at once, until a worker connects again.
     /// </summary>
     internal void WorkerFailedToStart(ProcessWorker worker, string reason)
     {
@@ -284,18 +345,24 @@ internal sealed class ProcessBackend : JobBackendCore
 
         bool neverConnected = Volatile.Read(ref _connectedEver) == 0;
         Diagnostics.Log.WorkerStartFailed(Logger, worker.Id, worker.ProcessId, reason);
-        if (!anyServing && (neverConnected || failures >= MaxFailedStarts))
+        string message = $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above.";
+        if (!anyServing && neverConnected)
         {
-            string message = $"No ParallelKit worker process could start: worker {worker.Id} {reason}. Its output, if any, is above.";
             Diagnostics.Log.GaveUp(Logger, message);
             Dispatcher.Close(new InvalidOperationException(message));
             return;
         }
 
+        if (!anyServing && failures >= MaxFailedStarts && !Dispatcher.IsSuspended)
+        {
+            Diagnostics.Log.GaveUp(Logger, message + " The server keeps trying, and serves again once a worker starts.");
+            Dispatcher.Suspend(new InvalidOperationException(message + " The server keeps trying to start workers."));
+        }
+
         if (!neverConnected)
         {
             // Replace it (a worker that died already counted its restart); back off while starts keep failing.
-            var delay = TimeSpan.FromMilliseconds(100 * (1 << Math.Min(failures, 6)));
+            var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRestartDelay.TotalMilliseconds, 100 * (1 << Math.Min(failures, 10))));
             _ = Task.Delay(delay).ContinueWith(_ => ReplaceIfShort(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
@@ -324,6 +391,11 @@ internal sealed class ProcessBackend : JobBackendCore
             }
 
             _disposed = true;
+        }
+
+        if (_heartbeatCheck is not null)
+        {
+            await _heartbeatCheck.DisposeAsync().ConfigureAwait(false);
         }
 
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));

@@ -40,6 +40,12 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private long _watchdogGeneration;
 
+    // When the worker last sent anything (a heartbeat, results), and when its current batch went out
+    // (Environment.TickCount64): a busy worker silent since both for HeartbeatTimeout is hung.
+    private long _lastHeard;
+    private long _batchSentAt;
+    private string? _killedBecause;
+
     public ProcessWorker(int id, ProcessBackend backend)
         : base(id, backend.Dispatcher)
     {
@@ -58,6 +64,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             ?? throw new InvalidOperationException("The worker process did not start.");
         _process = process;
         Volatile.Write(ref _pid, process.Id);
+        Internal.RuntimeIpcFiles.RemoveWhenExited(process);
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => OnExited();
         if (process.HasExited)
@@ -123,6 +130,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             List<WorkItem> batch = Batch;
             int assigned = batch.Count;
             List<WorkItem>? orphaned = null;
+            List<WorkItem>? leftovers = null;
             int sent = 0;
             lock (_gate)
             {
@@ -143,7 +151,11 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         int lengthAt = _send.Reserve(4);
                         try
                         {
-                            item.WritePayload(_send);
+                            item.WritePayload(_send, _backend.Options.MaxMessageSize - 12);
+                            if (item.TakeLeftover() is { } leftover)
+                            {
+                                (leftovers ??= []).Add(leftover);
+                            }
                         }
                         catch (Exception ex)
                         {
@@ -173,6 +185,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         _send.PatchByte(4, (byte)FrameType.Batch);
                         _inFlight = inFlight;
                         Volatile.Write(ref _reported, 0);
+                        Volatile.Write(ref _batchSentAt, Environment.TickCount64);
                         ArmWatchdog(inFlight);
                         try
                         {
@@ -184,6 +197,12 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                         }
                     }
                 }
+            }
+
+            if (leftovers is not null)
+            {
+                // Map items that did not fit the message: queued on their own, first.
+                Dispatcher.Requeue(leftovers);
             }
 
             if (orphaned is not null)
@@ -431,6 +450,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     break;
                 }
 
+                Volatile.Write(ref _lastHeard, Environment.TickCount64);
                 if (type == FrameType.Results && !TryApplyResults(frame.AsSpan(0, length)))
                 {
                     // A peer that breaks the protocol is treated as dead: its work moves on.
@@ -497,6 +517,19 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             }
 
             WorkItem item = inFlight[index];
+            if (status == RecordStatus.Partial)
+            {
+                // More of the same record follows: the item stays in flight.
+                int part = item.CompletePart(payload);
+                if (part < 0)
+                {
+                    return false;
+                }
+
+                RecordCompleted(part, elapsed);
+                continue;
+            }
+
             // Stats first: whoever awaits the item may read them as soon as it completes.
             switch (status)
             {
@@ -568,7 +601,8 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
 
         _process?.WaitForExit(2000);
-        _backend.WorkerDied(this, unfinished, WorkerLauncher.DescribeExit(ExitCodeOrNull()));
+        string exit = WorkerLauncher.DescribeExit(ExitCodeOrNull());
+        _backend.WorkerDied(this, unfinished, Volatile.Read(ref _killedBecause) is { } why ? $"{exit}, killed: {why}" : exit);
         ReleaseAfterExit();
     }
 
@@ -602,7 +636,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         long ticks = 0;
         foreach (WorkItem item in batch)
         {
-            if ((item.Timeout ?? _backend.Options.JobTimeout) is not { } limit)
+            if (item.LimitOr(_backend.Options.JobTimeout) is not { } limit)
             {
                 return;
             }
@@ -652,7 +686,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             return;
         }
 
-        TimeSpan limit = (late.Timeout ?? _backend.Options.JobTimeout)!.Value;
+        TimeSpan limit = late.LimitOr(_backend.Options.JobTimeout)!.Value;
         Diagnostics.Log.JobTimedOut(_backend.Logger, late.Name, limit, Id, ProcessId);
         late.Fail(new JobTimeoutException(late.Name, Id, limit));
         KillProcess();
@@ -660,6 +694,37 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
     /// <summary>Kills the worker process; the results reader then handles its death (unfinished work moves on, a replacement starts).</summary>
     private void KillProcess() => NativeProcess.KillTree(Volatile.Read(ref _process));
+
+    /// <summary>
+    /// Kills the worker if it holds unfinished work and has sent nothing — not even the heartbeat its control
+    /// thread sends whatever its jobs do — for <paramref name="timeoutMilliseconds"/> since its batch went out:
+    /// it is stopped or wedged. Its jobs are then handled as a crash's.
+    /// </summary>
+    public void CheckHeartbeat(long now, long timeoutMilliseconds)
+    {
+        long silent;
+        lock (_gate)
+        {
+            if (_state != Alive || _condemned || Volatile.Read(ref _reported) >= _inFlight.Count)
+            {
+                return;
+            }
+
+            silent = now - Math.Max(Volatile.Read(ref _lastHeard), Volatile.Read(ref _batchSentAt));
+            if (silent < timeoutMilliseconds)
+            {
+                return;
+            }
+
+            _condemned = true;
+        }
+
+        string why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"no heartbeat for {silent / 1000.0:F1} s (the process was stopped or hung)");
+        Volatile.Write(ref _killedBecause, why);
+        Diagnostics.Log.WorkerHung(_backend.Logger, Id, ProcessId, why);
+        KillProcess();
+    }
 
     /// <summary>Releases the channels, the send buffer and the process handle; the process must have exited.</summary>
     public void Dispose()

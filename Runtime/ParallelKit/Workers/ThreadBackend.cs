@@ -155,7 +155,7 @@ internal sealed class ThreadBackend : JobBackendCore
                     WorkItem item = batch[i];
                     if (!item.IsFinished)
                     {
-                        await item.RunInProcessAsync(this, item.Timeout ?? timeout, stopping).ConfigureAwait(false);
+                        await item.RunInProcessAsync(this, item.LimitOr(timeout), stopping).ConfigureAwait(false);
                     }
                 }
             }

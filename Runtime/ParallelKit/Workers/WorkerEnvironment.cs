@@ -12,6 +12,9 @@ internal static class WorkerEnvironment
     public const string Mode = "PARALLELKIT_WORKER_MODE";
     public const string MaxMessageSize = "PARALLELKIT_WORKER_MAX_MESSAGE";
 
+    /// <summary>Milliseconds between a server worker's heartbeats; absent or 0: none.</summary>
+    public const string Heartbeat = "PARALLELKIT_WORKER_HEARTBEAT";
+
     /// <summary>Serve jobs until told to stop (a job server worker).</summary>
     public const string ServerMode = "server";
 
@@ -29,6 +32,7 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(WorkerId, null);
         Environment.SetEnvironmentVariable(Mode, null);
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
+        Environment.SetEnvironmentVariable(Heartbeat, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
         if (hooks is not null)
         {

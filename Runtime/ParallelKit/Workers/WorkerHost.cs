@@ -135,6 +135,7 @@ public static class WorkerHost
         string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
         int id = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.WorkerId, 0);
         int maxMessageSize = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.MaxMessageSize, Ipc.Wire.MaxMessageSize);
+        int heartbeat = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.Heartbeat, 0);
 
         // A job may start processes of its own (even another job server): they must not become workers.
         Workers.WorkerEnvironment.Clear();
@@ -152,7 +153,7 @@ public static class WorkerHost
             Workers.WarmupJob.Register();
             Manager.ManagerJob.Register();
             registerJobs();
-            worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
+            worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize, heartbeat);
             exitCode = worker.Run();
             if (mode != Workers.WorkerEnvironment.ProcessMode)
             {

@@ -25,7 +25,8 @@ internal static class WorkerLauncher
             "(xunit v3 test projects are). Or start the server with new JobServerOptions { Backend = JobBackend.Threads }.");
     }
 
-    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize)
+    public static ProcessStartInfo CreateStartInfo(
+        string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize, int heartbeatMilliseconds = 0)
     {
         string processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: the path of the current executable is unknown.");
@@ -48,6 +49,10 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[WorkerEnvironment.Mode] = mode;
         start.Environment[WorkerEnvironment.MaxMessageSize] = maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (heartbeatMilliseconds > 0)
+        {
+            start.Environment[WorkerEnvironment.Heartbeat] = heartbeatMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (WorkerHost.ServesBeforeMain)
         {
             // The entry type's generated static constructor serves jobs: no startup hook to pay for.

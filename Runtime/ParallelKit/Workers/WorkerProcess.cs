@@ -48,9 +48,15 @@ internal sealed class WorkerProcess : IDisposable
 
     private readonly int _maxMessageSize;
 
-    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize)
+    // Milliseconds between heartbeats (0: none), sent by the control thread on the data channel; _sendGate
+    // keeps them from interleaving with the main thread's results.
+    private readonly int _heartbeatMilliseconds;
+    private readonly Lock _sendGate = new();
+
+    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
     {
         _maxMessageSize = maxMessageSize;
+        _heartbeatMilliseconds = singleJob ? 0 : heartbeatMilliseconds;
         _endpoint = endpoint;
         _token = WorkerEnvironment.DecodeToken(token);
         _workerId = workerId;
@@ -174,8 +180,8 @@ internal sealed class WorkerProcess : IDisposable
     {
         int count = BinaryPrimitives.ReadInt32LittleEndian(body);
         int offset = 4;
-        BeginResults(out int countAt);
-        int results = 0;
+        BeginResults(out _resultsCountAt);
+        _resultsInFrame = 0;
         for (int r = 0; r < count; r++)
         {
             long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
@@ -189,17 +195,68 @@ internal sealed class WorkerProcess : IDisposable
 
             long started = Stopwatch.GetTimestamp();
             RunRecord(sequence, payload);
-            results++;
+            _resultsInFrame++;
             long elapsed = Stopwatch.GetTimestamp() - started;
             if ((elapsed > FlushAfterTicks || _out.WrittenCount > FlushAfterBytes) && r < count - 1)
             {
-                SendResults(countAt, results);
-                BeginResults(out countAt);
-                results = 0;
+                SendResults(_resultsCountAt, _resultsInFrame);
+                BeginResults(out _resultsCountAt);
+                _resultsInFrame = 0;
             }
         }
 
-        SendResults(countAt, results);
+        SendResults(_resultsCountAt, _resultsInFrame);
+    }
+
+    // The results frame being built in _out: where its record count goes, and how many records it holds.
+    private int _resultsCountAt;
+    private int _resultsInFrame;
+
+    /// <summary>Where the current record's header and payload sit in <see cref="_out"/>.</summary>
+    private struct RecordLayout
+    {
+        public int StatusAt;
+        public int ElapsedAt;
+        public int LengthAt;
+        public int PayloadAt;
+        public long Started;
+
+        public static RecordLayout Begin(FrameBuffer output, long sequence)
+        {
+            output.WriteInt64(sequence);
+            return new RecordLayout
+            {
+                StatusAt = output.Reserve(1),
+                ElapsedAt = output.Reserve(8),
+                LengthAt = output.Reserve(4),
+                PayloadAt = output.WrittenCount,
+                Started = Stopwatch.GetTimestamp(),
+            };
+        }
+
+        public readonly void End(FrameBuffer output, RecordStatus status)
+        {
+            output.PatchByte(StatusAt, (byte)status);
+            output.PatchInt64(ElapsedAt, Stopwatch.GetElapsedTime(Started).Ticks);
+            output.PatchInt32(LengthAt, output.WrittenCount - PayloadAt);
+        }
+    }
+
+    /// <summary>
+    /// Sends the results of a map chunk's items so far as a <see cref="RecordStatus.Partial"/> record (with
+    /// everything before it in the frame), and opens the record again, for the same sequence, for the rest.
+    /// <paramref name="carried"/> are the bytes of a result that did not fit the part: they start the next one.
+    /// </summary>
+    private void SendPartial(long sequence, ref RecordLayout record, ref int partCountAt, int partItems, ReadOnlySpan<byte> carried)
+    {
+        _out.PatchInt32(partCountAt, partItems);
+        record.End(_out, RecordStatus.Partial);
+        SendResults(_resultsCountAt, _resultsInFrame + 1);
+        BeginResults(out _resultsCountAt);
+        _resultsInFrame = 0;
+        record = RecordLayout.Begin(_out, sequence);
+        partCountAt = _out.Reserve(4);
+        _out.WriteBytes(carried);
     }
 
     private void BeginResults(out int countAt)
@@ -219,7 +276,10 @@ internal sealed class WorkerProcess : IDisposable
         _out.PatchInt32(countAt, results);
         _out.PatchInt32(0, _out.WrittenCount - 5);
         _out.PatchByte(4, (byte)FrameType.Results);
-        _data!.Send(_out.WrittenSpan);
+        lock (_sendGate)
+        {
+            _data!.Send(_out.WrittenSpan);
+        }
     }
 
     /// <summary>
@@ -229,12 +289,7 @@ internal sealed class WorkerProcess : IDisposable
     /// </summary>
     private void RunRecord(long sequence, ReadOnlySpan<byte> payload)
     {
-        _out.WriteInt64(sequence);
-        int statusAt = _out.Reserve(1);
-        int elapsedAt = _out.Reserve(8);
-        int lengthAt = _out.Reserve(4);
-        int payloadAt = _out.WrittenCount;
-        long started = Stopwatch.GetTimestamp();
+        RecordLayout record = RecordLayout.Begin(_out, sequence);
         CancellationToken token = BeginRecord(sequence);
         string jobName = "job";
         var status = RecordStatus.Ok;
@@ -248,8 +303,22 @@ internal sealed class WorkerProcess : IDisposable
             int jobs = reader.Read<int>();
             int firstMapIndex = reader.Read<int>();
             run = Diagnostics.JobTracing.StartRun(reader.Read<string?>(), "job");
+
+            // A map chunk's results travel in parts, each n(4) then n results (see RecordStatus.Partial).
+            bool map = firstMapIndex >= 0;
+            int partCountAt = -1;
+            int partFirst = 0;
+            long partStarted = Stopwatch.GetTimestamp();
+            if (map)
+            {
+                results.Flush();
+                partCountAt = _out.Reserve(4);
+                results = new JobWriter(ref output, state);
+            }
+
             for (int i = 0; i < jobs; i++)
             {
+                int itemAt = _out.WrittenCount;
                 ulong key = reader.Read<ulong>();
                 if (key == _lastKey)
                 {
@@ -286,27 +355,64 @@ internal sealed class WorkerProcess : IDisposable
                     call.WritePendingResult(pending, _out);
                     results = new JobWriter(ref output, state);
                 }
+
+                if (!map)
+                {
+                    continue;
+                }
+
+                // Each item's result is checked on its own (the error names that item), and the part is sent
+                // before it would outgrow the limit, after the first item, or once it is a millisecond old: a
+                // worker that dies later keeps what it delivered.
+                results.Flush();
+                int itemSize = _out.WrittenCount - itemAt;
+                if (itemSize > _maxMessageSize)
+                {
+                    throw ResultTooLarge(itemSize);
+                }
+
+                if (_out.WrittenCount - record.PayloadAt - 4 > _maxMessageSize)
+                {
+                    byte[] carried = _out.WrittenSpan[itemAt..].ToArray();
+                    _out.Truncate(itemAt);
+                    SendPartial(sequence, ref record, ref partCountAt, i - partFirst, carried);
+                    partFirst = i;
+                    partStarted = Stopwatch.GetTimestamp();
+                }
+                else if (i < jobs - 1
+                    && (i == 0 || Stopwatch.GetTimestamp() - partStarted > FlushAfterTicks || _out.WrittenCount - record.PayloadAt > FlushAfterBytes))
+                {
+                    SendPartial(sequence, ref record, ref partCountAt, i + 1 - partFirst, []);
+                    partFirst = i + 1;
+                    partStarted = Stopwatch.GetTimestamp();
+                }
+
+                results = new JobWriter(ref output, state);
             }
 
             results.Flush();
-            int size = _out.WrittenCount - payloadAt;
+            if (map)
+            {
+                _out.PatchInt32(partCountAt, jobs - partFirst);
+            }
+
+            int size = _out.WrittenCount - record.PayloadAt - (map ? 4 : 0);
             if (size > _maxMessageSize)
             {
-                throw new InvalidOperationException(
-                    $"The job's result takes {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({_maxMessageSize:N0} bytes).");
+                throw ResultTooLarge(size);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             status = RecordStatus.Canceled;
-            _out.Truncate(payloadAt);
+            _out.Truncate(record.PayloadAt);
         }
         catch (Exception ex)
         {
             status = RecordStatus.Failed;
             run?.SetStatus(ActivityStatusCode.Error, ex.Message);
             _failedRecords++;
-            _out.Truncate(payloadAt);
+            _out.Truncate(record.PayloadAt);
             RemoteError.Write(_out, jobName, ex);
             if (_singleJob)
             {
@@ -321,10 +427,11 @@ internal sealed class WorkerProcess : IDisposable
             EndRecord();
         }
 
-        _out.PatchByte(statusAt, (byte)status);
-        _out.PatchInt64(elapsedAt, Stopwatch.GetElapsedTime(started).Ticks);
-        _out.PatchInt32(lengthAt, _out.WrittenCount - payloadAt);
+        record.End(_out, status);
     }
+
+    private InvalidOperationException ResultTooLarge(int size) => new(
+        $"The job's result takes {size:N0} bytes marshaled, more than JobServerOptions.MaxMessageSize ({_maxMessageSize:N0} bytes).");
 
     private CancellationToken BeginRecord(long sequence)
     {
@@ -368,11 +475,20 @@ internal sealed class WorkerProcess : IDisposable
     {
         WorkerChannel control = _control!;
         byte[] frame = new byte[256];
+        int beat = _heartbeatMilliseconds;
+        long nextBeat = Environment.TickCount64;
         while (true)
         {
-            if (_parent > 1 && !control.WaitReadable(1000))
+            if (beat > 0 && Environment.TickCount64 >= nextBeat)
             {
-                if (NativeProcess.ParentProcessId() != _parent)
+                SendHeartbeat();
+                nextBeat = Environment.TickCount64 + beat;
+            }
+
+            int wait = beat > 0 ? (int)Math.Clamp(nextBeat - Environment.TickCount64, 0, 1000) : _parent > 1 ? 1000 : -1;
+            if (wait >= 0 && !control.WaitReadable(wait))
+            {
+                if (_parent > 1 && NativeProcess.ParentProcessId() != _parent)
                 {
                     Environment.Exit(0);
                 }
@@ -418,6 +534,23 @@ internal sealed class WorkerProcess : IDisposable
                     _data!.ShutdownReceive();
                     return;
             }
+        }
+    }
+
+    /// <summary>Tells the parent this process still runs (its jobs may take as long as they like).</summary>
+    private void SendHeartbeat()
+    {
+        ReadOnlySpan<byte> frame = [0, 0, 0, 0, (byte)FrameType.Heartbeat];
+        try
+        {
+            lock (_sendGate)
+            {
+                _data!.Send(frame);
+            }
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or ObjectDisposedException)
+        {
+            // The parent is gone: the control channel's end of stream says so next.
         }
     }
 

@@ -7,7 +7,9 @@ namespace ParallelKit;
 
 /// <summary>
 /// A lock shared by threads and processes — Python's <c>multiprocessing.Lock</c>. Not re-entrant (see
-/// <see cref="ProcessRLock"/>); released by the thread that took it. A holder that dies (its process
+/// <see cref="ProcessRLock"/>); released by the thread that took it (unlike Python's, which any thread or
+/// process may release: to signal between processes, use a <see cref="ProcessSemaphore"/> or
+/// <see cref="ProcessEvent"/>). A holder that dies (its process
 /// killed, its thread ended) never deadlocks the rest: the next thread to acquire gets the lock, with
 /// <see cref="LockScope.WasAbandoned"/> set. Uncontended, acquiring costs one atomic operation; waiting
 /// threads spin briefly, then sleep on a futex.
@@ -41,11 +43,28 @@ public sealed unsafe class ProcessLock : SharedObject, IMemoryPackFormatterRegis
     /// <exception cref="System.Threading.LockRecursionException">The calling thread already holds it.</exception>
     public LockScope Acquire() => EnterLock(reentrant: false);
 
-    /// <summary>Acquires the lock unless <paramref name="timeout"/> passes first.</summary>
+    /// <summary>
+    /// Acquires the lock unless <paramref name="timeout"/> passes first. As Python's <c>acquire(timeout=…)</c>,
+    /// a thread that already holds the lock gets <see langword="false"/> (it cannot release the lock while it
+    /// waits, so it returns at once rather than after the time-out).
+    /// </summary>
     /// <param name="timeout">The longest wait (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: no limit).</param>
     /// <param name="scope">The held lock, when acquired.</param>
     /// <returns>Whether the lock was acquired.</returns>
-    public bool TryAcquire(TimeSpan timeout, out LockScope scope) => TryEnterLock(reentrant: false, timeout, out scope);
+    /// <exception cref="System.Threading.LockRecursionException">
+    /// The calling thread already holds it and <paramref name="timeout"/> is infinite (the wait could never end).
+    /// </exception>
+    public bool TryAcquire(TimeSpan timeout, out LockScope scope)
+    {
+        int milliseconds = RobustLock.Milliseconds(timeout);
+        if (milliseconds >= 0 && IsHeldByCurrentThread)
+        {
+            scope = default;
+            return false;
+        }
+
+        return TryEnterLock(reentrant: false, timeout, out scope);
+    }
 
     /// <summary>Releases the lock the calling thread holds (the same as disposing the scope <see cref="Acquire"/> returned).</summary>
     /// <exception cref="System.Threading.SynchronizationLockException">The calling thread does not hold the lock.</exception>

@@ -65,6 +65,16 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
+    public void A_process_waits_for_the_foreground_threads_its_job_started_but_not_for_background_ones()
+    {
+        using var done = new ProcessEvent();
+        using var process = ParallelProcess.Start(SyncJobs.Jobs.SetLaterFromForegroundThread(done, 500));
+        Assert.True(process.Join(TimeSpan.FromSeconds(60)), "a background thread must not keep the process alive");
+        Assert.Equal(0, process.ExitCode);
+        Assert.True(done.IsSet, "the job's foreground thread was cut short by the process's exit");
+    }
+
+    [Fact]
     public void Terminate_kills_a_running_process()
     {
         using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));

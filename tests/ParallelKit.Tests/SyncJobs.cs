@@ -97,4 +97,19 @@ public static partial class SyncJobs
         holding.Set();
         Thread.Sleep(TimeSpan.FromMinutes(2));
     }
+
+    /// <summary>
+    /// Starts a foreground thread that sets <paramref name="done"/> after <paramref name="delayMilliseconds"/>, and a
+    /// background thread that never ends, then returns at once.
+    /// </summary>
+    [ParallelJob]
+    public static void SetLaterFromForegroundThread(ProcessEvent done, int delayMilliseconds)
+    {
+        new System.Threading.Thread(() =>
+        {
+            System.Threading.Thread.Sleep(delayMilliseconds);
+            done.Set();
+        }) { IsBackground = false }.Start();
+        new System.Threading.Thread(() => System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)) { IsBackground = true }.Start();
+    }
 }

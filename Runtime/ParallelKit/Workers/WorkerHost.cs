@@ -178,6 +178,13 @@ public static class WorkerHost
             exitCode = 70; // EX_SOFTWARE
         }
 
+        if (mode == Workers.WorkerEnvironment.ProcessMode && worker is not null)
+        {
+            // As a .NET process after Main, and Python's child after its target: foreground threads the job
+            // started run to their end before the process leaves; background ones do not hold it.
+            Internal.ForegroundThreads.WaitForOthers();
+        }
+
         Internal.ConsoleWriters.FlushCreated();
         if (mode == Workers.WorkerEnvironment.ProcessMode)
         {

@@ -132,6 +132,7 @@ internal sealed class WorkerProcess : IDisposable
         Console.Error.Flush();
         ConsoleWriters.FlushCreated();
         NativeProcess.PrepareExit();
+        ForegroundThreads.Resolve();
     }
 
     private WorkerChannel Connect(Channel channel)

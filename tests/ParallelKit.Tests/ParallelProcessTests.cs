@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -72,6 +73,51 @@ public sealed class ParallelProcessTests
         Assert.True(process.Join(TimeSpan.FromSeconds(60)), "a background thread must not keep the process alive");
         Assert.Equal(0, process.ExitCode);
         Assert.True(done.IsSet, "the job's foreground thread was cut short by the process's exit");
+    }
+
+    [Fact]
+    public async Task A_warm_spare_holds_no_file_descriptor_a_freshly_started_process_does_not()
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("parallelkit-fds-").FullName;
+        try
+        {
+            // A process started for its job, then one taken from the warm spare (given time to warm up while it waits).
+            ParallelProcess.KeepWarmSpare = false;
+            using (var fresh = ParallelProcess.Start(TestJobs.Jobs.WriteOpenFiles(System.IO.Path.Combine(dir, "fresh"))))
+            {
+                Assert.True(fresh.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            ParallelProcess.KeepWarmSpare = true;
+            using (var first = ParallelProcess.Start(TestJobs.Jobs.Add(1, 2)))
+            {
+                Assert.True(first.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            await Task.Delay(3000);
+            using (var spare = ParallelProcess.Start(TestJobs.Jobs.WriteOpenFiles(System.IO.Path.Combine(dir, "spare"))))
+            {
+                Assert.True(spare.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            // Compared by what they are: descriptors inherited from this process by identity, the process's own
+            // sockets and pipes by kind. Assembly files are the runtime's (it maps each assembly it loads).
+            var inherited = new System.Collections.Generic.HashSet<string>(
+                System.IO.Directory.GetFiles("/proc/self/fd").Select(fd => new System.IO.FileInfo(fd).LinkTarget ?? string.Empty));
+            string Kind(string target) => target.EndsWith(".dll", StringComparison.Ordinal) ? string.Empty
+                : inherited.Contains(target) && !target.StartsWith("socket:", StringComparison.Ordinal) ? target
+                : target.StartsWith("socket:", StringComparison.Ordinal) ? "socket"
+                : target.StartsWith("pipe:", StringComparison.Ordinal) ? "pipe"
+                : target;
+            string[] Read(string name) => [.. System.IO.File.ReadAllLines(System.IO.Path.Combine(dir, name))
+                .Select(line => Kind(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..])).Where(kind => kind.Length > 0).Order(StringComparer.Ordinal)];
+            Assert.Equal(Read("fresh"), Read("spare"));
+        }
+        finally
+        {
+            ParallelProcess.KeepWarmSpare = true;
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

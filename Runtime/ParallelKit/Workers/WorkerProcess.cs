@@ -123,13 +123,13 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// A single-job process flushes the console and leaves right after its job: pay for opening the console
-    /// writers now, while a warm spare waits for its job, not between the job's end and the exit.
+    /// A single-job process flushes the console and leaves right after its job: compile that path now, while a
+    /// warm spare waits for its job, not between the job's end and the exit. The console writers themselves are
+    /// not opened here: each holds a duplicate of its descriptor (stdout, stderr), which a process started for a
+    /// job that never prints does not have either; a spare holds only what such a process holds.
     /// </summary>
     private static void PrepareToExit()
     {
-        Console.Out.Flush();
-        Console.Error.Flush();
         ConsoleWriters.FlushCreated();
         NativeProcess.PrepareExit();
         ForegroundThreads.Resolve();

@@ -159,11 +159,19 @@ public static partial class TestJobs
     }
 
     [ParallelJob]
+    public static void InitWorker(string value) => s_initializedWith = value + "@" + Environment.ProcessId;
+
+    [ParallelJob]
+    public static string? ReadInitialized() => s_initializedWith;
+
+    [ParallelJob]
     public static int Print(string line)
     {
         Console.WriteLine(line);
         return line.Length;
     }
+
+    private static string? s_initializedWith;
 
     public static int VoidRuns => Volatile.Read(ref s_voidRuns);
 

@@ -11,6 +11,7 @@ internal static class WorkerEnvironment
     public const string WorkerId = "PARALLELKIT_WORKER_ID";
     public const string Mode = "PARALLELKIT_WORKER_MODE";
     public const string MaxMessageSize = "PARALLELKIT_WORKER_MAX_MESSAGE";
+    public const string Initializer = "PARALLELKIT_WORKER_INIT";
 
     /// <summary>Serve jobs until told to stop (a job server worker).</summary>
     public const string ServerMode = "server";
@@ -29,6 +30,7 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(WorkerId, null);
         Environment.SetEnvironmentVariable(Mode, null);
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
+        Environment.SetEnvironmentVariable(Initializer, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
         if (hooks is not null)
         {

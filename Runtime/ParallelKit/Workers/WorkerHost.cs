@@ -128,6 +128,21 @@ public static class WorkerHost
         RunWorker(register);
     }
 
+    /// <summary>Runs the server's worker initializer; prints its exception and returns false when it throws.</summary>
+    private static bool RunInitializer(string initializer, int id)
+    {
+        try
+        {
+            Workers.WorkerInitializer.Run(initializer);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"ParallelKit worker {id}: its initializer (JobServerOptions.WorkerInitializer) failed, so it takes no jobs:{Environment.NewLine}{ex}");
+            return false;
+        }
+    }
+
     private static void RunWorker(Action registerJobs)
     {
         string endpoint = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)!;
@@ -135,6 +150,7 @@ public static class WorkerHost
         string mode = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Mode) ?? Workers.WorkerEnvironment.ServerMode;
         int id = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.WorkerId, 0);
         int maxMessageSize = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.MaxMessageSize, Ipc.Wire.MaxMessageSize);
+        string? initializer = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Initializer);
 
         // A job may start processes of its own (even another job server): they must not become workers.
         Workers.WorkerEnvironment.Clear();
@@ -152,6 +168,12 @@ public static class WorkerHost
             Workers.WarmupJob.Register();
             Manager.ManagerJob.Register();
             registerJobs();
+            if (!string.IsNullOrEmpty(initializer) && !RunInitializer(initializer, id))
+            {
+                Internal.ConsoleWriters.FlushCreated();
+                Environment.Exit(Workers.WorkerInitializer.FailedExitCode);
+            }
+
             worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
             if (mode != Workers.WorkerEnvironment.ProcessMode)

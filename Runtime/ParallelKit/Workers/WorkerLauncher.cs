@@ -25,7 +25,7 @@ internal static class WorkerLauncher
             "(xunit v3 test projects are). Or start the server with new JobServerOptions { Backend = JobBackend.Threads }.");
     }
 
-    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize)
+    public static ProcessStartInfo CreateStartInfo(string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize, string? initializer = null)
     {
         string processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: the path of the current executable is unknown.");
@@ -48,6 +48,10 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.WorkerId] = workerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[WorkerEnvironment.Mode] = mode;
         start.Environment[WorkerEnvironment.MaxMessageSize] = maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (initializer is not null)
+        {
+            start.Environment[WorkerEnvironment.Initializer] = initializer;
+        }
         if (WorkerHost.ServesBeforeMain)
         {
             // The entry type's generated static constructor serves jobs: no startup hook to pay for.
@@ -74,6 +78,11 @@ internal static class WorkerLauncher
         if (exitCode is not { } code)
         {
             return "an unknown exit status";
+        }
+
+        if (code == WorkerInitializer.FailedExitCode)
+        {
+            return $"exit code {code} (its JobServerOptions.WorkerInitializer threw; the exception is printed above)";
         }
 
         if (code > 128 && code < 128 + 65)

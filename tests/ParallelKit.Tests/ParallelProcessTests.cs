@@ -121,14 +121,50 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
-    public void Terminate_kills_a_running_process()
+    public void Kill_kills_a_running_process()
     {
         using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));
         Assert.True(process.IsAlive);
         Assert.Null(process.ExitCode);
-        process.Terminate();
+        process.Kill();
         Assert.True(process.Join(TimeSpan.FromSeconds(30)));
         Assert.Equal(137, process.ExitCode);
+    }
+
+    [Fact]
+    public void Terminate_cancels_the_job_which_may_clean_up_and_the_process_exits_with_143()
+    {
+        using var started = new ProcessEvent();
+        using var cleanedUp = new ProcessEvent();
+        using var process = ParallelProcess.Start(SyncJobs.Jobs.WaitForTerminate(started, cleanedUp));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
+        process.Terminate();
+        Assert.True(process.Join(TimeSpan.FromSeconds(60)));
+        Assert.Equal(143, process.ExitCode);
+        Assert.True(cleanedUp.IsSet, "the job's finally block did not run");
+    }
+
+    [Fact]
+    public void Processes_have_names_the_parent_lists_its_live_children_and_a_child_knows_its_parent()
+    {
+        Assert.Null(ParallelProcess.ParentProcessId);
+        using var parent = new SharedValue<int>(0);
+        using (var child = ParallelProcess.Start(SyncJobs.Jobs.ReportParent(parent), "reporter"))
+        {
+            Assert.Equal("reporter", child.Name);
+            Assert.StartsWith("reporter ", child.ToString(), StringComparison.Ordinal);
+            Assert.True(child.Join(TimeSpan.FromSeconds(60)));
+            Assert.Equal(0, child.ExitCode);
+        }
+
+        Assert.Equal(Environment.ProcessId, parent.Value);
+
+        using var sleeper = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));
+        Assert.StartsWith("ParallelProcess-", sleeper.Name, StringComparison.Ordinal);
+        Assert.Contains(sleeper, ParallelProcess.ActiveChildren());
+        sleeper.Kill();
+        Assert.True(sleeper.Join(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain(sleeper, ParallelProcess.ActiveChildren());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Threading.Tasks;
 using System;
 using System.Threading;
 
@@ -112,4 +113,23 @@ public static partial class SyncJobs
         }) { IsBackground = false }.Start();
         new System.Threading.Thread(() => System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)) { IsBackground = true }.Start();
     }
+
+    /// <summary>Sets <paramref name="started"/>, waits for cancellation, and sets <paramref name="cleanedUp"/> on its way out.</summary>
+    [ParallelJob]
+    public static async Task WaitForTerminate(ProcessEvent started, ProcessEvent cleanedUp, System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            started.Set();
+            await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+        }
+        finally
+        {
+            cleanedUp.Set();
+        }
+    }
+
+    /// <summary>Stores the parent's pid as this process sees it (-1: none).</summary>
+    [ParallelJob]
+    public static void ReportParent(SharedValue<int> parent) => parent.Value = ParallelProcess.ParentProcessId ?? -1;
 }

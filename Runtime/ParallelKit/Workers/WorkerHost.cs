@@ -39,6 +39,9 @@ public static class WorkerHost
     /// <summary>The id of this worker within its server; -1 outside workers.</summary>
     public static int WorkerId { get; private set; } = -1;
 
+    /// <summary>The pid of the process that started this worker, read when it started; -1 outside workers.</summary>
+    internal static int ParentProcessId { get; private set; } = -1;
+
     /// <summary>Whether workers are served by the generated static constructor of the entry point's type (no startup hook needed).</summary>
     internal static bool ServesBeforeMain { get; private set; }
 
@@ -156,6 +159,7 @@ public static class WorkerHost
         Workers.WorkerEnvironment.Clear();
         IsWorker = true;
         WorkerId = id;
+        ParentProcessId = Internal.NativeProcess.ParentProcessId();
         if (mode != Workers.WorkerEnvironment.ProcessMode)
         {
             Internal.MarshalingWarmup.Start();
@@ -176,6 +180,10 @@ public static class WorkerHost
 
             worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize);
             exitCode = worker.Run();
+            if (worker.Terminated)
+            {
+                exitCode = Workers.WorkerProcess.TerminatedExitCode;
+            }
             if (mode != Workers.WorkerEnvironment.ProcessMode)
             {
                 // A server worker closes its channels; a single-job process leaves like os._exit (the kernel closes them).
@@ -200,7 +208,7 @@ public static class WorkerHost
             exitCode = 70; // EX_SOFTWARE
         }
 
-        if (mode == Workers.WorkerEnvironment.ProcessMode && worker is not null)
+        if (mode == Workers.WorkerEnvironment.ProcessMode && worker is { Terminated: false })
         {
             // As a .NET process after Main, and Python's child after its target: foreground threads the job
             // started run to their end before the process leaves; background ones do not hold it.

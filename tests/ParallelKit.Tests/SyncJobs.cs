@@ -132,4 +132,39 @@ public static partial class SyncJobs
     /// <summary>Stores the parent's pid as this process sees it (-1: none).</summary>
     [ParallelJob]
     public static void ReportParent(SharedValue<int> parent) => parent.Value = ParallelProcess.ParentProcessId ?? -1;
+
+    /// <summary>A barrier action: adds one to the count of completed rounds.</summary>
+    [ParallelJob]
+    public static void CountRound(SharedValue<int> rounds) => rounds.Update(r => r + 1);
+
+    /// <summary>
+    /// Meets the others <paramref name="rounds"/> times; after each release checks that the action of that round has
+    /// run, and counts in <paramref name="early"/> the releases that came before it.
+    /// </summary>
+    [ParallelJob]
+    public static void MeetAndCheckAction(ProcessBarrier barrier, SharedValue<int> actions, SharedValue<int> early, int rounds)
+    {
+        for (int round = 1; round <= rounds; round++)
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(60));
+            if (actions.Value < round)
+            {
+                early.Update(e => e + 1);
+            }
+
+            // All leave round r before anyone's action of round r + 1 can run: the next round needs every party.
+        }
+    }
+
+    /// <summary>Releases the semaphore once.</summary>
+    [ParallelJob]
+    public static void ReleaseOnce(ProcessSemaphore semaphore) => semaphore.Release();
+
+    /// <summary>Sets the event.</summary>
+    [ParallelJob]
+    public static void SetEvent(ProcessEvent e) => e.Set();
+
+    /// <summary>Meets the other party at the barrier once.</summary>
+    [ParallelJob]
+    public static int MeetOnce(ProcessBarrier barrier) => barrier.SignalAndWait(TimeSpan.FromSeconds(60));
 }

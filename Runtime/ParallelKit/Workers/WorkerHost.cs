@@ -29,6 +29,8 @@ public static class WorkerHost
     private static int s_installed;
     private static int s_startupHookActive;
     private static Action? s_registerJobs;
+    private static Action? s_registerForLocalUse;
+    private static int s_registeredForLocalUse;
 
     /// <summary>Whether the entry assembly carries the generated worker entrypoint.</summary>
     internal static bool IsInstalled => Volatile.Read(ref s_installed) != 0;
@@ -73,6 +75,7 @@ public static class WorkerHost
         }
 
         Volatile.Write(ref s_installed, 1);
+        s_registerForLocalUse = registerJobs;
         Internal.LibcResolver.Install();
         ServesBeforeMain = servesBeforeMain;
         if (Volatile.Read(ref s_startupHookActive) != 0 || servesBeforeMain)
@@ -129,6 +132,18 @@ public static class WorkerHost
         }
 
         RunWorker(register);
+    }
+
+    /// <summary>
+    /// Fills the job registry in a process that is not a worker, for the rare job it runs itself from marshaled
+    /// form (a barrier action that another process set up). Workers register their jobs when they start.
+    /// </summary>
+    internal static void EnsureJobsRegistered()
+    {
+        if (!IsWorker && s_registerForLocalUse is { } register && Interlocked.Exchange(ref s_registeredForLocalUse, 1) == 0)
+        {
+            register();
+        }
     }
 
     /// <summary>Runs the server's worker initializer; prints its exception and returns false when it throws.</summary>

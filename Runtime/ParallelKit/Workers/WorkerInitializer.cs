@@ -1,6 +1,4 @@
 using System;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace ParallelKit.Workers;
 
@@ -20,39 +18,5 @@ internal static class WorkerInitializer
 
     /// <summary>Decodes and runs the initializer; throws what it throws.</summary>
     public static void Run(string encoded)
-    {
-        byte[] payload = Convert.FromBase64String(encoded);
-        JobCall call;
-        var reader = new JobReader(payload);
-        try
-        {
-            ulong key = reader.Read<ulong>();
-            if (!JobRegistry.TryGet(key, out JobDecoder decoder, out _))
-            {
-                throw new InvalidOperationException($"This worker has no job with key 0x{key:X16} to run as its initializer.");
-            }
-
-            call = decoder(ref reader);
-        }
-        finally
-        {
-            reader.Dispose();
-        }
-
-        var output = new Internal.FrameBuffer(256);
-        try
-        {
-            using var state = MemoryPack.MemoryPackWriterOptionalStatePool.Rent(null);
-            var results = new JobWriter(ref output, state);
-            if (!call.TryRun(ref results, CancellationToken.None, out Task? pending))
-            {
-                results.Flush();
-                pending!.GetAwaiter().GetResult();
-            }
-        }
-        finally
-        {
-            output.Dispose();
-        }
-    }
+        => LocalJobRunner.Run(LocalJobRunner.Decode(Convert.FromBase64String(encoded), "its worker initializer"));
 }

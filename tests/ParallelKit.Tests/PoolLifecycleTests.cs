@@ -26,6 +26,16 @@ public sealed class PoolLifecycleTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_drains_the_threads_backend_too()
+    {
+        var server = JobServer.Start(new JobServerOptions { Workers = 1, Backend = JobBackend.Threads });
+        Job[] jobs = [.. Enumerable.Range(0, 4).Select(_ => server.Submit(TestJobs.Jobs.DelayAsync(50)))];
+        await server.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(jobs, job => Assert.Equal(JobStatus.Completed, job.Status));
+        Assert.Throws<ObjectDisposedException>(() => { server.Submit(TestJobs.Jobs.Add(1, 2)); });
+    }
+
+    [Fact]
     public async Task ShutdownAsync_with_cancelPendingJobs_finishes_running_jobs_and_cancels_queued_ones()
     {
         var server = JobServer.Start(new JobServerOptions { Workers = 1 });

@@ -150,7 +150,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
             throw;
         }
 
-        job.Completion.ContinueWith(static (_, server) => ((JobServer)server!).EndSubmission(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        job.Owner = this; // its end, whichever way, ends the submission (no continuation per job on the submit path)
         try
         {
             return Enqueue(job, call, timeout, cancellationToken);
@@ -303,7 +303,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private void EndSubmission()
+    internal void EndSubmission()
     {
         if (Interlocked.Decrement(ref _outstanding) == 0)
         {

@@ -121,4 +121,29 @@ public sealed class SyncParityTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(barrier.IsBroken);
     }
+
+    [Fact]
+    public async Task A_lock_acquired_asynchronously_is_held_across_awaits_and_released_from_any_thread()
+    {
+        using var theLock = new ProcessLock();
+        AsyncLockScope held = await theLock.AcquireAsync();
+        await Task.Yield();
+        await Task.Delay(10); // resumes on some pool thread: the lock stays held meanwhile
+        Assert.False(await Task.Run(() => theLock.TryAcquire(TimeSpan.Zero, out _)));
+        Assert.Null(await theLock.TryAcquireAsync(TimeSpan.FromMilliseconds(50)));
+        using (var cts = new CancellationTokenSource())
+        {
+            Task<AsyncLockScope> waiting = theLock.AcquireAsync(cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        await Task.Run(held.Dispose); // another thread than the one that took it
+        AsyncLockScope? again = await theLock.TryAcquireAsync(TimeSpan.FromSeconds(60));
+        Assert.NotNull(again);
+        Assert.False(again.WasAbandoned);
+        await again.DisposeAsync();
+        Assert.True(theLock.TryAcquire(TimeSpan.Zero, out LockScope scope));
+        scope.Dispose();
+    }
 }

@@ -100,4 +100,9 @@ internal static class AsyncWait
 
         return result;
     }
+
+    /// <summary>The result of a wait that has no time limit, which therefore never gives <see langword="null"/>.</summary>
+    public static async Task<T> NotNull<T>(Task<T?> waiting)
+        where T : class
+        => (await waiting.ConfigureAwait(false))!;
 }

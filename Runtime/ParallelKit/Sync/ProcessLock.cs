@@ -1,4 +1,6 @@
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -69,6 +71,25 @@ public sealed unsafe class ProcessLock : SharedObject, IMemoryPackFormatterRegis
     /// <summary>Releases the lock the calling thread holds (the same as disposing the scope <see cref="Acquire"/> returned).</summary>
     /// <exception cref="System.Threading.SynchronizationLockException">The calling thread does not hold the lock.</exception>
     public void Release() => RobustLock.Exit(LockWord);
+
+    /// <summary>
+    /// Acquires the lock without blocking the calling thread, for code that holds it across <see langword="await"/>s:
+    /// <c>using (await l.AcquireAsync(ct)) { await …; }</c>. The scope may be disposed on any thread (see
+    /// <see cref="AsyncLockScope"/>: a holder thread of its own keeps the lock meanwhile).
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (then the lock was not taken).</param>
+    /// <returns>The held lock.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<AsyncLockScope> AcquireAsync(CancellationToken cancellationToken = default)
+        => AsyncWait.NotNull(AsyncLockScope.AcquireAsync(this, LockWord, reentrant: false, -1, cancellationToken));
+
+    /// <summary>Acquires the lock without blocking the calling thread, unless <paramref name="timeout"/> passes first.</summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="cancellationToken">Stops waiting (then the lock was not taken).</param>
+    /// <returns>The held lock, or <see langword="null"/> when the time ran out.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<AsyncLockScope?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => AsyncLockScope.AcquireAsync(this, LockWord, reentrant: false, RobustLock.Milliseconds(timeout), cancellationToken);
 
     internal static ProcessLock Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessLock(segment));
 

@@ -167,4 +167,15 @@ public static partial class SyncJobs
     /// <summary>Meets the other party at the barrier once.</summary>
     [ParallelJob]
     public static int MeetOnce(ProcessBarrier barrier) => barrier.SignalAndWait(TimeSpan.FromSeconds(60));
+
+    /// <summary>Sets the value and notifies every waiter, holding the condition's lock.</summary>
+    [ParallelJob]
+    public static void SetAndNotify(ProcessCondition condition, SharedValue<long> value, long set)
+    {
+        using (condition.Acquire())
+        {
+            value.Value = set;
+            condition.NotifyAll();
+        }
+    }
 }

@@ -146,4 +146,39 @@ public sealed class SyncParityTests
         Assert.True(theLock.TryAcquire(TimeSpan.Zero, out LockScope scope));
         scope.Dispose();
     }
+
+    [Fact]
+    public async Task A_condition_waited_on_asynchronously_wakes_on_another_process_notify_and_a_cancelled_wait_keeps_the_lock()
+    {
+        using var condition = new ProcessCondition();
+        using var value = new SharedValue<long>(0);
+        await using (AsyncLockScope held = await condition.AcquireAsync())
+        {
+            // The child needs the lock to notify: it gets it only while this side waits.
+            using var child = ParallelProcess.Start(SyncJobs.Jobs.SetAndNotify(condition, value, 42));
+            while (value.Value != 42)
+            {
+                Assert.True(await condition.WaitAsync(held, TimeSpan.FromSeconds(60)), "no notification came");
+            }
+
+            Assert.True(child.Join(TimeSpan.FromSeconds(60)));
+            Assert.False(await condition.WaitAsync(held, TimeSpan.FromMilliseconds(50))); // nobody notifies
+        }
+
+        AsyncLockScope again = await condition.AcquireAsync();
+        using (var cts = new CancellationTokenSource())
+        {
+            Task<bool> waiting = condition.WaitAsync(again, Timeout.InfiniteTimeSpan, cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        // Still held after the cancelled wait: another thread cannot take it until the scope is disposed.
+        Task<AsyncLockScope?> other = condition.AcquireAsync().ContinueWith(t => (AsyncLockScope?)t.Result, TaskScheduler.Default);
+        Assert.False(other.IsCompleted);
+        await again.DisposeAsync();
+        AsyncLockScope? otherScope = await other.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotNull(otherScope);
+        await otherScope.DisposeAsync();
+    }
 }

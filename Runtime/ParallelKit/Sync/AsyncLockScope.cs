@@ -6,7 +6,7 @@ using ParallelKit.Sync;
 namespace ParallelKit;
 
 /// <summary>
-/// A <see cref="ProcessLock"/> or <see cref="ProcessRLock"/> taken with <c>AcquireAsync</c>: held across
+/// A <see cref="ProcessLock"/> or <see cref="ProcessCondition"/> taken with <c>AcquireAsync</c>: held across
 /// <see langword="await"/>s and released by disposing it on any thread (<c>using (await l.AcquireAsync(ct)) { … }</c>).
 /// </summary>
 /// <remarks>
@@ -20,7 +20,8 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
 {
     private readonly int* _word;
     private readonly SharedObject _owner;
-    private readonly SemaphoreSlim _release = new(0, 1);
+    // What the holder thread runs while it holds the lock (a condition's wait), then null: release.
+    private readonly System.Collections.Concurrent.BlockingCollection<Action?> _work = [];
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
@@ -41,7 +42,7 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _release.Release();
+            _work.Add(null);
         }
 
         _released.Task.GetAwaiter().GetResult();
@@ -53,7 +54,7 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _release.Release();
+            _work.Add(null);
         }
 
         return new ValueTask(_released.Task);
@@ -79,6 +80,32 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
         };
         holder.Start();
         return acquired.Task;
+    }
+
+    /// <summary>The object whose lock this is.</summary>
+    internal SharedObject Owner => _owner;
+
+    /// <summary>Runs <paramref name="work"/> on the holder thread, which holds the lock (a condition's wait).</summary>
+    internal Task<bool> RunOnHolder(Func<bool> work)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Add(() =>
+        {
+            try
+            {
+                done.TrySetResult(work());
+            }
+            catch (OperationCanceledException ex)
+            {
+                done.TrySetCanceled(ex.CancellationToken);
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        });
+        return done.Task;
     }
 
     /// <summary>The holder thread: takes the lock (in slices, to see cancellation), keeps it until disposed, releases it.</summary>
@@ -125,7 +152,16 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
         acquired.TrySetResult(this);
         try
         {
-            _release.Wait(CancellationToken.None);
+            foreach (Action? work in _work.GetConsumingEnumerable(CancellationToken.None))
+            {
+                if (work is null)
+                {
+                    break;
+                }
+
+                work();
+            }
+
             RobustLock.Exit(_word);
         }
         finally

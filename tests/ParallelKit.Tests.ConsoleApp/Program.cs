@@ -53,7 +53,7 @@ if (args is ["threads"])
     using var fanning = ParallelProcess.Start(ConsoleJobs.Jobs.FanOutAndPrint(1000));
     if (!fanning.Join(TimeSpan.FromSeconds(60)))
     {
-        fanning.Terminate();
+        fanning.Kill();
         Console.WriteLine("process: hung");
         return;
     }

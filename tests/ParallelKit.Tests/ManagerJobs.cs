@@ -24,4 +24,12 @@ public static partial class ManagerJobs
 
         return d.Count;
     }
+
+    /// <summary>Python's <c>d.setdefault("winner", id)</c>: returns the value every caller agrees on.</summary>
+    [ParallelJob]
+    public static int ClaimWinner(SharedDictionary<string, int> d, int id) => d.GetOrAdd("winner", id);
+
+    /// <summary>Appends <paramref name="count"/> numbers from <paramref name="start"/> in one call.</summary>
+    [ParallelJob]
+    public static void AppendBlock(SharedList<int> l, int start, int count) => l.AddRange(System.Linq.Enumerable.Range(start, count));
 }

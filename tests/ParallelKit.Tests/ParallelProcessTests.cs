@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -65,14 +66,105 @@ public sealed class ParallelProcessTests
     }
 
     [Fact]
-    public void Terminate_kills_a_running_process()
+    public void A_process_waits_for_the_foreground_threads_its_job_started_but_not_for_background_ones()
+    {
+        using var done = new ProcessEvent();
+        using var process = ParallelProcess.Start(SyncJobs.Jobs.SetLaterFromForegroundThread(done, 500));
+        Assert.True(process.Join(TimeSpan.FromSeconds(60)), "a background thread must not keep the process alive");
+        Assert.Equal(0, process.ExitCode);
+        Assert.True(done.IsSet, "the job's foreground thread was cut short by the process's exit");
+    }
+
+    [Fact]
+    public async Task A_warm_spare_holds_no_file_descriptor_a_freshly_started_process_does_not()
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("parallelkit-fds-").FullName;
+        try
+        {
+            // A process started for its job, then one taken from the warm spare (given time to warm up while it waits).
+            ParallelProcess.KeepWarmSpare = false;
+            using (var fresh = ParallelProcess.Start(TestJobs.Jobs.WriteOpenFiles(System.IO.Path.Combine(dir, "fresh"))))
+            {
+                Assert.True(fresh.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            ParallelProcess.KeepWarmSpare = true;
+            using (var first = ParallelProcess.Start(TestJobs.Jobs.Add(1, 2)))
+            {
+                Assert.True(first.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            await Task.Delay(3000);
+            using (var spare = ParallelProcess.Start(TestJobs.Jobs.WriteOpenFiles(System.IO.Path.Combine(dir, "spare"))))
+            {
+                Assert.True(spare.Join(TimeSpan.FromSeconds(60)));
+            }
+
+            // Compared by what they are: descriptors inherited from this process by identity, the process's own
+            // sockets and pipes by kind. Assembly files are the runtime's (it maps each assembly it loads).
+            var inherited = new System.Collections.Generic.HashSet<string>(
+                System.IO.Directory.GetFiles("/proc/self/fd").Select(fd => new System.IO.FileInfo(fd).LinkTarget ?? string.Empty));
+            string Kind(string target) => target.EndsWith(".dll", StringComparison.Ordinal) ? string.Empty
+                : inherited.Contains(target) && !target.StartsWith("socket:", StringComparison.Ordinal) ? target
+                : target.StartsWith("socket:", StringComparison.Ordinal) ? "socket"
+                : target.StartsWith("pipe:", StringComparison.Ordinal) ? "pipe"
+                : target;
+            string[] Read(string name) => [.. System.IO.File.ReadAllLines(System.IO.Path.Combine(dir, name))
+                .Select(line => Kind(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..])).Where(kind => kind.Length > 0).Order(StringComparer.Ordinal)];
+            Assert.Equal(Read("fresh"), Read("spare"));
+        }
+        finally
+        {
+            ParallelProcess.KeepWarmSpare = true;
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Kill_kills_a_running_process()
     {
         using var process = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));
         Assert.True(process.IsAlive);
         Assert.Null(process.ExitCode);
-        process.Terminate();
+        process.Kill();
         Assert.True(process.Join(TimeSpan.FromSeconds(30)));
         Assert.Equal(137, process.ExitCode);
+    }
+
+    [Fact]
+    public void Terminate_cancels_the_job_which_may_clean_up_and_the_process_exits_with_143()
+    {
+        using var started = new ProcessEvent();
+        using var cleanedUp = new ProcessEvent();
+        using var process = ParallelProcess.Start(SyncJobs.Jobs.WaitForTerminate(started, cleanedUp));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
+        process.Terminate();
+        Assert.True(process.Join(TimeSpan.FromSeconds(60)));
+        Assert.Equal(143, process.ExitCode);
+        Assert.True(cleanedUp.IsSet, "the job's finally block did not run");
+    }
+
+    [Fact]
+    public void Processes_have_names_the_parent_lists_its_live_children_and_a_child_knows_its_parent()
+    {
+        Assert.Null(ParallelProcess.ParentProcessId);
+        using var parent = new SharedValue<int>(0);
+        using (var child = ParallelProcess.Start(SyncJobs.Jobs.ReportParent(parent), "reporter"))
+        {
+            Assert.Equal("reporter", child.Name);
+            Assert.StartsWith("reporter ", child.ToString(), StringComparison.Ordinal);
+            Assert.True(child.Join(TimeSpan.FromSeconds(60)));
+            Assert.Equal(0, child.ExitCode);
+        }
+
+        Assert.Equal(Environment.ProcessId, parent.Value);
+
+        using var sleeper = ParallelProcess.Start(TestJobs.Jobs.Sleep(60_000));
+        Assert.StartsWith("ParallelProcess-", sleeper.Name, StringComparison.Ordinal);
+        Assert.Contains(sleeper, ParallelProcess.ActiveChildren());
+        sleeper.Kill();
+        Assert.True(sleeper.Join(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain(sleeper, ParallelProcess.ActiveChildren());
     }
 
     [Fact]

@@ -67,4 +67,17 @@ public static partial class PipeJobs
         end.Dispose();
         return string.Join(", ", seen);
     }
+
+    /// <summary>Sends <paramref name="count"/> lines on a one-way pipe, then closes its end.</summary>
+    [ParallelJob]
+    public static void SendLines(PipeWriteEnd<string> writer, int count)
+    {
+        using (writer)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                writer.Send($"line {i}");
+            }
+        }
+    }
 }

@@ -57,4 +57,24 @@ public static partial class QueueJobs
 
         queue.Put(item);
     }
+
+    /// <summary>Takes items until -1, adding each to <paramref name="sum"/> and marking each done (the -1 too).</summary>
+    [ParallelJob]
+    public static void ConsumeAndMarkDone(JoinableProcessQueue<int> queue, SharedValue<long> sum)
+    {
+        while (true)
+        {
+            int item = queue.Get(TimeSpan.FromSeconds(60));
+            if (item >= 0)
+            {
+                sum.Update(s => s + item);
+            }
+
+            queue.TaskDone();
+            if (item < 0)
+            {
+                return;
+            }
+        }
+    }
 }

@@ -74,7 +74,7 @@ public sealed class QueueTests
                     Thread.Sleep(1);
                 }
 
-                producer.Terminate();
+                producer.Kill();
                 Assert.True(producer.Join(TimeSpan.FromSeconds(30)));
             }
 

@@ -1,3 +1,4 @@
+using System.Threading.Tasks;
 using System;
 using System.Threading;
 
@@ -96,5 +97,85 @@ public static partial class SyncJobs
         _ = held.Acquire();
         holding.Set();
         Thread.Sleep(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>
+    /// Starts a foreground thread that sets <paramref name="done"/> after <paramref name="delayMilliseconds"/>, and a
+    /// background thread that never ends, then returns at once.
+    /// </summary>
+    [ParallelJob]
+    public static void SetLaterFromForegroundThread(ProcessEvent done, int delayMilliseconds)
+    {
+        new System.Threading.Thread(() =>
+        {
+            System.Threading.Thread.Sleep(delayMilliseconds);
+            done.Set();
+        }) { IsBackground = false }.Start();
+        new System.Threading.Thread(() => System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)) { IsBackground = true }.Start();
+    }
+
+    /// <summary>Sets <paramref name="started"/>, waits for cancellation, and sets <paramref name="cleanedUp"/> on its way out.</summary>
+    [ParallelJob]
+    public static async Task WaitForTerminate(ProcessEvent started, ProcessEvent cleanedUp, System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            started.Set();
+            await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+        }
+        finally
+        {
+            cleanedUp.Set();
+        }
+    }
+
+    /// <summary>Stores the parent's pid as this process sees it (-1: none).</summary>
+    [ParallelJob]
+    public static void ReportParent(SharedValue<int> parent) => parent.Value = ParallelProcess.ParentProcessId ?? -1;
+
+    /// <summary>A barrier action: adds one to the count of completed rounds.</summary>
+    [ParallelJob]
+    public static void CountRound(SharedValue<int> rounds) => rounds.Update(r => r + 1);
+
+    /// <summary>
+    /// Meets the others <paramref name="rounds"/> times; after each release checks that the action of that round has
+    /// run, and counts in <paramref name="early"/> the releases that came before it.
+    /// </summary>
+    [ParallelJob]
+    public static void MeetAndCheckAction(ProcessBarrier barrier, SharedValue<int> actions, SharedValue<int> early, int rounds)
+    {
+        for (int round = 1; round <= rounds; round++)
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(60));
+            if (actions.Value < round)
+            {
+                early.Update(e => e + 1);
+            }
+
+            // All leave round r before anyone's action of round r + 1 can run: the next round needs every party.
+        }
+    }
+
+    /// <summary>Releases the semaphore once.</summary>
+    [ParallelJob]
+    public static void ReleaseOnce(ProcessSemaphore semaphore) => semaphore.Release();
+
+    /// <summary>Sets the event.</summary>
+    [ParallelJob]
+    public static void SetEvent(ProcessEvent e) => e.Set();
+
+    /// <summary>Meets the other party at the barrier once.</summary>
+    [ParallelJob]
+    public static int MeetOnce(ProcessBarrier barrier) => barrier.SignalAndWait(TimeSpan.FromSeconds(60));
+
+    /// <summary>Sets the value and notifies every waiter, holding the condition's lock.</summary>
+    [ParallelJob]
+    public static void SetAndNotify(ProcessCondition condition, SharedValue<long> value, long set)
+    {
+        using (condition.Acquire())
+        {
+            value.Value = set;
+            condition.NotifyAll();
+        }
     }
 }

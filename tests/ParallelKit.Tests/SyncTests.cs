@@ -47,6 +47,23 @@ public sealed partial class SyncTests
     }
 
     [Fact]
+    public void TryAcquire_by_the_holder_reports_failure_as_Python_does()
+    {
+        using var theLock = new ProcessLock();
+        using (theLock.Acquire())
+        {
+            Assert.False(theLock.TryAcquire(TimeSpan.Zero, out _));
+            Assert.False(theLock.TryAcquire(TimeSpan.FromMilliseconds(50), out _));
+            Assert.True(theLock.IsHeldByCurrentThread); // still held, once
+            Assert.Throws<LockRecursionException>(() => theLock.TryAcquire(Timeout.InfiniteTimeSpan, out _));
+        }
+
+        Assert.False(theLock.IsHeldByCurrentThread);
+        Assert.True(theLock.TryAcquire(TimeSpan.Zero, out LockScope scope));
+        scope.Dispose();
+    }
+
+    [Fact]
     public void A_lock_is_exclusive_and_not_reentrant_an_rlock_is_reentrant()
     {
         using var theLock = new ProcessLock();

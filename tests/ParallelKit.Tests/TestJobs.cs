@@ -146,11 +146,32 @@ public static partial class TestJobs
     public static int KillSelfOnceNoRetry(string markerFile) => KillSelfOnce(markerFile);
 
     [ParallelJob]
+    public static void WriteOpenFiles(string path)
+    {
+        var lines = new List<string>();
+        foreach (string fd in System.IO.Directory.GetFiles("/proc/self/fd"))
+        {
+            string? target = new System.IO.FileInfo(fd).LinkTarget;
+            lines.Add($"{System.IO.Path.GetFileName(fd)} {target}");
+        }
+
+        System.IO.File.WriteAllLines(path, lines);
+    }
+
+    [ParallelJob]
+    public static void InitWorker(string value) => s_initializedWith = value + "@" + Environment.ProcessId;
+
+    [ParallelJob]
+    public static string? ReadInitialized() => s_initializedWith;
+
+    [ParallelJob]
     public static int Print(string line)
     {
         Console.WriteLine(line);
         return line.Length;
     }
+
+    private static string? s_initializedWith;
 
     public static int VoidRuns => Volatile.Read(ref s_voidRuns);
 

@@ -74,6 +74,9 @@ internal static partial class NativeProcess
         }
     }
 
+    /// <summary>Sends SIGTERM to <paramref name="pid"/>; false when it is gone.</summary>
+    public static bool SendTerminate(int pid) => (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && kill(pid, 15) == 0;
+
     /// <summary>The parent's pid, as the kernel sees it now (1, or a subreaper's, once the parent has died).</summary>
     public static int ParentProcessId() => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? getppid() : -1;
 
@@ -84,4 +87,7 @@ internal static partial class NativeProcess
 
     [LibraryImport("libc")]
     private static partial int getppid();
+
+    [LibraryImport("libc")]
+    private static partial int kill(int pid, int signal);
 }

@@ -111,6 +111,9 @@ public abstract class Job
     /// <summary>The job's span in this process, when someone listens to <see cref="ParallelKitDiagnostics.ActivitySourceName"/>.</summary>
     internal System.Diagnostics.Activity? Activity { get; set; }
 
+    /// <summary>The server that counts this job as unfinished until it ends (for <see cref="JobServer.ShutdownAsync"/>).</summary>
+    internal JobServer? Owner { get; set; }
+
     /// <summary>Moves to a final status; only the first caller wins.</summary>
     internal bool TryFinish(JobStatus final)
     {
@@ -125,6 +128,7 @@ public abstract class Job
             if (Interlocked.CompareExchange(ref _status, (int)final, current) == current)
             {
                 Diagnostics.Telemetry.Finish(Activity, final);
+                Owner?.EndSubmission();
                 return true;
             }
         }

@@ -26,7 +26,14 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 {
     private readonly JobBackendCore _backend;
     private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
+
+    // Jobs and maps submitted and not finished, plus one while the server takes submissions; ShutdownAsync
+    // drops that one and waits for zero. A submission counts itself before it checks _closing, so a shutdown
+    // that sees zero has seen every submission that got in.
+    private int _outstanding = 1;
+    private int _closing;
 
     private JobServer(JobBackendCore backend)
     {
@@ -153,7 +160,32 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(call);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        Job job = call.CreateJob();
+        Job job;
+        BeginSubmission();
+        try
+        {
+            job = call.CreateJob();
+        }
+        catch
+        {
+            EndSubmission();
+            throw;
+        }
+
+        job.Owner = this; // its end, whichever way, ends the submission (no continuation per job on the submit path)
+        try
+        {
+            return Enqueue(job, call, timeout, cancellationToken);
+        }
+        catch
+        {
+            job.Cancel(CancellationToken.None); // never handed out: it only has to stop counting
+            throw;
+        }
+    }
+
+    private Job Enqueue(Job job, JobCall call, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         job.SpinBeforeBlocking = !_backend.MarshalsCalls;
         Telemetry.Submitted.Add(1);
         job.Activity = Telemetry.StartSubmitted("parallelkit.job", call.JobName);
@@ -204,7 +236,18 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
             return Task.FromCanceled<TResult[]>(cancellationToken);
         }
 
-        TItem[] all = items as TItem[] ?? [.. items];
+        BeginSubmission();
+        TItem[] all;
+        try
+        {
+            all = items as TItem[] ?? [.. items];
+        }
+        catch
+        {
+            EndSubmission();
+            throw;
+        }
+
         int maxChunk = _backend.Options.MaxChunkSize > 0 ? _backend.Options.MaxChunkSize : 4096;
         Telemetry.Submitted.Add(all.Length);
         string? tag = all.Length > 0 ? job(all[0]).RequiredTag : null;
@@ -217,13 +260,23 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         {
             RequiredTag = tag,
         };
+        map.Completion.ContinueWith(static (_, server) => ((JobServer)server!).EndSubmission(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (all.Length == 0)
         {
             progress?.Report(new MapProgress(0, 0));
             return map.Completion;
         }
 
-        _backend.Dispatcher.Enqueue(map);
+        try
+        {
+            _backend.Dispatcher.Enqueue(map);
+        }
+        catch (Exception ex)
+        {
+            map.Abandon(ex); // never queued: it only has to stop counting
+            throw;
+        }
+
         map.RegisterCancellation();
         return map.Completion;
     }
@@ -238,7 +291,65 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
         => MapAsync(calls, static call => call, progress, cancellationToken);
 
     /// <summary>
-    /// Stops the server: queued jobs fail with <see cref="ObjectDisposedException"/>; running jobs see
+    /// Stops the server gracefully — Python's <c>pool.close(); pool.join()</c> and <c>executor.shutdown(wait=True)</c>:
+    /// new submissions are refused at once (<see cref="InvalidOperationException"/>), every job and map already
+    /// submitted runs to its end, then the workers stop. With <paramref name="cancelPendingJobs"/>
+    /// (<c>shutdown(cancel_futures=True)</c>), jobs still queued are cancelled instead (their status
+    /// <see cref="JobStatus.Canceled"/>; maps not yet finished fail with <see cref="OperationCanceledException"/>)
+    /// and only those already running finish. <see cref="DisposeAsync"/> is the abort.
+    /// </summary>
+    /// <param name="cancelPendingJobs">Cancel what has not started instead of running it.</param>
+    /// <param name="cancellationToken">
+    /// Stops waiting: the server keeps refusing submissions and finishing its work; dispose it to abort that.
+    /// </param>
+    /// <returns>A task that completes when the work is done and every worker has exited.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public async Task ShutdownAsync(bool cancelPendingJobs = false, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _closing, 1) == 0)
+        {
+            EndSubmission(); // the server's own count: what is left is the work
+        }
+
+        if (cancelPendingJobs)
+        {
+            _backend.Dispatcher.Close(new OperationCanceledException("The job server was shut down with cancelPendingJobs before this job started."));
+        }
+
+        await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the server gracefully and waits; see <see cref="ShutdownAsync"/>.</summary>
+    /// <param name="cancelPendingJobs">Cancel what has not started instead of running it.</param>
+    public void Shutdown(bool cancelPendingJobs = false) => ShutdownAsync(cancelPendingJobs).GetAwaiter().GetResult();
+
+    private void BeginSubmission()
+    {
+        Interlocked.Increment(ref _outstanding);
+        if (Volatile.Read(ref _closing) != 0)
+        {
+            EndSubmission();
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            throw new InvalidOperationException("The job server is shutting down (ShutdownAsync was called): it takes no new jobs.");
+        }
+    }
+
+    internal void EndSubmission()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Stops the server at once (the abort; <see cref="ShutdownAsync"/> is the graceful stop): queued jobs fail with <see cref="ObjectDisposedException"/>; running jobs see
     /// their cancellation token cancelled and get <see cref="JobServerOptions.ShutdownTimeout"/> to
     /// finish, then their workers are killed and they fail. Never leaves worker processes behind.
     /// </summary>

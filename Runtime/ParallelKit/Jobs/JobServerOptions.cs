@@ -81,6 +81,25 @@ public sealed class JobServerOptions
     internal int HeartbeatMilliseconds
         => HeartbeatTimeout == System.Threading.Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(HeartbeatTimeout.TotalMilliseconds / 5, 50, 1000);
 
+    /// <summary>
+    /// A job each worker process runs once, before it takes its first job — Python's
+    /// <c>Pool(initializer=f, initargs=(…))</c>, written <c>Setup.Jobs.Init(…)</c>: open a connection, load a
+    /// model, fill a static cache for the jobs that follow. Its arguments are marshaled once, when the server
+    /// starts, and given to every worker (replacements too). A worker whose initializer throws prints the
+    /// exception and takes no jobs; when no worker can start, queued and later jobs fail with an
+    /// <see cref="InvalidOperationException"/> saying the initializer threw, instead of every job failing on its
+    /// own. <see langword="null"/> (the default) for none. Processes backend only.
+    /// </summary>
+    public JobCall? WorkerInitializer { get; set; }
+
+    /// <summary>
+    /// How many work items a worker process runs before it is replaced by a fresh one — Python's
+    /// <c>maxtasksperchild</c>, for jobs that leak (native code, caches): a single job counts one, a map chunk
+    /// counts one (as a task of Python's <c>Pool.map</c> does). The replacement starts as the old worker takes its
+    /// last item, and the old one exits once it has reported it. 0 (the default) for no limit. Processes backend only.
+    /// </summary>
+    public int MaxJobsPerWorker { get; set; }
+
     /// <summary>The longest time limit a timer can hold (about 24.8 days).</summary>
     internal static readonly TimeSpan MaxTimeLimit = TimeSpan.FromMilliseconds(int.MaxValue);
 
@@ -127,8 +146,22 @@ public sealed class JobServerOptions
             throw new ArgumentOutOfRangeException(nameof(MaxChunkSize), MaxChunkSize, "MaxChunkSize cannot be negative.");
         }
 
+        if (MaxJobsPerWorker < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxJobsPerWorker), MaxJobsPerWorker, "MaxJobsPerWorker cannot be negative (0: no limit).");
+        }
+
+        if (Backend == JobBackend.Threads && (WorkerInitializer is not null || MaxJobsPerWorker > 0))
+        {
+            throw new ArgumentException(
+                "WorkerInitializer and MaxJobsPerWorker apply to worker processes; the threads backend runs jobs on this process's thread pool, which has no worker of its own to initialize or replace.",
+                nameof(Backend));
+        }
+
         return new JobServerOptions
         {
+            WorkerInitializer = WorkerInitializer,
+            MaxJobsPerWorker = MaxJobsPerWorker,
             Workers = Workers,
             Backend = Backend,
             MaxAttempts = MaxAttempts,

@@ -29,6 +29,13 @@ internal enum ManagerOperation : byte
     ListRemove,
     DictionaryRemoveIfEquals,
     Shutdown,
+    DictionaryPop,
+    DictionaryGetOrAdd,
+    DictionaryPopItem,
+    DictionaryUpdate,
+    ListPop,
+    ListAddRange,
+    ListReplaceIfUnchanged,
 }
 
 /// <summary>

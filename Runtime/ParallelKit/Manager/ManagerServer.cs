@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -98,7 +99,8 @@ internal sealed class ManagerServer
         switch (operation)
         {
             case ManagerOperation.NewDictionary:
-                _objects[++_nextObject] = new Dictionary<BytesKey, byte[]>();
+                // Ordered, as Python's dict: a removed key's slot is not reused by the next one added.
+                _objects[++_nextObject] = new OrderedDictionary<BytesKey, byte[]>();
                 return [ManagerProtocol.Int(_nextObject)];
             case ManagerOperation.NewList:
                 _objects[++_nextObject] = new List<byte[]>(values);
@@ -106,7 +108,7 @@ internal sealed class ManagerServer
         }
 
         object shared = _objects.TryGetValue(target, out object? found) ? found : throw new InvalidOperationException($"The manager holds no object {target}.");
-        if (shared is Dictionary<BytesKey, byte[]> dictionary)
+        if (shared is OrderedDictionary<BytesKey, byte[]> dictionary)
         {
             switch (operation)
             {
@@ -140,6 +142,34 @@ internal sealed class ManagerServer
                     return [ManagerProtocol.Bool(matches && dictionary.Remove(pairKey))];
                 case ManagerOperation.DictionaryContainsKey:
                     return [ManagerProtocol.Bool(dictionary.ContainsKey(new BytesKey(values[0])))];
+                case ManagerOperation.DictionaryPop:
+                    return dictionary.Remove(new BytesKey(values[0]), out byte[]? popped) ? [popped] : [];
+                case ManagerOperation.DictionaryGetOrAdd:
+                    var addKey = new BytesKey(values[0]);
+                    if (dictionary.TryGetValue(addKey, out byte[]? existing))
+                    {
+                        return [existing];
+                    }
+
+                    dictionary.Add(addKey, values[1]);
+                    return [values[1]];
+                case ManagerOperation.DictionaryPopItem:
+                    if (dictionary.Count == 0)
+                    {
+                        return [];
+                    }
+
+                    // Python's popitem: the pair added last.
+                    KeyValuePair<BytesKey, byte[]> last = dictionary.GetAt(dictionary.Count - 1);
+                    dictionary.RemoveAt(dictionary.Count - 1);
+                    return [last.Key.Bytes, last.Value];
+                case ManagerOperation.DictionaryUpdate:
+                    for (int pair = 0; pair + 1 < values.Count; pair += 2)
+                    {
+                        dictionary[new BytesKey(values[pair])] = values[pair + 1];
+                    }
+
+                    return [];
             }
         }
         else if (shared is List<byte[]> list)
@@ -186,6 +216,40 @@ internal sealed class ManagerServer
                 case ManagerOperation.ListReverse:
                     list.Reverse();
                     return [];
+                case ManagerOperation.ListPop:
+                    int index = ManagerProtocol.Int(values[0]);
+                    if (index < 0)
+                    {
+                        index += list.Count; // Python's l.pop(-1)
+                    }
+
+                    byte[] item = list[CheckIndex(list, index)];
+                    list.RemoveAt(index);
+                    return [item];
+                case ManagerOperation.ListAddRange:
+                    list.AddRange(values);
+                    return [];
+                case ManagerOperation.ListReplaceIfUnchanged:
+                    // The number of items the client read, those items, then what it wants instead: replaced only
+                    // if no other process changed the list in between (the client computed the new items from the
+                    // old, as Sort does, and retries when this says no).
+                    int read = ManagerProtocol.Int(values[0]);
+                    if (list.Count != read)
+                    {
+                        return [ManagerProtocol.Bool(false)];
+                    }
+
+                    for (int k = 0; k < read; k++)
+                    {
+                        if (!list[k].AsSpan().SequenceEqual(values[1 + k]))
+                        {
+                            return [ManagerProtocol.Bool(false)];
+                        }
+                    }
+
+                    list.Clear();
+                    list.AddRange(values.Skip(1 + read));
+                    return [ManagerProtocol.Bool(true)];
             }
         }
 

@@ -97,7 +97,7 @@ public sealed class ProcessManager : IDisposable
         _client.Shutdown();
         if (!_process.Join(TimeSpan.FromSeconds(5)))
         {
-            _process.Terminate();
+            _process.Kill();
         }
 
         _process.Dispose();

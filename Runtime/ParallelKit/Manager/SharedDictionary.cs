@@ -11,7 +11,8 @@ namespace ParallelKit;
 
 /// <summary>
 /// A proxy to a dictionary held by a <see cref="ProcessManager"/> — Python's <c>manager.dict()</c>. Every
-/// operation is a round trip to the manager process; enumerating takes a snapshot. Keys are compared by
+/// operation is a round trip to the manager process; enumerating takes a snapshot, in insertion order (as
+/// Python's dict). Keys are compared by
 /// their MemoryPack bytes (equal values of the usual key types — numbers, strings, records of them — give
 /// equal bytes). Pass it to jobs and processes: it crosses by handle, and all see the same dictionary.
 /// </summary>
@@ -102,6 +103,87 @@ public sealed class SharedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, 
     /// <inheritdoc />
     public bool Contains(KeyValuePair<TKey, TValue> item)
         => TryGetValue(item.Key, out TValue? value) && EqualityComparer<TValue>.Default.Equals(value, item.Value);
+
+    /// <summary>
+    /// Removes the key and returns its value, in one call to the manager — Python's <c>d.pop(key)</c>.
+    /// </summary>
+    /// <param name="key">The key to remove.</param>
+    /// <returns>The value the key held.</returns>
+    /// <exception cref="KeyNotFoundException">The key is not in the dictionary.</exception>
+    public TValue Pop(TKey key)
+        => TryPop(key, out TValue? value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the shared dictionary.");
+
+    /// <summary>
+    /// Removes the key and gives its value, in one call to the manager — Python's <c>d.pop(key, default)</c>:
+    /// no other process can read or change the key in between.
+    /// </summary>
+    /// <param name="key">The key to remove.</param>
+    /// <param name="value">The value the key held, when it was there.</param>
+    /// <returns>Whether the key was there.</returns>
+    public bool TryPop(TKey key, [MaybeNullWhen(false)] out TValue value)
+    {
+        List<byte[]> found = Client.Call(ManagerOperation.DictionaryPop, _id, ManagerClient.Pack(key));
+        if (found.Count == 0)
+        {
+            value = default;
+            return false;
+        }
+
+        value = ManagerClient.Unpack<TValue>(found[0]);
+        return true;
+    }
+
+    /// <summary>
+    /// The key's value, adding <paramref name="value"/> first if the key is missing, in one call to the manager —
+    /// Python's <c>d.setdefault(key, value)</c>: when processes race, exactly one value is added and all get it.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value to add when the key is missing.</param>
+    /// <returns>The value the key holds now.</returns>
+    public TValue GetOrAdd(TKey key, TValue value)
+        => ManagerClient.Unpack<TValue>(Client.Call(ManagerOperation.DictionaryGetOrAdd, _id, ManagerClient.Pack(key), ManagerClient.Pack(value))[0]);
+
+    /// <summary>
+    /// Removes and returns the pair added last, in one call to the manager — Python's <c>d.popitem()</c>.
+    /// </summary>
+    /// <returns>The pair that was added last.</returns>
+    /// <exception cref="InvalidOperationException">The dictionary is empty.</exception>
+    public KeyValuePair<TKey, TValue> PopItem()
+        => TryPopItem(out KeyValuePair<TKey, TValue> item) ? item : throw new InvalidOperationException("The shared dictionary is empty.");
+
+    /// <summary>Removes the pair added last, in one call to the manager, if there is one.</summary>
+    /// <param name="item">The pair that was added last, when the dictionary was not empty.</param>
+    /// <returns>Whether there was a pair to remove.</returns>
+    public bool TryPopItem(out KeyValuePair<TKey, TValue> item)
+    {
+        List<byte[]> found = Client.Call(ManagerOperation.DictionaryPopItem, _id);
+        if (found.Count < 2)
+        {
+            item = default;
+            return false;
+        }
+
+        item = new(ManagerClient.Unpack<TKey>(found[0]), ManagerClient.Unpack<TValue>(found[1]));
+        return true;
+    }
+
+    /// <summary>
+    /// Sets every pair, in order, in one call to the manager — Python's <c>d.update(pairs)</c>: other processes
+    /// see all of them or none.
+    /// </summary>
+    /// <param name="pairs">The pairs to set; a key already there gets the new value and keeps its place.</param>
+    public void Update(IEnumerable<KeyValuePair<TKey, TValue>> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var values = new List<byte[]>();
+        foreach (KeyValuePair<TKey, TValue> pair in pairs)
+        {
+            values.Add(ManagerClient.Pack(pair.Key));
+            values.Add(ManagerClient.Pack(pair.Value));
+        }
+
+        Client.Call(ManagerOperation.DictionaryUpdate, _id, [.. values]);
+    }
 
     /// <inheritdoc />
     public void Clear() => Client.Call(ManagerOperation.Clear, _id);

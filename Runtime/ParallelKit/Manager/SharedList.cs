@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using MemoryPack;
 using ParallelKit.Manager;
 using ParallelKit.SharedMemory;
@@ -69,6 +70,61 @@ public sealed class SharedList<T> : IList<T>, IReadOnlyList<T>, IMarshalByHandle
 
     /// <summary>Reverses the list in place, in the manager — Python's <c>l.reverse()</c>.</summary>
     public void Reverse() => Client.Call(ManagerOperation.ListReverse, _id);
+
+    /// <summary>Removes and returns the last item, in one call to the manager — Python's <c>l.pop()</c>.</summary>
+    /// <returns>The item that was last.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The list is empty.</exception>
+    public T Pop() => Pop(-1);
+
+    /// <summary>
+    /// Removes and returns the item at <paramref name="index"/>, in one call to the manager — Python's
+    /// <c>l.pop(i)</c>, negative indexes counting from the end as in Python.
+    /// </summary>
+    /// <param name="index">The item's index; -1 is the last item.</param>
+    /// <returns>The item that was there.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">No item has that index.</exception>
+    public T Pop(int index) => ManagerClient.Unpack<T>(Call(ManagerOperation.ListPop, ManagerProtocol.Int(index))[0]);
+
+    /// <summary>
+    /// Appends the items, in one call to the manager — Python's <c>l.extend(items)</c>: other processes see all
+    /// of them or none, together at the end.
+    /// </summary>
+    /// <param name="items">The items to append.</param>
+    public void AddRange(IEnumerable<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        Client.Call(ManagerOperation.ListAddRange, _id, [.. items.Select(ManagerClient.Pack)]);
+    }
+
+    /// <summary>
+    /// Sorts the list — Python's <c>l.sort()</c>. The manager holds marshaled bytes and cannot compare items,
+    /// so the items are compared here and written back in one call that succeeds only if no other process
+    /// changed the list meanwhile (otherwise the sort starts again): other processes see the list unsorted or
+    /// sorted, never a mix, and no change made meanwhile is lost.
+    /// </summary>
+    /// <param name="comparer">How to order items; <see langword="null"/> for <see cref="Comparer{T}.Default"/>.</param>
+    public void Sort(IComparer<T>? comparer = null)
+    {
+        while (true)
+        {
+            List<byte[]> read = Client.Call(ManagerOperation.Items, _id);
+            var items = new (T Item, byte[] Bytes)[read.Count];
+            for (int i = 0; i < items.Length; i++)
+            {
+                items[i] = (ManagerClient.Unpack<T>(read[i]), read[i]);
+            }
+
+            IComparer<T> order = comparer ?? Comparer<T>.Default;
+
+            // OrderBy is stable, as Python's sort: equal items keep their order.
+            byte[][] sorted = [.. items.OrderBy(e => e.Item, order).Select(e => e.Bytes)];
+            byte[][] request = [ManagerProtocol.Int(read.Count), .. read, .. sorted];
+            if (ManagerProtocol.ToBool(Client.Call(ManagerOperation.ListReplaceIfUnchanged, _id, request)[0]))
+            {
+                return;
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void Clear() => Client.Call(ManagerOperation.Clear, _id);

@@ -29,6 +29,18 @@ public static class ProcessPipe
         var pipe = PipeState<T>.Create();
         return (new PipeEnd<T>(pipe, 0), new PipeEnd<T>(pipe, 1));
     }
+
+    /// <summary>
+    /// Creates a one-way pipe — Python's <c>Pipe(duplex=False)</c>: what the writer sends, the reader receives, in
+    /// order. Each end has only its direction's methods, so sending the wrong way does not compile.
+    /// </summary>
+    /// <typeparam name="T">The message type: anything a job argument can be.</typeparam>
+    /// <returns>The reading end and the writing end.</returns>
+    public static (PipeReadEnd<T> Reader, PipeWriteEnd<T> Writer) CreateOneWay<T>()
+    {
+        var pipe = PipeState<T>.Create();
+        return (new PipeReadEnd<T>(new PipeEnd<T>(pipe, 0)), new PipeWriteEnd<T>(new PipeEnd<T>(pipe, 1)));
+    }
 }
 
 /// <summary>
@@ -119,6 +131,22 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
         return Incoming.TryGet(out message);
     }
 
+    /// <summary>
+    /// Whether <see cref="Receive()"/> would return at once, without taking anything — Python's <c>poll()</c>: a
+    /// message is waiting, or the other end is gone (then <see cref="Receive()"/> throws
+    /// <see cref="System.IO.EndOfStreamException"/> rather than waits).
+    /// </summary>
+    /// <returns>Whether a message (or the end of the stream) is waiting.</returns>
+    public bool Poll() => Poll(0);
+
+    /// <summary>
+    /// Waits at most <paramref name="timeout"/> until <see cref="Receive()"/> would return at once, without taking
+    /// anything — Python's <c>poll(timeout)</c>.
+    /// </summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <returns>Whether a message (or the end of the stream) is waiting.</returns>
+    public bool Poll(TimeSpan timeout) => Poll(RobustLock.Milliseconds(timeout));
+
     /// <summary>Receives the next message without blocking a thread.</summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The message.</returns>
@@ -201,6 +229,30 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
             {
                 return false;
             }
+        }
+    }
+
+    /// <summary>Counts this end as held while it travels to another process (see the formatter).</summary>
+    internal void MarkSending() => _pipe.Sending(_end);
+
+    private bool Poll(int timeoutMilliseconds)
+    {
+        ThrowIfDisposed();
+        long started = Environment.TickCount64;
+        while (true)
+        {
+            if (Incoming.Count > 0 || !_pipe.IsHeld(1 - _end, checkLiveness: true))
+            {
+                return true;
+            }
+
+            long left = timeoutMilliseconds < 0 ? PeerCheckMilliseconds : timeoutMilliseconds - (Environment.TickCount64 - started);
+            if (left <= 0)
+            {
+                return Incoming.Count > 0;
+            }
+
+            Incoming.WaitForItem((int)Math.Min(left, PeerCheckMilliseconds));
         }
     }
 

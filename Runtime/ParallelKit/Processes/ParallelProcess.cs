@@ -26,20 +26,23 @@ public sealed class ParallelProcess : IDisposable
     private static readonly TimeSpan SpareDelay = TimeSpan.FromMilliseconds(100);
 
     private static int s_keepWarmSpare = 1;
+    private static int s_started;
+    private static readonly System.Collections.Generic.List<ParallelProcess> s_children = [];
 
     private readonly ProcessLaunch _launch;
     private int _disposed;
     private int? _exitCode;
 
-    private ParallelProcess(JobCall call, ProcessLaunch launch)
+    private ParallelProcess(JobCall call, ProcessLaunch launch, string name)
     {
+        Name = name;
         JobName = call.JobName;
         _launch = launch;
         Pid = launch.Pid;
     }
 
     /// <summary>
-    /// Whether a spare process is kept started and connected, so that <see cref="Start"/> hands its job to
+    /// Whether a spare process is kept started and connected, so that <see cref="Start(JobCall)"/> hands its job to
     /// a ready process instead of waiting for a new one to start (like Python's forkserver). On by default;
     /// turning it off kills the spare. The spare dies with this process. Like a forkserver's children, a
     /// spare has the environment variables and working directory this process had when the spare started.
@@ -60,6 +63,34 @@ public sealed class ParallelProcess : IDisposable
     /// <summary>The job this process runs.</summary>
     public string JobName { get; }
 
+    /// <summary>
+    /// The process's name — Python's <c>Process.name</c>: the one given to <see cref="Start(JobCall, string?)"/>, or
+    /// <c>ParallelProcess-N</c> (N counting the processes this process started, from 1). For logs and
+    /// <see cref="ToString"/>; the operating system does not see it.
+    /// </summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// Inside a job server worker or a <see cref="ParallelProcess"/>, the pid of the process that started it
+    /// (Python's <c>parent_process().pid</c>); <see langword="null"/> in a process ParallelKit did not start.
+    /// </summary>
+    public static int? ParentProcessId => WorkerHost.IsWorker && WorkerHost.ParentProcessId > 0 ? WorkerHost.ParentProcessId : null;
+
+    /// <summary>
+    /// The processes this process started with <see cref="Start(JobCall, string?)"/> that are still running — Python's
+    /// <c>multiprocessing.active_children()</c> — in the order they were started. (.NET reaps ended processes
+    /// itself: nothing needs joining for them to go.)
+    /// </summary>
+    /// <returns>A snapshot of the running children.</returns>
+    public static System.Collections.Generic.IReadOnlyList<ParallelProcess> ActiveChildren()
+    {
+        lock (s_children)
+        {
+            s_children.RemoveAll(child => !child.IsAlive);
+            return [.. s_children];
+        }
+    }
+
     /// <summary>The process id.</summary>
     public int Pid { get; }
 
@@ -76,9 +107,18 @@ public sealed class ParallelProcess : IDisposable
     /// <param name="call">The job to run, e.g. <c>Greeter.Jobs.Hello("bob")</c>.</param>
     /// <returns>The running process.</returns>
     /// <exception cref="InvalidOperationException">This executable has no ParallelKit worker entrypoint (the message says what to add).</exception>
-    public static ParallelProcess Start(JobCall call)
+    public static ParallelProcess Start(JobCall call) => Start(call, name: null);
+
+    /// <summary>Starts a process that runs <paramref name="call"/> and exits, under a name of your choosing.</summary>
+    /// <param name="call">The job to run, e.g. <c>Greeter.Jobs.Hello("bob")</c>.</param>
+    /// <param name="name">Its <see cref="Name"/> (Python's <c>Process(name=…)</c>); <see langword="null"/> for <c>ParallelProcess-N</c>.</param>
+    /// <returns>The running process.</returns>
+    /// <exception cref="InvalidOperationException">This executable has no ParallelKit worker entrypoint (the message says what to add).</exception>
+    public static ParallelProcess Start(JobCall call, string? name)
     {
         ArgumentNullException.ThrowIfNull(call);
+        int number = Interlocked.Increment(ref s_started);
+        name ??= string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ParallelProcess-{number}");
         WorkerLauncher.EnsureEntryPoint();
         byte[] frame = BuildFrame(call.MarshalKeyAndArguments());
         ProcessLaunch launch = (KeepWarmSpare ? SpareProcess.TryTake() : null) ?? new ProcessLaunch();
@@ -97,7 +137,14 @@ public sealed class ParallelProcess : IDisposable
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        return new ParallelProcess(call, launch);
+        var process = new ParallelProcess(call, launch, name);
+        lock (s_children)
+        {
+            s_children.RemoveAll(child => !child.IsAlive);
+            s_children.Add(process);
+        }
+
+        return process;
     }
 
     /// <summary>Waits for the process to exit.</summary>
@@ -157,8 +204,26 @@ public sealed class ParallelProcess : IDisposable
         _launch.Release();
     }
 
-    /// <summary>Kills the process (SIGKILL) and the processes it started. Does nothing once it has exited.</summary>
+    /// <summary>
+    /// Asks the process to stop — Python's <c>terminate()</c> (SIGTERM): the job's <see cref="CancellationToken"/>
+    /// is cancelled, so it may clean up, and the process exits with 143 (128 + SIGTERM) once the job returns, or
+    /// 5 seconds later if it does not. Unlike Python's, a job can run <c>finally</c> blocks and dispose what it
+    /// holds; a process that has not started its job yet exits at once. Does nothing once it has exited; see
+    /// <see cref="Kill"/> for the immediate stop.
+    /// </summary>
     public void Terminate()
+    {
+        if (ExitCode is null && !_launch.Process.HasExited)
+        {
+            NativeProcess.SendTerminate(Pid);
+        }
+    }
+
+    /// <summary>
+    /// Kills the process at once — Python's <c>kill()</c> (SIGKILL) — and the processes it started; its exit code
+    /// is 137. Nothing in it runs any more (no <c>finally</c>, no cleanup). Does nothing once it has exited.
+    /// </summary>
+    public void Kill()
     {
         if (ExitCode is null)
         {
@@ -174,7 +239,7 @@ public sealed class ParallelProcess : IDisposable
             return;
         }
 
-        Terminate();
+        Kill();
         _launch.Process.WaitForExit();
         _launch.Release();
         _exitCode ??= _launch.Process.ExitCode; // still readable after the handle is gone
@@ -182,7 +247,7 @@ public sealed class ParallelProcess : IDisposable
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"ParallelProcess {Pid} ({JobName}, {(IsAlive ? "running" : "exit code " + ExitCode)})";
+    public override string ToString() => $"{Name} {Pid} ({JobName}, {(IsAlive ? "running" : "exit code " + ExitCode)})";
 
     private static byte[] BuildFrame(byte[] keyAndArguments)
     {

@@ -6,7 +6,7 @@ namespace ParallelKit.Processes;
 
 /// <summary>
 /// One process started ahead of need and connected, waiting for a job (like Python's forkserver, but a
-/// ready process rather than a fork): <see cref="ParallelProcess.Start"/> takes it and a new one starts
+/// ready process rather than a fork): <see cref="ParallelProcess.Start(JobCall)"/> takes it and a new one starts
 /// in the background. It dies with this process (its control channel closes) and is killed at exit.
 /// </summary>
 internal static class SpareProcess

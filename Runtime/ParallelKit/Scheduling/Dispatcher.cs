@@ -47,6 +47,12 @@ internal sealed class Dispatcher
         }
     }
 
+    /// <summary>Work items a worker runs before it is replaced (JobServerOptions.MaxJobsPerWorker); 0 for no limit.</summary>
+    public int MaxItemsPerWorker { get; init; }
+
+    /// <summary>Starts a worker to replace one that reached <see cref="MaxItemsPerWorker"/> (set by the backend).</summary>
+    public Action<WorkerSlot>? ReplaceWorker { get; set; }
+
     /// <summary>Whether cheap single jobs may share a message (not when each needs its own deadline).</summary>
     public bool BatchSingleJobs { get; init; } = true;
 
@@ -234,6 +240,7 @@ internal sealed class Dispatcher
     public bool TryAssign(WorkerSlot worker)
     {
         bool retire;
+        bool recycled = false;
         lock (_gate)
         {
             if (_closedReason is not null)
@@ -243,6 +250,13 @@ internal sealed class Dispatcher
             }
 
             retire = worker.Retiring;
+            if (!retire && MaxItemsPerWorker > 0 && worker.ItemsTaken >= MaxItemsPerWorker)
+            {
+                // Recycled: it stops as a shrinking server's worker does, and a fresh one takes its place.
+                worker.Retiring = true;
+                retire = recycled = true;
+            }
+
             if (!retire)
             {
                 if (FillBatch(worker))
@@ -257,6 +271,11 @@ internal sealed class Dispatcher
 
         worker.Batch.Clear();
         worker.Retire();
+        if (recycled)
+        {
+            ReplaceWorker?.Invoke(worker);
+        }
+
         return false;
     }
 
@@ -469,7 +488,7 @@ internal sealed class Dispatcher
                     : 1;
             }
 
-            if (batch.Count >= limit)
+            if (batch.Count >= limit || (MaxItemsPerWorker > 0 && worker.ItemsTaken + batch.Count >= MaxItemsPerWorker))
             {
                 break;
             }
@@ -479,6 +498,8 @@ internal sealed class Dispatcher
         {
             return false;
         }
+
+        worker.ItemsTaken += batch.Count;
 
         Interlocked.Add(ref _running, batch.Count);
         return true;

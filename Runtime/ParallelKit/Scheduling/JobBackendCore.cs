@@ -15,7 +15,7 @@ internal abstract class JobBackendCore : IAsyncDisposable
     {
         Options = options;
         Costs = new CostModel();
-        Dispatcher = new Dispatcher(Costs, options.Workers) { BatchSingleJobs = options.JobTimeout is null };
+        Dispatcher = new Dispatcher(Costs, options.Workers) { BatchSingleJobs = options.JobTimeout is null, MaxItemsPerWorker = options.MaxJobsPerWorker };
         Diagnostics.Telemetry.ServerStarted(Dispatcher);
     }
 

@@ -66,7 +66,18 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         return this;
     }
 
-    public void Abandon(Exception reason) => Fail(reason);
+    public void Abandon(Exception reason)
+    {
+        if (reason is OperationCanceledException canceled)
+        {
+            // Dropped before it started (a shutdown that cancels pending jobs): cancelled, not failed.
+            Job.Cancel(canceled.CancellationToken);
+            _registration.Dispose();
+            return;
+        }
+
+        Fail(reason);
+    }
 
     public override bool TryStart(WorkerSlot worker)
     {

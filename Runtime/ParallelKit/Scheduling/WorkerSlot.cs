@@ -36,6 +36,9 @@ internal abstract class WorkerSlot
         set => Volatile.Write(ref _retiring, value);
     }
 
+    /// <summary>Work items handed to this worker so far (for <see cref="Dispatcher.MaxItemsPerWorker"/>); changed under the dispatcher's lock.</summary>
+    public int ItemsTaken { get; set; }
+
     public abstract int ProcessId { get; }
 
     public abstract bool IsAlive { get; }

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -32,6 +33,40 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
     /// <summary>Takes the condition's lock (re-entrant), waiting as long as it takes.</summary>
     /// <returns>The held lock; dispose it (on this thread) to release.</returns>
     public LockScope Acquire() => EnterLock(reentrant: true);
+
+    /// <summary>
+    /// Takes the condition's lock without blocking the calling thread, for code that waits on the condition
+    /// asynchronously (<see cref="WaitAsync(AsyncLockScope, TimeSpan, CancellationToken)"/>):
+    /// <c>using (var held = await c.AcquireAsync(ct)) { while (!ready) await c.WaitAsync(held, timeout, ct); }</c>.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (then the lock was not taken).</param>
+    /// <returns>The held lock; dispose it (on any thread) to release.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<AsyncLockScope> AcquireAsync(CancellationToken cancellationToken = default)
+        => AsyncWait.NotNull(AsyncLockScope.AcquireAsync(this, LockWord, reentrant: true, -1, cancellationToken));
+
+    /// <summary>
+    /// Releases the lock held by <paramref name="held"/>, waits for a notification or for <paramref name="timeout"/>
+    /// without blocking the calling thread, and takes the lock back — the async form of <see cref="Wait(TimeSpan)"/>.
+    /// The lock is held again when the task completes, cancelled or not.
+    /// </summary>
+    /// <param name="held">The lock, taken with <see cref="AcquireAsync"/>.</param>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns><see langword="false"/> when the time ran out.</returns>
+    /// <exception cref="ArgumentException"><paramref name="held"/> is not this condition's lock.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<bool> WaitAsync(AsyncLockScope held, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        if (!ReferenceEquals(held.Owner, this))
+        {
+            throw new ArgumentException("The scope holds another object's lock: take this condition's with AcquireAsync.", nameof(held));
+        }
+
+        int milliseconds = RobustLock.Milliseconds(timeout);
+        return held.RunOnHolder(() => Wait(milliseconds, cancellationToken));
+    }
 
     /// <summary>Releases the lock, waits for a notification, and takes the lock back.</summary>
     /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
@@ -100,7 +135,7 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessCondition>(Open));
 
-    private bool Wait(int timeoutMilliseconds)
+    private bool Wait(int timeoutMilliseconds, CancellationToken cancellationToken = default)
     {
         int* sequence = Word(0);
         int* waiters = Word(1);
@@ -131,6 +166,17 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
                     wait = (int)left;
                 }
 
+                if (cancellationToken.CanBeCanceled)
+                {
+                    // Still counted as a waiter between slices, so no notification is missed while it looks.
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    wait = wait < 0 ? AsyncWait.SliceMilliseconds : Math.Min(wait, AsyncWait.SliceMilliseconds);
+                }
+
                 Futex.Wait(sequence, seen, wait);
             }
         }
@@ -138,6 +184,11 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
         {
             Interlocked.Decrement(ref *waiters);
             RobustLock.Reenter(LockWord, recursion, out _);
+        }
+
+        if (notified && Volatile.Read(ref *sequence) == seen)
+        {
+            cancellationToken.ThrowIfCancellationRequested(); // left the loop for the cancellation, lock held again
         }
 
         return notified;

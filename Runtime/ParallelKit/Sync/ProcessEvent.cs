@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -80,6 +81,20 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
     /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
     /// <returns>Whether the event is set.</returns>
     public bool Wait(TimeSpan timeout) => Wait(RobustLock.Milliseconds(timeout));
+
+    /// <summary>Waits until the event is set, without blocking the calling thread.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the event is set.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => AsyncWait.Run(Wait, -1, cancellationToken);
+
+    /// <summary>Waits until the event is set, or <paramref name="timeout"/> passes, without blocking the calling thread.</summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>Whether the event is set.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => AsyncWait.Run(Wait, RobustLock.Milliseconds(timeout), cancellationToken);
 
     internal static ProcessEvent Open(string handle) => OpenShared(handle, Tag, static segment => new ProcessEvent(segment));
 

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -42,6 +43,23 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
     /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
     /// <returns>Whether one was taken.</returns>
     public bool Wait(TimeSpan timeout) => Wait(RobustLock.Milliseconds(timeout));
+
+    /// <summary>
+    /// Takes one from the count without blocking the calling thread — <c>SemaphoreSlim.WaitAsync</c>'s form: at
+    /// once when the count is above zero, else when another thread or process releases.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (then nothing was taken).</param>
+    /// <returns>A task that completes when one was taken.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => AsyncWait.Run(Wait, -1, cancellationToken);
+
+    /// <summary>Takes one from the count unless <paramref name="timeout"/> passes first, without blocking the calling thread.</summary>
+    /// <param name="timeout">The longest wait (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</param>
+    /// <param name="cancellationToken">Stops waiting (then nothing was taken).</param>
+    /// <returns>Whether one was taken.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => AsyncWait.Run(Wait, RobustLock.Milliseconds(timeout), cancellationToken);
 
     /// <summary>Gives back <paramref name="releaseCount"/> and wakes as many waiters.</summary>
     /// <param name="releaseCount">How many to give back.</param>

@@ -36,15 +36,32 @@ internal sealed class ProcessBackend : JobBackendCore
 
     /// <summary>The longest wait between two tries to start a worker while starts keep failing.</summary>
     internal static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest encoded worker initializer (its environment variable's share of Linux's 128 KiB).</summary>
+    private const int MaxInitializerLength = 100_000;
     private bool _disposed;
     private readonly Timer? _heartbeatCheck;
     private long _lastHeartbeatCheck;
+
+    // The worker initializer's marshaled call (base64), given to every worker in its environment.
+    private readonly string? _initializer;
 
     public ProcessBackend(JobServerOptions options)
         : base(options)
     {
         WorkerLauncher.EnsureEntryPoint();
         Internal.MarshalingWarmup.Start();
+        _initializer = options.WorkerInitializer is { } initializer ? WorkerInitializer.Encode(initializer) : null;
+        if (_initializer is { Length: > MaxInitializerLength })
+        {
+            // It travels in each worker's environment, where one variable holds at most 128 KiB on Linux.
+            throw new ArgumentException(
+                $"The worker initializer's arguments take {_initializer.Length:N0} bytes encoded, more than the {MaxInitializerLength:N0} a worker's environment carries: pass a path or a shared object's handle instead of the data.",
+                nameof(options));
+        }
+
+        // A worker recycled after MaxJobsPerWorker items is replaced at once; that is routine, not a restart.
+        Dispatcher.ReplaceWorker = _ => StartWorker();
         _listener = new WorkerListener(Admit);
         for (int i = 0; i < options.Workers; i++)
         {
@@ -160,7 +177,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
         try
         {
-            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize, Options.HeartbeatMilliseconds));
+            worker.Start(WorkerLauncher.CreateStartInfo(_listener.Endpoint, _listener.TokenHex, worker.Id, WorkerEnvironment.ServerMode, Options.MaxMessageSize, Options.HeartbeatMilliseconds, _initializer));
             Diagnostics.Log.WorkerStarted(Logger, worker.Id, worker.ProcessId);
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)

@@ -11,6 +11,7 @@ internal static class WorkerEnvironment
     public const string WorkerId = "PARALLELKIT_WORKER_ID";
     public const string Mode = "PARALLELKIT_WORKER_MODE";
     public const string MaxMessageSize = "PARALLELKIT_WORKER_MAX_MESSAGE";
+    public const string Initializer = "PARALLELKIT_WORKER_INIT";
 
     /// <summary>Milliseconds between a server worker's heartbeats; absent or 0: none.</summary>
     public const string Heartbeat = "PARALLELKIT_WORKER_HEARTBEAT";
@@ -33,6 +34,7 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(Mode, null);
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
         Environment.SetEnvironmentVariable(Heartbeat, null);
+        Environment.SetEnvironmentVariable(Initializer, null);
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
         if (hooks is not null)
         {

@@ -29,6 +29,8 @@ public static class WorkerHost
     private static int s_installed;
     private static int s_startupHookActive;
     private static Action? s_registerJobs;
+    private static Action? s_registerForLocalUse;
+    private static int s_registeredForLocalUse;
 
     /// <summary>Whether the entry assembly carries the generated worker entrypoint.</summary>
     internal static bool IsInstalled => Volatile.Read(ref s_installed) != 0;
@@ -38,6 +40,9 @@ public static class WorkerHost
 
     /// <summary>The id of this worker within its server; -1 outside workers.</summary>
     public static int WorkerId { get; private set; } = -1;
+
+    /// <summary>The pid of the process that started this worker, read when it started; -1 outside workers.</summary>
+    internal static int ParentProcessId { get; private set; } = -1;
 
     /// <summary>Whether workers are served by the generated static constructor of the entry point's type (no startup hook needed).</summary>
     internal static bool ServesBeforeMain { get; private set; }
@@ -70,6 +75,7 @@ public static class WorkerHost
         }
 
         Volatile.Write(ref s_installed, 1);
+        s_registerForLocalUse = registerJobs;
         Internal.LibcResolver.Install();
         ServesBeforeMain = servesBeforeMain;
         if (Volatile.Read(ref s_startupHookActive) != 0 || servesBeforeMain)
@@ -128,6 +134,33 @@ public static class WorkerHost
         RunWorker(register);
     }
 
+    /// <summary>
+    /// Fills the job registry in a process that is not a worker, for the rare job it runs itself from marshaled
+    /// form (a barrier action that another process set up). Workers register their jobs when they start.
+    /// </summary>
+    internal static void EnsureJobsRegistered()
+    {
+        if (!IsWorker && s_registerForLocalUse is { } register && Interlocked.Exchange(ref s_registeredForLocalUse, 1) == 0)
+        {
+            register();
+        }
+    }
+
+    /// <summary>Runs the server's worker initializer; prints its exception and returns false when it throws.</summary>
+    private static bool RunInitializer(string initializer, int id)
+    {
+        try
+        {
+            Workers.WorkerInitializer.Run(initializer);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"ParallelKit worker {id}: its initializer (JobServerOptions.WorkerInitializer) failed, so it takes no jobs:{Environment.NewLine}{ex}");
+            return false;
+        }
+    }
+
     private static void RunWorker(Action registerJobs)
     {
         string endpoint = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Endpoint)!;
@@ -136,11 +169,13 @@ public static class WorkerHost
         int id = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.WorkerId, 0);
         int maxMessageSize = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.MaxMessageSize, Ipc.Wire.MaxMessageSize);
         int heartbeat = Workers.WorkerEnvironment.ReadInt32(Workers.WorkerEnvironment.Heartbeat, 0);
+        string? initializer = Environment.GetEnvironmentVariable(Workers.WorkerEnvironment.Initializer);
 
         // A job may start processes of its own (even another job server): they must not become workers.
         Workers.WorkerEnvironment.Clear();
         IsWorker = true;
         WorkerId = id;
+        ParentProcessId = Internal.NativeProcess.ParentProcessId();
         if (mode != Workers.WorkerEnvironment.ProcessMode)
         {
             Internal.MarshalingWarmup.Start();
@@ -153,8 +188,18 @@ public static class WorkerHost
             Workers.WarmupJob.Register();
             Manager.ManagerJob.Register();
             registerJobs();
+            if (!string.IsNullOrEmpty(initializer) && !RunInitializer(initializer, id))
+            {
+                Internal.ConsoleWriters.FlushCreated();
+                Environment.Exit(Workers.WorkerInitializer.FailedExitCode);
+            }
+
             worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize, heartbeat);
             exitCode = worker.Run();
+            if (worker.Terminated)
+            {
+                exitCode = Workers.WorkerProcess.TerminatedExitCode;
+            }
             if (mode != Workers.WorkerEnvironment.ProcessMode)
             {
                 // A server worker closes its channels; a single-job process leaves like os._exit (the kernel closes them).
@@ -177,6 +222,13 @@ public static class WorkerHost
         {
             Console.Error.WriteLine($"ParallelKit worker {id} failed: {ex}");
             exitCode = 70; // EX_SOFTWARE
+        }
+
+        if (mode == Workers.WorkerEnvironment.ProcessMode && worker is { Terminated: false })
+        {
+            // As a .NET process after Main, and Python's child after its target: foreground threads the job
+            // started run to their end before the process leaves; background ones do not hold it.
+            Internal.ForegroundThreads.WaitForOthers();
         }
 
         Internal.ConsoleWriters.FlushCreated();

@@ -26,7 +26,7 @@ internal static class WorkerLauncher
     }
 
     public static ProcessStartInfo CreateStartInfo(
-        string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize, int heartbeatMilliseconds = 0)
+        string endpoint, string token, int workerId, string mode, int maxMessageSize = Ipc.Wire.MaxMessageSize, int heartbeatMilliseconds = 0, string? initializer = null)
     {
         string processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("ParallelKit cannot start worker processes: the path of the current executable is unknown.");
@@ -53,6 +53,12 @@ internal static class WorkerLauncher
         {
             start.Environment[WorkerEnvironment.Heartbeat] = heartbeatMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        if (initializer is not null)
+        {
+            start.Environment[WorkerEnvironment.Initializer] = initializer;
+        }
+
         if (WorkerHost.ServesBeforeMain)
         {
             // The entry type's generated static constructor serves jobs: no startup hook to pay for.
@@ -79,6 +85,11 @@ internal static class WorkerLauncher
         if (exitCode is not { } code)
         {
             return "an unknown exit status";
+        }
+
+        if (code == WorkerInitializer.FailedExitCode)
+        {
+            return $"exit code {code} (its JobServerOptions.WorkerInitializer threw; the exception is printed above)";
         }
 
         if (code > 128 && code < 128 + 65)

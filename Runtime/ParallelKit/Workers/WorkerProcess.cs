@@ -26,6 +26,12 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>How long a single-job process waits for a job sent with its start before it warms up as a spare.</summary>
     private const int JobAlreadySentWithinMilliseconds = 5;
 
+    /// <summary>A single-job process's exit code after SIGTERM (128 + 15, as a shell reports a process SIGTERM ended).</summary>
+    public const int TerminatedExitCode = 143;
+
+    /// <summary>How long a terminated job may clean up after its token is cancelled before the process leaves anyway.</summary>
+    private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(5);
+
     private readonly string _endpoint;
     private readonly byte[] _token;
     private readonly int _workerId;
@@ -40,6 +46,8 @@ internal sealed class WorkerProcess : IDisposable
     private WorkerChannel? _data;
     private WorkerChannel? _control;
     private int _parent;
+    private volatile bool _terminated;
+    private System.Runtime.InteropServices.PosixSignalRegistration? _terminate;
 
     // The last job looked up: maps and batches run the same job many times in a row.
     private ulong _lastKey;
@@ -83,6 +91,11 @@ internal sealed class WorkerProcess : IDisposable
             }
         }
 
+        if (_singleJob && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
+        {
+            _terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnTerminate);
+        }
+
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "ParallelKit worker control" };
         controlThread.Start();
 
@@ -115,6 +128,40 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>Whether SIGTERM (<see cref="ParallelProcess.Terminate"/>) ended this single-job process's job.</summary>
+    public bool Terminated => _terminated;
+
+    /// <summary>
+    /// SIGTERM in a single-job process: Python's <c>terminate()</c>, done the .NET way. The job's cancellation
+    /// token is cancelled and the process leaves with <see cref="TerminatedExitCode"/> once the job returns, or
+    /// after <see cref="TerminateGrace"/> if it does not. A process still waiting for its job leaves at once.
+    /// </summary>
+    private void OnTerminate(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true; // handled here, not by the runtime's own shutdown
+        _terminated = true;
+        bool running;
+        lock (_cancelGate)
+        {
+            running = Volatile.Read(ref _currentSequence) >= 0;
+            _cts.Cancel();
+        }
+
+        var leave = new Thread(() =>
+        {
+            if (running)
+            {
+                Thread.Sleep(TerminateGrace);
+            }
+
+            ConsoleWriters.FlushCreated();
+            NativeProcess.ReleaseProcessResources();
+            ReportExit(TerminatedExitCode);
+            NativeProcess.Exit(TerminatedExitCode);
+        }) { IsBackground = true, Name = "ParallelKit terminate" };
+        leave.Start();
+    }
+
     /// <summary>Runs the built-in <see cref="WarmupJob"/> through the record path, result discarded.</summary>
     private void WarmUp()
     {
@@ -129,15 +176,16 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// A single-job process flushes the console and leaves right after its job: pay for opening the console
-    /// writers now, while a warm spare waits for its job, not between the job's end and the exit.
+    /// A single-job process flushes the console and leaves right after its job: compile that path now, while a
+    /// warm spare waits for its job, not between the job's end and the exit. The console writers themselves are
+    /// not opened here: each holds a duplicate of its descriptor (stdout, stderr), which a process started for a
+    /// job that never prints does not have either; a spare holds only what such a process holds.
     /// </summary>
     private static void PrepareToExit()
     {
-        Console.Out.Flush();
-        Console.Error.Flush();
         ConsoleWriters.FlushCreated();
         NativeProcess.PrepareExit();
+        ForegroundThreads.Resolve();
     }
 
     private WorkerChannel Connect(Channel channel)
@@ -444,7 +492,7 @@ internal sealed class WorkerProcess : IDisposable
             }
 
             Volatile.Write(ref _currentSequence, sequence);
-            if (_canceledEarly.Remove(sequence) || _shuttingDown)
+            if (_canceledEarly.Remove(sequence) || _shuttingDown || _terminated)
             {
                 _cts.Cancel();
             }
@@ -602,5 +650,6 @@ internal sealed class WorkerProcess : IDisposable
         _control?.Dispose();
         _out.Dispose();
         _cts.Dispose();
+        _terminate?.Dispose();
     }
 }

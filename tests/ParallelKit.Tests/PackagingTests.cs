@@ -307,10 +307,10 @@ public sealed class PackagingTests
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{file} {arguments}' did not finish in 5 minutes:\n{output}");
+            throw new TimeoutException($"'{file} {arguments}' did not finish in 10 minutes:\n{output}");
         }
 
         process.WaitForExit();

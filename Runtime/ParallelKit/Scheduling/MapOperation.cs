@@ -251,8 +251,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             }
             catch (Exception ex)
             {
-                worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                EndInProcess(ex, i < start + count ? SafeName(i) : "map", worker.Id, timeout, stopping);
+                EndInProcess(worker, 1, Stopwatch.GetElapsedTime(started).Ticks, ex, i < start + count ? SafeName(i) : "map", timeout, stopping);
                 return;
             }
 

@@ -50,7 +50,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
     public override bool IsAlive => Volatile.Read(ref _state) == Alive;
 
-    public bool IsStarting => Volatile.Read(ref _state) == Starting;
+    public override bool IsStarting => Volatile.Read(ref _state) == Starting;
 
     public void Start(ProcessStartInfo startInfo)
     {
@@ -250,6 +250,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
 
         Diagnostics.Log.CancellationIgnored(_backend.Logger, stuck.Name, _backend.Options.CancellationGracePeriod, Id, ProcessId);
+        Record(JobOutcome.Canceled, stuck.Count, 0);
         stuck.Canceled();
         KillProcess();
     }
@@ -506,7 +507,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     item.Complete(payload);
                     break;
                 case RecordStatus.Canceled when item.CancellationRequested:
-                    RecordFailed(item.Count, elapsed);
+                    Record(JobOutcome.Canceled, item.Count, elapsed);
                     item.Canceled();
                     break;
                 case RecordStatus.Canceled:
@@ -654,6 +655,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
         TimeSpan limit = (late.Timeout ?? _backend.Options.JobTimeout)!.Value;
         Diagnostics.Log.JobTimedOut(_backend.Logger, late.Name, limit, Id, ProcessId);
+        Record(JobOutcome.TimedOut, late.Count, limit.Ticks);
         late.Fail(new JobTimeoutException(late.Name, Id, limit));
         KillProcess();
     }

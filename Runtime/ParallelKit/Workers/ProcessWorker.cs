@@ -234,7 +234,8 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             {
                 for (int i = Volatile.Read(ref _reported); i < _inFlight.Count; i++)
                 {
-                    if (_inFlight[i].Sequence == sequence && !_inFlight[i].IsFinished)
+                    // A chunk of a cancelled map counts as finished (its map is), but still runs until its worker reports.
+                    if (_inFlight[i].Sequence == sequence && (!_inFlight[i].IsFinished || _inFlight[i].CancellationRequested))
                     {
                         stuck = _inFlight[i];
                         _condemned = true;

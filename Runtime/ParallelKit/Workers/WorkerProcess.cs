@@ -250,6 +250,12 @@ internal sealed class WorkerProcess : IDisposable
             run = Diagnostics.JobTracing.StartRun(reader.Read<string?>(), "job");
             for (int i = 0; i < jobs; i++)
             {
+                // A chunk of a cancelled map runs none of its remaining jobs (a shutdown lets them finish, as before).
+                if (i > 0 && token.IsCancellationRequested && !_shuttingDown)
+                {
+                    throw new OperationCanceledException(token);
+                }
+
                 ulong key = reader.Read<ulong>();
                 if (key == _lastKey)
                 {

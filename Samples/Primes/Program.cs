@@ -20,7 +20,7 @@ foreach (var (input, job) in jobs)
     Console.WriteLine($"Sum of primes below {input} is {await job}");
 }
 
-// The same over many jobs: [0, limit) in 64 chunks, with a live progress bar.
+// The same over many jobs: [0, limit) in 64 chunks, with a live progress bar (on stderr).
 const int chunks = 64;
 var ranges = Enumerable.Range(0, chunks)
     .Select(c => (From: c * (limit / chunks), To: c == chunks - 1 ? limit : (c + 1) * (limit / chunks)))
@@ -33,7 +33,10 @@ Console.WriteLine($"Sum of primes below {limit} is {sums.Sum()} ({chunks} jobs, 
 Console.WriteLine();
 Console.WriteLine(server.Stats);
 
-/// <summary>A one-line progress bar on the console, redrawn as map chunks complete.</summary>
+/// <summary>
+/// A one-line progress bar on stderr, as tqdm draws it, so that redirected output stays clean; redrawn as map chunks
+/// complete. Report runs on the thread that reads results, in order: keep it short.
+/// </summary>
 internal sealed class ProgressBar : IProgress<MapProgress>
 {
     private const int Width = 40;
@@ -51,7 +54,7 @@ internal sealed class ProgressBar : IProgress<MapProgress>
             }
 
             _lastDrawn = filled;
-            Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {value.Completed}/{value.Total} jobs");
+            Console.Error.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {value.Completed}/{value.Total} jobs");
         }
     }
 
@@ -59,7 +62,7 @@ internal sealed class ProgressBar : IProgress<MapProgress>
     {
         lock (_gate)
         {
-            Console.WriteLine();
+            Console.Error.WriteLine();
         }
     }
 }

@@ -42,12 +42,13 @@ while (!all.IsCompleted)
 
 await all;
 Draw(progress.Checked, limit);
-Console.WriteLine();
+Console.Error.WriteLine();
 Console.WriteLine($"{progress.Found} primes below {limit}, the largest {progress.Largest}");
 
+// The bar goes to stderr, as tqdm's does: redirected output keeps only the results.
 static void Draw(long done, long total)
 {
     const int Width = 40;
     int filled = (int)(Width * done / total);
-    Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {100 * done / total,3}%");
+    Console.Error.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {100 * done / total,3}%");
 }

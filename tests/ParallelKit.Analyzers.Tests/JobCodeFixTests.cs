@@ -42,6 +42,75 @@ public sealed class JobCodeFixTests
     }
 
     [Fact]
+    public async Task OffersNoStaticWhereTheBodyUsesAnInstanceMember()
+    {
+        // Adding static would turn PK1001 into CS0120: the job needs _limit as a parameter, which is not mechanical.
+        const string source = """
+            using ParallelKit;
+
+            public partial class Primes
+            {
+                private readonly int _limit = 100;
+
+                [ParallelJob]
+                public int {|#0:Count|}(int from) => _limit - from;
+
+                [ParallelJob]
+                public int {|#1:Describe|}(int from) => ToString()!.Length + from;
+
+                [ParallelJob]
+                public int {|#2:Lambda|}(int from)
+                {
+                    System.Func<int> f = () => this._limit;
+                    return f() + from;
+                }
+            }
+            """;
+
+        await MakeStatic.VerifyAsync(
+            source,
+            source,
+            Verify.Diagnostic(JobMustBeStatic).WithLocation(0).WithArguments("Count"),
+            Verify.Diagnostic(JobMustBeStatic).WithLocation(1).WithArguments("Describe"),
+            Verify.Diagnostic(JobMustBeStatic).WithLocation(2).WithArguments("Lambda"));
+    }
+
+    [Fact]
+    public async Task AddsStaticWhereTheBodyUsesOnlyStaticMembersAndParameters()
+    {
+        const string source = """
+            using ParallelKit;
+
+            public partial class Primes
+            {
+                private const int Limit = 100;
+                private static int s_calls;
+
+                [ParallelJob]
+                public int {|#0:Count|}(int from) => Limit - from + s_calls + Helper(from);
+
+                private static int Helper(int x) => x;
+            }
+            """;
+        const string fixedSource = """
+            using ParallelKit;
+
+            public partial class Primes
+            {
+                private const int Limit = 100;
+                private static int s_calls;
+
+                [ParallelJob]
+                public static int Count(int from) => Limit - from + s_calls + Helper(from);
+
+                private static int Helper(int x) => x;
+            }
+            """;
+
+        await MakeStatic.VerifyAsync(source, fixedSource, Verify.Diagnostic(JobMustBeStatic).WithLocation(0).WithArguments("Count"));
+    }
+
+    [Fact]
     public async Task AddsStaticWhereThereIsNoModifierKeepingTrivia()
     {
         const string source = """

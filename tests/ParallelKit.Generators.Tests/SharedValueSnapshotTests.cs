@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -212,9 +213,10 @@ public sealed class SharedValueSnapshotTests
     }
 
     [Fact]
-    public void Declarations_the_analyzers_reject_get_no_implementation()
+    public void Declarations_the_analyzers_reject_get_a_throwing_stand_in_not_an_implementation()
     {
-        // Each is reported by an analyzer (PK2001 to PK2006); the generator leaves them alone rather than add errors.
+        // Each is reported by an analyzer (PK2001 to PK2006). The generator implements none of them; a partial one gets
+        // a stand-in whose accessors throw, so that the compiler does not stop at CS9248 before the analyzers run.
         CSharpCompilation input = TestCompilations.Library("""
             using System.Collections.Generic;
             using ParallelKit;
@@ -272,11 +274,43 @@ public sealed class SharedValueSnapshotTests
             }
             """);
 
-        GeneratorDriver driver = GeneratorHarness.CreateDriver(new SharedValueGenerator()).RunGenerators(input);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new SharedValueGenerator()).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
 
         Assert.Null(result.Exception);
+        Assert.All(result.GeneratedSources, s => Assert.EndsWith(".SharedValueStubs.g.cs", s.HintName, StringComparison.Ordinal));
+        Assert.DoesNotContain(result.GeneratedSources, s => s.SourceText.ToString().Contains("SharedSegment", StringComparison.Ordinal));
+
+        // A class that is not partial cannot get a stand-in: the compiler's CS0751 is unavoidable, and the generator
+        // reports PK2002 beside it (the analyzers do not run after a declaration error).
+        Diagnostic reported = Assert.Single(result.Diagnostics);
+        Assert.Equal("PK2002", reported.Id);
+        Assert.Contains("make 'NotPartialClass' partial", reported.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal(["CS0751: A", "CS9248: A"], output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id + ": " + d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)).Distinct().Order(StringComparer.Ordinal));
+
+        Snapshot.Verify(result);
+    }
+
+    [Fact]
+    public void A_SharedValue_in_a_file_local_type_is_reported_by_the_generator()
+    {
+        CSharpCompilation input = TestCompilations.Library("""
+            using ParallelKit;
+
+            namespace Demo;
+
+            file partial class Hidden
+            {
+                [SharedValue] public partial int A { get; set; }
+            }
+            """);
+
+        GeneratorRunResult result = GeneratorHarness.CreateDriver(new SharedValueGenerator()).RunGenerators(input).GetRunResult().Results.Single();
+
         Assert.Empty(result.GeneratedSources);
+        Diagnostic reported = Assert.Single(result.Diagnostics);
+        Assert.Equal("PK2005", reported.Id);
+        Assert.Contains("the file-local type 'Hidden'", reported.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,9 @@ public sealed class EndToEndTests
         Assert.Contains("Sum of primes below 100000 is 454396537", output, StringComparison.Ordinal);
         Assert.Contains("Sum of primes below 100700 is 460217613", output, StringComparison.Ordinal);
         Assert.Contains("Sum of primes below 200000 is 1709600813", output, StringComparison.Ordinal);
-        Assert.Contains("64/64 jobs", output, StringComparison.Ordinal);
+        Assert.Contains("64/64 jobs", error, StringComparison.Ordinal); // the progress bar draws on stderr, as tqdm's does
+        Assert.DoesNotContain("jobs\r", output + "\r", StringComparison.Ordinal);
+        Assert.DoesNotContain("[###", output, StringComparison.Ordinal);
         Assert.Contains("Job execution statistics:", output, StringComparison.Ordinal);
     }
 
@@ -58,7 +60,8 @@ public sealed class EndToEndTests
         string[] lines = output.Split('\n');
         Assert.Equal("3.1415927", lines[0].TrimEnd('\r'));
         Assert.Equal("[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]", lines[1].TrimEnd('\r'));
-        Assert.Contains("100%", output, StringComparison.Ordinal);
+        Assert.Contains("100%", error, StringComparison.Ordinal); // the progress bar draws on stderr
+        Assert.DoesNotContain("%", output, StringComparison.Ordinal);
         Assert.Contains("17984 primes below 200000, the largest 199999", output, StringComparison.Ordinal);
     }
 

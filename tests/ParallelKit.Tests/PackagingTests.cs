@@ -2,7 +2,10 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace ParallelKit.Tests;
@@ -92,22 +95,10 @@ public sealed class PackagingTests
         string work = Directory.CreateTempSubdirectory("parallelkit-pack-").FullName;
         try
         {
+            // As CI setups often write it: NUGET_PACKAGES without a trailing slash.
             string feed = Path.Combine(work, "feed");
-            Run("dotnet", $"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" -c Release -o \"{feed}\"", repo);
-            string package = Assert.Single(Directory.GetFiles(feed, "ParallelKit.*.nupkg"));
-            using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
-            {
-                string[] entries = [.. zip.Entries.Select(e => e.FullName)];
-                Assert.Contains("analyzers/dotnet/cs/ParallelKit.Generators.dll", entries);
-                Assert.Contains("analyzers/dotnet/cs/ParallelKit.Analyzers.dll", entries);
-                Assert.Contains("lib/net10.0/ParallelKit.dll", entries);
-                // lib/ holds the portable IL assembly; on linux-x64, the host takes the precompiled (ReadyToRun) one.
-                Assert.False(IsReadyToRun(zip, "lib/net10.0/ParallelKit.dll"), "lib/net10.0/ParallelKit.dll must stay portable");
-                if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
-                {
-                    Assert.True(IsReadyToRun(zip, "runtimes/linux-x64/lib/net10.0/ParallelKit.dll"), "the linux-x64 ParallelKit.dll is not ReadyToRun");
-                }
-            }
+            string package = Pack(repo, feed, PackagesRoot().TrimEnd('/'));
+            AssertPackageLayout(package);
 
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
@@ -134,11 +125,132 @@ public sealed class PackagingTests
             string output = Run("dotnet", "bin/Release/net10.0/Consumer.dll", app);
             Assert.Contains("square=144 other-process=True parallel-for=45", output, StringComparison.Ordinal);
             Assert.Contains("shared=1001 queued=from-worker", output, StringComparison.Ordinal);
+
+            // The README's "Get started", as a newcomer follows it: a new console app, the package added, the README's
+            // code block as Program.cs. It builds at the first try (warnings as errors) and runs.
+            string readme = File.ReadAllText(Path.Combine(repo, "README.md"));
+            Match getStarted = Regex.Match(readme, @"## Get started.*?```sh\n(?<commands>.*?)```.*?```csharp\n(?<program>.*?)```", RegexOptions.Singleline);
+            Assert.True(getStarted.Success, "README.md has no '## Get started' with a sh block then a csharp block");
+            Assert.Contains("dotnet add package ParallelKit", getStarted.Groups["commands"].Value, StringComparison.Ordinal);
+            Run("dotnet", "new console -n PrimeCounter", work);
+            string newcomer = Path.Combine(work, "PrimeCounter");
+            File.Copy(Path.Combine(app, "nuget.config"), Path.Combine(newcomer, "nuget.config"));
+            Run("dotnet", "add package ParallelKit --version 0.1.0", newcomer, ("NUGET_PACKAGES", packages));
+            File.WriteAllText(Path.Combine(newcomer, "Program.cs"), getStarted.Groups["program"].Value);
+            Run("dotnet", "build -c Release -p:TreatWarningsAsErrors=true -p:WarningsNotAsErrors=NU1603", newcomer, ("NUGET_PACKAGES", packages));
+            Run("bash", "-c \"dotnet bin/Release/net10.0/PrimeCounter.dll > stdout.txt 2> stderr.txt\"", newcomer);
+            string stdout = File.ReadAllText(Path.Combine(newcomer, "stdout.txt"));
+            string stderr = File.ReadAllText(Path.Combine(newcomer, "stderr.txt"));
+            Assert.Contains("9592 primes below 100,000, counted in worker", stdout, StringComparison.Ordinal);
+            Assert.Contains("78498 primes below 1,000,000", stdout, StringComparison.Ordinal);
+            Assert.Contains("Job execution statistics:", stdout, StringComparison.Ordinal);
+            Assert.Contains("20/20", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("#", stdout, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The same package whether NUGET_PACKAGES ends with a slash or not (crossgen2 is found in both).</summary>
+    [Fact]
+    public void The_package_is_the_same_when_NUGET_PACKAGES_ends_with_a_slash()
+    {
+        string repo = FindRepositoryRoot();
+        string work = Directory.CreateTempSubdirectory("parallelkit-pack-").FullName;
+        try
+        {
+            AssertPackageLayout(Pack(repo, Path.Combine(work, "feed"), PackagesRoot().TrimEnd('/') + "/"));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Packs Runtime/ParallelKit in Release into <paramref name="feed"/> with NUGET_PACKAGES set to <paramref name="packagesRoot"/>.</summary>
+    private static string Pack(string repo, string feed, string packagesRoot)
+    {
+        string output = Run("dotnet", $"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" -c Release -o \"{feed}\"", repo, ("NUGET_PACKAGES", packagesRoot));
+        Assert.DoesNotContain("is not in the NuGet cache", output, StringComparison.Ordinal);
+        return Assert.Single(Directory.GetFiles(feed, "ParallelKit.*.nupkg"));
+    }
+
+    /// <summary>The NuGet cache this test run restores from: NUGET_PACKAGES, else ~/.nuget/packages.</summary>
+    private static string PackagesRoot()
+        => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root
+            ? root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private static void AssertPackageLayout(string package)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        string[] entries = [.. zip.Entries.Select(e => e.FullName)];
+        Assert.Contains("analyzers/dotnet/cs/ParallelKit.Generators.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/ParallelKit.Analyzers.dll", entries);
+        Assert.Contains("lib/net10.0/ParallelKit.dll", entries);
+
+        // lib/ holds the portable IL assembly; on linux-x64, the host takes the precompiled (ReadyToRun) one.
+        Assert.False(IsReadyToRun(zip, "lib/net10.0/ParallelKit.dll"), "lib/net10.0/ParallelKit.dll must stay portable");
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
+        {
+            Assert.True(IsReadyToRun(zip, "runtimes/linux-x64/lib/net10.0/ParallelKit.dll"), "the linux-x64 ParallelKit.dll is not ReadyToRun");
+        }
+
+        // A package that debugs: the repository and commit, an icon, and in every assembly its PDB with SourceLink.
+        string nuspec = ReadEntry(zip, "ParallelKit.nuspec");
+        Match repository = Regex.Match(nuspec, "<repository type=\"git\" url=\"https://github.com/parallelkit/parallelkit\"[^>]* commit=\"(?<commit>[0-9a-f]{40})\"");
+        Assert.True(repository.Success, "no <repository> with a commit in the nuspec:\n" + nuspec);
+        Assert.Contains("<icon>icon.png</icon>", nuspec, StringComparison.Ordinal);
+        Assert.Contains("icon.png", entries);
+        // The package page shows the README: its links must not be relative to a repository that is not there.
+        string readme = ReadEntry(zip, "README.md");
+        Assert.Contains("](https://github.com/parallelkit/parallelkit/blob/main/docs/architecture.md)", readme, StringComparison.Ordinal);
+        Match relative = Regex.Match(readme, @"\]\((?!https?:|#|mailto:)[^)]*\)");
+        Assert.False(relative.Success, "a relative link in the package's README: " + relative.Value);
+
+        string sources = "https://raw.githubusercontent.com/parallelkit/parallelkit/" + repository.Groups["commit"].Value + "/";
+        foreach (string assembly in entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)))
+        {
+            string sourceLink = EmbeddedSourceLink(zip, assembly);
+            Assert.True(sourceLink.Contains(sources, StringComparison.Ordinal), $"{assembly}'s SourceLink does not map to {sources}: {sourceLink}");
+        }
+    }
+
+    private static string ReadEntry(System.IO.Compression.ZipArchive zip, string entryName)
+    {
+        System.IO.Compression.ZipArchiveEntry entry = zip.GetEntry(entryName) ?? throw new InvalidOperationException($"{entryName} is not in the package");
+        using var reader = new StreamReader(entry.Open());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The SourceLink JSON of the portable PDB embedded in <paramref name="entryName"/> (fails if there is none).</summary>
+    private static string EmbeddedSourceLink(System.IO.Compression.ZipArchive zip, string entryName)
+    {
+        var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+        using var image = new MemoryStream();
+        using (Stream stream = zip.GetEntry(entryName)!.Open())
+        {
+            stream.CopyTo(image);
+        }
+
+        image.Position = 0;
+        using var pe = new PEReader(image);
+        DebugDirectoryEntry embedded = Assert.Single(pe.ReadDebugDirectory(), e => e.Type == DebugDirectoryEntryType.EmbeddedPortablePdb);
+        using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded);
+        MetadataReader reader = pdb.GetMetadataReader();
+        foreach (CustomDebugInformationHandle handle in reader.GetCustomDebugInformation(EntityHandle.ModuleDefinition))
+        {
+            CustomDebugInformation information = reader.GetCustomDebugInformation(handle);
+            if (reader.GetGuid(information.Kind) == sourceLinkKind)
+            {
+                return Encoding.UTF8.GetString(reader.GetBlobBytes(information.Value));
+            }
+        }
+
+        Assert.Fail($"{entryName}'s PDB has no SourceLink");
+        return string.Empty;
     }
 
     private static bool IsReadyToRun(System.IO.Compression.ZipArchive zip, string entryName)
@@ -195,10 +307,10 @@ public sealed class PackagingTests
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{file} {arguments}' did not finish in 5 minutes:\n{output}");
+            throw new TimeoutException($"'{file} {arguments}' did not finish in 10 minutes:\n{output}");
         }
 
         process.WaitForExit();

@@ -12,11 +12,11 @@ internal static class ServerWaits
     public static async Task WaitForConnectedWorkersAsync(this JobServer server, int count)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(60);
-        while (server.Stats.Workers.Count(w => w.IsAlive) < count && DateTime.UtcNow < deadline)
+        while (server.Stats.Workers.Count(w => w.IsAlive && !w.IsStarting) < count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(10);
         }
 
-        Assert.True(server.Stats.Workers.Count(w => w.IsAlive) >= count, $"{count} workers did not connect within 60 s");
+        Assert.True(server.Stats.Workers.Count(w => w.IsAlive && !w.IsStarting) >= count, $"{count} workers did not connect within 60 s");
     }
 }

@@ -91,7 +91,7 @@ public sealed class TelemetryTests
             && e.Message.Contains("1 failed", StringComparison.Ordinal));
     }
 
-    private sealed class CollectingLogger : Microsoft.Extensions.Logging.ILogger
+    internal sealed class CollectingLogger : Microsoft.Extensions.Logging.ILogger
     {
         public ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = new();
 

@@ -1,17 +1,22 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using ParallelKit.Analyzers.Diagnostics;
 using ParallelKit.Analyzers.Helpers;
 
 namespace ParallelKit.Analyzers.Jobs;
 
-/// <summary>Fixes PK1001 by adding <c>static</c> to the job method.</summary>
+/// <summary>
+/// Fixes PK1001 by adding <c>static</c> to the job method, where the body uses no instance member (the fix would not
+/// compile otherwise).
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeJobStaticCodeFixProvider))]
 [Shared]
 public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
@@ -26,7 +31,8 @@ public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return;
         }
@@ -34,7 +40,8 @@ public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             if (root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method
-                || ModifierRewriter.Has(method, SyntaxKind.StaticKeyword))
+                || ModifierRewriter.Has(method, SyntaxKind.StaticKeyword)
+                || UsesInstance(method, model, context.CancellationToken))
             {
                 continue;
             }
@@ -47,6 +54,21 @@ public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
                     equivalenceKey: nameof(MakeJobStaticCodeFixProvider)),
                 diagnostic);
         }
+    }
+
+    /// <summary>
+    /// Whether the body uses <c>this</c>, <c>base</c> or an instance member of its type (explicitly or not): adding
+    /// <c>static</c> would not compile (CS0120, CS0026), so the fix is not offered; the job needs its data as parameters.
+    /// </summary>
+    private static bool UsesInstance(MethodDeclarationSyntax method, SemanticModel model, System.Threading.CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(method, cancellationToken) is not { } body)
+        {
+            return true; // cannot tell: do not offer a fix that may break the build
+        }
+
+        return body.Descendants().Any(static operation =>
+            operation is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance });
     }
 
     private static MethodDeclarationSyntax MakeStatic(MethodDeclarationSyntax method)

@@ -360,7 +360,8 @@ public sealed class GpuKernelAnalyzer : DiagnosticAnalyzer
             string containing = definition.ContainingType?.ToDisplayString() ?? string.Empty;
             if (containing is "System.Math" or "System.MathF")
             {
-                Report(KernelUsesSystemMath, call, reportAt, via, containing + "." + target.Name, target.Name);
+                // Reported in a helper's caller, the call itself goes along as an additional location: the code fix rewrites it.
+                Report(KernelUsesSystemMath, call, reportAt, via, reportAt is null ? [] : [call.Syntax.GetLocation()], containing + "." + target.Name, target.Name);
                 return;
             }
 
@@ -426,6 +427,9 @@ public sealed class GpuKernelAnalyzer : DiagnosticAnalyzer
             => symbol.DeclaringSyntaxReferences.Any(r => context.Compilation.ContainsSyntaxTree(r.SyntaxTree));
 
         private void Report(DiagnosticDescriptor descriptor, IOperation operation, Location? reportAt, string? via, params object[] details)
+            => Report(descriptor, operation, reportAt, via, [], details);
+
+        private void Report(DiagnosticDescriptor descriptor, IOperation operation, Location? reportAt, string? via, Location[] additionalLocations, params object[] details)
         {
             Location location = reportAt ?? operation.Syntax.GetLocation();
             if (!_reported.Add((descriptor.Id, location)))
@@ -435,7 +439,7 @@ public sealed class GpuKernelAnalyzer : DiagnosticAnalyzer
 
             // The format quotes the kernel's name: a violation in a callee reads "Kernel 'K' through 'Helper' …".
             object[] arguments = [via is null ? kernel.Name : kernel.Name + "' through '" + via, .. details];
-            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, additionalLocations, arguments));
         }
 
         private static bool IsIlgpuArgument(IOperation literal)

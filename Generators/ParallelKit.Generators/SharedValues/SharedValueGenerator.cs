@@ -2,7 +2,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ParallelKit.Generators.Diagnostics;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Generators.SharedValues.Models;
 
@@ -24,6 +26,9 @@ public sealed class SharedValueGenerator : IIncrementalGenerator
 
         /// <summary>The classes, one model each, with hint names.</summary>
         public const string Classes = nameof(Classes);
+
+        /// <summary>The stand-ins (or generator diagnostics) of rejected partial properties, one per property.</summary>
+        public const string Stubs = nameof(Stubs);
     }
 
     /// <inheritdoc/>
@@ -50,6 +55,45 @@ public sealed class SharedValueGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(classes.SelectMany(static (all, _) => all.AsImmutableArray()), static (output, model) =>
             output.AddSource(model.HintName, SharedValueSourceWriter.Write(model)));
+
+        // Properties the generator rejects: a throwing stand-in, so that the analyzer's error prints (not CS9248),
+        // or, where none can be declared, the analyzer's diagnostic reported from here (see SharedValueStubBuilder).
+        IncrementalValuesProvider<SharedValueStubModel> stubs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                SharedValueModelBuilder.AttributeName,
+                static (node, _) => node is BasePropertyDeclarationSyntax { Parent: TypeDeclarationSyntax } declaration
+                    && declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
+                static (context, token) => context.TargetSymbol is IPropertySymbol property
+                    ? SharedValueStubBuilder.TryBuild(property, token)
+                    : null)
+            .Where(static stub => stub is not null)
+            .Select(static (stub, _) => stub!)
+            .WithTrackingName(TrackingNames.Stubs);
+
+        context.RegisterSourceOutput(stubs.Where(static s => s.Diagnostic is not null), static (output, stub) =>
+            output.ReportDiagnostic(GeneratorDiagnostics.Create(stub.Diagnostic!)));
+
+        context.RegisterSourceOutput(stubs.Where(static s => s.Diagnostic is null).Collect(), static (output, all) =>
+        {
+            foreach (IGrouping<string, SharedValueStubModel> type in all
+                .GroupBy(static s => s.FullyQualifiedName)
+                .OrderBy(static g => g.Key, System.StringComparer.Ordinal))
+            {
+                output.AddSource(StubHintName(type.Key), SharedValueSourceWriter.WriteStubs([.. type.OrderBy(static s => s.DisplayName, System.StringComparer.Ordinal)]));
+            }
+        });
+    }
+
+    /// <summary>A hint name for a type's stand-ins: its name in safe characters, and a hash of the exact name (hint names ignore case).</summary>
+    private static string StubHintName(string fullyQualifiedName)
+    {
+        var stem = new System.Text.StringBuilder();
+        foreach (char c in fullyQualifiedName.Replace("global::", string.Empty))
+        {
+            stem.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
+        }
+
+        return stem + "." + (StableHash.Fnv1a64(fullyQualifiedName) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture) + ".SharedValueStubs.g.cs";
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace ParallelKit.Generators.SharedValues;
 /// Turns a class with <c>[SharedValue]</c> properties into a <see cref="SharedClassModel"/>: which properties the
 /// generator implements, and the segment layout (declaration order, each value aligned to its size rounded up to
 /// a power of two, at most 16). Declarations the analyzers reject (PK2001 to PK2006) get no implementation, so
-/// that a mistake gives one clear diagnostic instead of errors in generated code.
+/// that a mistake gives one clear diagnostic instead of errors in generated code; <see cref="SharedValueStubBuilder"/>
+/// gives them a stand-in that compiles, so that the analyzer's diagnostic is what the build reports.
 /// </summary>
 /// <remarks>The analyzer's <c>SharedValueDeclarationAnalyzer</c> reports the same rules; keep the two in step.</remarks>
 internal static class SharedValueModelBuilder
@@ -55,8 +56,7 @@ internal static class SharedValueModelBuilder
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!HasAttribute(property) || !IsSupportedProperty(property)
-                || property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not PropertyDeclarationSyntax syntax
-                || syntax.AccessorList is null)
+                || property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not PropertyDeclarationSyntax { AccessorList: not null } syntax)
             {
                 continue;
             }
@@ -105,6 +105,17 @@ internal static class SharedValueModelBuilder
             StableHash.Fnv1a64("ParallelKit.SharedValue|" + metadataName + "|" + layout),
             properties.ToEquatableArray());
     }
+
+    /// <summary>
+    /// Whether the generator implements <paramref name="property"/>: the same tests as <see cref="TryBuild"/> (a
+    /// supported class without a user-declared <c>Lock</c> or <c>Dispose</c>, a supported property with accessors).
+    /// </summary>
+    public static bool IsImplemented(IPropertySymbol property, CancellationToken cancellationToken)
+        => HasAttribute(property)
+            && IsSupportedProperty(property)
+            && property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is PropertyDeclarationSyntax { AccessorList: not null }
+            && IsSupportedClass(property.ContainingType, cancellationToken)
+            && !property.ContainingType.GetMembers().Any(m => !m.IsImplicitlyDeclared && ReservedMemberNames.Contains(m.Name));
 
     /// <summary>Whether <paramref name="property"/> carries <c>[SharedValue]</c>.</summary>
     public static bool HasAttribute(ISymbol property)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
@@ -22,7 +23,10 @@ internal static class Telemetry
         "parallelkit.jobs.completed", "{job}", "Jobs that returned.");
 
     public static readonly Counter<long> Failed = Meter.CreateCounter<long>(
-        "parallelkit.jobs.failed", "{job}", "Jobs that threw, were cancelled while running, or timed out.");
+        "parallelkit.jobs.failed", "{job}", "Jobs that failed; error.type says how: exception (it threw or could not run), timeout, or worker_crash (its worker died and it was not retried).");
+
+    public static readonly Counter<long> Canceled = Meter.CreateCounter<long>(
+        "parallelkit.jobs.canceled", "{job}", "Jobs cancelled by their submitter while they ran.");
 
     public static readonly Counter<long> Retried = Meter.CreateCounter<long>(
         "parallelkit.jobs.retried", "{job}", "Jobs run again on another worker after their worker died.");
@@ -37,19 +41,36 @@ internal static class Telemetry
     {
         // Gauges report through the meter when observed; nothing else refers to them.
         Meter.CreateObservableGauge(
-            "parallelkit.jobs.queued", static () => (long)LiveServers.Keys.Sum(d => d.Queued), "{job}", "Work waiting for a worker, over live servers.");
+            "parallelkit.jobs.queued", static () => (long)LiveServers.Keys.Sum(d => d.Queued), "{work_item}", "Work items (a job, or a chunk of map items) waiting for a worker, over live servers.");
         Meter.CreateObservableGauge(
-            "parallelkit.jobs.running", static () => (long)LiveServers.Keys.Sum(d => d.Running), "{job}", "Work handed to workers, over live servers.");
+            "parallelkit.jobs.running", static () => (long)LiveServers.Keys.Sum(d => d.Running), "{work_item}", "Work items (a job, or a chunk of map items) handed to workers, over live servers.");
     }
 
     public static void ServerStarted(Dispatcher dispatcher) => LiveServers.TryAdd(dispatcher, 0);
 
     public static void ServerStopped(Dispatcher dispatcher) => LiveServers.TryRemove(dispatcher, out _);
 
-    /// <summary>Records a finished record: <paramref name="jobs"/> jobs that together ran <paramref name="elapsedTicks"/>.</summary>
-    public static void RecordFinished(int jobs, long elapsedTicks, bool succeeded)
+    /// <summary>Records <paramref name="jobs"/> jobs that ended with <paramref name="outcome"/> and together ran <paramref name="elapsedTicks"/>.</summary>
+    public static void RecordFinished(JobOutcome outcome, int jobs, long elapsedTicks)
     {
-        (succeeded ? Completed : Failed).Add(jobs);
+        switch (outcome)
+        {
+            case JobOutcome.Completed:
+                Completed.Add(jobs);
+                break;
+            case JobOutcome.Canceled:
+                Canceled.Add(jobs);
+                break;
+            default:
+                Failed.Add(jobs, new KeyValuePair<string, object?>("error.type", outcome switch
+                {
+                    JobOutcome.TimedOut => "timeout",
+                    JobOutcome.Crashed => "worker_crash",
+                    _ => "exception",
+                }));
+                break;
+        }
+
         if (Duration.Enabled && jobs > 0)
         {
             Duration.Record(System.TimeSpan.FromTicks(elapsedTicks).TotalSeconds / jobs);

@@ -10,13 +10,25 @@ namespace ParallelKit;
 /// <param name="WorkerId">The worker's id (stable for the server's life; a restarted worker gets a new id).</param>
 /// <param name="ProcessId">The worker's process id; this process's id for the threads backend.</param>
 /// <param name="JobsCompleted">Jobs (and map items) the worker completed successfully.</param>
-/// <param name="JobsFailed">Jobs (and map items) that threw on the worker.</param>
+/// <param name="JobsFailed">Jobs (and map items) that failed on the worker: threw, timed out, or lost the worker (crashed).</param>
 /// <param name="BusyTime">Time the worker spent running jobs.</param>
-/// <param name="IsAlive">Whether the worker is still serving.</param>
+/// <param name="IsAlive">Whether the worker is still serving (or starting to).</param>
 public sealed record WorkerStats(int WorkerId, int ProcessId, long JobsCompleted, long JobsFailed, TimeSpan BusyTime, bool IsAlive)
 {
-    /// <summary>All jobs the worker ran.</summary>
-    public long JobCount => JobsCompleted + JobsFailed;
+    /// <summary>Of <see cref="JobsFailed"/>, those that ran longer than their time limit (the worker was killed).</summary>
+    public long JobsTimedOut { get; init; }
+
+    /// <summary>Of <see cref="JobsFailed"/>, those whose worker died under them and that were not retried.</summary>
+    public long JobsCrashed { get; init; }
+
+    /// <summary>Jobs (and map items) cancelled by their submitter while they ran on the worker.</summary>
+    public long JobsCanceled { get; init; }
+
+    /// <summary>Whether the worker is still starting: it has not connected yet.</summary>
+    public bool IsStarting { get; init; }
+
+    /// <summary>All jobs the worker ran, whatever their outcome.</summary>
+    public long JobCount => JobsCompleted + JobsFailed + JobsCanceled;
 }
 
 /// <summary>Where a cluster node stands, as the driver sees it.</summary>
@@ -97,8 +109,20 @@ public sealed class JobServerStats
     /// <summary>All jobs run, summed over the workers (over the nodes for a cluster).</summary>
     public long TotalJobs => Nodes?.Sum(n => n.JobCount) ?? Workers.Sum(w => w.JobCount);
 
-    /// <summary>All failed jobs, summed over the workers (over the nodes for a cluster).</summary>
+    /// <summary>All completed jobs, summed over the workers (over the nodes for a cluster).</summary>
+    public long TotalCompleted => Nodes?.Sum(n => n.JobsCompleted) ?? Workers.Sum(w => w.JobsCompleted);
+
+    /// <summary>All failed jobs (timed out and crashed included), summed over the workers (over the nodes for a cluster).</summary>
     public long TotalFailed => Nodes?.Sum(n => n.JobsFailed) ?? Workers.Sum(w => w.JobsFailed);
+
+    /// <summary>Jobs that ran longer than their time limit, summed over the workers.</summary>
+    public long TotalTimedOut => Workers.Sum(w => w.JobsTimedOut);
+
+    /// <summary>Jobs whose worker died under them and that were not retried, summed over the workers.</summary>
+    public long TotalCrashed => Workers.Sum(w => w.JobsCrashed);
+
+    /// <summary>Jobs cancelled while they ran, summed over the workers.</summary>
+    public long TotalCanceled => Workers.Sum(w => w.JobsCanceled);
 
     /// <summary>Busy time summed over the workers (over the nodes for a cluster).</summary>
     public TimeSpan TotalBusyTime => TimeSpan.FromTicks(Nodes?.Sum(n => n.BusyTime.Ticks) ?? Workers.Sum(w => w.BusyTime.Ticks));
@@ -124,12 +148,13 @@ public sealed class JobServerStats
             double per = w.JobCount == 0 ? 0 : sum / w.JobCount;
             string where = Backend == JobBackend.Threads
                 ? string.Create(inv, $"thread {w.WorkerId}")
-                : string.Create(inv, $"worker {w.WorkerId} (pid {w.ProcessId}){(w.IsAlive ? string.Empty : ", exited")}");
+                : string.Create(inv, $"worker {w.WorkerId} (pid {w.ProcessId}){(w.IsStarting ? ", starting" : w.IsAlive ? string.Empty : ", exited")}");
             text.AppendLine(string.Create(inv, $" {w.JobCount,9} | {share,13:F2} | {sum,12:F4} | {per,12:F6} | {w.JobsFailed,6} | {where}"));
         }
 
         text.AppendLine(string.Create(inv, $"Time elapsed since server creation {Elapsed.TotalSeconds:F4} s"));
-        text.Append(string.Create(inv, $"{RunningJobs} active, {QueuedJobs} queued, {Workers.Count(w => w.IsAlive)} workers, {Retries} retries, {WorkerRestarts} restarts"));
+        text.AppendLine(string.Create(inv, $"{TotalCompleted} completed, {TotalFailed} failed ({TotalTimedOut} timed out, {TotalCrashed} crashed), {TotalCanceled} canceled, {Retries} retries, {WorkerRestarts} restarts"));
+        text.Append(string.Create(inv, $"{RunningJobs} active, {QueuedJobs} queued, {Workers.Count(w => w.IsAlive)} workers"));
         return text.ToString();
     }
 

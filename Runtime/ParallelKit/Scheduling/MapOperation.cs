@@ -22,6 +22,9 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
     private readonly int _maxChunk;
     private readonly TaskCompletionSource<TResult[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenRegistration _registration;
+
+    /// <summary>Chunks handed to workers whose results are not in; guarded by itself.</summary>
+    private readonly System.Collections.Generic.HashSet<MapChunk> _running = [];
     private int _next;
     private int _completed;
     private int _finished;
@@ -99,6 +102,35 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
         if (Finish(JobStatus.Canceled))
         {
             _registration.Dispose();
+        }
+
+        // Chunks already in workers: their jobs' tokens are cancelled there, and a worker whose chunk ignores its
+        // token is killed after CancellationGracePeriod, as for a single job (the next job does not wait behind it).
+        MapChunk[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        foreach (MapChunk chunk in running)
+        {
+            Volatile.Read(ref chunk.Worker)?.RequestCancel(Volatile.Read(ref chunk.Sequence));
+        }
+    }
+
+    private void Started(MapChunk chunk)
+    {
+        lock (_running)
+        {
+            _running.Add(chunk);
+        }
+    }
+
+    private void Stopped(MapChunk chunk)
+    {
+        lock (_running)
+        {
+            _running.Remove(chunk);
         }
     }
 
@@ -185,6 +217,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
             _fromAtStart = _from;
             Attempts++;
+            map.Started(this);
             return true;
         }
 
@@ -308,6 +341,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
 
         public override void Complete(ReadOnlySpan<byte> results)
         {
+            map.Stopped(this);
             int n = results.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(results) : -1;
             if (n != _end - _from)
             {
@@ -351,9 +385,17 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             }
         }
 
-        public override void Canceled() => map.Cancel();
+        public override void Canceled()
+        {
+            map.Stopped(this);
+            map.Cancel();
+        }
 
-        public override void Fail(Exception exception) => map.Fail(exception);
+        public override void Fail(Exception exception)
+        {
+            map.Stopped(this);
+            map.Fail(exception);
+        }
 
         public override async ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
         {
@@ -384,8 +426,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             }
             catch (Exception ex)
             {
-                worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-                EndInProcess(ex, i < start + count ? SafeName(i) : "map", worker.Id, timeout, stopping);
+                EndInProcess(worker, 1, Stopwatch.GetElapsedTime(started).Ticks, ex, i < start + count ? SafeName(i) : "map", timeout, stopping);
                 return;
             }
 

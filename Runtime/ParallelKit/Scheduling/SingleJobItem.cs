@@ -147,8 +147,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         }
         catch (Exception ex)
         {
-            worker.RecordFailed(1, Stopwatch.GetElapsedTime(started).Ticks);
-            EndInProcess(ex, Job.Name, worker.Id, timeout, stopping);
+            EndInProcess(worker, 1, Stopwatch.GetElapsedTime(started).Ticks, ex, Job.Name, timeout, stopping);
         }
     }
 

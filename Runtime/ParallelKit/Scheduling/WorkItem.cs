@@ -103,24 +103,28 @@ internal abstract class WorkItem
     /// Ends an in-process item that did not return: cancelled by its submitter, over its time limit,
     /// stopped by the server's disposal, or failed.
     /// </summary>
-    protected void EndInProcess(Exception exception, string name, int workerId, TimeSpan? timeout, CancellationToken stopping)
+    protected void EndInProcess(WorkerSlot worker, int jobs, long elapsedTicks, Exception exception, string name, TimeSpan? timeout, CancellationToken stopping)
     {
         bool cancelled = exception is OperationCanceledException;
         if (cancelled && CancellationRequested)
         {
+            worker.Record(JobOutcome.Canceled, jobs, elapsedTicks);
             Canceled();
         }
         else if (timeout is { } limit && (exception is TimeoutException || (cancelled && !stopping.IsCancellationRequested)))
         {
-            Fail(new JobTimeoutException(name, workerId, limit));
+            worker.Record(JobOutcome.TimedOut, jobs, elapsedTicks);
+            Fail(new JobTimeoutException(name, worker.Id, limit));
         }
         else if (cancelled && stopping.IsCancellationRequested)
         {
+            worker.Record(JobOutcome.Failed, jobs, elapsedTicks);
             Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
         }
         else
         {
-            Fail(Internal.RemoteError.FromLocal(name, workerId, exception));
+            worker.Record(JobOutcome.Failed, jobs, elapsedTicks);
+            Fail(Internal.RemoteError.FromLocal(name, worker.Id, exception));
         }
     }
 

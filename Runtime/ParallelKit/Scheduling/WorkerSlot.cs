@@ -12,6 +12,9 @@ internal abstract class WorkerSlot
 {
     private long _completed;
     private long _failed;
+    private long _timedOut;
+    private long _crashed;
+    private long _canceled;
     private long _busyTicks;
     private bool _retiring;
     private long _sequence;
@@ -43,6 +46,9 @@ internal abstract class WorkerSlot
 
     public abstract bool IsAlive { get; }
 
+    /// <summary>Whether the worker is still starting (it serves once connected).</summary>
+    public virtual bool IsStarting => false;
+
     /// <summary>Starts running <see cref="Batch"/>; reports to the dispatcher when done.</summary>
     public abstract void Run();
 
@@ -55,24 +61,54 @@ internal abstract class WorkerSlot
     /// <summary>Asks the worker to cancel the running record with this sequence number.</summary>
     public abstract void RequestCancel(long sequence);
 
-    public void RecordCompleted(int jobs, long elapsedTicks)
-    {
-        Interlocked.Add(ref _completed, jobs);
-        Interlocked.Add(ref _busyTicks, elapsedTicks);
-        Diagnostics.Telemetry.RecordFinished(jobs, elapsedTicks, succeeded: true);
-    }
+    public void RecordCompleted(int jobs, long elapsedTicks) => Record(JobOutcome.Completed, jobs, elapsedTicks);
 
-    public void RecordFailed(int jobs, long elapsedTicks)
+    public void RecordFailed(int jobs, long elapsedTicks) => Record(JobOutcome.Failed, jobs, elapsedTicks);
+
+    /// <summary>
+    /// Counts <paramref name="jobs"/> that ended on this worker with <paramref name="outcome"/>, in the worker's stats
+    /// and the meter alike; called once per job, before its submitter can see the outcome.
+    /// </summary>
+    public void Record(JobOutcome outcome, int jobs, long elapsedTicks)
     {
-        Interlocked.Add(ref _failed, jobs);
+        switch (outcome)
+        {
+            case JobOutcome.Completed:
+                Interlocked.Add(ref _completed, jobs);
+                break;
+            case JobOutcome.TimedOut:
+                Interlocked.Add(ref _timedOut, jobs);
+                break;
+            case JobOutcome.Crashed:
+                Interlocked.Add(ref _crashed, jobs);
+                break;
+            case JobOutcome.Canceled:
+                Interlocked.Add(ref _canceled, jobs);
+                break;
+            default:
+                Interlocked.Add(ref _failed, jobs);
+                break;
+        }
+
         Interlocked.Add(ref _busyTicks, elapsedTicks);
-        Diagnostics.Telemetry.RecordFinished(jobs, elapsedTicks, succeeded: false);
+        Diagnostics.Telemetry.RecordFinished(outcome, jobs, elapsedTicks);
     }
 
     /// <summary>Numbers the records sent to this worker; assigned when a record is claimed, before it can be cancelled.</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public WorkerStats Snapshot()
-        => new(Id, ProcessId, Interlocked.Read(ref _completed), Interlocked.Read(ref _failed),
-            TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks)), IsAlive);
+    {
+        long timedOut = Interlocked.Read(ref _timedOut);
+        long crashed = Interlocked.Read(ref _crashed);
+        bool starting = IsStarting;
+        return new(Id, ProcessId, Interlocked.Read(ref _completed), Interlocked.Read(ref _failed) + timedOut + crashed,
+            TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks)), IsAlive || starting)
+        {
+            JobsTimedOut = timedOut,
+            JobsCrashed = crashed,
+            JobsCanceled = Interlocked.Read(ref _canceled),
+            IsStarting = starting,
+        };
+    }
 }

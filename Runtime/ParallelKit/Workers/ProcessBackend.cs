@@ -303,6 +303,7 @@ internal sealed class ProcessBackend : JobBackendCore
             }
 
             failed++;
+            worker.Record(JobOutcome.Crashed, item.Count, 0);
             item.Fail(new JobFailedException(item.Name, worker.Id, JobFailedException.WorkerCrashed,
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
                 remoteStackTrace: null));

@@ -56,7 +56,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
     public override bool IsAlive => Volatile.Read(ref _state) == Alive;
 
-    public bool IsStarting => Volatile.Read(ref _state) == Starting;
+    public override bool IsStarting => Volatile.Read(ref _state) == Starting;
 
     public void Start(ProcessStartInfo startInfo)
     {
@@ -253,7 +253,8 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             {
                 for (int i = Volatile.Read(ref _reported); i < _inFlight.Count; i++)
                 {
-                    if (_inFlight[i].Sequence == sequence && !_inFlight[i].IsFinished)
+                    // A chunk of a cancelled map counts as finished (its map is), but still runs until its worker reports.
+                    if (_inFlight[i].Sequence == sequence && (!_inFlight[i].IsFinished || _inFlight[i].CancellationRequested))
                     {
                         stuck = _inFlight[i];
                         _condemned = true;
@@ -269,6 +270,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
 
         Diagnostics.Log.CancellationIgnored(_backend.Logger, stuck.Name, _backend.Options.CancellationGracePeriod, Id, ProcessId);
+        Record(JobOutcome.Canceled, stuck.Count, 0);
         stuck.Canceled();
         KillProcess();
     }
@@ -539,7 +541,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                     item.Complete(payload);
                     break;
                 case RecordStatus.Canceled when item.CancellationRequested:
-                    RecordFailed(item.Count, elapsed);
+                    Record(JobOutcome.Canceled, item.Count, elapsed);
                     item.Canceled();
                     break;
                 case RecordStatus.Canceled:
@@ -688,6 +690,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
         TimeSpan limit = late.LimitOr(_backend.Options.JobTimeout)!.Value;
         Diagnostics.Log.JobTimedOut(_backend.Logger, late.Name, limit, Id, ProcessId);
+        Record(JobOutcome.TimedOut, late.Count, limit.Ticks);
         late.Fail(new JobTimeoutException(late.Name, Id, limit));
         KillProcess();
     }

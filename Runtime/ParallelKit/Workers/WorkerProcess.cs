@@ -366,6 +366,12 @@ internal sealed class WorkerProcess : IDisposable
 
             for (int i = 0; i < jobs; i++)
             {
+                // A chunk of a cancelled map runs none of its remaining jobs (a shutdown lets them finish, as before).
+                if (i > 0 && token.IsCancellationRequested && !_shuttingDown)
+                {
+                    throw new OperationCanceledException(token);
+                }
+
                 int itemAt = _out.WrittenCount;
                 ulong key = reader.Read<ulong>();
                 if (key == _lastKey)

@@ -76,3 +76,24 @@ internal sealed record SharedClassModel(
     long DataSize,
     ulong TypeTag,
     EquatableArray<SharedPropertyModel> Properties);
+
+/// <summary>
+/// What a rejected <c>[SharedValue]</c> partial property gets: a stand-in implementation that compiles and throws
+/// (so that the analyzer's error, not CS9248, is what the build reports), or, where no stand-in can be declared,
+/// the diagnostic the generator reports itself.
+/// </summary>
+/// <param name="Namespace">The containing namespace as C# spells it, or null for the global namespace.</param>
+/// <param name="FullyQualifiedName">The containing type's <c>global::</c>-qualified name, for grouping; empty with a diagnostic.</param>
+/// <param name="Hierarchy">The containing type and the types enclosing it, outermost first, with their type parameters.</param>
+/// <param name="Declaration">The stand-in property's declaration up to its accessors ("public partial string Name"); empty with a diagnostic.</param>
+/// <param name="Accessors">The accessors as declared, keyword and modifiers ("get", "private set").</param>
+/// <param name="DisplayName">"Type.Property", for the exception's message.</param>
+/// <param name="Diagnostic">The diagnostic to report instead of a stand-in, or null.</param>
+internal sealed record SharedValueStubModel(
+    string? Namespace,
+    string FullyQualifiedName,
+    EquatableArray<TypeDeclarationModel> Hierarchy,
+    string Declaration,
+    EquatableArray<string> Accessors,
+    string DisplayName,
+    ParallelKit.Generators.Diagnostics.DiagnosticModel? Diagnostic);

@@ -39,6 +39,27 @@ internal sealed class LoopbackCluster : IAsyncDisposable
 
     public IReadOnlyList<NodeProcess> Nodes => _nodes;
 
+    /// <summary>Each node process's CPU seconds (user + system, since its start) when the cluster had formed: the load-independent cost of a start.</summary>
+    public double[] NodeCpuSecondsAtForm { get; private set; } = [];
+
+    /// <summary>This (driver) process's CPU seconds since its start when the cluster had formed.</summary>
+    public double DriverCpuSecondsAtForm { get; private set; }
+
+    /// <summary>User + system CPU seconds of a process (fields 14 and 15 of /proc/PID/stat); NaN when unreadable.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // f[0] is field 3 (state)
+            return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        {
+            return double.NaN;
+        }
+    }
+
     /// <summary>Starts the driver and <paramref name="nodes"/> nodes of <paramref name="workers"/> workers each; returns when all are admitted.</summary>
     public static async Task<LoopbackCluster> StartAsync(int nodes, int workers, FailureDetection detection)
     {
@@ -74,6 +95,8 @@ internal sealed class LoopbackCluster : IAsyncDisposable
         }
 
         cluster.FormSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        cluster.NodeCpuSecondsAtForm = [.. cluster._nodes.Select(n => CpuSeconds(n.Pid))];
+        cluster.DriverCpuSecondsAtForm = CpuSeconds(Environment.ProcessId);
         return cluster;
     }
 

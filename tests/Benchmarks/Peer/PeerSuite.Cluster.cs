@@ -25,7 +25,7 @@ public static partial class PeerSuite
     private static LoopbackCluster? s_cluster;
 
     private static (string, object?)[] ClusterMeta =>
-        [("nodes", ClusterNodes), ("workers_per_node", ClusterWorkersPerNode), ("failure_detection", "Fast"), ("transport", "Orleans 10.4.2 silos, TLS, loopback")];
+        [("nodes", ClusterNodes), ("workers_per_node", ClusterWorkersPerNode), ("failure_detection", "Fast"), ("transport", "Orleans 10.4.2 silos, TLS, loopback"), ("host_load_avg_1m", LoadAverage())];
 
     /// <summary><c>cluster-node --silo P --gateway G --primary P0 --workers N --name NAME [--detection Fast|Default]</c>: runs until SIGTERM.</summary>
     public static int RunClusterNode(string[] args)
@@ -61,7 +61,8 @@ public static partial class PeerSuite
         if (s_cluster is null)
         {
             s_cluster = LoopbackCluster.StartAsync(ClusterNodes, ClusterWorkersPerNode, FailureDetection.Fast).GetAwaiter().GetResult();
-            Report.Log($"   cluster: driver silo listening after {s_cluster.DriverListeningSeconds:F2} s, {ClusterNodes} nodes admitted after {s_cluster.FormSeconds:F2} s");
+            Report.Log(string.Create(CultureInfo.InvariantCulture,
+                $"   cluster: driver silo listening after {s_cluster.DriverListeningSeconds:F2} s, {ClusterNodes} nodes admitted after {s_cluster.FormSeconds:F2} s (node CPU s then: {string.Join(", ", s_cluster.NodeCpuSecondsAtForm)}; load avg {LoadAverage()})"));
             WarmCluster(s_cluster.Server);
         }
 
@@ -233,8 +234,17 @@ public static partial class PeerSuite
         var done = new List<double>();
         var lostCounts = new List<int>();
         int[] items = Enumerable.Range(0, n).ToArray();
+        double noKill;
         try
         {
+            // The same map with no kill, for reference.
+            string calm = Path.Combine(root, "calm");
+            Directory.CreateDirectory(calm);
+            long c0 = Stopwatch.GetTimestamp();
+            Check(server.MapAsync(items, i => BenchJobs.Jobs.Traced(i, jobMs, calm)).GetAwaiter().GetResult()[^1] == n, "map without a kill");
+            noKill = Seconds(c0, Stopwatch.GetTimestamp());
+            Report.Log(string.Create(CultureInfo.InvariantCulture, $"   the map without a kill: {noKill:F3} s"));
+
             for (int k = 0; k < kills; k++)
             {
                 string dir = Path.Combine(root, k.ToString(CultureInfo.InvariantCulture));
@@ -322,7 +332,7 @@ public static partial class PeerSuite
             }
         }
 
-        (string, object?)[] meta = [.. ClusterMeta, ("job_ms", jobMs), ("map_items", n), ("kill_after_ms", 600), ("kills", kills),
+        (string, object?)[] meta = [.. ClusterMeta, ("job_ms", jobMs), ("map_items", n), ("kill_after_ms", 600), ("kills", kills), ("map_no_kill_us", Math.Round(noKill * 1e6, 1)),
             ("lost_items_median", Report.Median([.. lostCounts.Select(c => (double)c).Order()]))];
         Report.Emit("cluster_node_death", ClusterImpl, "sigkill_noticed", noticed.Count, [.. noticed], "per-op",
             [.. meta, ("what", "SIGKILL of a node -> the driver's Stats show it dead")]);
@@ -381,6 +391,19 @@ public static partial class PeerSuite
         }
     }
 
+    /// <summary>The 1-minute load average of the host (/proc/loadavg): how many runnable threads shared its cores.</summary>
+    private static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException)
+        {
+            return double.NaN;
+        }
+    }
+
     private static int RunClusterScaleChild(int nodes)
     {
         try
@@ -407,6 +430,8 @@ public static partial class PeerSuite
             Report.Log(string.Create(CultureInfo.InvariantCulture, $"   cluster_scale {nodes}: driver listening {cluster.DriverListeningSeconds:F2} s, formed {cluster.FormSeconds:F2} s"));
             Report.Emit("cluster_scale", ClusterImpl, $"form_{nodes}_nodes", 1, [cluster.FormSeconds], "per-op",
                 [.. meta, ("driver_listening_us", Math.Round(cluster.DriverListeningSeconds * 1e6, 1)), ("rss_formed_mb", rssFormed),
+                 ("driver_cpu_s_at_form", cluster.DriverCpuSecondsAtForm), ("node_cpu_s_at_form_median", Report.Median([.. cluster.NodeCpuSecondsAtForm.Order()])),
+                 ("host_load_avg_1m", LoadAverage()),
                  ("what", "ClusterJobServer.StartAsync (driver silo) until MinNodes nodes are admitted; nodes launched when the driver's silo port listens")]);
 
             WarmCluster(server);

@@ -435,6 +435,16 @@ public static partial class PeerSuite
                  ("what", "ClusterJobServer.StartAsync (driver silo) until MinNodes nodes are admitted; nodes launched when the driver's silo port listens")]);
 
             WarmCluster(server);
+
+            // Idle cost of membership (probes, heartbeats, table reads; the driver holds the table with localhost
+            // membership): CPU seconds per second of the driver and of all nodes together, no jobs running.
+            const double IdleSeconds = 3;
+            double driverCpu0 = LoopbackCluster.CpuSeconds(Environment.ProcessId);
+            double nodesCpu0 = cluster.Nodes.Sum(p => LoopbackCluster.CpuSeconds(p.Pid));
+            Thread.Sleep(TimeSpan.FromSeconds(IdleSeconds));
+            double driverIdle = (LoopbackCluster.CpuSeconds(Environment.ProcessId) - driverCpu0) / IdleSeconds;
+            double nodesIdle = (cluster.Nodes.Sum(p => LoopbackCluster.CpuSeconds(p.Pid)) - nodesCpu0) / IdleSeconds;
+
             int n = s_quick ? 200_000 : 1_000_000;
             int reps = 3;
             int[] items = Enumerable.Range(0, n).ToArray();
@@ -459,11 +469,12 @@ public static partial class PeerSuite
                 [.. meta,
                  ("driver_cpu_us_per_job", Math.Round(cpu / (n * (double)reps) * 1e6, 4)),
                  ("driver_cpu_share", Math.Round(cpu / wall, 3)),
+                 ("driver_idle_cpu_share", Math.Round(driverIdle, 4)), ("nodes_idle_cpu_share", Math.Round(nodesIdle, 4)),
                  ("driver_alloc_bytes_per_job", Math.Round((alloc1 - alloc0) / (n * (double)reps), 1)),
                  ("rss_start_mb", rssStart), ("rss_formed_mb", rssFormed), ("rss_after_mb", ProcStatusMb("self", "VmRSS")), ("peak_rss_mb", ProcStatusMb("self", "VmHWM")),
                  ("node_rss_mb_median", nodeRss.Length > 0 ? Report.Median([.. nodeRss.Order()]) : null),
                  ("jobs_per_node", "[" + spread + "]"),
-                 ("what", "MapAsync(range(n), i => Jobs.Inc(i)) on the driver, n = 1M (200k quick); driver_cpu_share = driver CPU seconds / wall seconds")]);
+                 ("what", "MapAsync(range(n), i => Jobs.Inc(i)) on the driver, n = 1M (200k quick); driver_cpu_share = driver CPU seconds / wall seconds; *_idle_cpu_share: CPU seconds per second over 3 s with no jobs")]);
         }
         finally
         {

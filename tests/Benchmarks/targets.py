@@ -90,6 +90,8 @@ INFO = [
 CLUSTER_RATIOS = [
     ("tiny-job round trip driver -> node -> driver <= 1/50 of Dask submit().result()",
      ("cluster_roundtrip", "submit_result"), ("cluster_roundtrip", "submit_result"), "median_us", "lower", 50),
+    ("the same with .Result (blocking, as Dask's .result())",
+     ("cluster_roundtrip", "submit_result_sync"), ("cluster_roundtrip", "submit_result"), "median_us", "lower", 50),
     ("MapAsync of tiny jobs over 3 nodes (n = 1M) >= 500x Dask client.map (n = 5,000)",
      ("cluster_throughput", "map_tiny_1m"), ("cluster_throughput", "map_tiny"), "ops_per_s", "higher", 500),
     ("MapAsync of tiny jobs over 3 nodes, Dask's n = 5,000 (same-size comparison) >= 500x",

@@ -435,6 +435,13 @@ public static partial class PeerSuite
     {
         try
         {
+            if (Environment.GetEnvironmentVariable("PK_BENCH_IDLE_SECONDS") is { } idle)
+            {
+                // Diagnostics only: an idle cluster, the CPU share of the driver and each node every 5 s.
+                IdleChild(nodes, int.Parse(idle, CultureInfo.InvariantCulture));
+                return 0;
+            }
+
             ClusterScaleChild(nodes);
             return 0;
         }
@@ -442,6 +449,29 @@ public static partial class PeerSuite
         {
             Report.Log($"!! cluster_scale/{nodes} failed: {ex}");
             return 1;
+        }
+    }
+
+    private static void IdleChild(int nodes, int seconds)
+    {
+        LoopbackCluster cluster = LoopbackCluster.StartAsync(nodes, 1, FailureDetection.Fast).GetAwaiter().GetResult();
+        try
+        {
+            WarmCluster(cluster.Server);
+            int[] pids = [Environment.ProcessId, .. cluster.Nodes.Select(p => p.Pid)];
+            double[] last = [.. pids.Select(LoopbackCluster.CpuSeconds)];
+            for (int t = 5; t <= seconds; t += 5)
+            {
+                Thread.Sleep(5000);
+                double[] now = [.. pids.Select(LoopbackCluster.CpuSeconds)];
+                Report.Log(string.Create(CultureInfo.InvariantCulture,
+                    $"idle {t,3} s: CPU share driver {(now[0] - last[0]) / 5:F3}, nodes {string.Join(" ", now.Skip(1).Zip(last.Skip(1), (a, b) => ((a - b) / 5).ToString("F3", CultureInfo.InvariantCulture)))}; load {LoadAverage()}"));
+                last = now;
+            }
+        }
+        finally
+        {
+            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 

@@ -1,4 +1,7 @@
+using System;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Threading;
 
 namespace ParallelKit.Benchmarks;
@@ -34,6 +37,33 @@ public static partial class BenchJobs
         }
 
         return start;
+    }
+
+    /// <summary>The environment variable a cluster node of the benchmarks names itself in (its workers inherit it).</summary>
+    public const string NodeVariable = "PK_BENCH_NODE";
+
+    /// <summary>The <c>nap</c> of <c>dask_cluster.py</c>: sleeps 1 ms and says where it ran (the node's name).</summary>
+    [ParallelJob]
+    public static string Nap()
+    {
+        Thread.Sleep(1);
+        return Environment.GetEnvironmentVariable(NodeVariable) ?? "?";
+    }
+
+    /// <summary>
+    /// Appends <c>item node start-timestamp</c> to a file of its own worker process in <paramref name="directory"/>,
+    /// then sleeps <paramref name="milliseconds"/> ms: the trace <c>cluster_node_death</c> reads to see which
+    /// items ran on a killed node and when they started again elsewhere (CLOCK_MONOTONIC, shared by all processes).
+    /// </summary>
+    [ParallelJob]
+    public static int Traced(int item, int milliseconds, string directory)
+    {
+        long start = Stopwatch.GetTimestamp();
+        string node = Environment.GetEnvironmentVariable(NodeVariable) ?? "?";
+        File.AppendAllText(Path.Combine(directory, $"trace.{Environment.ProcessId}"),
+            string.Create(CultureInfo.InvariantCulture, $"{item} {node} {start}\n"));
+        Thread.Sleep(milliseconds);
+        return item + 1;
     }
 }
 

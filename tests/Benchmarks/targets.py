@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints ParallelKit's performance targets (issues 2 to 5) next to a C# peer run.
+"""Prints ParallelKit's performance targets (issues 2 to 5, and 10: clusters) next to a C# peer run.
 Informational only: always exits 0, never fails a build.
     python3 targets.py cs.jsonl [py.jsonl]"""
 import json
@@ -85,6 +85,53 @@ INFO = [
 ]
 
 
+# issue 10 (clusters), against Dask distributed measured in the same run (py.jsonl):
+# (what, C# (bench, variant), Dask (bench, variant), key, "lower"|"higher" is better, required ratio)
+CLUSTER_RATIOS = [
+    ("tiny-job round trip driver -> node -> driver <= 1/50 of Dask submit().result()",
+     ("cluster_roundtrip", "submit_result"), ("cluster_roundtrip", "submit_result"), "median_us", "lower", 50),
+    ("the same with .Result (blocking, as Dask's .result())",
+     ("cluster_roundtrip", "submit_result_sync"), ("cluster_roundtrip", "submit_result"), "median_us", "lower", 50),
+    ("MapAsync of tiny jobs over 3 nodes (n = 1M) >= 500x Dask client.map (n = 5,000)",
+     ("cluster_throughput", "map_tiny_1m"), ("cluster_throughput", "map_tiny"), "ops_per_s", "higher", 500),
+    ("MapAsync of tiny jobs over 3 nodes, Dask's n = 5,000 (same-size comparison) >= 500x",
+     ("cluster_throughput", "map_tiny"), ("cluster_throughput", "map_tiny"), "ops_per_s", "higher", 500),
+]
+CLUSTER_IMPL = "csharp-parallelkit-cluster"
+DASK_IMPL = "python-dask-distributed"
+# (what, bench, variant, key, op, target, unit)
+CLUSTER_TARGETS = [
+    ("MapAsync of tiny jobs over 3 nodes", "cluster_throughput", "map_tiny_1m", "ops_per_s", ">=", 1_000_000, "jobs/s"),
+    ("SIGKILLed node's jobs running again elsewhere (Fast)", "cluster_node_death", "sigkill_rerun_first", "median_us", "<=", 3_000_000.0, "us"),
+    ("3-node + driver cluster ready", "cluster_scale", "form_3_nodes", "median_us", "<=", 10_000_000.0, "us"),
+]
+
+
+def cluster_section(rows, py):
+    if not any(str(r.get("bench", "")).startswith("cluster_") for r in rows):
+        return
+    print()
+    print("| cluster target (issue 10) | ParallelKit | Dask | ratio | status |")
+    print("|---|---|---|---|---|")
+    for what, (cb, cv), (pb, pv), key, better, need in CLUSTER_RATIOS:
+        c = find(rows, cb, cv, CLUSTER_IMPL)
+        p = find(py, pb, pv, DASK_IMPL)
+        if c is None or p is None or not c.get(key) or not p.get(key):
+            print("| %s | %s | %s | | ? |" % (what, c.get(key) if c else "(not measured)", p.get(key) if p else "(not measured)"))
+            continue
+        ratio = p[key] / c[key] if better == "lower" else c[key] / p[key]
+        print("| %s | %s %s | %s %s | %.1fx | %s |" % (
+            what, "{:,}".format(c[key]), key, "{:,}".format(p[key]), key, ratio, "met" if ratio >= need else "missed"))
+    for what, bench, variant, key, op, target, unit in CLUSTER_TARGETS:
+        r = find(rows, bench, variant, CLUSTER_IMPL)
+        if r is None or r.get(key) is None:
+            print("| %s %s %s %s | (not measured) | | | ? |" % (what, op, "{:,}".format(target), unit))
+            continue
+        v = r[key]
+        ok = v <= target if op == "<=" else v >= target
+        print("| %s: %s %s %s %s | %s | | | %s |" % (what, key, op, "{:,}".format(target), unit, "{:,}".format(v), "met" if ok else "missed"))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -94,6 +141,9 @@ def main():
     for r in cal:
         if r.get("bench") == "host_calibration" and "parallel_capacity" in r:
             print("host parallel_capacity [%s]: %s" % (r.get("tag", ""), r["parallel_capacity"]))
+    if not any(r.get("bench") in {t[1] for t in TARGETS} for r in rows):
+        cluster_section(rows, cal)
+        return 0
     print("| target | measured | status |")
     print("|---|---|---|")
     for what, bench, variant, impl, key, op, target, unit in TARGETS:
@@ -121,6 +171,7 @@ def main():
         print("| %s (n = %s) | %s |" % (what, "{:,}".format(r.get("n")), ", ".join(
             "%s %s" % (k, "{:,}".format(r[k]) if isinstance(r.get(k), (int, float)) else r.get(k))
             for k in keys)))
+    cluster_section(rows, cal)
     return 0
 
 

@@ -205,7 +205,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
         }
         else if (node is not null && member.Status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping)
         {
-            NodeGone(node, member.Status == SiloStatus.Dead ? NodeState.Dead : NodeState.Left, $"is {member.Status.ToString().ToLowerInvariant()}");
+            NodeGone(node, member.Status == SiloStatus.Dead ? NodeState.Dead : NodeState.Left, member.Status == SiloStatus.Dead ? "was declared dead by the cluster" : "is leaving the cluster");
         }
     }
 
@@ -217,7 +217,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
         {
             try
             {
-                description = await grain.HelloAsync(_me).WaitAsync(HelloTimeout, _stopping.Token).ConfigureAwait(false);
+                description = await HelloAsync(grain, node).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -283,6 +283,30 @@ internal sealed partial class ClusterBackend : JobBackendCore
         foreach (NodeSlot slot in slots)
         {
             Dispatcher.WorkerReady(slot);
+        }
+    }
+
+    /// <summary>
+    /// Introduces the driver to a node that membership shows active. The driver's cluster manifest (which silos host
+    /// the node grain, what placement checks) follows membership by a moment, longer on a loaded machine: until it
+    /// lists the node, placement refuses the call with <see cref="SiloUnavailableException"/>. Such a refusal is
+    /// retried while the node is still active in membership, within <see cref="HelloTimeout"/>; without that, a node
+    /// that joined at a busy moment was marked dead for good (seen with 10 nodes starting at once on 2 cores).
+    /// </summary>
+    private async Task<NodeDescription> HelloAsync(INodeGrain grain, NodeEntry node)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(HelloTimeout.TotalSeconds * Stopwatch.Frequency);
+        for (int attempt = 0; ; attempt++)
+        {
+            TimeSpan left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            try
+            {
+                return await grain.HelloAsync(_me).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (SiloUnavailableException) when (node.State == NodeState.Active && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(Math.Min(50 << Math.Min(attempt, 5), 1000), _stopping.Token).ConfigureAwait(false);
+            }
         }
     }
 

@@ -52,6 +52,9 @@ internal static class SiloSetup
             ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "ParallelKit" })
             : WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "ParallelKit" });
         ConfigureLogging(builder, options);
+        // The process's signals belong to ParallelKit (a node leaves on SIGTERM) or to the user's program (a driver):
+        // the host's console lifetime would stop the silo on its own and look like a node declared dead.
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
         builder.Services.AddSingleton(credentials);
         builder.Services.AddSingleton(options);
         services(builder.Services);
@@ -137,6 +140,14 @@ internal static class SiloSetup
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
             ?? IPAddress.Loopback;
+}
+
+/// <summary>A host lifetime that waits for nothing and handles no signals (see <see cref="SiloSetup.Build"/>).</summary>
+internal sealed class QuietLifetime : IHostLifetime
+{
+    public System.Threading.Tasks.Task WaitForStartAsync(System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
+
+    public System.Threading.Tasks.Task StopAsync(System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
 }
 
 /// <summary>

@@ -44,8 +44,14 @@ internal sealed class RelayedRecord : WorkItem
     /// <summary>The payload to send back (see <see cref="NodeProtocol"/>).</summary>
     public byte[] Result { get; private set; } = [];
 
-    /// <summary>Time from the record's first start to its outcome.</summary>
+    /// <summary>
+    /// For a completed record, the local worker's own time for it (what a local server's cost model and stats see);
+    /// otherwise, or when that is unknown, the time from the record's first start to its outcome.
+    /// </summary>
     public long BusyTicks { get; private set; }
+
+    /// <summary>The batch the record came in (its records run one after another on one local worker).</summary>
+    internal RelayedBatch? Batch { get; set; }
 
     public override string Name => "job relayed from the driver";
 
@@ -67,6 +73,7 @@ internal sealed class RelayedRecord : WorkItem
         }
 
         Interlocked.CompareExchange(ref _firstStart, Stopwatch.GetTimestamp(), 0);
+        Batch?.Started(worker);
         Attempts++;
         return true;
     }
@@ -119,7 +126,7 @@ internal sealed class RelayedRecord : WorkItem
             }
         }
 
-        Finish(NodeProtocol.ResultStatus.Ok, answer);
+        Finish(NodeProtocol.ResultStatus.Ok, answer, Batch?.RunTicks(Volatile.Read(ref Worker)) ?? -1);
     }
 
     public override void Canceled() => Finish(NodeProtocol.ResultStatus.Canceled, []);
@@ -174,7 +181,7 @@ internal sealed class RelayedRecord : WorkItem
     public override ValueTask RunInProcessAsync(WorkerSlot worker, TimeSpan? timeout, CancellationToken stopping)
         => throw new InvalidOperationException("A cluster node runs relayed records on worker processes only.");
 
-    private void Finish(NodeProtocol.ResultStatus status, byte[] result)
+    private void Finish(NodeProtocol.ResultStatus status, byte[] result, long runTicks = -1)
     {
         if (Interlocked.Exchange(ref _finished, 1) != 0)
         {
@@ -182,7 +189,7 @@ internal sealed class RelayedRecord : WorkItem
         }
 
         long started = Interlocked.Read(ref _firstStart);
-        BusyTicks = started == 0 ? 0 : Stopwatch.GetElapsedTime(started).Ticks;
+        BusyTicks = runTicks >= 0 ? runTicks : started == 0 ? 0 : Stopwatch.GetElapsedTime(started).Ticks;
         Status = status;
         Result = result;
         _done.TrySetResult();
@@ -190,9 +197,63 @@ internal sealed class RelayedRecord : WorkItem
 }
 
 /// <summary>A driver's batch on the node's queue: its records go to one local worker together, as the driver sized them.</summary>
-internal sealed class RelayedBatch(RelayedRecord[] records) : IWorkSource
+internal sealed class RelayedBatch : IWorkSource
 {
+    private readonly RelayedRecord[] _records;
+    private readonly object _gate = new();
     private int _next;
+    private WorkerSlot? _worker;
+    private long _lastBusy = -1;
+
+    public RelayedBatch(RelayedRecord[] records)
+    {
+        _records = records;
+        foreach (RelayedRecord record in records)
+        {
+            record.Batch = this;
+        }
+    }
+
+    /// <summary>A record of the batch was handed to <paramref name="worker"/> (all of them go to one, together).</summary>
+    public void Started(WorkerSlot worker)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_worker, worker))
+            {
+                _worker = worker;
+                _lastBusy = worker.Snapshot().BusyTime.Ticks;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The local worker's own time for the record that just completed on <paramref name="worker"/>: how much its busy
+    /// time grew since the previous record (the worker reports each record's time just before completing it). The
+    /// wall time since the record was handed out would count the records before it in the batch and the trips to
+    /// the worker process, and make the driver's cost model take tiny jobs for costly ones (and stop batching them).
+    /// </summary>
+    /// <returns>The ticks, or -1 when unknown (the record ran on another worker than the batch's first one).</returns>
+    public long RunTicks(WorkerSlot? worker)
+    {
+        if (worker is null)
+        {
+            return -1;
+        }
+
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_worker, worker) || _lastBusy < 0)
+            {
+                return -1;
+            }
+
+            long busy = worker.Snapshot().BusyTime.Ticks;
+            long ticks = busy - _lastBusy;
+            _lastBusy = busy;
+            return ticks >= 0 ? ticks : -1;
+        }
+    }
 
     public bool IsSingleJob => false;
 
@@ -200,16 +261,16 @@ internal sealed class RelayedBatch(RelayedRecord[] records) : IWorkSource
 
     public WorkItem? TakeNext(int workers, out bool exhausted)
     {
-        WorkItem? item = _next < records.Length ? records[_next++] : null;
-        exhausted = _next >= records.Length;
+        WorkItem? item = _next < _records.Length ? _records[_next++] : null;
+        exhausted = _next >= _records.Length;
         return item;
     }
 
     public void Abandon(Exception reason)
     {
-        for (; _next < records.Length; _next++)
+        for (; _next < _records.Length; _next++)
         {
-            records[_next].Fail(reason);
+            _records[_next].Fail(reason);
         }
     }
 }

@@ -193,7 +193,7 @@ public static partial class PeerSuite
     }
 
     /// <summary>A <c>kB</c> line of <c>/proc/&lt;pid&gt;/status</c>, in MB (10^6 bytes); NaN if unreadable.</summary>
-    private static double ProcStatusMb(string pid, string key)
+    internal static double ProcStatusMb(string pid, string key)
     {
         try
         {

@@ -24,7 +24,8 @@ public static partial class PeerSuite
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(300);
 
     private static readonly string[] AllBenches =
-        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput", "manager_dict"];
+        ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput", "manager_dict",
+         "cluster_roundtrip", "cluster_throughput", "cluster_map_speedup", "cluster_node_death", "cluster_scale"];
 
     private static bool s_quick;
 
@@ -54,7 +55,9 @@ public static partial class PeerSuite
 
         if (child is not null)
         {
-            return RunLoadChild(child);
+            return child.StartsWith(ScaleChildPrefix, StringComparison.Ordinal)
+                ? RunClusterScaleChild(int.Parse(child[ScaleChildPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture))
+                : RunLoadChild(child);
         }
 
         int failures = 0;
@@ -84,6 +87,11 @@ public static partial class PeerSuite
                     case "queue_throughput": QueueThroughput(); break;
                     case "pipe_throughput": PipeThroughput(); break;
                     case "manager_dict": ManagerDict(); break;
+                    case "cluster_roundtrip": ClusterRoundTrip(); break;
+                    case "cluster_throughput": ClusterThroughput(); break;
+                    case "cluster_map_speedup": ClusterMapSpeedup(); break;
+                    case "cluster_node_death": ClusterNodeDeath(); break;
+                    case "cluster_scale": ClusterScale(); break;
                 }
             }
             catch (Exception ex)
@@ -93,6 +101,16 @@ public static partial class PeerSuite
             }
 
             Report.Log($"   ({Stopwatch.GetElapsedTime(t0).TotalSeconds:F1} s)");
+        }
+
+        try
+        {
+            StopSharedCluster();
+        }
+        catch (Exception ex)
+        {
+            Report.Log($"!! stopping the benchmark cluster failed: {ex}");
+            failures++;
         }
 
         return failures == 0 ? 0 : 1;

@@ -158,6 +158,26 @@ switch (options.Get("scenario", "map"))
         break;
     }
 
+    case "trace":
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "ParallelKit" or "cluster-tests",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var source = new System.Diagnostics.ActivitySource("cluster-tests");
+        using (System.Diagnostics.Activity request = source.StartActivity("request")!)
+        {
+            string single = await server.Submit(Work.Jobs.CurrentTraceId());
+            string[] mapped = await server.MapAsync(Enumerable.Range(0, 20), _ => Work.Jobs.CurrentTraceId());
+            bool same = single == request.TraceId.ToString() && mapped.All(t => t == request.TraceId.ToString());
+            Console.WriteLine($"TRACE {(same ? "continued" : $"LOST {request.TraceId} {single} {mapped[0]}")}");
+        }
+
+        break;
+    }
+
     case "hold":
         // Stays up (for the dashboard test) until killed or the time is up.
         await Task.Delay(TimeSpan.FromSeconds(options.Int("hold", 60)));

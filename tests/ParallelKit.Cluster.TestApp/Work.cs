@@ -27,6 +27,10 @@ public static partial class Work
         return milliseconds;
     }
 
+    /// <summary>The trace id the job runs under on its node (the submitter's, when its trace continues).</summary>
+    [ParallelJob]
+    public static string CurrentTraceId() => System.Diagnostics.Activity.Current?.TraceId.ToString() ?? "none";
+
     /// <summary>The length of its argument.</summary>
     [ParallelJob]
     public static int Length(byte[] data) => data.Length;

@@ -84,6 +84,32 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void A_node_that_dies_during_its_own_start_is_passed_over()
+    {
+        using var cluster = new TestCluster(nodes: 2);
+        ClusterProcess driver = cluster.StartDriver("map", nodes: 1, "--items", "200", "--delay", "1");
+        ClusterProcess doomed = cluster.StartNode(1);
+        WaitUntil(() => doomed.Error.Contains("ParallelKit", StringComparison.Ordinal) || doomed.Output.Length > 0, TimeSpan.FromSeconds(2));
+        doomed.Signal(Native.SIGKILL);
+        cluster.StartNode(2);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("MAP 200 correct", driver.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\s+200 \|.*\| n2 \(127\.0\.0\.1:\d+\)\r?\n", driver.Output);
+    }
+
+    [Fact]
+    public void A_jobs_trace_continues_on_its_node()
+    {
+        using var cluster = new TestCluster(nodes: 1);
+        ClusterProcess driver = cluster.StartDriver("trace", nodes: 1);
+        cluster.StartNode(1);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("TRACE continued", driver.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_jobs_exception_comes_back_from_its_node()
     {
         using var cluster = new TestCluster(nodes: 1);

@@ -178,6 +178,11 @@ switch (options.Get("scenario", "map"))
         break;
     }
 
+    case "long":
+        // Longer than Orleans' default response time-out (30 s): ParallelKit's own limits govern a job, not Orleans'.
+        Console.WriteLine($"LONG {await server.Submit(Work.Jobs.Square(5, options.Int("delay", 32_000)))}");
+        break;
+
     case "hold":
         // Stays up (for the dashboard test) until killed or the time is up.
         await Task.Delay(TimeSpan.FromSeconds(options.Int("hold", 60)));

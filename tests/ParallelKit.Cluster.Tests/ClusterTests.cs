@@ -99,6 +99,17 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void A_job_longer_than_orleans_response_timeout_still_completes()
+    {
+        using var cluster = new TestCluster(nodes: 1);
+        ClusterProcess driver = cluster.StartDriver("long", nodes: 1, "--delay", "32000");
+        cluster.StartNode(1);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("LONG 25", driver.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_jobs_trace_continues_on_its_node()
     {
         using var cluster = new TestCluster(nodes: 1);

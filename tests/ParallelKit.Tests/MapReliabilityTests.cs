@@ -85,7 +85,9 @@ public sealed class MapReliabilityTests
         while (!map.IsCompleted && kills < MaxKills)
         {
             await Task.WhenAny(map, Task.Delay(random.Next(100, 400)));
-            WorkerStats[] alive = [.. server.Stats.Workers.Where(w => w.IsAlive && w.ProcessId > 0)];
+            // Serving workers only: Stats counts a worker still starting as alive, and five starts killed in a row would
+            // rightly read as workers that cannot start (the server then fails work until one does).
+            WorkerStats[] alive = [.. server.Stats.Workers.Where(w => w.IsAlive && !w.IsStarting && w.ProcessId > 0)];
             if (!map.IsCompleted && alive.Length > 0)
             {
                 try

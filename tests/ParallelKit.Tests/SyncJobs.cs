@@ -1,6 +1,6 @@
-using System.Threading.Tasks;
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace ParallelKit.Tests;
 

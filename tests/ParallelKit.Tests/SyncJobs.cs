@@ -1,6 +1,6 @@
-using System.Threading.Tasks;
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace ParallelKit.Tests;
 
@@ -106,11 +106,13 @@ public static partial class SyncJobs
     [ParallelJob]
     public static void SetLaterFromForegroundThread(ProcessEvent done, int delayMilliseconds)
     {
-        new System.Threading.Thread(() =>
+        System.Threading.Thread setter = new(() =>
         {
             System.Threading.Thread.Sleep(delayMilliseconds);
             done.Set();
-        }) { IsBackground = false }.Start();
+        });
+        setter.IsBackground = false;
+        setter.Start();
         new System.Threading.Thread(() => System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)) { IsBackground = true }.Start();
     }
 

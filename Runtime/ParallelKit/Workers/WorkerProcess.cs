@@ -158,7 +158,9 @@ internal sealed class WorkerProcess : IDisposable
             NativeProcess.ReleaseProcessResources();
             ReportExit(TerminatedExitCode);
             NativeProcess.Exit(TerminatedExitCode);
-        }) { IsBackground = true, Name = "ParallelKit terminate" };
+        });
+        leave.IsBackground = true;
+        leave.Name = "ParallelKit terminate";
         leave.Start();
     }
 

@@ -251,6 +251,13 @@ internal sealed class WorkerListener : IDisposable
         {
             connection.Dispose();
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // This runs on the admission thread: nothing thrown while admitting one worker may end the thread (no
+            // worker could connect after it) or the user's process. The worker is dropped (and replaced).
+            Console.Error.WriteLine($"ParallelKit: admitting a worker failed: {ex}");
+            connection.Dispose();
+        }
     }
 
     /// <summary>A connection whose hello has not fully arrived yet.</summary>

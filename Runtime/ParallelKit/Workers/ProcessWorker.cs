@@ -117,7 +117,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         if (ready)
         {
             _startTimer?.Dispose();
-            var reader = new Thread(ReadResults) { IsBackground = true, Name = $"ParallelKit worker {Id} results" };
+            var reader = new Thread(ReadResultsGuarded) { IsBackground = true, Name = $"ParallelKit worker {Id} results" };
             reader.Start();
             _backend.WorkerConnected(this);
         }
@@ -428,6 +428,20 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         return unfinished;
     }
 
+    /// <summary>The results thread: whatever goes wrong on it is printed, never left to end the user's process.</summary>
+    private void ReadResultsGuarded()
+    {
+        try
+        {
+            ReadResults();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"ParallelKit: the results thread of worker {Id} (pid {ProcessId}) failed: {ex}");
+            KillProcess();
+        }
+    }
+
     private void ReadResults()
     {
         byte[] frame = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -478,6 +492,13 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or InvalidOperationException or MemoryPack.MemoryPackSerializationException)
         {
             Console.Error.WriteLine($"ParallelKit: worker {Id} (pid {ProcessId}) sent a malformed results frame: {ex.Message}");
+            return false;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Nothing thrown while completing jobs may end this thread, and with it the user's process: the worker is
+            // treated as broken (its unfinished work moves on) and the cause is printed, to be reported.
+            Console.Error.WriteLine($"ParallelKit: applying worker {Id}'s (pid {ProcessId}) results failed: {ex}");
             return false;
         }
     }

@@ -1,8 +1,6 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Text;
 using Xunit;
 
 namespace ParallelKit.Cluster.Tests;
@@ -78,7 +76,7 @@ public sealed class ClusterPackagingTests
     [Fact]
     public void A_fresh_project_with_only_the_cluster_package_runs_a_job_on_a_node()
     {
-        string repo = FindRepositoryRoot();
+        string repo = ParallelKit.Tests.DotnetCli.RepositoryRoot();
         string work = Directory.CreateTempSubdirectory("parallelkit-cluster-pack-").FullName;
 
         // A version of this run's own: the packages restore into the usual NuGet cache (Orleans and its dependencies
@@ -87,8 +85,8 @@ public sealed class ClusterPackagingTests
         try
         {
             string feed = Path.Combine(work, "feed");
-            Run("dotnet", $"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
-            Run("dotnet", $"pack \"{Path.Combine(repo, "Runtime", "ParallelKit.Cluster", "ParallelKit.Cluster.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
+            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
+            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit.Cluster", "ParallelKit.Cluster.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
             string package = Assert.Single(Directory.GetFiles(feed, "ParallelKit.Cluster.*.nupkg"));
             using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
             {
@@ -116,9 +114,9 @@ public sealed class ClusterPackagingTests
                 </configuration>
                 """);
 
-            Run("dotnet", $"build -c Release -p:ParallelKitTestVersion={version}", app);
+            Run($"build -c Release -p:ParallelKitTestVersion={version}", app);
             int[] ports = ClusterProcess.FreePorts(4);
-            string output = Run("dotnet", $"bin/Release/net10.0/Consumer.dll driver {string.Join(' ', ports)}", app);
+            string output = Run($"bin/Release/net10.0/Consumer.dll driver {string.Join(' ', ports)}", app);
             Assert.Contains("square=144 mapped=328350 nodes=1", output, StringComparison.Ordinal);
         }
         finally
@@ -137,54 +135,11 @@ public sealed class ClusterPackagingTests
         }
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>Runs <c>dotnet <paramref name="arguments"/></c>; fails the test, with the output, unless it succeeds.</summary>
+    private static string Run(string arguments, string directory)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Parallel.Generators.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Parallel.Generators.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string Run(string file, string arguments, string directory, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach ((string name, string value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        // The test host's own settings must not leak into the nested build.
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(6)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {arguments} did not finish within 6 minutes:\n{output}");
-        }
-
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {arguments} exited with {process.ExitCode}:\n{output}");
-        return output.ToString();
+        (int exitCode, string output) = ParallelKit.Tests.DotnetCli.Run(arguments, directory, TimeSpan.FromMinutes(10));
+        Assert.True(exitCode == 0, $"dotnet {arguments} exited with {exitCode}:\n{output}");
+        return output;
     }
 }

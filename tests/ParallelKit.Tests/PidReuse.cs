@@ -26,8 +26,12 @@ internal static class PidReuse
 {
     private const string LastPid = "/proc/sys/kernel/ns_last_pid";
 
-    /// <summary>Starts a <c>sleep</c> whose pid is <paramref name="id"/>, which must be free; kill it when done.</summary>
-    public static Process Occupy(int id)
+    /// <summary>
+    /// Starts a <c>sleep</c> whose pid is <paramref name="id"/>; kill it with <see cref="Release"/> when done. Returns
+    /// <see langword="null"/> when another task of this machine took the id first (tests run beside other processes):
+    /// the id is then reused by a stranger, which is the case under test all the same.
+    /// </summary>
+    public static Process? Occupy(int id)
     {
         if (!File.Exists(LastPid))
         {
@@ -59,14 +63,23 @@ internal static class PidReuse
             sleeper.Kill();
             sleeper.WaitForExit();
             sleeper.Dispose();
+            if (Directory.Exists($"/proc/{id}"))
+            {
+                return null; // someone else holds the id now: reused, by a stranger
+            }
         }
 
         throw new InvalidOperationException($"Could not give id {id} to another process (is it still in use?).");
     }
 
     /// <summary>Kills and reaps an occupier.</summary>
-    public static void Release(Process sleeper)
+    public static void Release(Process? sleeper)
     {
+        if (sleeper is null)
+        {
+            return;
+        }
+
         try
         {
             sleeper.Kill();

@@ -29,7 +29,7 @@ public sealed class PidReuseTests
             await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        System.Diagnostics.Process sleeper = PidReuse.Occupy(holderTid);
+        System.Diagnostics.Process? sleeper = PidReuse.Occupy(holderTid);
         try
         {
             Assert.True(theLock.TryAcquire(TimeSpan.FromSeconds(10), out LockScope scope), "a lock whose holder died must be taken over, though its thread id now names a live process");
@@ -61,7 +61,7 @@ public sealed class PidReuseTests
                 await process.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));
             }
 
-            System.Diagnostics.Process sleeper = PidReuse.Occupy(peer);
+            System.Diagnostics.Process? sleeper = PidReuse.Occupy(peer);
             try
             {
                 Assert.Throws<EndOfStreamException>(() => mine.Receive(TimeSpan.FromSeconds(10)));
@@ -87,7 +87,7 @@ public sealed class PidReuseTests
         }
 
         Assert.False(manager.IsAlive, "the killed manager was never reaped");
-        System.Diagnostics.Process sleeper = PidReuse.Occupy(pid);
+        System.Diagnostics.Process? sleeper = PidReuse.Occupy(pid);
         try
         {
             // Off the test's thread: the old code waited here for ever.

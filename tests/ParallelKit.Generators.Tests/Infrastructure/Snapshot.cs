@@ -131,9 +131,11 @@ internal static class Snapshot
 
     private static string FindProjectDirectory()
     {
+        // This file is linked into more than one test project: look for the project of the assembly running it.
+        string project = typeof(Snapshot).Assembly.GetName().Name + ".csproj";
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "ParallelKit.Generators.Tests.csproj")))
+            if (File.Exists(Path.Combine(dir.FullName, project)))
             {
                 return dir.FullName;
             }

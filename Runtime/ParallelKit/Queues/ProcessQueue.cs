@@ -213,10 +213,10 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         MemoryPackSerializer.Serialize(buffer, item);
         try
         {
-            long started = Environment.TickCount64;
-            while (!Append(buffer.WrittenSpan, timeoutMilliseconds))
+            Deadline deadline = Deadline.After(timeoutMilliseconds);
+            while (!Append(buffer.WrittenSpan, deadline.Remaining))
             {
-                if (timeoutMilliseconds >= 0 && Environment.TickCount64 - started >= timeoutMilliseconds)
+                if (deadline.HasPassed)
                 {
                     return false;
                 }
@@ -237,6 +237,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal bool Append(ReadOnlySpan<byte> payload, int timeoutMilliseconds)
     {
         long need = 8 + Align8(payload.Length);
+        using SegmentUse use = Use();
         using (Lock())
         {
             ThrowIfClosed();
@@ -286,6 +287,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal bool TryGet(int timeoutMilliseconds, out T item)
     {
         int length;
+        using SegmentUse use = Use();
         using (Lock())
         {
             if (*(long*)(Data + CountAt) == 0)
@@ -390,28 +392,22 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     /// <summary>
     /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer
-    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time.
+    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time, and takes
+    /// the lock back to look again (another consumer or producer may have been first).
     /// </summary>
     private bool WaitLocked(int sequenceAt, int waitersAt, int timeoutMilliseconds, Func<bool> ready)
     {
-        int* sequence = (int*)(Data + sequenceAt);
-        int* waiters = (int*)(Data + waitersAt);
-        long started = Environment.TickCount64;
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
+        var condition = new Ready(ready);
+        int* lockWord = LockWord; // mapped while the caller's use lasts, even if the queue is disposed meanwhile
         for (int round = 0; !ready(); round++)
         {
-            int left = -1;
-            if (timeoutMilliseconds >= 0)
+            if (deadline.HasPassed)
             {
-                long remaining = timeoutMilliseconds - (Environment.TickCount64 - started);
-                if (remaining <= 0)
-                {
-                    return false;
-                }
-
-                left = (int)remaining;
+                return false;
             }
 
-            RobustLock.Exit(LockWord);
+            RobustLock.Exit(lockWord);
             try
             {
                 if (round == 0 && SpinUntil(ready))
@@ -419,26 +415,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                     continue;
                 }
 
-                // Sleep. Announce it first, then look once more: a peer that changed the state before
-                // seeing the announcement is seen here; one that saw it moves the sequence, and the
-                // futex wait returns at once.
-                int seen = Volatile.Read(ref *sequence);
-                Interlocked.Increment(ref *waiters);
-                try
-                {
-                    if (!ready())
-                    {
-                        Futex.Wait(sequence, seen, left);
-                    }
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref *waiters);
-                }
+                Waits(sequenceAt, waitersAt).WaitUntil(ref condition, deadline, Segment);
             }
             finally
             {
-                RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
+                RobustLock.Enter(lockWord, reentrant: false, -1, out bool abandoned);
                 if (abandoned)
                 {
                     Recount();
@@ -470,49 +451,25 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         return false;
     }
 
-    private void Signal(int sequenceAt, int waitersAt, int count)
-    {
-        if (Volatile.Read(ref *(int*)(Data + waitersAt)) > 0)
-        {
-            Interlocked.Increment(ref *(int*)(Data + sequenceAt));
-            Futex.Wake((int*)(Data + sequenceAt), count);
-        }
-    }
+    /// <summary>The sequence word at <paramref name="sequenceAt"/> with its sleepers at <paramref name="waitersAt"/>.</summary>
+    private WaitWord Waits(int sequenceAt, int waitersAt) => new((int*)(Data + sequenceAt), (int*)(Data + waitersAt));
 
+    private void Signal(int sequenceAt, int waitersAt, int count) => Waits(sequenceAt, waitersAt).Advance(count);
+
+    /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for an item (or the queue's close).</summary>
     internal void WaitForItem(int milliseconds)
     {
-        int* sequence = (int*)(Data + NotEmptyAt);
-        int seen = Volatile.Read(ref *sequence);
-        Interlocked.Increment(ref *(int*)(Data + NotEmptyWaitersAt));
-        try
-        {
-            if (Count == 0 && !IsClosed)
-            {
-                Futex.Wait(sequence, seen, milliseconds);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *(int*)(Data + NotEmptyWaitersAt));
-        }
+        using SegmentUse use = Use();
+        var condition = new Ready(() => Count > 0 || IsClosed);
+        Waits(NotEmptyAt, NotEmptyWaitersAt).WaitUntil(ref condition, Deadline.After(milliseconds), Segment);
     }
 
+    /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for room in a bounded queue (or its close).</summary>
     internal void WaitForSpace(int milliseconds)
     {
-        int* sequence = (int*)(Data + NotFullAt);
-        int seen = Volatile.Read(ref *sequence);
-        Interlocked.Increment(ref *(int*)(Data + NotFullWaitersAt));
-        try
-        {
-            if (Capacity > 0 && Count >= Capacity && !IsClosed)
-            {
-                Futex.Wait(sequence, seen, milliseconds);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *(int*)(Data + NotFullWaitersAt));
-        }
+        using SegmentUse use = Use();
+        var condition = new Ready(() => Capacity == 0 || Count < Capacity || IsClosed);
+        Waits(NotFullAt, NotFullWaitersAt).WaitUntil(ref condition, Deadline.After(milliseconds), Segment);
     }
 
     private int* ChunkTable => (int*)(Data + ChunkTableAt);
@@ -654,6 +611,12 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     private static InvalidOperationException ClosedAndEmpty() => new("The queue is closed and empty: no item will come.");
+
+    /// <summary>A wait's condition given as a delegate (a queue's conditions read several words).</summary>
+    private readonly struct Ready(Func<bool> ready) : IWaitCondition
+    {
+        public bool IsMet() => ready();
+    }
 
     private static long Align8(int length) => (length + 7L) & ~7L;
 

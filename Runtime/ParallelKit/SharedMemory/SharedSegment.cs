@@ -19,7 +19,12 @@ namespace ParallelKit.SharedMemory;
 /// a mapping stays valid after the file is removed. Used by <see cref="SharedValue{T}"/>,
 /// <see cref="SharedArray{T}"/> and the code generated for <c>[SharedValue]</c> properties.
 /// </summary>
-/// <remarks>Disposing a segment while other threads of the same process still use it is a bug, as with any mapped view.</remarks>
+/// <remarks>
+/// Waits that sleep on the segment hold it mapped (<see cref="Use"/>) and notice its disposal within a slice: a
+/// segment disposed while another thread of the same process waits on it makes that wait throw
+/// <see cref="ObjectDisposedException"/>, and the memory is unmapped when the last such wait has left. Other
+/// operations racing with <see cref="Dispose"/> are a bug, as with any mapped view.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class SharedSegment : IDisposable
 {
@@ -39,7 +44,9 @@ public sealed unsafe class SharedSegment : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private byte* _base;
-    private int _disposed;
+    // Bit 0: disposed. The other bits: twice the number of uses in progress (Use). The view is unmapped once the
+    // segment is disposed and no use is left, by whichever of Dispose and the last EndUse gets there.
+    private int _state;
 
     private SharedSegment(string name, MemoryMappedFile file, MemoryMappedViewAccessor view, bool isOwner)
     {
@@ -55,7 +62,7 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <summary>Unlinks the file of an owner that was never disposed (its mapping goes with the view's own finalizer).</summary>
     ~SharedSegment()
     {
-        if (IsOwner && Volatile.Read(ref _disposed) == 0)
+        if (IsOwner && !IsDisposed)
         {
             Unlink(Name);
         }
@@ -82,7 +89,7 @@ public sealed unsafe class SharedSegment : IDisposable
     }
 
     /// <summary>Whether the segment was disposed in this process.</summary>
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    public bool IsDisposed => (Volatile.Read(ref _state) & 1) != 0;
 
     internal int* LockWord => (int*)(_base + LockOffset);
 
@@ -266,12 +273,7 @@ public sealed unsafe class SharedSegment : IDisposable
 
     /// <summary>Takes the segment's lock (re-entrant), waiting as long as it takes.</summary>
     /// <returns>The held lock; dispose it to release.</returns>
-    public LockScope Lock()
-    {
-        ThrowIfDisposed();
-        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    public LockScope Lock() => LockScope.Enter(this, reentrant: true);
 
     /// <summary>Whether the calling thread holds the segment's lock.</summary>
     public bool IsLockHeld => !IsDisposed && RobustLock.IsHeldByCurrentThread(LockWord);
@@ -361,12 +363,27 @@ public sealed unsafe class SharedSegment : IDisposable
         return SharedObjects.GetOrOpen(handle, open, isDisposed);
     }
 
-    /// <summary>Unmaps the segment; the owner also removes its file, so that no other process can open it any more.</summary>
+    /// <summary>
+    /// Unmaps the segment (at once, or when the last wait using it leaves); the owner also removes its file, so that
+    /// no other process can open it any more.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        int state = Volatile.Read(ref _state);
+        while (true)
         {
-            return;
+            if ((state & 1) != 0)
+            {
+                return;
+            }
+
+            int seen = Interlocked.CompareExchange(ref _state, state | 1, state);
+            if (seen == state)
+            {
+                break;
+            }
+
+            state = seen;
         }
 
         if (IsOwner)
@@ -374,11 +391,61 @@ public sealed unsafe class SharedSegment : IDisposable
             Unlink(Name);
         }
 
+        GC.SuppressFinalize(this);
+        if (state == 0)
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>
+    /// Keeps the mapping until the returned scope is disposed, even if another thread disposes the segment
+    /// meanwhile (then the scope's end unmaps it). For operations that may sleep on the segment's memory.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    internal SegmentUse Use()
+    {
+        BeginUse();
+        return new SegmentUse(this);
+    }
+
+    /// <summary>Begins a use (see <see cref="Use"/>) to be ended by <see cref="EndUse"/>, for a use that outlives a call (a held lock).</summary>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    internal void BeginUse()
+    {
+        int state = Volatile.Read(ref _state);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf((state & 1) != 0, this);
+            int seen = Interlocked.CompareExchange(ref _state, state + 2, state);
+            if (seen == state)
+            {
+                return;
+            }
+
+            state = seen;
+        }
+    }
+
+    /// <summary>Ends a <see cref="Use"/>; the last one after a disposal unmaps.</summary>
+    internal void EndUse()
+    {
+        if (Interlocked.Add(ref _state, -2) == 1)
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>Runs before the view is unmapped (the object's other parts, such as a queue's chunks, go with it).</summary>
+    internal Action? BeforeUnmap { get; set; }
+
+    private void Unmap()
+    {
+        BeforeUnmap?.Invoke();
         _base = null;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Removes the files of every segment this process owns (it is exiting; mappings stay valid meanwhile).</summary>
@@ -405,7 +472,7 @@ public sealed unsafe class SharedSegment : IDisposable
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
     private static void Unlink(string name)
     {
@@ -493,4 +560,15 @@ public sealed unsafe class SharedSegment : IDisposable
 internal static class SharedMemoryUse
 {
     public static volatile bool SegmentsCreated;
+}
+
+/// <summary>A use of a <see cref="SharedSegment"/> in progress (see <see cref="SharedSegment.Use"/>); dispose it to end the use.</summary>
+internal readonly ref struct SegmentUse
+{
+    private readonly SharedSegment _segment;
+
+    internal SegmentUse(SharedSegment segment) => _segment = segment;
+
+    /// <summary>Ends the use.</summary>
+    public void Dispose() => _segment?.EndUse();
 }

@@ -139,4 +139,17 @@ public sealed class DisposeWhileWaitingTests
         queue.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => joining.WaitAsync(Patience));
     }
+
+    [Fact]
+    public async Task A_lock_disposed_under_an_asynchronous_acquire_fails_the_acquire()
+    {
+        var theLock = new ProcessLock();
+        AsyncLockScope held = await theLock.AcquireAsync();
+        Task<AsyncLockScope> acquiring = theLock.AcquireAsync();
+        await Task.Delay(200);
+        theLock.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => acquiring.WaitAsync(Patience));
+        await held.DisposeAsync(); // its holder thread kept the memory mapped
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => theLock.AcquireAsync());
+    }
 }

@@ -29,7 +29,7 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     /// <summary>Whether this object was disposed in this process.</summary>
     public bool IsDisposed => Segment.IsDisposed;
 
-    private protected SharedSegment Segment { get; }
+    internal SharedSegment Segment { get; }
 
     /// <summary>The lock in the segment's header.</summary>
     private protected int* LockWord

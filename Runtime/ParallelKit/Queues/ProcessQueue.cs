@@ -91,7 +91,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         *(int*)(Data + CapacityAt) = capacity;
         *(long*)(Data + ChunkSizeAt) = chunkSize;
-        SharedSegment.OwnParts(Segment.Name);
+        SegmentFiles.OwnParts(Segment.Name);
         *(int*)(Data + SlotCountAt) = 1;
         (int first, SharedSegment chunk) = CreateChunkFile(chunkSize);
         ChunkTable[0] = first;
@@ -202,7 +202,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         _slots.Clear();
         if (Segment.IsOwner)
         {
-            SharedSegment.RemoveParts(Segment.Name);
+            SegmentFiles.RemoveParts(Segment.Name);
         }
     }
 
@@ -488,7 +488,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                 ForgetUnusedSlots();
             }
 
-            chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, slot), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
+            chunk = SharedSegment.Open(SegmentFiles.PartName(Segment.Name, slot), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
             _slots[slot] = chunk;
         }
 
@@ -572,7 +572,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             {
                 return (slot, SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag));
             }
-            catch (IOException) when (attempt < 8 && Path.Exists(Path.Combine(SharedSegment.Directory, SharedSegment.PartName(Segment.Name, slot))))
+            catch (IOException) when (attempt < 8 && Path.Exists(SegmentFiles.PathOf(SegmentFiles.PartName(Segment.Name, slot))))
             {
                 // Taken: draw another.
             }
@@ -591,7 +591,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
 
         ForgetSlot(slot);
-        SharedSegment.RemovePart(Segment.Name, slot);
+        SegmentFiles.RemovePart(Segment.Name, slot);
     }
 
     private void ForgetSlot(int slot)

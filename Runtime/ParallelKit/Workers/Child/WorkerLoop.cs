@@ -15,7 +15,7 @@ namespace ParallelKit.Workers;
 /// order, on this (the main) thread, and sends their results back; a second thread reads the control
 /// channel for cancellation and shutdown.
 /// </summary>
-internal sealed class WorkerProcess : IDisposable
+internal sealed class WorkerLoop : IDisposable
 {
     /// <summary>Results of jobs longer than this are sent at once instead of with the rest of their batch.</summary>
     private static readonly long FlushAfterTicks = Stopwatch.Frequency / 1000;
@@ -60,7 +60,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly int _heartbeatMilliseconds;
     private readonly Lock _sendGate = new();
 
-    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
+    public WorkerLoop(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
     {
         _maxMessageSize = maxMessageSize;
         _heartbeatMilliseconds = singleJob ? 0 : heartbeatMilliseconds;

@@ -12,7 +12,7 @@ using ParallelKit.Scheduling;
 namespace ParallelKit.Workers;
 
 /// <summary>The parent's handle on one worker process: its two channels, its batch, its death.</summary>
-internal sealed class ProcessWorker : WorkerSlot, IDisposable
+internal sealed class WorkerConnection : WorkerSlot, IDisposable
 {
     private const int Starting = 0;
     private const int Alive = 1;
@@ -45,7 +45,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     private long _batchSentAt;
     private string? _killedBecause;
 
-    public ProcessWorker(int id, ProcessBackend backend)
+    public WorkerConnection(int id, ProcessBackend backend)
         : base(id, backend.Dispatcher)
     {
         _backend = backend;
@@ -80,7 +80,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
         // A worker that lives but never connects (a static constructor that blocks, say) must not be waited for forever.
         _startTimer = new Timer(
-            static state => ((ProcessWorker)state!).StartFailed($"did not connect within {StartTimeout.TotalSeconds:F0} s"),
+            static state => ((WorkerConnection)state!).StartFailed($"did not connect within {StartTimeout.TotalSeconds:F0} s"),
             this,
             StartTimeout,
             Timeout.InfiniteTimeSpan);
@@ -268,11 +268,11 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     /// <summary>A one-shot timer for <see cref="OnCancellationGraceExpired"/>; the timer queue keeps it alive until it fires.</summary>
     private sealed class CancellationGrace : IDisposable
     {
-        private readonly ProcessWorker _worker;
+        private readonly WorkerConnection _worker;
         private readonly long _sequence;
         private readonly Timer _timer;
 
-        public CancellationGrace(ProcessWorker worker, long sequence, TimeSpan grace)
+        public CancellationGrace(WorkerConnection worker, long sequence, TimeSpan grace)
         {
             _worker = worker;
             _sequence = sequence;
@@ -644,7 +644,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
 
         long generation = ++_batchGeneration;
-        _watchdog ??= new Timer(static state => ((ProcessWorker)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+        _watchdog ??= new Timer(static state => ((WorkerConnection)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
         _watchdogGeneration = generation;
         _watchdog.Change(TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
     }

@@ -127,23 +127,10 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
     private static EquatableArray<JobTypeModel> WithHintNames(IEnumerable<JobTypeModel> types)
     {
         JobTypeModel[] all = [.. types];
-        string[] stems = [.. all.Select(static t => t.MetadataName.Replace('+', '.'))];
-        var seen = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        var colliding = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        foreach (string stem in stems)
-        {
-            if (!seen.Add(stem))
-            {
-                colliding.Add(stem);
-            }
-        }
-
+        string[] names = HintNames.Unique([.. all.Select(static t => HintNames.Stem(t.MetadataName))], [.. all.Select(static t => t.MetadataName)], ".Jobs.g.cs");
         for (int i = 0; i < all.Length; i++)
         {
-            string suffix = colliding.Contains(stems[i])
-                ? "." + (StableHash.Fnv1a64(all[i].MetadataName) & 0xFFFFFFFF).ToString("X8", System.Globalization.CultureInfo.InvariantCulture)
-                : string.Empty;
-            all[i] = all[i] with { HintName = stems[i] + suffix + ".Jobs.g.cs" };
+            all[i] = all[i] with { HintName = names[i] };
         }
 
         return all.ToEquatableArray();
@@ -227,9 +214,6 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
         string ns = type.ContainingNamespace.IsGlobalNamespace
             ? string.Empty
             : type.ContainingNamespace.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length);
-        string name = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(type.Name) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
-            ? type.Name
-            : "@" + type.Name;
-        return new EntryTypeModel(ns, name);
+        return new EntryTypeModel(ns, Identifiers.Escape(type.Name));
     }
 }

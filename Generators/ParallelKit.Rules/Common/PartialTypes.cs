@@ -1,12 +1,13 @@
 using System.Collections.Generic;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace ParallelKit.Analyzers.Helpers;
+namespace ParallelKit.Rules;
 
-/// <summary>Syntax questions about a job declaration that the analyzer and its code fixes must answer alike.</summary>
-internal static class JobSyntax
+/// <summary>Whether generated code can add a part to the types that enclose a member: the rules, their code fixes and the generators ask here.</summary>
+internal static class PartialTypes
 {
     /// <summary>
     /// The declarations of the type holding <paramref name="member"/> and of every type enclosing it that lack
@@ -25,5 +26,20 @@ internal static class JobSyntax
 
         result.Reverse();
         return result;
+    }
+
+    /// <summary>The first declaration of <paramref name="symbol"/> of the syntax kind <typeparamref name="T"/>, or null (metadata, another kind).</summary>
+    public static T? DeclarationOf<T>(ISymbol symbol, CancellationToken cancellationToken)
+        where T : SyntaxNode
+    {
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is T declaration)
+            {
+                return declaration;
+            }
+        }
+
+        return null;
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace ParallelKit.Analyzers.Jobs;
+namespace ParallelKit.Rules;
 
 /// <summary>
 /// Decides whether a type can cross a process boundary as a job argument or result: MemoryPack's rules,
@@ -13,7 +13,7 @@ namespace ParallelKit.Analyzers.Jobs;
 /// One instance per compilation: it resolves the well-known types once, then answers from symbols only,
 /// so it is safe to share between concurrent symbol actions.
 /// </remarks>
-public sealed class MarshalabilityChecker
+internal sealed class MarshalabilityChecker
 {
     /// <summary>The metadata name of MemoryPack's attribute for serializable types.</summary>
     public const string MemoryPackableAttributeName = "MemoryPack.MemoryPackableAttribute";

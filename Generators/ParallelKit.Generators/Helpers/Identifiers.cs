@@ -6,6 +6,10 @@ namespace ParallelKit.Generators.Helpers;
 /// <summary>How generated code spells the names it takes from the user's code.</summary>
 internal static class Identifiers
 {
+    /// <summary>Types as generated code writes them: fully qualified (<c>global::</c>), with their nullable annotations.</summary>
+    public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     /// <summary>Namespaces as the runtime names them: no '@' escapes (they end up in hint names and keys).</summary>
     private static readonly SymbolDisplayFormat MetadataNamespaceFormat = new(
         globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,

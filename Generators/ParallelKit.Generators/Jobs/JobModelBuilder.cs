@@ -22,9 +22,6 @@ internal static class JobModelBuilder
     /// <summary>The name of the nested class the generator emits.</summary>
     private const string JobsClassName = JobRules.JobsClassName;
 
-    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     // Parameter types in a cref: fully qualified (a user namespace named System must not capture them),
     // and tuples spelled ValueTuple{…}, since cref syntax has no tuple types.
     private static readonly SymbolDisplayFormat CrefTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -50,7 +47,7 @@ internal static class JobModelBuilder
             bool isToken = SymbolEqualityComparer.Default.Equals(parameter.Type, cancellationTokenType);
             parameters.Add(new ParameterModel(
                 Identifiers.Escape(parameter.Name),
-                parameter.Type.ToDisplayString(TypeFormat),
+                parameter.Type.ToDisplayString(Identifiers.TypeFormat),
                 isToken,
                 parameter.HasExplicitDefaultValue ? FormatDefault(parameter) : null,
                 parameter.IsParams));
@@ -225,16 +222,16 @@ internal static class JobModelBuilder
         {
             if (SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, taskOfT))
             {
-                return (JobReturnKind.TaskOfT, generic.TypeArguments[0].ToDisplayString(TypeFormat));
+                return (JobReturnKind.TaskOfT, generic.TypeArguments[0].ToDisplayString(Identifiers.TypeFormat));
             }
 
             if (SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, valueTaskOfT))
             {
-                return (JobReturnKind.ValueTaskOfT, generic.TypeArguments[0].ToDisplayString(TypeFormat));
+                return (JobReturnKind.ValueTaskOfT, generic.TypeArguments[0].ToDisplayString(Identifiers.TypeFormat));
             }
         }
 
-        return (JobReturnKind.Value, returnType.ToDisplayString(TypeFormat));
+        return (JobReturnKind.Value, returnType.ToDisplayString(Identifiers.TypeFormat));
     }
 
     private static string FormatDefault(IParameterSymbol parameter)

@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Generators.Jobs.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.Jobs;
 
@@ -32,7 +33,7 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
         public const string EntryPoint = nameof(EntryPoint);
     }
 
-    private const string AttributeName = "ParallelKit.ParallelJobAttribute";
+    private const string AttributeName = JobRules.ParallelJobAttributeName;
     private const string JobAssemblyAttributeName = "ParallelKit.ParallelJobAssemblyAttribute";
     private const string WorkerHostName = "ParallelKit.WorkerHost";
 

@@ -26,9 +26,6 @@ internal static class SharedValueModelBuilder
 
     private const int MaxAlignment = 16;
 
-    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     /// <summary>Builds the model of <paramref name="type"/>, or null when it has nothing the generator may implement.</summary>
     public static SharedClassModel? TryBuild(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
@@ -58,7 +55,7 @@ internal static class SharedValueModelBuilder
             properties.Add(new SharedPropertyModel(
                 Identifiers.Escape(plain),
                 plain,
-                property.Type.ToDisplayString(TypeFormat),
+                property.Type.ToDisplayString(Identifiers.TypeFormat),
                 string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text)),
                 syntax.AccessorList.Accessors.Select(a => new SharedAccessorModel(a.Keyword.Text, string.Join(" ", a.Modifiers.Select(m => m.Text)))).ToEquatableArray(),
                 offset,

@@ -21,9 +21,6 @@ namespace ParallelKit.Generators.SharedValues;
 /// </summary>
 internal static class SharedValueStubBuilder
 {
-    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     /// <summary>
     /// The stand-in or the diagnostic for <paramref name="property"/>, or null when it needs neither (the generator
     /// implements it, it is not a partial definition, or the user implemented it).
@@ -73,7 +70,7 @@ internal static class SharedValueStubBuilder
         string name = property.IsIndexer
             ? "this[" + string.Join(", ", property.Parameters.Select(Parameter)) + "]"
             : Identifiers.Escape(property.Name);
-        string declaration = $"{string.Join(" ", modifiers.Append("partial"))} {refKind}{property.Type.ToDisplayString(TypeFormat)} {name}";
+        string declaration = $"{string.Join(" ", modifiers.Append("partial"))} {refKind}{property.Type.ToDisplayString(Identifiers.TypeFormat)} {name}";
 
         return new SharedValueStubModel(
             TypeHierarchy.NamespaceOf(type),
@@ -109,7 +106,7 @@ internal static class SharedValueStubBuilder
             prefix = "params " + prefix;
         }
 
-        return prefix + parameter.Type.ToDisplayString(TypeFormat) + " " + Identifiers.Escape(parameter.Name);
+        return prefix + parameter.Type.ToDisplayString(Identifiers.TypeFormat) + " " + Identifiers.Escape(parameter.Name);
     }
 
     private static bool ContainsPointer(ITypeSymbol type)

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Gpu.Generators.Kernels;
 
@@ -27,7 +28,7 @@ public sealed class GpuKernelGenerator : IIncrementalGenerator
         public const string Files = nameof(Files);
     }
 
-    private const string AttributeName = "ParallelKit.GpuKernelAttribute";
+    private const string AttributeName = KernelRules.GpuKernelAttributeName;
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)

@@ -3,6 +3,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using ParallelKit.Generators.Jobs;
+using ParallelKit.Generators.SharedValues;
 using Xunit;
 
 namespace ParallelKit.Analyzers.Tests;
@@ -15,12 +17,16 @@ internal static class AnalyzerVerifier<TAnalyzer>
     /// <summary>An expected diagnostic of <paramref name="descriptor"/>; place it with <c>WithLocation</c>.</summary>
     public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
 
-    /// <summary>Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>.</summary>
-    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    /// <summary>
+    /// Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>, and that the generators,
+    /// run on the same source, generate nothing that fails to compile (<see cref="GeneratorParity"/>).
+    /// </summary>
+    public static async Task VerifyAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source };
         test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync(TestContext.Current.CancellationToken);
+        await test.RunAsync(TestContext.Current.CancellationToken);
+        GeneratorParity.AssertGeneratedCodeCompiles(source, TestReferences.All, new ParallelJobGenerator(), new SharedValueGenerator());
     }
 
     /// <summary>The test harness, configured with the ParallelKit references.</summary>

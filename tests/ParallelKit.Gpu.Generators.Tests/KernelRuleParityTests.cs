@@ -34,6 +34,7 @@ public sealed class KernelRuleParityTests
         { "valid", "[GpuKernel] public static void Matrix(Index2D i, ArrayView2D<float, Stride2D.DenseY> m) => m[i] = 1f;" },
         { "valid", "[GpuKernel(GroupSize = 32)] public static void Reduce(Index1D i, ArrayView<int> input, ArrayView<int> total) { ArrayView<int> shared = SharedMemory.Allocate<int>(32); shared[Group.IdxX] = input[i]; Group.Barrier(); if (Group.IsFirstThread) { Atomic.Add(ref total[0], shared[0]); } }" },
         { "valid", "[GpuKernel] public static void Keywords(Index1D @var, ArrayView<int> @value, int @async) => @value[@var] = @async;" },
+        { "valid", "} namespace @class { public static partial class @event { [GpuKernel] public static void K(Index1D i, ArrayView<int> a) => a[i] = 1; }" },
         { "PK3001", "[GpuKernel] public static void K(int i, ArrayView<float> a) => a[i] = 1;" },
         { "PK3002", "[GpuKernel] public static void K(Index1D i, ArrayView<float> a, string s) => a[i] = 1;" },
         { "PK3002", "[GpuKernel] public static void K(Index1D i, ArrayView<float> a, float[] array) => a[i] = 1;" },

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -26,6 +27,23 @@ internal static class PartialTypes
 
         result.Reverse();
         return result;
+    }
+
+    /// <summary>
+    /// The violation of the rule <paramref name="id"/> (PK1002, PK2002) where types enclosing the declaration
+    /// <paramref name="member"/> lack <c>partial</c>: it names them, and points at each; null where none does.
+    /// </summary>
+    public static RuleViolation? NotPartial(string id, SyntaxNode member, Location location, string memberName)
+    {
+        var nonPartial = GetNonPartialEnclosingTypes(member);
+        return nonPartial.Count == 0
+            ? null
+            : new RuleViolation(
+                id,
+                location,
+                nonPartial.Select(static type => type.Identifier.GetLocation()),
+                memberName,
+                RuleText.JoinWithAnd([.. nonPartial.Select(static type => "'" + type.Identifier.ValueText + "'")]));
     }
 
     /// <summary>The first declaration of <paramref name="symbol"/> of the syntax kind <typeparamref name="T"/>, or null (metadata, another kind).</summary>

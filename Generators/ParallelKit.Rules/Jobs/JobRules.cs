@@ -73,9 +73,9 @@ internal sealed class JobRules
             violations.Add(new RuleViolation("PK1001", location, method.Name));
         }
 
-        if (declaration is not null)
+        if (declaration is not null && PartialTypes.NotPartial("PK1002", declaration, location, method.Name) is { } notPartial)
         {
-            CheckPartialTypes(violations, method, declaration, location);
+            violations.Add(notPartial);
         }
 
         var inGenericContext = false;
@@ -214,21 +214,6 @@ internal sealed class JobRules
         }
 
         return returnType;
-    }
-
-    /// <summary>PK1002: the types enclosing the declaration that lack <c>partial</c>.</summary>
-    private static void CheckPartialTypes(List<RuleViolation> violations, IMethodSymbol method, MethodDeclarationSyntax declaration, Location location)
-    {
-        var nonPartial = PartialTypes.GetNonPartialEnclosingTypes(declaration);
-        if (nonPartial.Count > 0)
-        {
-            violations.Add(new RuleViolation(
-                "PK1002",
-                location,
-                nonPartial.Select(type => type.Identifier.GetLocation()),
-                method.Name,
-                RuleText.JoinWithAnd([.. nonPartial.Select(type => "'" + type.Identifier.ValueText + "'")])));
-        }
     }
 
     /// <summary>PK1012 (a type named Jobs), PK1013 (a file-local type) and PK1015 (a private or protected type).</summary>

@@ -41,15 +41,9 @@ internal static class SharedValueRules
         }
 
         var location = declaration is PropertyDeclarationSyntax named ? named.Identifier.GetLocation() : declaration.GetLocation();
-        var nonPartial = PartialTypes.GetNonPartialEnclosingTypes(declaration);
-        if (nonPartial.Count > 0)
+        if (PartialTypes.NotPartial("PK2002", declaration, location, property.Name) is { } notPartial)
         {
-            violations.Add(new RuleViolation(
-                "PK2002",
-                location,
-                nonPartial.Select(t => t.Identifier.GetLocation()),
-                property.Name,
-                RuleText.JoinWithAnd([.. nonPartial.Select(t => "'" + t.Identifier.ValueText + "'")])));
+            violations.Add(notPartial);
         }
 
         if (UnsupportedTypeReason(property.ContainingType) is { } typeReason)

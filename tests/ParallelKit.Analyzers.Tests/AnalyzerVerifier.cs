@@ -1,8 +1,12 @@
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using ParallelKit.Analyzers.Jobs;
+using ParallelKit.Analyzers.SharedValues;
 using ParallelKit.Generators.Jobs;
 using ParallelKit.Generators.SharedValues;
 using Xunit;
@@ -26,8 +30,27 @@ internal static class AnalyzerVerifier<TAnalyzer>
         var test = new Test { TestCode = source };
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(TestContext.Current.CancellationToken);
-        GeneratorParity.AssertGeneratedCodeCompiles(source, TestReferences.All, new ParallelJobGenerator(), new SharedValueGenerator());
+        await GeneratorParity.AssertAgreesWithAnalyzersAsync(
+            source,
+            TestReferences.All,
+            [new ParallelJobGenerator(), new SharedValueGenerator()],
+            [new ParallelJobAnalyzer(), new SharedValueDeclarationAnalyzer()],
+            Generates);
     }
+
+    /// <summary>Whether the generators emit code for a job or a <c>[SharedValue]</c> property, as their own model builders decide.</summary>
+    private static bool? Generates(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+        => model.GetDeclaredSymbol(declaration, cancellationToken) switch
+        {
+            IMethodSymbol method when HasAttribute(method, "ParallelKit.ParallelJobAttribute")
+                => JobModelBuilder.TryBuild(method, model.Compilation, cancellationToken) is not null,
+            IPropertySymbol property when HasAttribute(property, "ParallelKit.SharedValueAttribute") && property.PartialDefinitionPart is null
+                => SharedValueModelBuilder.IsImplemented(property, cancellationToken),
+            _ => null,
+        };
+
+    private static bool HasAttribute(ISymbol symbol, string name)
+        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
 
     /// <summary>The test harness, configured with the ParallelKit references.</summary>
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>

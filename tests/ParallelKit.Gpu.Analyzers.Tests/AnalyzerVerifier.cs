@@ -1,6 +1,10 @@
 using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
 using ParallelKit.Analyzers.Tests;
@@ -41,6 +45,19 @@ internal static class AnalyzerVerifier
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(TestContext.Current.CancellationToken);
         // The generated launchers also use the core runtime, which ParallelKit.Gpu references.
-        GeneratorParity.AssertGeneratedCodeCompiles(source, [.. References, MetadataReference.CreateFromFile(typeof(ParallelJobAttribute).Assembly.Location)], new GpuKernelGenerator());
+        await GeneratorParity.AssertAgreesWithAnalyzersAsync(
+            source,
+            [.. References, MetadataReference.CreateFromFile(typeof(ParallelJobAttribute).Assembly.Location)],
+            [new GpuKernelGenerator()],
+            [new GpuKernelAnalyzer()],
+            Generates);
     }
+
+    /// <summary>Whether the generator emits launchers for a kernel, as its own model builder decides.</summary>
+    private static bool? Generates(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+        => declaration is MethodDeclarationSyntax syntax
+            && model.GetDeclaredSymbol(syntax, cancellationToken) is { } method
+            && method.GetAttributes().FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == "ParallelKit.GpuKernelAttribute") is { } attribute
+                ? KernelModelBuilder.TryBuild(method, syntax, attribute, model, cancellationToken) is not null
+                : null;
 }

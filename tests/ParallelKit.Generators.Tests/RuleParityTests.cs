@@ -39,6 +39,7 @@ public sealed class RuleParityTests
         { "valid", "public static partial class P { [ParallelJob] public static Task<long[]> Squares(List<int> xs, CancellationToken token) => Task.FromResult(new long[0]); }" },
         { "valid", "[MemoryPackable] public partial record Point(double X, double Y); public static partial class P { [ParallelJob] public static Point Move(Point p, double dx) => p with { X = p.X + dx }; }" },
         { "valid", "namespace @class { public partial class Outer { internal static partial class @event { [ParallelJob] public static void @var(int @value) { } } } }" },
+        { "valid", "public partial class Counter { [SharedValue] public partial long Count { get; set; } } public static partial class P { [ParallelJob] public static void Add(Counter counter, int n) => counter.AddCount(n); }" },
         { "PK1001", "public partial class P { [ParallelJob] public int Count(int n) => n; }" },
         { "PK1002", "public static class P { [ParallelJob] public static int Count(int n) => n; }" },
         { "PK1003", "public class Plain { public int X; } public static partial class P { [ParallelJob] public static int Count(Plain p) => p.X; }" },

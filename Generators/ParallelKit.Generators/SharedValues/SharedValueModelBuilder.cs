@@ -90,15 +90,9 @@ internal static class SharedValueModelBuilder
             properties.ToEquatableArray());
     }
 
-    /// <summary>
-    /// Whether the generator implements <paramref name="property"/>: a <c>[SharedValue]</c> property with accessors
-    /// that breaks no rule of <see cref="SharedValueRules"/>, in a class that breaks none either.
-    /// </summary>
+    /// <summary>Whether the generator implements <paramref name="property"/> (<see cref="SharedValueRules.IsImplemented"/>).</summary>
     public static bool IsImplemented(IPropertySymbol property, CancellationToken cancellationToken)
-        => SharedValueRules.HasAttribute(property)
-            && property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is PropertyDeclarationSyntax { AccessorList: not null }
-            && SharedValueRules.CheckProperty(property, IsGenerated(cancellationToken), cancellationToken).Count == 0
-            && SharedValueRules.CheckClass(property.ContainingType, IsGenerated(cancellationToken)).Count == 0;
+        => SharedValueRules.IsImplemented(property, IsGenerated(cancellationToken), cancellationToken);
 
     /// <summary>The generator never sees its own output: only a file's name and header tell generated code here.</summary>
     private static System.Func<SyntaxTree, bool> IsGenerated(CancellationToken cancellationToken)

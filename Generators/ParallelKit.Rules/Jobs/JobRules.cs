@@ -42,7 +42,7 @@ internal sealed class JobRules
     {
         _attribute = attribute;
         _isGenerated = isGenerated;
-        Marshalability = new MarshalabilityChecker(compilation);
+        Marshalability = new MarshalabilityChecker(compilation, isGenerated);
     }
 
     /// <summary>What can cross a process boundary, as the parameter and result rules (PK1003, PK1004, PK1006) decide it.</summary>

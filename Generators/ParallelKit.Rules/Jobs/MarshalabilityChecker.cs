@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace ParallelKit.Rules;
@@ -124,11 +125,14 @@ internal sealed class MarshalabilityChecker
     private readonly INamedTypeSymbol? _cancellationToken;
     private readonly INamedTypeSymbol? _expression;
     private readonly INamedTypeSymbol? _nonGenericEnumerable;
+    private readonly System.Func<SyntaxTree, bool> _isGenerated;
 
     /// <summary>Resolves the well-known types of <paramref name="compilation"/>.</summary>
     /// <param name="compilation">The compilation whose types will be checked.</param>
-    public MarshalabilityChecker(Compilation compilation)
+    /// <param name="isGenerated">Whether a syntax tree holds generated code (see <see cref="SharedValueRules.CheckProperty"/>).</param>
+    public MarshalabilityChecker(Compilation compilation, System.Func<SyntaxTree, bool> isGenerated)
     {
+        _isGenerated = isGenerated;
         _builtInTypes = Resolve(compilation, s_builtInTypeNames);
         _builtInGenericTypes = Resolve(compilation, s_builtInGenericTypeNames);
         _memoryPackableAttribute = compilation.GetTypeByMetadataName(MemoryPackableAttributeName);
@@ -249,7 +253,8 @@ internal sealed class MarshalabilityChecker
         }
 
         if (HasAttribute(definition, _memoryPackableAttribute) || HasAttribute(definition, _memoryPackUnionAttribute)
-            || IsMarshaledByHandle(named))
+            || IsMarshaledByHandle(named)
+            || SharedValueRules.IsExtendedByGenerator(named, _isGenerated, CancellationToken.None))
         {
             return GetReasonForTypeArguments(named);
         }

@@ -74,6 +74,25 @@ internal static class SharedValueRules
         return violations;
     }
 
+    /// <summary>
+    /// Whether the generator implements <paramref name="property"/>: a <c>[SharedValue]</c> property with accessors that
+    /// breaks no rule, in a class that breaks none either.
+    /// </summary>
+    public static bool IsImplemented(IPropertySymbol property, Func<SyntaxTree, bool> isGenerated, CancellationToken cancellationToken)
+        => HasAttribute(property)
+            && PartialTypes.DeclarationOf<PropertyDeclarationSyntax>(property, cancellationToken) is { AccessorList: not null }
+            && CheckProperty(property, isGenerated, cancellationToken).Count == 0
+            && CheckClass(property.ContainingType, isGenerated).Count == 0;
+
+    /// <summary>
+    /// Whether the generator extends <paramref name="type"/> with shared memory, and so makes it marshal by handle
+    /// (<c>IMarshalByHandle</c>): it implements one of its <c>[SharedValue]</c> properties. The job rules ask this
+    /// before the generated part exists.
+    /// </summary>
+    public static bool IsExtendedByGenerator(INamedTypeSymbol type, Func<SyntaxTree, bool> isGenerated, CancellationToken cancellationToken)
+        => type.TypeKind == TypeKind.Class
+            && type.GetMembers().OfType<IPropertySymbol>().Any(p => IsImplemented(p, isGenerated, cancellationToken));
+
     /// <summary>PK2006: members of the class named as the generated ones (<c>Lock</c>, <c>Dispose</c>), one violation each.</summary>
     /// <param name="type">A class with <c>[SharedValue]</c> properties.</param>
     /// <param name="isGenerated">Whether a syntax tree holds generated code (a member declared only there is the generator's).</param>

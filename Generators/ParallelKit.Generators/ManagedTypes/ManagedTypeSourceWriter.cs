@@ -71,7 +71,7 @@ internal static class ManagedTypeSourceWriter
                 ManagedMemberModel constructor = type.Constructors[c];
                 string manager = FreeName("manager", constructor);
                 first = Separate(writer, first);
-                writer.WriteLine($"/// <summary>Creates a <c>{type.Name}</c> in <paramref name=\"{manager}\"/>'s process, with its constructor of the same parameters (Python's <c>manager.{type.Name}(…)</c>).</summary>");
+                writer.WriteLine($"/// <summary>Creates a new <c>{type.Name}</c> in <paramref name=\"{manager}\"/>'s process, with its constructor of the same parameters (Python's <c>manager.{type.Name}(…)</c>).</summary>");
                 writer.WriteLine($"/// <param name=\"{manager}\">The manager whose process holds the object.</param>");
                 WriteParameterDocs(writer, constructor, "the constructor");
                 writer.WriteLine("/// <returns>A proxy to the new object.</returns>");

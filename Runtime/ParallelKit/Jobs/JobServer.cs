@@ -217,14 +217,19 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Runs one job per item and returns the results in item order, like <c>Pool.map</c>. Items travel
-    /// in chunks (many jobs per message) that shrink towards the end so the workers finish together.
+    /// in chunks (many jobs per message) that start at one item, so results and progress come at once, grow while the
+    /// map is young, and shrink towards the end so the workers finish together. For results as they come, and input
+    /// read lazily, see <see cref="MapStreamAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, CancellationToken)"/>.
     /// </summary>
     /// <typeparam name="TItem">The item type.</typeparam>
     /// <typeparam name="TResult">The jobs' result type.</typeparam>
     /// <param name="items">The items.</param>
     /// <param name="job">Makes the job call for an item, e.g. <c>c =&gt; Primes.Jobs.CountPrimes(c.From, c.To)</c>.</param>
-    /// <param name="progress">Told after each chunk how many results are in.</param>
-    /// <param name="cancellationToken">Cancels the map: chunks not yet started are dropped.</param>
+    /// <param name="progress">
+    /// Told how many results are in as they arrive, from the first on (see <see cref="MapProgress"/>); called on the
+    /// thread that reads results, one report at a time, so a handler that reports at once sees counts only grow.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the map: chunks not yet started are dropped, running ones see their tokens cancelled.</param>
     /// <returns>The results, in item order.</returns>
     /// <exception cref="JobFailedException">A job threw; the first failure fails the map.</exception>
     public Task<TResult[]> MapAsync<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -285,7 +290,7 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     /// <summary>Runs the given job calls and returns their results in order (see <see cref="MapAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, CancellationToken)"/>).</summary>
     /// <typeparam name="TResult">The jobs' result type.</typeparam>
     /// <param name="calls">The job calls.</param>
-    /// <param name="progress">Told after each chunk how many results are in.</param>
+    /// <param name="progress">Told how many results are in as they arrive.</param>
     /// <param name="cancellationToken">Cancels the map.</param>
     /// <returns>The results, in order.</returns>
     public Task<TResult[]> MapAsync<TResult>(IEnumerable<JobCall<TResult>> calls, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -387,6 +387,8 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
                     next++;
                 }
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
@@ -406,6 +408,8 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
                 yield return arrived;
                 map.Release(1);
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {

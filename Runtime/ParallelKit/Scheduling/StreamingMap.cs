@@ -35,7 +35,7 @@ internal sealed class StreamingMap<TItem, TResult> : ChunkedMap<TItem, TResult>,
     private long _stored;       // results stored so far
     private int _outstanding;   // items pulled and not yet released by the consumer
     private bool _queued;       // in the dispatcher's queue
-    private bool _inputDone;
+    private bool _inputDone;    // the input was read to its end
     private int _ramp = 1;
     private TaskCompletionSource? _roomWaiter;
 
@@ -117,6 +117,7 @@ internal sealed class StreamingMap<TItem, TResult> : ChunkedMap<TItem, TResult>,
     {
         CancellationToken token = _stop.Token;
         IEnumerator<TItem>? input = null;
+        bool inputEnded = false;
         try
         {
             input = items.GetEnumerator();
@@ -140,6 +141,7 @@ internal sealed class StreamingMap<TItem, TResult> : ChunkedMap<TItem, TResult>,
 
                 if (!input.MoveNext())
                 {
+                    inputEnded = true;
                     break;
                 }
 
@@ -190,11 +192,20 @@ internal sealed class StreamingMap<TItem, TResult> : ChunkedMap<TItem, TResult>,
                 Fail(ex);
             }
 
-            bool done;
-            lock (_gate)
+            // Only an input read to its end completes the map (with the last result); one left early because the map
+            // was cancelled ends it cancelled, even when this runs before the token's own callback does.
+            bool done = false;
+            if (inputEnded)
             {
-                _inputDone = true;
-                done = _stored == _pulled;
+                lock (_gate)
+                {
+                    _inputDone = true;
+                    done = _stored == _pulled;
+                }
+            }
+            else if (token.IsCancellationRequested)
+            {
+                Cancel();
             }
 
             if (done)

@@ -2,8 +2,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using ParallelKit.Analyzers.Jobs;
-using ParallelKit.Generators.ManagedTypes;
+using ParallelKit.Rules;
 using static ParallelKit.Analyzers.ManagedTypes.ManagedTypeDiagnostics;
 
 namespace ParallelKit.Analyzers.ManagedTypes;
@@ -12,7 +11,7 @@ namespace ParallelKit.Analyzers.ManagedTypes;
 /// Checks <c>[ManagedType]</c> classes (PK2009 to PK2011): what the class must be, which public methods the proxy
 /// leaves out, and every parameter and result that has to cross to the manager process.
 /// </summary>
-/// <remarks>The rules are the generator's own (<see cref="ManagedTypeRules"/>, compiled into both).</remarks>
+/// <remarks>The rules are the generator's own (<see cref="ManagedTypeRules"/> in ParallelKit.Rules, compiled into both).</remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ManagedTypeAnalyzer : DiagnosticAnalyzer
 {
@@ -36,7 +35,9 @@ public sealed class ManagedTypeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var checker = new MarshalabilityChecker(start.Compilation);
+            var options = start.Options;
+            var cancellationToken = start.CancellationToken;
+            var checker = new MarshalabilityChecker(start.Compilation, tree => GeneratedCodeDetector.IsGenerated(tree, options, cancellationToken));
             start.RegisterSymbolAction(context => AnalyzeType(context, attribute, checker), SymbolKind.NamedType);
         });
     }

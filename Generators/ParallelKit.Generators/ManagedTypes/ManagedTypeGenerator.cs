@@ -1,12 +1,13 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.ManagedTypes;
 
 /// <summary>
-/// Gives each <c>[ManagedType]</c> class a nested <c>Proxy</c> whose methods run the class's public methods in a
-/// <c>ProcessManager</c>'s process (Python's <c>BaseManager.register</c>), and the manager-side table that creates
-/// and calls it there.
+/// Gives each <c>[ManagedType]</c> class the manager-side table that creates and calls it in a <c>ProcessManager</c>'s
+/// process, and extension methods beside it: <c>manager.T(…)</c> per public constructor, and one per public method on
+/// <c>ManagedProxy&lt;T&gt;</c>, each running the method there (Python's <c>BaseManager.register</c>).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ManagedTypeGenerator : IIncrementalGenerator

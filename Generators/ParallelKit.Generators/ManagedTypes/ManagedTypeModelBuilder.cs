@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Generators.Jobs.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.ManagedTypes;
 

@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using ParallelKit.Generators.Helpers;
-using ParallelKit.Generators.Jobs;
 using ParallelKit.Generators.Jobs.Models;
+using static ParallelKit.Generators.Helpers.GeneratedCodeAttributes;
 
 namespace ParallelKit.Generators.ManagedTypes;
 
@@ -18,10 +18,6 @@ namespace ParallelKit.Generators.ManagedTypes;
 /// </summary>
 internal static class ManagedTypeSourceWriter
 {
-    private const string GeneratedCode = JobSourceWriter.GeneratedCodeAttribute;
-    private const string NonUserCode = "[global::System.Diagnostics.DebuggerNonUserCode]";
-    private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
-    private const string HiddenFromEditor = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
     private const string Marshal = "global::ParallelKit.ManagedTypes";
 
     public static string Write(ManagedTypeModel type)

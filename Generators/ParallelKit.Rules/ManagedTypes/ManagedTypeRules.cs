@@ -4,11 +4,11 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace ParallelKit.Generators.ManagedTypes;
+namespace ParallelKit.Rules;
 
 /// <summary>
-/// What a <c>[ManagedType]</c> class and its methods must be for the generator to proxy them. The analyzer's
-/// <c>ManagedTypeAnalyzer</c> reports the same rules (PK2009, PK2011); keep the two in step.
+/// What a <c>[ManagedType]</c> class and its methods must be for the generator to proxy them: the generator emits
+/// nothing for a class (or method) these reject, and the analyzer's <c>ManagedTypeAnalyzer</c> reports why (PK2009, PK2011).
 /// </summary>
 internal static class ManagedTypeRules
 {

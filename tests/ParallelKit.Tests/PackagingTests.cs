@@ -33,6 +33,7 @@ public sealed class PackagingTests
         """;
 
     private const string ConsumerProgram = """
+        using Consumer; // the generated manager extensions live beside the managed type
         using ParallelKit;
 
         await using var server = JobServer.Start(new JobServerOptions { Workers = 2 });
@@ -55,6 +56,26 @@ public sealed class PackagingTests
 
         Console.WriteLine($"shared={counter.Count} queued={queue.Get(TimeSpan.FromSeconds(30))}");
 
+        // Results as they come (Python's imap and imap_unordered), and a user type living in a manager process.
+        long ordered = 0;
+        int index = 0;
+        await foreach (int square in server.MapStreamAsync(Enumerable.Range(0, 100), i => Consumer.Work.Jobs.Square(i)))
+        {
+            ordered += square == index * index ? 1 : 0;
+            index++;
+        }
+
+        long unorderedSum = 0;
+        await foreach (MapResult<int> item in server.MapUnorderedAsync(Enumerable.Range(0, 100), i => Consumer.Work.Jobs.Square(i)))
+        {
+            unorderedSum += item.Result == item.Index * item.Index ? item.Index : -1_000_000;
+        }
+
+        using var manager = ProcessManager.Start();
+        ManagedProxy<Consumer.Tally> tally = manager.Tally(10);
+        await server.Submit(Consumer.Work.Jobs.AddTo(tally, 5));
+        Console.WriteLine($"streamed={ordered} unordered={unorderedSum} managed={tally.Add(1)}");
+
         namespace Consumer
         {
             public static partial class Work
@@ -64,6 +85,9 @@ public sealed class PackagingTests
 
                 [ParallelJob]
                 public static int Pid() => Environment.ProcessId;
+
+                [ParallelJob]
+                public static int AddTo(ManagedProxy<Tally> tally, int amount) => tally.Add(amount);
 
                 [ParallelJob]
                 public static void Bump(Counter counter, ProcessQueue<string> queue, ProcessLock printLock, int times)
@@ -84,6 +108,14 @@ public sealed class PackagingTests
             {
                 [SharedValue]
                 public partial int Count { get; set; }
+            }
+
+            [ManagedType]
+            public partial class Tally(int start)
+            {
+                private int _total = start;
+
+                public int Add(int amount) => _total += amount;
             }
         }
         """;
@@ -125,6 +157,7 @@ public sealed class PackagingTests
             string output = Run("dotnet", "bin/Release/net10.0/Consumer.dll", app);
             Assert.Contains("square=144 other-process=True parallel-for=45", output, StringComparison.Ordinal);
             Assert.Contains("shared=1001 queued=from-worker", output, StringComparison.Ordinal);
+            Assert.Contains("streamed=100 unordered=4950 managed=16", output, StringComparison.Ordinal);
 
             // The README's "Get started", as a newcomer follows it: a new console app, the package added, the README's
             // code block as Program.cs. It builds at the first try (warnings as errors) and runs.

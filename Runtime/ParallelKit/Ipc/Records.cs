@@ -133,40 +133,19 @@ internal static class BatchRecord
     /// <summary>Reads a batch body record by record.</summary>
     public ref struct Reader
     {
-        private readonly ReadOnlySpan<byte> _body;
-        private int _offset;
+        private RecordCursor _cursor;
 
-        public Reader(ReadOnlySpan<byte> body)
-        {
-            _body = body;
-            Count = body.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(body) : 0;
-            _offset = 4;
-        }
+        public Reader(ReadOnlySpan<byte> body) => _cursor = new RecordCursor(body);
 
         /// <summary>How many records the batch holds.</summary>
-        public int Count { get; }
+        public readonly int Count => _cursor.Count;
 
         /// <summary>The next record; false at the end or where the body is cut short.</summary>
         public bool TryNext(out long sequence, out ReadOnlySpan<byte> payload)
         {
-            sequence = 0;
-            payload = default;
-            if (_body.Length - _offset < HeaderSize)
-            {
-                return false;
-            }
-
-            ReadOnlySpan<byte> record = _body[_offset..];
-            int length = BinaryPrimitives.ReadInt32LittleEndian(record[LengthAt..]);
-            if (length < 0 || length > record.Length - HeaderSize)
-            {
-                return false;
-            }
-
-            sequence = BinaryPrimitives.ReadInt64LittleEndian(record[SequenceAt..]);
-            payload = record.Slice(HeaderSize, length);
-            _offset += HeaderSize + length;
-            return true;
+            bool read = _cursor.TryNext(HeaderSize, LengthAt, out ReadOnlySpan<byte> header, out payload);
+            sequence = read ? BinaryPrimitives.ReadInt64LittleEndian(header[SequenceAt..]) : 0;
+            return read;
         }
     }
 }
@@ -225,49 +204,79 @@ internal static class ResultRecord
     /// <summary>Reads a results body record by record.</summary>
     public ref struct Reader
     {
-        private readonly ReadOnlySpan<byte> _body;
-        private int _offset;
+        private RecordCursor _cursor;
 
-        public Reader(ReadOnlySpan<byte> body)
-        {
-            _body = body;
-            IsValid = body.Length >= 4;
-            Count = IsValid ? BinaryPrimitives.ReadInt32LittleEndian(body) : 0;
-            _offset = 4;
-        }
+        public Reader(ReadOnlySpan<byte> body) => _cursor = new RecordCursor(body);
 
         /// <summary>Whether the body has a count at all.</summary>
-        public bool IsValid { get; }
+        public readonly bool IsValid => _cursor.HasCount;
 
         /// <summary>How many results the frame holds.</summary>
-        public int Count { get; }
+        public readonly int Count => _cursor.Count;
 
         /// <summary>The next result; false where the body is cut short or a length is impossible (a protocol violation).</summary>
         public bool TryNext(out long sequence, out RecordStatus status, out long elapsedTicks, out ReadOnlySpan<byte> payload)
         {
-            sequence = 0;
-            status = default;
-            elapsedTicks = 0;
-            payload = default;
-            if (_body.Length - _offset < HeaderSize)
+            if (!_cursor.TryNext(HeaderSize, LengthAt, out ReadOnlySpan<byte> header, out payload))
             {
+                sequence = 0;
+                status = default;
+                elapsedTicks = 0;
                 return false;
             }
 
-            ReadOnlySpan<byte> record = _body[_offset..];
-            int length = BinaryPrimitives.ReadInt32LittleEndian(record[LengthAt..]);
-            if (length < 0 || length > record.Length - HeaderSize)
-            {
-                return false;
-            }
-
-            sequence = BinaryPrimitives.ReadInt64LittleEndian(record[SequenceAt..]);
-            status = (RecordStatus)record[StatusAt];
-            elapsedTicks = BinaryPrimitives.ReadInt64LittleEndian(record[ElapsedAt..]);
-            payload = record.Slice(HeaderSize, length);
-            _offset += HeaderSize + length;
+            sequence = BinaryPrimitives.ReadInt64LittleEndian(header[SequenceAt..]);
+            status = (RecordStatus)header[StatusAt];
+            elapsedTicks = BinaryPrimitives.ReadInt64LittleEndian(header[ElapsedAt..]);
             return true;
         }
+    }
+}
+
+/// <summary>
+/// Walks a body of <c>count(4)</c> then records of a fixed-size header (holding the payload's length) and a payload,
+/// refusing a record that runs past the body.
+/// </summary>
+internal ref struct RecordCursor
+{
+    private readonly ReadOnlySpan<byte> _body;
+    private int _offset;
+
+    public RecordCursor(ReadOnlySpan<byte> body)
+    {
+        _body = body;
+        HasCount = body.Length >= 4;
+        Count = HasCount ? BinaryPrimitives.ReadInt32LittleEndian(body) : 0;
+        _offset = 4;
+    }
+
+    /// <summary>Whether the body is long enough for its count.</summary>
+    public bool HasCount { get; }
+
+    /// <summary>The count the body starts with.</summary>
+    public int Count { get; }
+
+    /// <summary>The next record's header and payload; false where either would run past the body.</summary>
+    public bool TryNext(int headerSize, int lengthAt, out ReadOnlySpan<byte> header, out ReadOnlySpan<byte> payload)
+    {
+        header = default;
+        payload = default;
+        if (_body.Length - _offset < headerSize)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> record = _body[_offset..];
+        int length = BinaryPrimitives.ReadInt32LittleEndian(record[lengthAt..]);
+        if (length < 0 || length > record.Length - headerSize)
+        {
+            return false;
+        }
+
+        header = record[..headerSize];
+        payload = record.Slice(headerSize, length);
+        _offset += headerSize + length;
+        return true;
     }
 }
 

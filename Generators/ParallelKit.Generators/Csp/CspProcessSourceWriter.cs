@@ -157,20 +157,20 @@ internal static class CspProcessSourceWriter
             writer.WriteLine($"public override string Name => {Quote(process.DisplayName)};");
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine($"protected internal override bool IsBlocking => {(process.ReturnKind is CspReturnKind.Void or CspReturnKind.Value ? "true" : "false")};");
+            writer.WriteLine($"protected override bool IsBlocking => {(process.ReturnKind is CspReturnKind.Void or CspReturnKind.Value ? "true" : "false")};");
             writer.WriteLine();
             if (!process.Propagate)
             {
                 writer.WriteLine("/// <inheritdoc/>");
-                writer.WriteLine("protected internal override bool Propagates => false;");
+                writer.WriteLine("protected override bool Propagates => false;");
                 writer.WriteLine();
             }
 
             writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine("protected internal override ulong ProcessKey => Key;");
+            writer.WriteLine("protected override ulong ProcessKey => Key;");
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
-            using (writer.Block($"protected internal override void CollectEnds(global::System.Collections.Generic.ICollection<{Runtime}ChannelEnd> ends)"))
+            using (writer.Block($"protected override void CollectEnds(global::System.Collections.Generic.ICollection<{Runtime}ChannelEnd> ends)"))
             {
                 foreach (CspParameterModel parameter in given)
                 {
@@ -190,10 +190,10 @@ internal static class CspProcessSourceWriter
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
             string forked = string.Join(", ", given.Select(p => p.Kind is CspParameterKind.Value ? $"this.{p.FieldName}" : $"Fork(this.{p.FieldName})"));
-            writer.WriteLine($"protected internal override {Runtime}CspProcessCall CreateReplica() => new {process.ClassName}({forked});");
+            writer.WriteLine($"protected override {Runtime}CspProcessCall CreateReplica() => new {process.ClassName}({forked});");
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
-            using (writer.Block($"protected internal override void WriteArguments(ref {Runtime}JobWriter writer)"))
+            using (writer.Block($"protected override void WriteArguments(ref {Runtime}JobWriter writer)"))
             {
                 foreach (CspParameterModel parameter in given)
                 {
@@ -210,8 +210,8 @@ internal static class CspProcessSourceWriter
             writer.WriteLine("/// <inheritdoc/>");
             string call = $"{type.FullyQualifiedName}.{process.MethodName}({string.Join(", ", process.Parameters.Select(p => p.Kind == CspParameterKind.CancellationToken ? "cancellationToken" : "this." + p.FieldName))})";
             string signature = process.ResultType is null
-                ? "protected internal override global::System.Threading.Tasks.ValueTask InvokeAsync(global::System.Threading.CancellationToken cancellationToken)"
-                : $"protected internal override global::System.Threading.Tasks.ValueTask<{process.ResultType}> InvokeAsync(global::System.Threading.CancellationToken cancellationToken)";
+                ? "protected override global::System.Threading.Tasks.ValueTask InvokeAsync(global::System.Threading.CancellationToken cancellationToken)"
+                : $"protected override global::System.Threading.Tasks.ValueTask<{process.ResultType}> InvokeAsync(global::System.Threading.CancellationToken cancellationToken)";
             switch (process.ReturnKind)
             {
                 case CspReturnKind.Void:

@@ -1,3 +1,6 @@
+using System;
+using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
 using static ParallelKit.Analyzers.Csp.CspDiagnosticDescriptors;
@@ -167,5 +170,37 @@ public sealed class CspAnalyzerTests
             Network.Diagnostic(EndSharedByProcesses).WithLocation(0).WithArguments("shared"),
             Network.Diagnostic(OsProcessArgumentCannotBeMarshaled).WithLocation(1).WithArguments("Odd", "input", "its channel carries 'NotMarshalable', and 'NotMarshalable' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial"),
             Network.Diagnostic(AlternationWithoutGuards).WithLocation(2));
+    }
+
+    [Fact]
+    public void EveryCspDiagnosticHasItsCategoryHelpLinkAndDocsPage()
+    {
+        var descriptors = typeof(ParallelKit.Analyzers.Csp.CspDiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => f.GetValue(null))
+            .OfType<Microsoft.CodeAnalysis.DiagnosticDescriptor>()
+            .ToList();
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+
+        Assert.Equal(8, descriptors.Count);
+        foreach (var descriptor in descriptors)
+        {
+            Assert.Equal(Category, descriptor.Category);
+            Assert.Equal($"https://github.com/parallelkit/parallelkit/blob/main/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            Assert.True(File.Exists(Path.Combine(docs, descriptor.Id + ".md")), $"{descriptor.Id} has no page in docs/diagnostics");
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (string? directory = AppContext.BaseDirectory; directory is not null; directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(Path.Combine(directory, "Parallel.Generators.sln")))
+            {
+                return directory;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (Parallel.Generators.sln) is not above " + AppContext.BaseDirectory);
     }
 }

@@ -117,6 +117,18 @@ public sealed class CspAnalyzerTests
                 }
 
                 [CspProcess]
+                public static void FreshChannelEachRound()
+                {
+                    for (int round = 0; round < 3; round++)
+                    {
+                        var c = CspChannel.Create<int>();
+                        ChannelIn<int> reader = c.Reader();
+                        try { reader.Read(); }
+                        catch (ChannelPoisonedException) { }
+                    }
+                }
+
+                [CspProcess]
                 public static void Leaves(ChannelIn<int> input)
                 {
                     while (true)

@@ -92,7 +92,7 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessMustBeInPartialType, location, name, string.Join(", ", notPartial)));
         }
 
-        string? reason = ShapeProblem(method);
+        string? reason = ShapeProblem(method, context.Options, context.CancellationToken);
         if (reason is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessCannotBeGenerated, location, name, reason));
@@ -100,7 +100,7 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>What keeps the generator from describing the method, besides static and partial; null when nothing does.</summary>
-    private static string? ShapeProblem(IMethodSymbol method)
+    private static string? ShapeProblem(IMethodSymbol method, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
     {
         if (method.IsGenericMethod)
         {
@@ -125,7 +125,7 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (method.ContainingType is { } containing && (containing.Name == "Processes" || containing.GetMembers("Processes").Any(m => !m.IsImplicitlyDeclared)))
+        if (method.ContainingType is { } containing && (containing.Name == "Processes" || containing.GetMembers("Processes").Any(m => !m.IsImplicitlyDeclared && !DeclaredOnlyInGeneratedCode(m, options, cancellationToken))))
         {
             return "its type is named Processes or already has a member named Processes, the name of the generated class";
         }
@@ -142,6 +142,11 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
 
         return null;
     }
+
+    /// <summary>Whether every declaration of <paramref name="member"/> is generated (the generator's own <c>Processes</c> class).</summary>
+    private static bool DeclaredOnlyInGeneratedCode(ISymbol member, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
+        => !member.DeclaringSyntaxReferences.IsEmpty
+            && member.DeclaringSyntaxReferences.All(r => Helpers.GeneratedCodeDetector.IsGenerated(r.SyntaxTree, options, cancellationToken));
 
     /// <summary>PK4007: an end parameter used inside a lambda or local function, or stored in a field or property.</summary>
     private static void AnalyzeEndUse(OperationAnalysisContext context, IMethodSymbol method, CspTypes types)
@@ -181,7 +186,7 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
             || context.SemanticModel.GetTypeInfo(clause.Declaration.Type, context.CancellationToken).Type is not { } caught
             || !SymbolEqualityComparer.Default.Equals(caught, types.Poisoned)
             || clause.Parent is not TryStatementSyntax tryStatement
-            || !IsInLoop(tryStatement))
+            || EnclosingLoop(tryStatement) is null)
         {
             return;
         }
@@ -192,29 +197,37 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        SyntaxNode loop = EnclosingLoop(tryStatement)!;
         bool reads = tryStatement.Block.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation =>
             context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is IMethodSymbol called
-            && types.IsRead(called));
+            && types.IsRead(called)
+            && !ReadsAFreshEnd(invocation, loop, context.SemanticModel, context.CancellationToken));
         if (reads)
         {
             context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.PoisonSwallowedInReadLoop, clause.CatchKeyword.GetLocation()));
         }
     }
 
-    private static bool IsInLoop(SyntaxNode node)
+    /// <summary>Whether the read's end (or alternation) is a local declared inside the loop: each round reads a new one.</summary>
+    private static bool ReadsAFreshEnd(InvocationExpressionSyntax invocation, SyntaxNode loop, SemanticModel model, System.Threading.CancellationToken cancellationToken)
+        => invocation.Expression is MemberAccessExpressionSyntax access
+            && model.GetSymbolInfo(access.Expression, cancellationToken).Symbol is ILocalSymbol local
+            && local.DeclaringSyntaxReferences.Any(r => loop.Span.Contains(r.Span));
+
+    private static SyntaxNode? EnclosingLoop(SyntaxNode node)
     {
         for (SyntaxNode? parent = node.Parent; parent is not null; parent = parent.Parent)
         {
             switch (parent)
             {
                 case WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or ForEachStatementSyntax:
-                    return true;
+                    return parent;
                 case MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax:
-                    return false;
+                    return null;
             }
         }
 
-        return false;
+        return null;
     }
 }
 

@@ -193,4 +193,17 @@ public static partial class Net
         await input.ReadAsync();
         return 1;
     }
+
+    [CspProcess]
+    public static async Task<int> OfferUntilTaken(ChannelOut<long> output, ChannelIn<long> idle, long value)
+    {
+        var alt = new Alternation(idle.Guard(), output.Guard(value));
+        return (await alt.SelectAsync()).Index;
+    }
+
+    [CspProcess]
+    public static void Deadlocked(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        output.Write(input.Read());
+    }
 }

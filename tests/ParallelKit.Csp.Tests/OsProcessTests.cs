@@ -111,4 +111,36 @@ public sealed class OsProcessTests
         Assert.Equal(3, died.ExitCode);
         Assert.Null(died.Signal);
     }
+
+    [Fact]
+    public async Task An_output_guard_in_an_OS_process_writes_its_value_when_chosen()
+    {
+        var c = CspChannel.Create<long>();
+        var idle = CspChannel.Create<long>();
+        ChannelOut<long> idleWriter = idle.Writer();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.OfferUntilTaken(c.Writer(), idle.Reader(), 42).InOsProcess(),
+            Net.Processes.Collect(c.Reader()));
+
+        Assert.Equal(1, results[0]);
+        Assert.Equal([42L], (List<long>)results[1]!);
+        GC.KeepAlive(idleWriter);
+    }
+
+    [Fact]
+    public async Task Poison_from_an_OS_process_reaches_the_rest_of_the_network()
+    {
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.PoisonAfter(a.Writer(), 5).InOsProcess(),
+            Net.Processes.Succ(a.Reader(), b.Writer()),
+            Net.Processes.ReadForever(b.Reader()));
+
+        Assert.Equal(3, results.Length);
+        Assert.True(a.IsPoisoned);
+        Assert.True(b.IsPoisoned);
+    }
 }

@@ -157,4 +157,23 @@ public sealed class CspProcessTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Csp.Parallel(producer));
     }
+
+    [Fact]
+    public async Task Cancelling_a_deadlocked_network_poisons_it_so_every_process_ends()
+    {
+        // A cycle of two processes, each reading before it writes: a real deadlock, as in occam or PyCSP.
+        var ab = CspChannel.Create<long>();
+        var ba = CspChannel.Create<long>();
+        using var cancel = new System.Threading.CancellationTokenSource();
+        Task<object?[]> running = Csp.Parallel(
+            [Net.Processes.Deadlocked(ba.Reader(), ab.Writer()), Net.Processes.Deadlocked(ab.Reader(), ba.Writer())],
+            cancel.Token);
+        Assert.False(running.IsCompleted);
+
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.True(ab.IsPoisoned);
+        Assert.True(ba.IsPoisoned);
+    }
 }

@@ -43,7 +43,19 @@ public static partial class Csp
                 using CancellationTokenRegistration terminate = cancellationToken.Register(static state =>
                 {
                     var running = (ParallelProcess)state!;
-                    _ = Task.Delay(TerminateGrace).ContinueWith(_ => running.Terminate(), TaskScheduler.Default);
+                    _ = Task.Delay(TerminateGrace).ContinueWith(
+                        _ =>
+                        {
+                            try
+                            {
+                                running.Terminate();
+                            }
+                            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+                            {
+                                // It ended (and was disposed) during the grace period.
+                            }
+                        },
+                        TaskScheduler.Default);
                 }, child);
                 await child.JoinAsync(CancellationToken.None).ConfigureAwait(false);
                 await server.Ended.ConfigureAwait(false);

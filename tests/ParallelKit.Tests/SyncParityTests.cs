@@ -8,7 +8,7 @@ namespace ParallelKit.Tests;
 /// <summary>Python's Barrier(action, timeout), and async waits with cancellation on the cross-process primitives.</summary>
 public sealed class SyncParityTests
 {
-    [Fact(Skip = "Flaky, cause not found yet (2026-12-06): in one of five full runs, beside the cluster tests, the barrier broke after about 1 s although every wait allows 60 s. Issue 12 stays open for it.")]
+    [Fact]
     public void A_barrier_action_runs_once_per_round_before_any_party_is_released_whichever_process_arrives_last()
     {
         const int Rounds = 4;
@@ -147,7 +147,7 @@ public sealed class SyncParityTests
         scope.Dispose();
     }
 
-    [Fact(Skip = "Flaky, cause not found yet (2026-12-06): in one of four full runs, beside the cluster tests, the asynchronous wait saw no notification within 60 s. Issue 12 stays open for it.")]
+    [Fact]
     public async Task A_condition_waited_on_asynchronously_wakes_on_another_process_notify_and_a_cancelled_wait_keeps_the_lock()
     {
         using var condition = new ProcessCondition();

@@ -36,7 +36,7 @@ internal static partial class NativeProcess
         RuntimeIpcFiles.RemoveOwn();
         if (SharedMemory.SharedMemoryUse.SegmentsCreated)
         {
-            SharedMemory.SharedSegment.UnlinkOwned();
+            SharedMemory.SegmentFiles.UnlinkOwned();
         }
     }
 

@@ -204,17 +204,11 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     private bool TryReceive(int timeoutMilliseconds, out T message)
     {
         ThrowIfDisposed();
-        long started = Environment.TickCount64;
+        using SegmentUse use = _pipe.Use(); // the end may be disposed meanwhile by another thread (a cancelled ReceiveAsync's)
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
         while (true)
         {
-            int slice = PeerCheckMilliseconds;
-            if (timeoutMilliseconds >= 0)
-            {
-                long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                slice = (int)Math.Clamp(left, 0, PeerCheckMilliseconds);
-            }
-
-            if (Incoming.TryGet(slice, out message))
+            if (Incoming.TryGet(deadline.Slice(PeerCheckMilliseconds), out message))
             {
                 return true;
             }
@@ -225,7 +219,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
                 throw new System.IO.EndOfStreamException("The other end of the pipe is closed and every message it sent has been read.");
             }
 
-            if (timeoutMilliseconds >= 0 && Environment.TickCount64 - started >= timeoutMilliseconds)
+            if (deadline.HasPassed)
             {
                 return false;
             }
@@ -238,7 +232,8 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     private bool Poll(int timeoutMilliseconds)
     {
         ThrowIfDisposed();
-        long started = Environment.TickCount64;
+        using SegmentUse use = _pipe.Use();
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
         while (true)
         {
             if (Incoming.Count > 0 || !_pipe.IsHeld(1 - _end, checkLiveness: true))
@@ -246,13 +241,13 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
                 return true;
             }
 
-            long left = timeoutMilliseconds < 0 ? PeerCheckMilliseconds : timeoutMilliseconds - (Environment.TickCount64 - started);
-            if (left <= 0)
+            int slice = deadline.Slice(PeerCheckMilliseconds);
+            if (slice == 0)
             {
                 return Incoming.Count > 0;
             }
 
-            Incoming.WaitForItem((int)Math.Min(left, PeerCheckMilliseconds));
+            Incoming.WaitForItem(slice);
         }
     }
 
@@ -340,6 +335,9 @@ internal sealed unsafe class PipeState<T>
     }
 
     public ProcessQueue<T> Queue(int end) => _queues[end];
+
+    /// <summary>Keeps the pipe's state mapped for an operation that may wait (see <see cref="SharedSegment.Use"/>).</summary>
+    public SegmentUse Use() => _segment.Use();
 
     /// <summary>Records that this process holds <paramref name="end"/> once more (received: it had been sent here).</summary>
     public void Attach(int end, bool received)

@@ -1,13 +1,12 @@
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
+using static ParallelKit.QueueLayout;
 
 namespace ParallelKit;
 
@@ -38,40 +37,17 @@ namespace ParallelKit;
 public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterRegister
 {
     private const long DefaultChunkSize = 1 << 20;
-    private const int EndOfChunk = -1;
-
-    // Header (in the queue's own segment).
-    // Positions are one 64-bit word each (chunk number << 32 | offset), so that a position moves in one store:
-    // a process killed between two stores cannot leave a chunk paired with another chunk's offset.
-    private const int WritePositionAt = 0;
-    private const int ReadPositionAt = 16;
-    private const int CountAt = 32;
-    private const int CapacityAt = 40;
-    private const int ClosedAt = 44;
-    private const int NotEmptyAt = 48;
-    private const int NotEmptyWaitersAt = 52;
-    private const int NotFullAt = 56;
-    private const int NotFullWaitersAt = 60;
-    private const int ChunkSizeAt = 64;
-    private const int SlotCountAt = 72;
-    private const int FreeCountAt = 76;
-    private const int FreeSlotsAt = 80;
-    private const int MaxFreeSlots = 64;
-    private const int ChunkTableAt = FreeSlotsAt + (MaxFreeSlots * 4);
-    private const int MaxChunks = 4096;
-    private const int HeaderSize = ChunkTableAt + (MaxChunks * 4);
 
     private static readonly ulong Tag = SharedSegment.TypeTag("ProcessQueue", typeof(T), 0);
     private static readonly ulong ChunkTag = SharedSegment.TypeTag("ProcessQueueChunk", typeof(T), 0);
+    private static readonly string ChunkDescription = $"ProcessQueue<{typeof(T).Name}> chunk";
 
     private static readonly long SpinTicks = Stopwatch.Frequency / 50_000; // 20 µs
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    // This process's mappings of the chunk files ("slots"), by slot; touched only holding the queue's lock.
-    // Chunk number k of the chain lives in slot ChunkTable[k % MaxChunks]; finished slots are reused.
-    private readonly Dictionary<int, SharedSegment> _slots = [];
+    private readonly ChunkChain _chunks;
 
     // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
     // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
@@ -91,17 +67,15 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         *(int*)(Data + CapacityAt) = capacity;
         *(long*)(Data + ChunkSizeAt) = chunkSize;
-        SharedSegment.OwnParts(Segment.Name);
-        *(int*)(Data + SlotCountAt) = 1;
-        (int first, SharedSegment chunk) = CreateChunkFile(chunkSize);
-        ChunkTable[0] = first;
-        _slots[first] = chunk;
+        _chunks = new ChunkChain(Segment, ChunkTag, ChunkDescription);
+        _chunks.CreateFirst(chunkSize);
         HandleTypes.Ensure<T>();
     }
 
     private ProcessQueue(SharedSegment segment)
         : base(segment)
     {
+        _chunks = new ChunkChain(Segment, ChunkTag, ChunkDescription);
         HandleTypes.Ensure<T>();
     }
 
@@ -193,18 +167,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     /// <summary>Unmaps the chunks too; the owner also removes them with the queue.</summary>
     private protected override void DisposeParts()
-    {
-        foreach (SharedSegment chunk in _slots.Values)
-        {
-            chunk.Dispose();
-        }
-
-        _slots.Clear();
-        if (Segment.IsOwner)
-        {
-            SharedSegment.RemoveParts(Segment.Name);
-        }
-    }
+        => _chunks.Dispose();
 
     private bool TryPut(T item, int timeoutMilliseconds)
     {
@@ -213,10 +176,10 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         MemoryPackSerializer.Serialize(buffer, item);
         try
         {
-            long started = Environment.TickCount64;
-            while (!Append(buffer.WrittenSpan, timeoutMilliseconds))
+            Deadline deadline = Deadline.After(timeoutMilliseconds);
+            while (!Append(buffer.WrittenSpan, deadline.Remaining))
             {
-                if (timeoutMilliseconds >= 0 && Environment.TickCount64 - started >= timeoutMilliseconds)
+                if (deadline.HasPassed)
                 {
                     return false;
                 }
@@ -237,6 +200,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal bool Append(ReadOnlySpan<byte> payload, int timeoutMilliseconds)
     {
         long need = 8 + Align8(payload.Length);
+        using SegmentUse use = Use();
         using (Lock())
         {
             ThrowIfClosed();
@@ -252,7 +216,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             }
 
             (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt)));
-            SharedSegment chunk = Chunk(chunkIndex);
+            SharedSegment chunk = _chunks.Chunk(chunkIndex);
             if (offset + need > chunk.DataSize)
             {
                 if (offset + 4 <= chunk.DataSize)
@@ -262,11 +226,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
                 if (chunk.DataSize != *(long*)(Data + ChunkSizeAt))
                 {
-                    ForgetSlot(SlotOf(chunkIndex)); // a one-item chunk: this process writes no more there
+                    _chunks.Unmap(chunkIndex); // a one-item chunk: this process writes no more there
                 }
 
                 chunkIndex++;
-                chunk = NewChunk(chunkIndex, need);
+                chunk = _chunks.Append(chunkIndex, need);
                 offset = 0;
             }
 
@@ -286,6 +250,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal bool TryGet(int timeoutMilliseconds, out T item)
     {
         int length;
+        using SegmentUse use = Use();
         using (Lock())
         {
             if (*(long*)(Data + CountAt) == 0)
@@ -309,16 +274,16 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             }
 
             (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt)));
-            SharedSegment chunk = Chunk(chunkIndex);
+            SharedSegment chunk = _chunks.Chunk(chunkIndex);
             while (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
             {
                 // This chunk is done: move on first, then hand its slot back (a consumer killed in between
                 // leaks one slot, never hands it back twice).
                 Volatile.Write(ref *(long*)(Data + ReadPositionAt), Pack(chunkIndex + 1, 0));
-                FinishChunk(chunkIndex);
+                _chunks.Finish(chunkIndex);
                 chunkIndex++;
                 offset = 0;
-                chunk = Chunk(chunkIndex);
+                chunk = _chunks.Chunk(chunkIndex);
             }
 
             byte* record = chunk.Data + offset;
@@ -369,7 +334,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         long items = 0;
         while (chunkIndex < lastChunk || (chunkIndex == lastChunk && offset < end))
         {
-            SharedSegment chunk = Chunk(chunkIndex);
+            SharedSegment chunk = _chunks.Chunk(chunkIndex);
             if (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
             {
                 chunkIndex++;
@@ -390,28 +355,22 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     /// <summary>
     /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer
-    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time.
+    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time, and takes
+    /// the lock back to look again (another consumer or producer may have been first).
     /// </summary>
     private bool WaitLocked(int sequenceAt, int waitersAt, int timeoutMilliseconds, Func<bool> ready)
     {
-        int* sequence = (int*)(Data + sequenceAt);
-        int* waiters = (int*)(Data + waitersAt);
-        long started = Environment.TickCount64;
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
+        var condition = new Ready(ready);
+        int* lockWord = LockWord; // mapped while the caller's use lasts, even if the queue is disposed meanwhile
         for (int round = 0; !ready(); round++)
         {
-            int left = -1;
-            if (timeoutMilliseconds >= 0)
+            if (deadline.HasPassed)
             {
-                long remaining = timeoutMilliseconds - (Environment.TickCount64 - started);
-                if (remaining <= 0)
-                {
-                    return false;
-                }
-
-                left = (int)remaining;
+                return false;
             }
 
-            RobustLock.Exit(LockWord);
+            RobustLock.Exit(lockWord);
             try
             {
                 if (round == 0 && SpinUntil(ready))
@@ -419,26 +378,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
                     continue;
                 }
 
-                // Sleep. Announce it first, then look once more: a peer that changed the state before
-                // seeing the announcement is seen here; one that saw it moves the sequence, and the
-                // futex wait returns at once.
-                int seen = Volatile.Read(ref *sequence);
-                Interlocked.Increment(ref *waiters);
-                try
-                {
-                    if (!ready())
-                    {
-                        Futex.Wait(sequence, seen, left);
-                    }
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref *waiters);
-                }
+                Waits(sequenceAt, waitersAt).WaitUntil(ref condition, deadline, Segment);
             }
             finally
             {
-                RobustLock.Enter(LockWord, reentrant: false, -1, out bool abandoned);
+                RobustLock.Enter(lockWord, reentrant: false, -1, out bool abandoned);
                 if (abandoned)
                 {
                     Recount();
@@ -470,179 +414,25 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         return false;
     }
 
-    private void Signal(int sequenceAt, int waitersAt, int count)
-    {
-        if (Volatile.Read(ref *(int*)(Data + waitersAt)) > 0)
-        {
-            Interlocked.Increment(ref *(int*)(Data + sequenceAt));
-            Futex.Wake((int*)(Data + sequenceAt), count);
-        }
-    }
+    /// <summary>The sequence word at <paramref name="sequenceAt"/> with its sleepers at <paramref name="waitersAt"/>.</summary>
+    private WaitWord Waits(int sequenceAt, int waitersAt) => new((int*)(Data + sequenceAt), (int*)(Data + waitersAt));
 
+    private void Signal(int sequenceAt, int waitersAt, int count) => Waits(sequenceAt, waitersAt).Advance(count);
+
+    /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for an item (or the queue's close).</summary>
     internal void WaitForItem(int milliseconds)
     {
-        int* sequence = (int*)(Data + NotEmptyAt);
-        int seen = Volatile.Read(ref *sequence);
-        Interlocked.Increment(ref *(int*)(Data + NotEmptyWaitersAt));
-        try
-        {
-            if (Count == 0 && !IsClosed)
-            {
-                Futex.Wait(sequence, seen, milliseconds);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *(int*)(Data + NotEmptyWaitersAt));
-        }
+        using SegmentUse use = Use();
+        var condition = new Ready(() => Count > 0 || IsClosed);
+        Waits(NotEmptyAt, NotEmptyWaitersAt).WaitUntil(ref condition, Deadline.After(milliseconds), Segment);
     }
 
+    /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for room in a bounded queue (or its close).</summary>
     internal void WaitForSpace(int milliseconds)
     {
-        int* sequence = (int*)(Data + NotFullAt);
-        int seen = Volatile.Read(ref *sequence);
-        Interlocked.Increment(ref *(int*)(Data + NotFullWaitersAt));
-        try
-        {
-            if (Capacity > 0 && Count >= Capacity && !IsClosed)
-            {
-                Futex.Wait(sequence, seen, milliseconds);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *(int*)(Data + NotFullWaitersAt));
-        }
-    }
-
-    private int* ChunkTable => (int*)(Data + ChunkTableAt);
-
-    private int SlotOf(long chunkIndex) => ChunkTable[chunkIndex % MaxChunks];
-
-    /// <summary>This process's mapping of chunk <paramref name="index"/> of the chain, opened on first use. Hold the lock.</summary>
-    private SharedSegment Chunk(long index) => Slot(SlotOf(index));
-
-    private SharedSegment Slot(int slot)
-    {
-        if (!_slots.TryGetValue(slot, out SharedSegment? chunk))
-        {
-            if (_slots.Count >= 2 * MaxFreeSlots)
-            {
-                ForgetUnusedSlots();
-            }
-
-            chunk = SharedSegment.Open(SharedSegment.PartName(Segment.Name, slot), ChunkTag, $"ProcessQueue<{typeof(T).Name}> chunk");
-            _slots[slot] = chunk;
-        }
-
-        return chunk;
-    }
-
-    /// <summary>
-    /// Unmaps, in this process, the chunks no longer in the queue (neither between the read and write
-    /// positions nor free for reuse): other processes removed them. Hold the lock.
-    /// </summary>
-    private void ForgetUnusedSlots()
-    {
-        var used = new HashSet<int>();
-        long first = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt))).Chunk;
-        long last = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt))).Chunk;
-        for (long chunk = first; chunk <= last; chunk++)
-        {
-            used.Add(SlotOf(chunk));
-        }
-
-        int free = *(int*)(Data + FreeCountAt);
-        for (int i = 0; i < free; i++)
-        {
-            used.Add(((int*)(Data + FreeSlotsAt))[i]);
-        }
-
-        foreach (int slot in new List<int>(_slots.Keys))
-        {
-            if (!used.Contains(slot))
-            {
-                ForgetSlot(slot);
-            }
-        }
-    }
-
-    /// <summary>Links a chunk able to hold <paramref name="need"/> bytes as chunk <paramref name="index"/>: a reused one when it can. Hold the lock.</summary>
-    private SharedSegment NewChunk(long index, long need)
-    {
-        if (index - Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt))).Chunk >= MaxChunks)
-        {
-            throw new InvalidOperationException($"The queue holds {MaxChunks:N0} chunks of items already; consume some before putting more.");
-        }
-
-        long standard = *(long*)(Data + ChunkSizeAt);
-        int* freeCount = (int*)(Data + FreeCountAt);
-        int slot;
-        SharedSegment chunk;
-        if (need <= standard && *freeCount > 0)
-        {
-            slot = ((int*)(Data + FreeSlotsAt))[--*freeCount];
-            chunk = Slot(slot);
-        }
-        else
-        {
-            (*(int*)(Data + SlotCountAt))++;
-            (slot, chunk) = CreateChunkFile(Math.Max(standard, need));
-            _slots[slot] = chunk;
-        }
-
-        ChunkTable[index % MaxChunks] = slot;
-        return chunk;
-    }
-
-    /// <summary>
-    /// Creates a chunk file under a new random slot number. Its name, <c>{queue}-{slot}</c>, is in a directory
-    /// anyone may list and write: a sequential number would let another local user create the next names first
-    /// and make every later put fail. A random one cannot be pre-empted (a name taken meanwhile, by a stranger
-    /// or by a producer that died between creating a chunk and linking it, just means drawing again).
-    /// </summary>
-    private (int Slot, SharedSegment Chunk) CreateChunkFile(long size)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            int slot = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
-            if (_slots.ContainsKey(slot))
-            {
-                continue;
-            }
-
-            try
-            {
-                return (slot, SharedSegment.CreatePart(Segment.Name, slot, size, ChunkTag));
-            }
-            catch (IOException) when (attempt < 8 && Path.Exists(Path.Combine(SharedSegment.Directory, SharedSegment.PartName(Segment.Name, slot))))
-            {
-                // Taken: draw another.
-            }
-        }
-    }
-
-    /// <summary>Chunk <paramref name="index"/> has been read to its end: its slot goes back for reuse, or is removed. Hold the lock.</summary>
-    private void FinishChunk(long index)
-    {
-        int slot = SlotOf(index);
-        int* freeCount = (int*)(Data + FreeCountAt);
-        if (Slot(slot).DataSize == *(long*)(Data + ChunkSizeAt) && *freeCount < MaxFreeSlots)
-        {
-            ((int*)(Data + FreeSlotsAt))[(*freeCount)++] = slot;
-            return;
-        }
-
-        ForgetSlot(slot);
-        SharedSegment.RemovePart(Segment.Name, slot);
-    }
-
-    private void ForgetSlot(int slot)
-    {
-        if (_slots.Remove(slot, out SharedSegment? chunk))
-        {
-            chunk.Dispose();
-        }
+        using SegmentUse use = Use();
+        var condition = new Ready(() => Capacity == 0 || Count < Capacity || IsClosed);
+        Waits(NotFullAt, NotFullWaitersAt).WaitUntil(ref condition, Deadline.After(milliseconds), Segment);
     }
 
     private void ThrowIfClosed()
@@ -655,7 +445,11 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 
     private static InvalidOperationException ClosedAndEmpty() => new("The queue is closed and empty: no item will come.");
 
-    private static long Align8(int length) => (length + 7L) & ~7L;
+    /// <summary>A wait's condition given as a delegate (a queue's conditions read several words).</summary>
+    private readonly struct Ready(Func<bool> ready) : IWaitCondition
+    {
+        public bool IsMet() => ready();
+    }
 
     /// <summary>Checks the arguments before any file is created for the queue.</summary>
     private static SharedSegment CreateSegment(int capacity)
@@ -664,9 +458,6 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         return SharedSegment.Create(HeaderSize, Tag);
     }
 
-    private static long Pack(long chunk, long offset) => (chunk << 32) | offset;
-
-    private static (long Chunk, long Offset) Unpack(long position) => (position >>> 32, position & 0xFFFF_FFFFL);
 }
 
 /// <summary>The waits of <see cref="ProcessQueue{T}"/>'s async methods, on the thread pool in short slices so that cancellation is prompt.</summary>

@@ -48,37 +48,22 @@ internal sealed unsafe class UnfinishedCount : SharedObject
 
         if (left == 0)
         {
-            Futex.Wake(counter, int.MaxValue);
+            WaitOn(0, -1).Wake(int.MaxValue);
         }
     }
 
     /// <summary>Waits at most <paramref name="timeoutMilliseconds"/> (negative: no limit) for the count to reach zero.</summary>
     public bool WaitForZero(int timeoutMilliseconds)
     {
-        int* counter = Counter;
-        long started = Environment.TickCount64;
-        while (true)
-        {
-            int value = Volatile.Read(ref *counter);
-            if (value <= 0)
-            {
-                return true;
-            }
+        using SegmentUse use = Use();
+        var zero = new AtZero(Counter);
+        return WaitOn(0, -1).WaitUntil(ref zero, Deadline.After(timeoutMilliseconds), Segment);
+    }
 
-            int wait = RobustLock.OwnerCheckMilliseconds;
-            if (timeoutMilliseconds >= 0)
-            {
-                long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                if (left <= 0)
-                {
-                    return false;
-                }
-
-                wait = (int)Math.Min(wait, left);
-            }
-
-            Futex.Wait(counter, value, wait);
-        }
+    /// <summary>The wait's condition: every item marked done.</summary>
+    private readonly struct AtZero(int* counter) : IWaitCondition
+    {
+        public bool IsMet() => Volatile.Read(ref *counter) <= 0;
     }
 
     internal static UnfinishedCount Open(string handle) => OpenShared(handle, Tag, static segment => new UnfinishedCount(segment));

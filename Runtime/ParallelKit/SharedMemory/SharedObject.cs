@@ -16,6 +16,7 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     private protected SharedObject(SharedSegment segment)
     {
         Segment = segment;
+        segment.BeforeUnmap = DisposeParts;
         if (segment.IsOwner)
         {
             SharedObjects.Remember(segment.Name, this);
@@ -28,7 +29,7 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     /// <summary>Whether this object was disposed in this process.</summary>
     public bool IsDisposed => Segment.IsDisposed;
 
-    private protected SharedSegment Segment { get; }
+    internal SharedSegment Segment { get; }
 
     /// <summary>The lock in the segment's header.</summary>
     private protected int* LockWord
@@ -40,19 +41,17 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
         }
     }
 
-    /// <summary>Releases the shared memory; the creator also removes it, so that no other process can open it any more.</summary>
+    /// <summary>
+    /// Releases the shared memory; the creator also removes it, so that no other process can open it any more. A
+    /// wait on the object still going in another thread of this process ends with <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
-        if (!Segment.IsDisposed)
-        {
-            DisposeParts();
-        }
-
         Segment.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases what the object holds besides its own segment (a queue's chunks).</summary>
+    /// <summary>Releases what the object holds besides its own segment (a queue's chunks), when the segment is unmapped.</summary>
     private protected virtual void DisposeParts()
     {
     }
@@ -61,24 +60,17 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     public override string ToString() => $"{GetType().Name} {HandleName}{(IsDisposed ? " (disposed)" : string.Empty)}";
 
     /// <summary>Takes the lock in the segment's header, waiting as long as it takes.</summary>
-    private protected LockScope EnterLock(bool reentrant)
-    {
-        RobustLock.Enter(LockWord, reentrant, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    private protected LockScope EnterLock(bool reentrant) => LockScope.Enter(Segment, reentrant);
 
     /// <summary>Takes the lock in the segment's header unless <paramref name="timeout"/> passes first.</summary>
     private protected bool TryEnterLock(bool reentrant, TimeSpan timeout, out LockScope scope)
-    {
-        if (RobustLock.Enter(LockWord, reentrant, RobustLock.Milliseconds(timeout), out bool abandoned))
-        {
-            scope = new LockScope(LockWord, this, abandoned);
-            return true;
-        }
+        => LockScope.TryEnter(Segment, reentrant, RobustLock.Milliseconds(timeout), out scope);
 
-        scope = default;
-        return false;
-    }
+    /// <summary>Keeps the segment mapped for a wait on it (see <see cref="SharedSegment.Use"/>).</summary>
+    private protected SegmentUse Use() => Segment.Use();
+
+    /// <summary>A wait on the 32-bit data word <paramref name="word"/>, with sleepers counted in <paramref name="sleepers"/> (negative: not counted).</summary>
+    private protected WaitWord WaitOn(int word, int sleepers) => new(Word(word), sleepers < 0 ? null : Word(sleepers));
 
     /// <summary>The <paramref name="index"/>th 32-bit word of the object's data.</summary>
     private protected int* Word(int index) => (int*)Segment.Data + index;

@@ -1,11 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.ComponentModel;
-using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Threading;
 using ParallelKit.Sync;
 
@@ -19,27 +16,24 @@ namespace ParallelKit.SharedMemory;
 /// a mapping stays valid after the file is removed. Used by <see cref="SharedValue{T}"/>,
 /// <see cref="SharedArray{T}"/> and the code generated for <c>[SharedValue]</c> properties.
 /// </summary>
-/// <remarks>Disposing a segment while other threads of the same process still use it is a bug, as with any mapped view.</remarks>
+/// <remarks>
+/// Waits that sleep on the segment hold it mapped (<see cref="Use"/>) and notice its disposal within a slice: a
+/// segment disposed while another thread of the same process waits on it makes that wait throw
+/// <see cref="ObjectDisposedException"/>, and the memory is unmapped when the last such wait has left. Other
+/// operations racing with <see cref="Dispose"/> are a bug, as with any mapped view.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class SharedSegment : IDisposable
 {
     /// <summary>Where the data starts, after the header and the lock: aligned for any value and for SIMD.</summary>
-    public const int DataOffset = 64;
-
-    private const uint Magic = 0x4D53_4B50; // "PKSM"
-    private const int LayoutVersion = 1;
-    private const int LockOffset = 48;
-    private const string Prefix = "parallelkit-";
-
-    private static readonly ConcurrentDictionary<string, byte> s_owned = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, byte> s_ownedParts = new(StringComparer.Ordinal);
-    private static int s_swept;
-    private static int s_exitHooked;
+    public const int DataOffset = SegmentHeader.Size;
 
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private byte* _base;
-    private int _disposed;
+    // Bit 0: disposed. The other bits: twice the number of uses in progress (Use). The view is unmapped once the
+    // segment is disposed and no use is left, by whichever of Dispose and the last EndUse gets there.
+    private int _state;
 
     private SharedSegment(string name, MemoryMappedFile file, MemoryMappedViewAccessor view, bool isOwner)
     {
@@ -55,9 +49,9 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <summary>Unlinks the file of an owner that was never disposed (its mapping goes with the view's own finalizer).</summary>
     ~SharedSegment()
     {
-        if (IsOwner && Volatile.Read(ref _disposed) == 0)
+        if (IsOwner && !IsDisposed)
         {
-            Unlink(Name);
+            SegmentFiles.Unlink(Name);
         }
     }
 
@@ -68,7 +62,7 @@ public sealed unsafe class SharedSegment : IDisposable
     public bool IsOwner { get; }
 
     /// <summary>The size of the data, in bytes.</summary>
-    public long DataSize => *(long*)(_base + 8);
+    public long DataSize => *(long*)(_base + SegmentHeader.DataSizeAt);
 
     /// <summary>The first byte of the data.</summary>
     /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
@@ -82,12 +76,9 @@ public sealed unsafe class SharedSegment : IDisposable
     }
 
     /// <summary>Whether the segment was disposed in this process.</summary>
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    public bool IsDisposed => (Volatile.Read(ref _state) & 1) != 0;
 
-    internal int* LockWord => (int*)(_base + LockOffset);
-
-    /// <summary>The directory the segments' files live in: <c>/dev/shm</c> where it exists (memory, not disk).</summary>
-    internal static string Directory { get; } = System.IO.Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+    internal int* LockWord => (int*)(_base + SegmentHeader.LockAt);
 
     /// <summary>Creates a segment of <paramref name="dataSize"/> zeroed bytes, owned by this process.</summary>
     /// <param name="dataSize">The size of the data.</param>
@@ -96,9 +87,7 @@ public sealed unsafe class SharedSegment : IDisposable
     public static SharedSegment Create(long dataSize, ulong typeTag)
     {
         ThrowIfUnsupported();
-        string name = string.Create(CultureInfo.InvariantCulture,
-            $"{Prefix}{Environment.ProcessId}-{OwnerIdentity.StartTime}-{OwnerIdentity.PidNamespace}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
-        return Create(name, dataSize, typeTag, owned: true);
+        return Create(SegmentFiles.NewName(), dataSize, typeTag, owned: true);
     }
 
     /// <summary>
@@ -107,42 +96,15 @@ public sealed unsafe class SharedSegment : IDisposable
     /// owner's crash), not to the process that happens to create it.
     /// </summary>
     internal static SharedSegment CreatePart(string ownerName, long index, long dataSize, ulong typeTag)
-        => Create(PartName(ownerName, index), dataSize, typeTag, owned: false);
-
-    /// <summary>The name of part <paramref name="index"/> of <paramref name="ownerName"/>.</summary>
-    internal static string PartName(string ownerName, long index) => string.Create(CultureInfo.InvariantCulture, $"{ownerName}-{index}");
-
-    /// <summary>Removes a part's file (its object no longer needs it); mappings of it stay valid.</summary>
-    internal static void RemovePart(string ownerName, long index) => Unlink(PartName(ownerName, index));
-
-    /// <summary>Has this process remove the parts of <paramref name="ownerName"/> when it exits (it owns that object).</summary>
-    internal static void OwnParts(string ownerName) => s_ownedParts.TryAdd(ownerName, 0);
-
-    /// <summary>Removes every part of <paramref name="ownerName"/> (its owner disposes the object).</summary>
-    internal static void RemoveParts(string ownerName)
-    {
-        s_ownedParts.TryRemove(ownerName, out _);
-        try
-        {
-            foreach (string path in System.IO.Directory.EnumerateFiles(Directory, ownerName + "-*"))
-            {
-                Unlink(Path.GetFileName(path));
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort; the sweep after this process's exit gets the rest.
-        }
-    }
+        => Create(SegmentFiles.PartName(ownerName, index), dataSize, typeTag, owned: false);
 
     private static SharedSegment Create(string name, long dataSize, ulong typeTag, bool owned)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(dataSize);
         SharedMemoryUse.SegmentsCreated = true;
-        RemoveSegmentsOfDeadOwners();
-        HookExit();
+        SegmentFiles.RemoveSegmentsOfDeadOwners();
         long length = DataOffset + Math.Max(dataSize, 1);
-        string path = Path.Combine(Directory, name);
+        string path = SegmentFiles.PathOf(name);
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -161,7 +123,7 @@ public sealed unsafe class SharedSegment : IDisposable
         var stream = new FileStream(path, options);
         if (owned)
         {
-            s_owned.TryAdd(name, 0);
+            SegmentFiles.Own(name);
         }
 
         try
@@ -170,19 +132,13 @@ public sealed unsafe class SharedSegment : IDisposable
             MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
             MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             var segment = new SharedSegment(name, file, view, isOwner: owned);
-            byte* header = segment._base;
-            *(long*)(header + 8) = dataSize;
-            *(ulong*)(header + 16) = typeTag;
-            *(int*)(header + 24) = Environment.ProcessId;
-            *(long*)(header + 32) = OwnerIdentity.StartTime;
-            *(int*)(header + 4) = LayoutVersion;
-            Volatile.Write(ref *(uint*)header, Magic);
+            SegmentHeader.Write(segment._base, dataSize, typeTag);
             return segment;
         }
         catch
         {
             stream.Dispose();
-            Unlink(name);
+            SegmentFiles.Unlink(name);
             throw;
         }
     }
@@ -197,7 +153,7 @@ public sealed unsafe class SharedSegment : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         ThrowIfUnsupported();
-        if (!IsSegmentName(name))
+        if (!SegmentFiles.IsSegmentName(name))
         {
             throw new ArgumentException($"'{name}' is not the name of a ParallelKit shared-memory segment.", nameof(name));
         }
@@ -205,7 +161,7 @@ public sealed unsafe class SharedSegment : IDisposable
         FileStream stream;
         try
         {
-            stream = new FileStream(Path.Combine(Directory, name), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            stream = new FileStream(SegmentFiles.PathOf(name), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
         catch (FileNotFoundException)
         {
@@ -225,17 +181,13 @@ public sealed unsafe class SharedSegment : IDisposable
             MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
             MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             var segment = new SharedSegment(name, file, view, isOwner: false);
-            byte* header = segment._base;
-            if (Volatile.Read(ref *(uint*)header) != Magic || *(int*)(header + 4) != LayoutVersion || DataOffset + *(long*)(header + 8) > length)
+            string? wrong = SegmentHeader.Check(segment._base, length, typeTag);
+            if (wrong is not null)
             {
                 segment.Dispose();
-                throw new InvalidOperationException($"The {what} '{name}' is not a ParallelKit segment of this version.");
-            }
-
-            if (*(ulong*)(header + 16) != typeTag)
-            {
-                segment.Dispose();
-                throw new InvalidOperationException($"The shared-memory segment '{name}' does not hold a {what}: the handle was passed where another type was expected.");
+                throw new InvalidOperationException(wrong == SegmentHeader.WrongType
+                    ? $"The shared-memory segment '{name}' does not hold a {what}: the handle was passed where another type was expected."
+                    : $"The {what} '{name}' is not a ParallelKit segment of this version.");
             }
 
             return segment;
@@ -266,12 +218,7 @@ public sealed unsafe class SharedSegment : IDisposable
 
     /// <summary>Takes the segment's lock (re-entrant), waiting as long as it takes.</summary>
     /// <returns>The held lock; dispose it to release.</returns>
-    public LockScope Lock()
-    {
-        ThrowIfDisposed();
-        RobustLock.Enter(LockWord, reentrant: true, -1, out bool abandoned);
-        return new LockScope(LockWord, this, abandoned);
-    }
+    public LockScope Lock() => LockScope.Enter(this, reentrant: true);
 
     /// <summary>Whether the calling thread holds the segment's lock.</summary>
     public bool IsLockHeld => !IsDisposed && RobustLock.IsHeldByCurrentThread(LockWord);
@@ -361,38 +308,89 @@ public sealed unsafe class SharedSegment : IDisposable
         return SharedObjects.GetOrOpen(handle, open, isDisposed);
     }
 
-    /// <summary>Unmaps the segment; the owner also removes its file, so that no other process can open it any more.</summary>
+    /// <summary>
+    /// Unmaps the segment (at once, or when the last wait using it leaves); the owner also removes its file, so that
+    /// no other process can open it any more.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        int state = Volatile.Read(ref _state);
+        while (true)
         {
-            return;
+            if ((state & 1) != 0)
+            {
+                return;
+            }
+
+            int seen = Interlocked.CompareExchange(ref _state, state | 1, state);
+            if (seen == state)
+            {
+                break;
+            }
+
+            state = seen;
         }
 
         if (IsOwner)
         {
-            Unlink(Name);
+            SegmentFiles.Unlink(Name);
         }
 
+        GC.SuppressFinalize(this);
+        if (state == 0)
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>
+    /// Keeps the mapping until the returned scope is disposed, even if another thread disposes the segment
+    /// meanwhile (then the scope's end unmaps it). For operations that may sleep on the segment's memory.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    internal SegmentUse Use()
+    {
+        BeginUse();
+        return new SegmentUse(this);
+    }
+
+    /// <summary>Begins a use (see <see cref="Use"/>) to be ended by <see cref="EndUse"/>, for a use that outlives a call (a held lock).</summary>
+    /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
+    internal void BeginUse()
+    {
+        int state = Volatile.Read(ref _state);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf((state & 1) != 0, this);
+            int seen = Interlocked.CompareExchange(ref _state, state + 2, state);
+            if (seen == state)
+            {
+                return;
+            }
+
+            state = seen;
+        }
+    }
+
+    /// <summary>Ends a <see cref="Use"/>; the last one after a disposal unmaps.</summary>
+    internal void EndUse()
+    {
+        if (Interlocked.Add(ref _state, -2) == 1)
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>Runs before the view is unmapped (the object's other parts, such as a queue's chunks, go with it).</summary>
+    internal Action? BeforeUnmap { get; set; }
+
+    private void Unmap()
+    {
+        BeforeUnmap?.Invoke();
         _base = null;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Removes the files of every segment this process owns (it is exiting; mappings stay valid meanwhile).</summary>
-    internal static void UnlinkOwned()
-    {
-        foreach (string name in s_owned.Keys)
-        {
-            Unlink(name);
-        }
-
-        foreach (string name in s_ownedParts.Keys)
-        {
-            RemoveParts(name);
-        }
     }
 
     /// <summary>Cross-process locks identify threads by kernel thread id and wait on futexes: Linux only, for now.</summary>
@@ -405,86 +403,9 @@ public sealed unsafe class SharedSegment : IDisposable
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private static void Unlink(string name)
-    {
-        s_owned.TryRemove(name, out _);
-        try
-        {
-            File.Delete(Path.Combine(Directory, name));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Already gone, or not ours.
-        }
-    }
-
-    private static void HookExit()
-    {
-        if (Interlocked.Exchange(ref s_exitHooked, 1) == 0)
-        {
-            AppDomain.CurrentDomain.ProcessExit += static (_, _) => UnlinkOwned();
-        }
-    }
-
-    private static bool IsSegmentName(string name)
-    {
-        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length > 100)
-        {
-            return false;
-        }
-
-        foreach (char c in name.AsSpan(Prefix.Length))
-        {
-            if (!(char.IsAsciiDigit(c) || c is '-' || char.IsAsciiHexDigitLower(c)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// Removes, once per process, the segments whose owner is gone: the pid in the name no longer runs, or
-    /// runs a process that started at another time (the pid was reused). Python leaks these (cpython#116849).
-    /// Only owners in this process's pid namespace (also in the name) can be judged: a segment of another
-    /// namespace's process (a container sharing /dev/shm) is never touched, nor one named the older way,
-    /// without a namespace.
-    /// </summary>
-    private static void RemoveSegmentsOfDeadOwners()
-    {
-        if (Interlocked.Exchange(ref s_swept, 1) != 0 || !OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        try
-        {
-            foreach (string path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*"))
-            {
-                string name = Path.GetFileName(path);
-                string[] parts = name[Prefix.Length..].Split('-');
-                // {pid}-{start}-{pid namespace}-{random}, and …-{slot} for the parts of an object. (Names of
-                // older builds, {pid}-{start}-{random}[-{index}], have the 16-digit random third: left alone.)
-                if (parts.Length is 4 or 5
-                    && parts[2].Length < 16
-                    && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-                    && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long started)
-                    && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long pidNamespace)
-                    && OwnerIdentity.IsCertainlyDead(pid, started, pidNamespace))
-                {
-                    Unlink(name);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the next process tries again.
-        }
-    }
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 }
+
 
 /// <summary>
 /// Whether this process ever created a segment: a process that did not (most single-job processes) leaves
@@ -493,4 +414,15 @@ public sealed unsafe class SharedSegment : IDisposable
 internal static class SharedMemoryUse
 {
     public static volatile bool SegmentsCreated;
+}
+
+/// <summary>A use of a <see cref="SharedSegment"/> in progress (see <see cref="SharedSegment.Use"/>); dispose it to end the use.</summary>
+internal readonly ref struct SegmentUse
+{
+    private readonly SharedSegment _segment;
+
+    internal SegmentUse(SharedSegment segment) => _segment = segment;
+
+    /// <summary>Ends the use.</summary>
+    public void Dispose() => _segment?.EndUse();
 }

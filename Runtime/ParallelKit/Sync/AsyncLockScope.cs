@@ -111,7 +111,33 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
     /// <summary>The holder thread: takes the lock (in slices, to see cancellation), keeps it until disposed, releases it.</summary>
     private void Hold(bool reentrant, int timeoutMilliseconds, TaskCompletionSource<AsyncLockScope?> acquired, CancellationToken cancellationToken)
     {
-        long started = Environment.TickCount64;
+        // The lock's memory stays mapped as long as this thread may touch it, even if the owner is disposed meanwhile.
+        SharedMemory.SharedSegment segment = _owner.Segment;
+        try
+        {
+            segment.BeginUse();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            acquired.TrySetException(ex);
+            _released.TrySetResult();
+            return;
+        }
+
+        try
+        {
+            Hold(segment, reentrant, timeoutMilliseconds, acquired, cancellationToken);
+        }
+        finally
+        {
+            segment.EndUse();
+            _released.TrySetResult();
+        }
+    }
+
+    private void Hold(SharedMemory.SharedSegment segment, bool reentrant, int timeoutMilliseconds, TaskCompletionSource<AsyncLockScope?> acquired, CancellationToken cancellationToken)
+    {
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
         bool abandoned;
         try
         {
@@ -123,22 +149,22 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
                     return;
                 }
 
-                int slice = AsyncWait.SliceMilliseconds;
-                if (timeoutMilliseconds >= 0)
+                int slice = deadline.Slice(AsyncWait.SliceMilliseconds);
+                if (slice == 0 && timeoutMilliseconds != 0)
                 {
-                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                    if (left < 0)
-                    {
-                        acquired.TrySetResult(null);
-                        return;
-                    }
-
-                    slice = (int)Math.Min(slice, left);
+                    acquired.TrySetResult(null);
+                    return;
                 }
 
-                if (RobustLock.Enter(_word, reentrant, slice, out abandoned))
+                if (RobustLock.Enter(_word, reentrant, slice, out abandoned, segment))
                 {
                     break;
+                }
+
+                if (timeoutMilliseconds == 0)
+                {
+                    acquired.TrySetResult(null);
+                    return;
                 }
             }
         }
@@ -150,24 +176,16 @@ public sealed unsafe class AsyncLockScope : IDisposable, IAsyncDisposable
 
         WasAbandoned = abandoned;
         acquired.TrySetResult(this);
-        try
+        foreach (Action? work in _work.GetConsumingEnumerable(CancellationToken.None))
         {
-            foreach (Action? work in _work.GetConsumingEnumerable(CancellationToken.None))
+            if (work is null)
             {
-                if (work is null)
-                {
-                    break;
-                }
-
-                work();
+                break;
             }
 
-            RobustLock.Exit(_word);
+            work();
         }
-        finally
-        {
-            GC.KeepAlive(_owner);
-            _released.TrySetResult();
-        }
+
+        RobustLock.Exit(_word);
     }
 }

@@ -1,4 +1,6 @@
 using System;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
 
 namespace ParallelKit;
 
@@ -11,13 +13,14 @@ public readonly unsafe struct LockScope : IDisposable
 {
     private readonly int* _word;
 
-    // Keeps the shared memory mapped while the scope lives, however the code that took it holds its owner.
-    private readonly object? _owner;
+    // Keeps the shared memory mapped while the scope lives (a use of the segment, ended by Dispose), even if another
+    // thread disposes the object holding it meanwhile.
+    private readonly SharedSegment? _segment;
 
-    internal LockScope(int* word, object owner, bool wasAbandoned)
+    private LockScope(SharedSegment segment, bool wasAbandoned)
     {
-        _word = word;
-        _owner = owner;
+        _segment = segment;
+        _word = segment.LockWord;
         WasAbandoned = wasAbandoned;
     }
 
@@ -33,8 +36,45 @@ public readonly unsafe struct LockScope : IDisposable
     {
         if (_word != null)
         {
-            Sync.RobustLock.Exit(_word);
-            GC.KeepAlive(_owner);
+            try
+            {
+                RobustLock.Exit(_word);
+            }
+            finally
+            {
+                _segment!.EndUse();
+            }
         }
+    }
+
+    /// <summary>Takes the lock in <paramref name="segment"/>'s header, waiting as long as it takes.</summary>
+    internal static LockScope Enter(SharedSegment segment, bool reentrant)
+    {
+        TryEnter(segment, reentrant, -1, out LockScope scope);
+        return scope;
+    }
+
+    /// <summary>Takes the lock in <paramref name="segment"/>'s header unless <paramref name="timeoutMilliseconds"/> pass first (negative: no limit).</summary>
+    /// <exception cref="ObjectDisposedException">The segment was or got disposed in this process.</exception>
+    internal static bool TryEnter(SharedSegment segment, bool reentrant, int timeoutMilliseconds, out LockScope scope)
+    {
+        segment.BeginUse();
+        try
+        {
+            if (RobustLock.Enter(segment.LockWord, reentrant, timeoutMilliseconds, out bool abandoned, segment))
+            {
+                scope = new LockScope(segment, abandoned);
+                return true;
+            }
+        }
+        catch
+        {
+            segment.EndUse();
+            throw;
+        }
+
+        segment.EndUse();
+        scope = default;
+        return false;
     }
 }

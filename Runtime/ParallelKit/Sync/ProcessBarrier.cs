@@ -133,7 +133,7 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
             *Word(0) = 0;
             Volatile.Write(ref *Word(2), 0);
             Interlocked.Increment(ref *Word(1));
-            Futex.Wake(Word(1), int.MaxValue);
+            WaitOn(1, -1).Wake(int.MaxValue);
         }
     }
 
@@ -167,7 +167,7 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
         *Word(4) = *Word(1);
         *Word(0) = 0;
         Interlocked.Increment(ref *Word(1));
-        Futex.Wake(Word(1), int.MaxValue);
+        WaitOn(1, -1).Wake(int.MaxValue);
     }
 
     private int SignalAndWait(int timeoutMilliseconds)
@@ -259,7 +259,7 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
 
             *Word(0) = 0;
             Interlocked.Increment(ref *round);
-            Futex.Wake(round, int.MaxValue);
+            WaitOn(1, -1).Wake(int.MaxValue);
         }
 
         return true;
@@ -272,33 +272,19 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
     /// </summary>
     private bool WaitForRound(int myRound, int timeoutMilliseconds, bool breakWhenDue)
     {
-        int* round = Word(1);
-        long started = Environment.TickCount64;
-        while (Volatile.Read(ref *round) == myRound)
+        using SegmentUse use = Use();
+        var ended = new RoundEnded(Word(1), myRound);
+        if (!WaitOn(1, -1).WaitUntil(ref ended, Deadline.After(timeoutMilliseconds), Segment))
         {
-            int wait = -1;
-            if (timeoutMilliseconds >= 0)
+            if (breakWhenDue)
             {
-                long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                if (left <= 0)
-                {
-                    if (breakWhenDue)
-                    {
-                        BreakRound(myRound, throwIfBroken: true);
-                    }
-
-                    if (Volatile.Read(ref *round) == myRound)
-                    {
-                        return false;
-                    }
-
-                    break;
-                }
-
-                wait = (int)left;
+                BreakRound(myRound, throwIfBroken: true);
             }
 
-            Futex.Wait(round, myRound, wait);
+            if (!ended.IsMet())
+            {
+                return false;
+            }
         }
 
         if (Volatile.Read(ref *Word(4)) == myRound)
@@ -335,6 +321,12 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
 
         JobCall action = _action ??= LocalJobRunner.Decode(new ReadOnlySpan<byte>(Word(HeaderWords), length), "a barrier's action");
         LocalJobRunner.Run(action);
+    }
+
+    /// <summary>The wait's condition: the round this party arrived in is over (whole or broken).</summary>
+    private readonly struct RoundEnded(int* round, int myRound) : IWaitCondition
+    {
+        public bool IsMet() => Volatile.Read(ref *round) != myRound;
     }
 }
 

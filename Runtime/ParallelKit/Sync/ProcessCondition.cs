@@ -116,11 +116,7 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
             throw new SynchronizationLockException("Notify needs the condition's lock: call it inside 'using (condition.Acquire())'.");
         }
 
-        if (Volatile.Read(ref *Word(1)) > 0)
-        {
-            Interlocked.Increment(ref *Word(0));
-            Futex.Wake(Word(0), count);
-        }
+        WaitOn(0, 1).Advance(count);
     }
 
     /// <summary>Wakes every thread waiting on the condition. Hold the lock.</summary>
@@ -137,60 +133,27 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
 
     private bool Wait(int timeoutMilliseconds, CancellationToken cancellationToken = default)
     {
-        int* sequence = Word(0);
-        int* waiters = Word(1);
-        if (!RobustLock.IsHeldByCurrentThread(LockWord))
+        using SegmentUse use = Use();
+        int* lockWord = LockWord; // mapped until the use ends, even if the condition is disposed meanwhile
+        if (!RobustLock.IsHeldByCurrentThread(lockWord))
         {
             throw new SynchronizationLockException("Wait needs the condition's lock: call it inside 'using (condition.Acquire())'.");
         }
 
-        int seen = Volatile.Read(ref *sequence);
-        Interlocked.Increment(ref *waiters);
-        int recursion = RobustLock.ExitFully(LockWord);
-        bool notified = true;
+        // Announced before the lock is let go: a Notify (which needs the lock) after that sees this sleeper and moves
+        // the sequence, so none is missed between the release and the sleep.
+        WaitWord notifications = WaitOn(0, 1);
+        int seen = notifications.Value;
+        notifications.Announce();
+        int recursion = RobustLock.ExitFully(lockWord);
         try
         {
-            long started = Environment.TickCount64;
-            while (Volatile.Read(ref *sequence) == seen)
-            {
-                int wait = -1;
-                if (timeoutMilliseconds >= 0)
-                {
-                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                    if (left <= 0)
-                    {
-                        notified = false;
-                        break;
-                    }
-
-                    wait = (int)left;
-                }
-
-                if (cancellationToken.CanBeCanceled)
-                {
-                    // Still counted as a waiter between slices, so no notification is missed while it looks.
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    wait = wait < 0 ? AsyncWait.SliceMilliseconds : Math.Min(wait, AsyncWait.SliceMilliseconds);
-                }
-
-                Futex.Wait(sequence, seen, wait);
-            }
+            return notifications.SleepWhileUnchanged(seen, Deadline.After(timeoutMilliseconds), Segment, cancellationToken);
         }
         finally
         {
-            Interlocked.Decrement(ref *waiters);
-            RobustLock.Reenter(LockWord, recursion, out _);
+            notifications.Withdraw();
+            RobustLock.Reenter(lockWord, recursion, out _);
         }
-
-        if (notified && Volatile.Read(ref *sequence) == seen)
-        {
-            cancellationToken.ThrowIfCancellationRequested(); // left the loop for the cancellation, lock held again
-        }
-
-        return notified;
     }
 }

@@ -52,10 +52,7 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
         }
         while (Interlocked.CompareExchange(ref *state, NextGenerationSet(seen), seen) != seen);
 
-        if (Volatile.Read(ref *Word(1)) > 0)
-        {
-            Futex.Wake(state, int.MaxValue);
-        }
+        WaitOn(0, 1).Wake(int.MaxValue);
     }
 
     /// <summary>Clears the event: later waits wait again.</summary>
@@ -110,42 +107,21 @@ public sealed unsafe class ProcessEvent : SharedObject, IMemoryPackFormatterRegi
 
     private bool Wait(int timeoutMilliseconds)
     {
-        int* state = Word(0);
-        int first = Volatile.Read(ref *state);
-        if ((first & SetBit) != 0)
+        using SegmentUse use = Use();
+        var changed = new StateChanged(Word(0), Volatile.Read(ref *Word(0)));
+        return WaitOn(0, 1).WaitUntil(ref changed, Deadline.After(timeoutMilliseconds), Segment);
+    }
+
+    /// <summary>
+    /// The wait's condition: set, or no longer the state (clear, of one generation) the wait began in. A Set and a
+    /// Clear between two looks still end the wait, since Set moves the generation.
+    /// </summary>
+    private readonly struct StateChanged(int* state, int first) : IWaitCondition
+    {
+        public bool IsMet()
         {
-            return true;
-        }
-
-        int* waiters = Word(1);
-        long started = Environment.TickCount64;
-        Interlocked.Increment(ref *waiters);
-        try
-        {
-            // Clear and still the generation this wait began in: nobody has set it since.
-            int now;
-            while ((now = Volatile.Read(ref *state)) == first)
-            {
-                int wait = -1;
-                if (timeoutMilliseconds >= 0)
-                {
-                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                    if (left <= 0)
-                    {
-                        return false;
-                    }
-
-                    wait = (int)left;
-                }
-
-                Futex.Wait(state, now, wait);
-            }
-
-            return true;
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *waiters);
+            int now = Volatile.Read(ref *state);
+            return (now & SetBit) != 0 || now != first;
         }
     }
 }

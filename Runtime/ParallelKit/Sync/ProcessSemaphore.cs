@@ -81,10 +81,7 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
         }
         while (Interlocked.CompareExchange(ref *count, previous + releaseCount, previous) != previous);
 
-        if (Volatile.Read(ref *Word(1)) > 0)
-        {
-            Futex.Wake(count, releaseCount);
-        }
+        WaitOn(0, 1).Wake(releaseCount);
 
         return previous;
     }
@@ -108,6 +105,7 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
 
     private bool Wait(int timeoutMilliseconds)
     {
+        using SegmentUse use = Use();
         int* count = Word(0);
         if (TryTake(count))
         {
@@ -124,38 +122,8 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
             }
         }
 
-        int* waiters = Word(1);
-        long started = Environment.TickCount64;
-        Interlocked.Increment(ref *waiters);
-        try
-        {
-            while (true)
-            {
-                if (TryTake(count))
-                {
-                    return true;
-                }
-
-                // Slices: a waiter woken for a release and killed before taking it must not strand the others.
-                int wait = RobustLock.OwnerCheckMilliseconds;
-                if (timeoutMilliseconds >= 0)
-                {
-                    long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                    if (left <= 0)
-                    {
-                        return false;
-                    }
-
-                    wait = (int)Math.Min(wait, left);
-                }
-
-                Futex.Wait(count, 0, wait);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *waiters);
-        }
+        var available = new CountAvailable(count);
+        return WaitOn(0, 1).WaitUntil(ref available, Deadline.After(timeoutMilliseconds), Segment);
     }
 
     private static bool TryTake(int* count)
@@ -173,5 +141,11 @@ public sealed unsafe class ProcessSemaphore : SharedObject, IMemoryPackFormatter
         }
 
         return false;
+    }
+
+    /// <summary>The wait's condition: a unit of the count, taken.</summary>
+    private readonly struct CountAvailable(int* count) : IWaitCondition
+    {
+        public bool IsMet() => TryTake(count);
     }
 }

@@ -38,8 +38,10 @@ internal static unsafe class RobustLock
     /// <param name="reentrant">Whether the holder may take it again (counted); if not, doing so throws.</param>
     /// <param name="timeoutMilliseconds">The longest wait; negative for none.</param>
     /// <param name="abandoned">Set when the previous holder died holding it.</param>
+    /// <param name="lifetime">The segment holding the lock, if any: a wait still going when it is disposed throws.</param>
     /// <returns><see langword="false"/> when the time ran out.</returns>
-    public static bool Enter(int* word, bool reentrant, int timeoutMilliseconds, out bool abandoned)
+    /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed while waiting.</exception>
+    public static bool Enter(int* word, bool reentrant, int timeoutMilliseconds, out bool abandoned, SharedMemory.SharedSegment? lifetime = null)
     {
         abandoned = false;
         int me = ThreadIdentity.Current;
@@ -61,7 +63,7 @@ internal static unsafe class RobustLock
             return true;
         }
 
-        return EnterContended(word, me, timeoutMilliseconds, out abandoned);
+        return EnterContended(word, me, timeoutMilliseconds, out abandoned, lifetime);
     }
 
     /// <summary>Leaves the lock (once, for a re-entrant holder); wakes one sleeper when the lock comes free.</summary>
@@ -130,7 +132,7 @@ internal static unsafe class RobustLock
         word[3] = ThreadIdentity.CurrentStartStamp;
     }
 
-    private static bool EnterContended(int* word, int me, int timeoutMilliseconds, out bool abandoned)
+    private static bool EnterContended(int* word, int me, int timeoutMilliseconds, out bool abandoned, SharedMemory.SharedSegment? lifetime)
     {
         abandoned = false;
 
@@ -145,8 +147,8 @@ internal static unsafe class RobustLock
             }
         }
 
-        long started = Environment.TickCount64;
-        long lastOwnerCheck = started;
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
+        long lastOwnerCheck = Environment.TickCount64;
         while (true)
         {
             int state = Volatile.Read(ref *word);
@@ -167,22 +169,20 @@ internal static unsafe class RobustLock
                 continue;
             }
 
-            int wait = OwnerCheckMilliseconds;
-            long now = Environment.TickCount64;
-            if (timeoutMilliseconds >= 0)
+            int wait = deadline.Slice(OwnerCheckMilliseconds);
+            if (wait == 0)
             {
-                long left = timeoutMilliseconds - (now - started);
-                if (left <= 0)
-                {
-                    return false;
-                }
+                return false;
+            }
 
-                wait = (int)Math.Min(wait, left);
+            if (lifetime is not null)
+            {
+                ObjectDisposedException.ThrowIf(lifetime.IsDisposed, lifetime);
             }
 
             Futex.Wait(word, state | WaitersBit, wait);
 
-            now = Environment.TickCount64;
+            long now = Environment.TickCount64;
             if (now - lastOwnerCheck >= OwnerCheckMilliseconds && Volatile.Read(ref *word) == (state | WaitersBit))
             {
                 lastOwnerCheck = now;

@@ -1,0 +1,170 @@
+using System;
+using System.Threading;
+using ParallelKit.SharedMemory;
+
+namespace ParallelKit.Sync;
+
+/// <summary>What a <see cref="WaitWord"/> waiter waits for (a struct, so that the wait is specialised and allocates nothing).</summary>
+internal interface IWaitCondition
+{
+    /// <summary>Whether the wait is over; may also take what it waited for (a semaphore's count), atomically.</summary>
+    bool IsMet();
+}
+
+/// <summary>
+/// ParallelKit's one cross-process wait: a word in shared memory that changes whenever a waiter may have
+/// something to look at (a sequence, a count, a state), and a count of sleepers, so that a signal costs no
+/// system call while nobody sleeps. Used by the queue, event, semaphore, condition and barrier.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A waiter announces itself in the sleeper count, reads the word, looks at its condition once more, and only
+/// then sleeps on the word (a futex wait that returns at once if the word moved meanwhile). A signaller changes
+/// the state (with a full fence: an interlocked operation), then reads the sleeper count: either it sees the
+/// announcement and wakes, or the waiter's second look sees the change. No wake-up is lost.
+/// </para>
+/// <para>
+/// Sleeps are sliced (<see cref="SliceMilliseconds"/> at most): between slices a waiter notices that its object
+/// was disposed in this process (<see cref="ObjectDisposedException"/> instead of a read of unmapped memory), and a
+/// waiter woken for a signal and killed before acting on it cannot strand the others for longer than a slice.
+/// </para>
+/// </remarks>
+internal readonly unsafe struct WaitWord
+{
+    /// <summary>The longest a sleeper sleeps before looking around.</summary>
+    public const int SliceMilliseconds = RobustLock.OwnerCheckMilliseconds;
+
+    private readonly int* _word;
+    private readonly int* _sleepers;
+
+    /// <summary>A wait on <paramref name="word"/>; <paramref name="sleepers"/> counts sleepers (null: signals always wake).</summary>
+    public WaitWord(int* word, int* sleepers)
+    {
+        _word = word;
+        _sleepers = sleepers;
+    }
+
+    /// <summary>The word's current value.</summary>
+    public int Value => Volatile.Read(ref *_word);
+
+    /// <summary>Whether anyone announced a sleep (always true when sleepers are not counted).</summary>
+    public bool HasSleepers => _sleepers == null || Volatile.Read(ref *_sleepers) > 0;
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> is met (true) or <paramref name="deadline"/> passes (false). The
+    /// condition is looked at first without announcing anything: an uncontended wait costs no write.
+    /// </summary>
+    /// <param name="condition">What to wait for.</param>
+    /// <param name="deadline">When to give up.</param>
+    /// <param name="lifetime">The segment holding the word: a wait still going when it is disposed throws.</param>
+    /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed meanwhile.</exception>
+    public bool WaitUntil<TCondition>(ref TCondition condition, Deadline deadline, SharedSegment lifetime)
+        where TCondition : struct, IWaitCondition
+    {
+        if (condition.IsMet())
+        {
+            return true;
+        }
+
+        Announce();
+        try
+        {
+            while (true)
+            {
+                int seen = Value;
+                if (condition.IsMet())
+                {
+                    return true;
+                }
+
+                if (!Sleep(seen, deadline, lifetime, CancellationToken.None))
+                {
+                    return condition.IsMet();
+                }
+            }
+        }
+        finally
+        {
+            Withdraw();
+        }
+    }
+
+    /// <summary>
+    /// For a waiter that announced itself (<see cref="Announce"/>) and read <paramref name="seen"/>: sleeps while
+    /// the word still holds it, until <paramref name="deadline"/> (false) or until it moves (true).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed meanwhile.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the word stood still.</exception>
+    public bool SleepWhileUnchanged(int seen, Deadline deadline, SharedSegment lifetime, CancellationToken cancellationToken)
+    {
+        while (Value == seen)
+        {
+            if (!Sleep(seen, deadline, lifetime, cancellationToken))
+            {
+                return Value != seen;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Counts the caller among the sleepers; signallers wake it from now on. Pair with <see cref="Withdraw"/>.</summary>
+    public void Announce()
+    {
+        if (_sleepers != null)
+        {
+            Interlocked.Increment(ref *_sleepers);
+        }
+    }
+
+    /// <summary>Takes the caller out of the sleepers.</summary>
+    public void Withdraw()
+    {
+        if (_sleepers != null)
+        {
+            Interlocked.Decrement(ref *_sleepers);
+        }
+    }
+
+    /// <summary>Wakes up to <paramref name="count"/> sleepers; the caller has already changed the word (with a full fence).</summary>
+    public void Wake(int count)
+    {
+        if (HasSleepers)
+        {
+            Futex.Wake(_word, count);
+        }
+    }
+
+    /// <summary>
+    /// For a sequence word: moves it on and wakes up to <paramref name="count"/> sleepers, when there are any (the
+    /// sequence need not move for nobody). The caller changed what the sleepers look at before, with a full fence.
+    /// </summary>
+    public void Advance(int count)
+    {
+        if (HasSleepers)
+        {
+            Interlocked.Increment(ref *_word);
+            Futex.Wake(_word, count);
+        }
+    }
+
+    /// <summary>One slice of sleep while the word holds <paramref name="seen"/>; false once the deadline has passed.</summary>
+    private bool Sleep(int seen, Deadline deadline, SharedSegment lifetime, CancellationToken cancellationToken)
+    {
+        int slice = deadline.Slice(SliceMilliseconds);
+        if (slice == 0)
+        {
+            return false;
+        }
+
+        ObjectDisposedException.ThrowIf(lifetime.IsDisposed, lifetime);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.CanBeCanceled)
+        {
+            slice = Math.Min(slice, AsyncWait.SliceMilliseconds);
+        }
+
+        Futex.Wait(_word, seen, slice);
+        return true;
+    }
+}

@@ -85,7 +85,14 @@ public static partial class Csp
     {
         ArgumentNullException.ThrowIfNull(process);
         Task<object?> running = SpawnCore(process);
-        s_spawned.Value?.Add(running);
+        if (s_spawned.Value is { } spawned)
+        {
+            lock (spawned)
+            {
+                spawned.Add(running);
+            }
+        }
+
         return running;
     }
 

@@ -176,12 +176,19 @@ public sealed class CspAnalyzerTests
                     await Csp.Parallel(Net.Processes.Reader(shared), Net.Processes.Reader({|#0:shared|}), Net.Processes.Reader(c.Reader()).InOsProcess());
                     _ = Net.Processes.Odd(d.Reader()).{|#1:InOsProcess|}();
                     _ = {|#2:new Alternation()|};
+                    InputGuard<long> never = c.Reader().Guard();
+                    never.Enabled = false;
+                    _ = {|#3:new Alternation(never)|};
+                    InputGuard<long> sometimes = c.Reader().Guard();
+                    sometimes.Enabled = DateTime.Now.Second > 30;
+                    _ = new Alternation(never, sometimes);
                 }
             }
             """,
             Network.Diagnostic(EndSharedByProcesses).WithLocation(0).WithArguments("shared"),
             Network.Diagnostic(OsProcessArgumentCannotBeMarshaled).WithLocation(1).WithArguments("Odd", "input", "its channel carries 'NotMarshalable', and 'NotMarshalable' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial"),
-            Network.Diagnostic(AlternationWithoutGuards).WithLocation(2));
+            Network.Diagnostic(AlternationWithoutGuards).WithLocation(2).WithArguments("has no guards"),
+            Network.Diagnostic(AlternationWithoutGuards).WithLocation(3).WithArguments("has only guards whose Enabled is always false"));
     }
 
     [Fact]

@@ -94,13 +94,13 @@ public static class CspDiagnosticDescriptors
         helpLinkUri: HelpLinkPrefix + OsProcessArgumentCannotBeMarshaledId + ".md");
 
     /// <summary>
-    /// PK4005: an <c>Alternation</c> is created with no guards.
-    /// <para>Format: <c>"This Alternation has no guards: a selection would have nothing to choose; pass at least one guard"</c>.</para>
+    /// PK4005: an <c>Alternation</c> is created with no guards, or only with guards whose <c>Enabled</c> is only ever set to <c>false</c>.
+    /// <para>Format: <c>"This Alternation {0}: a selection would have nothing to choose; pass at least one guard that can be enabled"</c>.</para>
     /// </summary>
     public static readonly DiagnosticDescriptor AlternationWithoutGuards = new(
         AlternationWithoutGuardsId,
-        title: "Alternation without guards",
-        messageFormat: "This Alternation has no guards: a selection would have nothing to choose; pass at least one guard",
+        title: "Alternation without guards that can be enabled",
+        messageFormat: "This Alternation {0}: a selection would have nothing to choose; pass at least one guard that can be enabled",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,

@@ -53,13 +53,68 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        bool empty = creation.Arguments.Length == 0
-            || creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.ParamArray
-                && a.Value is IArrayCreationOperation { Initializer: null or { ElementValues.Length: 0 } });
-        if (empty)
+        // The guards written out; null stands for an array passed whole (its guards are not known here).
+        var guards = new List<IOperation?>();
+        foreach (IArgumentOperation argument in creation.Arguments)
         {
-            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.AlternationWithoutGuards, creation.Syntax.GetLocation()));
+            if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
+            {
+                guards.AddRange(array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty);
+            }
+            else
+            {
+                guards.Add(argument.Value.Type is IArrayTypeSymbol ? null : argument.Value);
+            }
         }
+
+        if (guards.Count == 0)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.AlternationWithoutGuards, creation.Syntax.GetLocation(), "has no guards"));
+        }
+        else if (guards.All(g => g is not null && IsAlwaysDisabled(g, creation)))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.AlternationWithoutGuards, creation.Syntax.GetLocation(), "has only guards whose Enabled is always false"));
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="guard"/> is a local whose <c>Enabled</c> the method sets, and only ever to the constant
+    /// <see langword="false"/> (a condition computed at run time is never flagged).
+    /// </summary>
+    private static bool IsAlwaysDisabled(IOperation guard, IOperation creation)
+    {
+        while (guard is IConversionOperation conversion)
+        {
+            guard = conversion.Operand;
+        }
+
+        if (guard is not ILocalReferenceOperation { Local: { } local })
+        {
+            return false;
+        }
+
+        IOperation root = creation;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        bool assigned = false;
+        foreach (IOperation operation in root.DescendantsAndSelf())
+        {
+            if (operation is IAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Enabled", Instance: ILocalReferenceOperation target } } assignment
+                && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            {
+                if (assignment is not ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: false } })
+                {
+                    return false;
+                }
+
+                assigned = true;
+            }
+        }
+
+        return assigned;
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, CspTypes types, MarshalabilityChecker marshaling)

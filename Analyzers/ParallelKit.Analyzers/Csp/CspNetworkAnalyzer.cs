@@ -78,8 +78,8 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// Whether <paramref name="guard"/> is a local whose <c>Enabled</c> the method sets, and only ever to the constant
-    /// <see langword="false"/> (a condition computed at run time is never flagged).
+    /// Whether <paramref name="guard"/> is a local whose <c>Enabled</c> the method sets only ever to the constant
+    /// <see langword="false"/>, once before the alternation is created (a condition computed at run time is never flagged).
     /// </summary>
     private static bool IsAlwaysDisabled(IOperation guard, IOperation creation)
     {
@@ -110,7 +110,8 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
                     return false;
                 }
 
-                assigned = true;
+                // Only a disabling written before the alternation: before it, the guard is still enabled (the default).
+                assigned |= assignment.Syntax.SpanStart < creation.Syntax.SpanStart;
             }
         }
 

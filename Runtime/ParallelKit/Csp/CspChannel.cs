@@ -351,7 +351,15 @@ public sealed class CspChannel<T> : CspChannel
 
         async ValueTask<T> Wait(ValueOffer offer, CancellationToken cancellationToken)
         {
-            await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.CanBeCanceled)
+            {
+                await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await offer.Selection.Signaled.ConfigureAwait(false);
+            }
+
             return Finish(offer, cancellationToken).Value;
         }
     }
@@ -404,7 +412,15 @@ public sealed class CspChannel<T> : CspChannel
 
         async ValueTask Wait(ValueOffer offer, CancellationToken cancellationToken)
         {
-            await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.CanBeCanceled)
+            {
+                await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await offer.Selection.Signaled.ConfigureAwait(false);
+            }
+
             _ = Finish(offer, cancellationToken);
         }
     }

@@ -1,8 +1,14 @@
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using ParallelKit.Analyzers.Jobs;
+using ParallelKit.Analyzers.SharedValues;
+using ParallelKit.Generators.Jobs;
+using ParallelKit.Generators.SharedValues;
 using Xunit;
 
 namespace ParallelKit.Analyzers.Tests;
@@ -15,13 +21,36 @@ internal static class AnalyzerVerifier<TAnalyzer>
     /// <summary>An expected diagnostic of <paramref name="descriptor"/>; place it with <c>WithLocation</c>.</summary>
     public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
 
-    /// <summary>Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>.</summary>
-    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    /// <summary>
+    /// Asserts that <paramref name="source"/> produces exactly <paramref name="expected"/>, and that the generators,
+    /// run on the same source, generate nothing that fails to compile (<see cref="GeneratorParity"/>).
+    /// </summary>
+    public static async Task VerifyAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source };
         test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync(TestContext.Current.CancellationToken);
+        await test.RunAsync(TestContext.Current.CancellationToken);
+        await GeneratorParity.AssertAgreesWithAnalyzersAsync(
+            source,
+            TestReferences.All,
+            [new ParallelJobGenerator(), new SharedValueGenerator()],
+            [new ParallelJobAnalyzer(), new SharedValueDeclarationAnalyzer()],
+            Generates);
     }
+
+    /// <summary>Whether the generators emit code for a job or a <c>[SharedValue]</c> property, as their own model builders decide.</summary>
+    private static bool? Generates(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+        => model.GetDeclaredSymbol(declaration, cancellationToken) switch
+        {
+            IMethodSymbol method when HasAttribute(method, "ParallelKit.ParallelJobAttribute")
+                => JobModelBuilder.TryBuild(method, model.Compilation, cancellationToken) is not null,
+            IPropertySymbol property when HasAttribute(property, "ParallelKit.SharedValueAttribute") && property.PartialDefinitionPart is null
+                => SharedValueModelBuilder.IsImplemented(property, cancellationToken),
+            _ => null,
+        };
+
+    private static bool HasAttribute(ISymbol symbol, string name)
+        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
 
     /// <summary>The test harness, configured with the ParallelKit references.</summary>
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>

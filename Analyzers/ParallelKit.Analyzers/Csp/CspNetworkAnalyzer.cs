@@ -4,7 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using ParallelKit.Analyzers.Jobs;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Analyzers.Csp;
 
@@ -39,7 +39,7 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var marshaling = new MarshalabilityChecker(start.Compilation);
+            var marshaling = new MarshalabilityChecker(start.Compilation, tree => GeneratedCodeDetector.IsGenerated(tree, start.Options, start.CancellationToken));
             start.RegisterOperationAction(operation => AnalyzeInvocation(operation, types, marshaling), OperationKind.Invocation);
             start.RegisterOperationAction(operation => AnalyzeCreation(operation, types), OperationKind.ObjectCreation);
         });

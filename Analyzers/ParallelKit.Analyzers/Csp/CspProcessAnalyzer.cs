@@ -146,7 +146,7 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
     /// <summary>Whether every declaration of <paramref name="member"/> is generated (the generator's own <c>Processes</c> class).</summary>
     private static bool DeclaredOnlyInGeneratedCode(ISymbol member, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
         => !member.DeclaringSyntaxReferences.IsEmpty
-            && member.DeclaringSyntaxReferences.All(r => Helpers.GeneratedCodeDetector.IsGenerated(r.SyntaxTree, options, cancellationToken));
+            && member.DeclaringSyntaxReferences.All(r => ParallelKit.Rules.GeneratedCodeDetector.IsGenerated(r.SyntaxTree, options, cancellationToken));
 
     /// <summary>PK4007: an end parameter used inside a lambda or local function, or stored in a field or property.</summary>
     private static void AnalyzeEndUse(OperationAnalysisContext context, IMethodSymbol method, CspTypes types)

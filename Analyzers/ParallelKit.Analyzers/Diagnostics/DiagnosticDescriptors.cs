@@ -61,7 +61,7 @@ public static class DiagnosticDescriptors
     public const string JobSignatureTypeInaccessibleId = "PK1016";
 
     /// <summary>The category of every shared-state diagnostic (PK2xxx).</summary>
-    public const string SharedMemoryCategory = "ParallelKit.SharedMemory";
+    public const string SharedMemoryCategory = ParallelKit.Rules.SharedValueDescriptors.Category;
 
     /// <summary>The ID of <see cref="SharedValuePropertyMustBePartial"/>.</summary>
     public const string SharedValuePropertyMustBePartialId = "PK2001";
@@ -342,15 +342,7 @@ public static class DiagnosticDescriptors
     /// PK2002: the class that declares a <c>[SharedValue]</c> property, or a type enclosing it, is not <c>partial</c>.
     /// <para>Format: <c>"[SharedValue] property '{0}' must be declared in partial types; make {1} partial so that the generator can add the shared-memory implementation"</c>.</para>
     /// </summary>
-    public static readonly DiagnosticDescriptor SharedValueMustBeInPartialType = new(
-        SharedValueMustBeInPartialTypeId,
-        title: "[SharedValue] property must be declared in a partial type",
-        messageFormat: "[SharedValue] property '{0}' must be declared in partial types; make {1} partial so that the generator can add the shared-memory implementation",
-        category: SharedMemoryCategory,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true,
-        description: "The generator adds the segment, Lock(), Dispose() and the handle marshaling to the class from another file, which takes a partial declaration of the class and of every type enclosing it.",
-        helpLinkUri: HelpLinkPrefix + SharedValueMustBeInPartialTypeId + ".md");
+    public static readonly DiagnosticDescriptor SharedValueMustBeInPartialType = ParallelKit.Rules.SharedValueDescriptors.MustBeInPartialType;
 
     /// <summary>
     /// PK2003: a <c>[SharedValue]</c> property's type cannot live in shared memory.
@@ -386,15 +378,7 @@ public static class DiagnosticDescriptors
     /// <para>Format: <c>"[SharedValue] property '{0}' is declared in {1}; shared values need a non-generic, non-abstract, non-static class (not a struct, record or interface)"</c>,
     /// where <c>{1}</c> says what is wrong, as in "the struct 'Stats'" or "'Derived', whose base class 'Base' also has [SharedValue] properties".</para>
     /// </summary>
-    public static readonly DiagnosticDescriptor SharedValueUnsupportedType = new(
-        SharedValueUnsupportedTypeId,
-        title: "[SharedValue] property must be declared in a supported class",
-        messageFormat: "[SharedValue] property '{0}' is declared in {1}; shared values need a non-generic, non-abstract, non-static class (not a struct, record or interface)",
-        category: SharedMemoryCategory,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true,
-        description: "The generated class owns a segment, marshals by handle and is re-created from a handle in other processes: that takes a concrete, non-generic class (a copied struct or record would share or lose the segment), in a type the generator can name from its own file, whose base class can be constructed without arguments and has no segment of its own.",
-        helpLinkUri: HelpLinkPrefix + SharedValueUnsupportedTypeId + ".md");
+    public static readonly DiagnosticDescriptor SharedValueUnsupportedType = ParallelKit.Rules.SharedValueDescriptors.UnsupportedType;
 
     /// <summary>
     /// PK2006: a class with <c>[SharedValue]</c> properties declares a member the generator emits.

@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Analyzers.Diagnostics;
 using ParallelKit.Analyzers.Helpers;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Analyzers.Jobs;
 
@@ -49,7 +50,7 @@ public sealed class MakeContainingTypesPartialCodeFixProvider : CodeFixProvider
                 continue;
             }
 
-            var types = JobSyntax.GetNonPartialEnclosingTypes(member);
+            var types = PartialTypes.GetNonPartialEnclosingTypes(member);
             if (types.Count == 0)
             {
                 continue;

@@ -12,6 +12,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Analyzers.Diagnostics;
 using ParallelKit.Analyzers.Helpers;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Analyzers.Jobs;
 
@@ -122,7 +123,7 @@ public sealed class MakeTypeMemoryPackableCodeFixProvider : CodeFixProvider
             var toMakePartial = new HashSet<TypeDeclarationSyntax>(tree);
             foreach (var declaration in tree)
             {
-                toMakePartial.UnionWith(JobSyntax.GetNonPartialEnclosingTypes(declaration));
+                toMakePartial.UnionWith(PartialTypes.GetNonPartialEnclosingTypes(declaration));
             }
 
             var updated = root.ReplaceNodes(toMakePartial, (original, rewritten) =>

@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using ParallelKit.Generators.Helpers;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.Diagnostics;
 
@@ -9,41 +10,22 @@ namespace ParallelKit.Generators.Diagnostics;
 /// compiler runs no analyzer once a declaration error (such as CS0751, a partial member in a non-partial type) has
 /// stopped it, while generator diagnostics still print: where the generator can neither implement a declaration
 /// nor give it a compiling stand-in, it reports the analyzer's diagnostic beside the compiler's error, so that a
-/// build on the command line says what to do. Each descriptor has the same ID, title and message as the
-/// analyzer's (<c>ParallelKit.Analyzers.Diagnostics.DiagnosticDescriptors</c>); a test keeps them in step.
+/// build on the command line says what to do. The descriptors are the analyzer's own (<c>SharedValueDescriptors</c>,
+/// compiled into both).
 /// </summary>
 internal static class GeneratorDiagnostics
 {
-    private const string SharedMemoryCategory = "ParallelKit.SharedMemory";
-    private const string HelpLinkPrefix = "https://github.com/parallelkit/parallelkit/blob/main/docs/diagnostics/";
-
     /// <summary>
     /// PK2002, reported where a partial <c>[SharedValue]</c> property sits in a type that is not partial (or in one
     /// nested in such a type): the compiler stops at CS0751 or CS9248 before the analyzers run.
     /// </summary>
-    public static readonly DiagnosticDescriptor SharedValueMustBeInPartialType = new(
-        "PK2002",
-        title: "[SharedValue] property must be declared in a partial type",
-        messageFormat: "[SharedValue] property '{0}' must be declared in partial types; make {1} partial so that the generator can add the shared-memory implementation",
-        category: SharedMemoryCategory,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true,
-        description: "The generator adds the segment, Lock(), Dispose() and the handle marshaling to the class from another file, which takes a partial declaration of the class and of every type enclosing it.",
-        helpLinkUri: HelpLinkPrefix + "PK2002.md");
+    public static readonly DiagnosticDescriptor SharedValueMustBeInPartialType = SharedValueDescriptors.MustBeInPartialType;
 
     /// <summary>
     /// PK2005, reported where a partial <c>[SharedValue]</c> property sits in a file-local type: no other file can
     /// declare a part of it, so the property gets no implementation and the compiler stops at CS9248.
     /// </summary>
-    public static readonly DiagnosticDescriptor SharedValueUnsupportedType = new(
-        "PK2005",
-        title: "[SharedValue] property must be declared in a supported class",
-        messageFormat: "[SharedValue] property '{0}' is declared in {1}; shared values need a non-generic, non-abstract, non-static class (not a struct, record or interface)",
-        category: SharedMemoryCategory,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true,
-        description: "The generated class owns a segment, marshals by handle and is re-created from a handle in other processes: that takes a concrete, non-generic class (a copied struct or record would share or lose the segment), in a type the generator can name from its own file, whose base class can be constructed without arguments and has no segment of its own.",
-        helpLinkUri: HelpLinkPrefix + "PK2005.md");
+    public static readonly DiagnosticDescriptor SharedValueUnsupportedType = SharedValueDescriptors.UnsupportedType;
 
     /// <summary>Creates the diagnostic <paramref name="model"/> describes.</summary>
     public static Diagnostic Create(DiagnosticModel model)

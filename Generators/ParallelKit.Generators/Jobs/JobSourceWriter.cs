@@ -5,19 +5,13 @@ using System.Linq;
 using System.Text;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Generators.Jobs.Models;
+using static ParallelKit.Generators.Helpers.GeneratedCodeAttributes;
 
 namespace ParallelKit.Generators.Jobs;
 
 /// <summary>Writes the generated sources: per-type <c>Jobs</c> classes, the job table, the worker entrypoint.</summary>
 internal static class JobSourceWriter
 {
-    public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"ParallelKit.Generators\", \"" + GeneratorVersion + "\")]";
-
-    private const string GeneratorVersion = "0.1.0";
-    private const string NonUserCode = "[global::System.Diagnostics.DebuggerNonUserCode]";
-    private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
-    private const string HiddenFromEditor = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
-
     /// <summary>Members a call class declares or inherits (visibly, outside the runtime): no field may take these names.</summary>
     private static readonly string[] CallClassMemberNames =
     [
@@ -30,40 +24,30 @@ internal static class JobSourceWriter
     {
         var writer = new IndentedTextWriter();
         WriteHeader(writer);
-        IDisposable? namespaceBlock = type.Namespace is null ? null : writer.Block($"namespace {type.Namespace}");
-        var typeBlocks = new Stack<IDisposable>();
-        foreach (TypeDeclarationModel declaration in type.Hierarchy)
+        using (TypeHierarchy.Open(writer, type.Namespace, type.Hierarchy))
         {
-            typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
-        }
-
-        writer.WriteLine($"/// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref=\"{type.FullyQualifiedName}\"/>: submit them to a <see cref=\"global::ParallelKit.JobServer\"/>.</summary>");
-        writer.WriteLine(GeneratedCodeAttribute);
-        using (writer.Block(type.HidesInheritedJobs ? "public static new class Jobs" : "public static class Jobs"))
-        {
-            for (int i = 0; i < type.Jobs.Length; i++)
+            writer.WriteLine($"/// <summary>Job calls for the <c>[ParallelJob]</c> methods of <see cref=\"{type.FullyQualifiedName}\"/>: submit them to a <see cref=\"global::ParallelKit.JobServer\"/>.</summary>");
+            writer.WriteLine(GeneratedCode);
+            using (writer.Block(type.HidesInheritedJobs ? "public static new class Jobs" : "public static class Jobs"))
             {
-                if (i > 0)
+                for (int i = 0; i < type.Jobs.Length; i++)
                 {
-                    writer.WriteLine();
+                    if (i > 0)
+                    {
+                        writer.WriteLine();
+                    }
+
+                    WriteFactory(writer, type, type.Jobs[i]);
                 }
 
-                WriteFactory(writer, type, type.Jobs[i]);
-            }
-
-            foreach (JobModel job in type.Jobs)
-            {
-                writer.WriteLine();
-                WriteCallClass(writer, type, job);
+                foreach (JobModel job in type.Jobs)
+                {
+                    writer.WriteLine();
+                    WriteCallClass(writer, type, job);
+                }
             }
         }
 
-        while (typeBlocks.Count > 0)
-        {
-            typeBlocks.Pop().Dispose();
-        }
-
-        namespaceBlock?.Dispose();
         return writer.ToString();
     }
 
@@ -77,7 +61,7 @@ internal static class JobSourceWriter
         using (writer.Block("namespace ParallelKit.Generated"))
         {
             writer.WriteLine("/// <summary>The dispatch table of this assembly's <c>[ParallelJob]</c> methods, registered in worker processes.</summary>");
-            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(GeneratedCode);
             writer.WriteLine(HiddenFromEditor);
             using (writer.Block($"public static class {tableName}"))
             {
@@ -114,7 +98,7 @@ internal static class JobSourceWriter
             writer.WriteLine("/// Runs before <c>Main</c>: when this executable was started as a ParallelKit worker it serves jobs and exits;");
             writer.WriteLine("/// otherwise it only tells the runtime that workers can be started.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(GeneratedCode);
             writer.WriteLine(NonUserCode);
             writer.WriteLine(ExcludeFromCoverage);
             using (writer.Block("internal static class WorkerEntryPoint"))
@@ -149,7 +133,7 @@ internal static class JobSourceWriter
         using (writer.Block("partial class " + entryType.Name))
         {
             writer.WriteLine("/// <summary>Serves jobs, instead of running <c>Main</c>, when this executable was started as a ParallelKit worker.</summary>");
-            writer.WriteLine(GeneratedCodeAttribute);
+            writer.WriteLine(GeneratedCode);
             writer.WriteLine(NonUserCode);
             writer.WriteLine(ExcludeFromCoverage);
             writer.WriteLine($"static {entryType.Name}() => global::ParallelKit.WorkerHost.RunBeforeMain();");
@@ -196,7 +180,7 @@ internal static class JobSourceWriter
         }
 
         writer.WriteLine("/// <returns>The job call; pass it to <see cref=\"global::ParallelKit.JobServer.Submit(global::ParallelKit.JobCall, global::System.Threading.CancellationToken)\"/>.</returns>");
-        writer.WriteLine(GeneratedCodeAttribute);
+        writer.WriteLine(GeneratedCode);
         string modifiers = job.FactoryHidesObjectMember ? "static new" : "static";
         writer.WriteLine($"{job.Accessibility} {modifiers} {returnType} {job.MethodName}({parameters}) => new {job.CallClassName}({arguments});");
     }
@@ -207,7 +191,7 @@ internal static class JobSourceWriter
         string[] fields = FieldNames(job, marshaled);
         string baseType = job.ResultType is null ? "global::ParallelKit.VoidJobCall" : $"global::ParallelKit.JobCall<{job.ResultType}>";
         writer.WriteLine($"/// <summary>One marshaled call of <see cref=\"{type.FullyQualifiedName}.{job.DocumentationId}\"/>.</summary>");
-        writer.WriteLine(GeneratedCodeAttribute);
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine(NonUserCode);
         writer.WriteLine(ExcludeFromCoverage);
         writer.WriteLine(HiddenFromEditor);

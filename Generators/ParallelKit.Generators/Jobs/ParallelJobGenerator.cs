@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Generators.Jobs.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.Jobs;
 
@@ -32,7 +33,7 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
         public const string EntryPoint = nameof(EntryPoint);
     }
 
-    private const string AttributeName = "ParallelKit.ParallelJobAttribute";
+    private const string AttributeName = JobRules.ParallelJobAttributeName;
     private const string JobAssemblyAttributeName = "ParallelKit.ParallelJobAssemblyAttribute";
     private const string WorkerHostName = "ParallelKit.WorkerHost";
 
@@ -127,23 +128,10 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
     private static EquatableArray<JobTypeModel> WithHintNames(IEnumerable<JobTypeModel> types)
     {
         JobTypeModel[] all = [.. types];
-        string[] stems = [.. all.Select(static t => t.MetadataName.Replace('+', '.'))];
-        var seen = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        var colliding = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        foreach (string stem in stems)
-        {
-            if (!seen.Add(stem))
-            {
-                colliding.Add(stem);
-            }
-        }
-
+        string[] names = HintNames.Unique([.. all.Select(static t => HintNames.Stem(t.MetadataName))], [.. all.Select(static t => t.MetadataName)], ".Jobs.g.cs");
         for (int i = 0; i < all.Length; i++)
         {
-            string suffix = colliding.Contains(stems[i])
-                ? "." + (StableHash.Fnv1a64(all[i].MetadataName) & 0xFFFFFFFF).ToString("X8", System.Globalization.CultureInfo.InvariantCulture)
-                : string.Empty;
-            all[i] = all[i] with { HintName = stems[i] + suffix + ".Jobs.g.cs" };
+            all[i] = all[i] with { HintName = names[i] };
         }
 
         return all.ToEquatableArray();
@@ -227,9 +215,6 @@ public sealed class ParallelJobGenerator : IIncrementalGenerator
         string ns = type.ContainingNamespace.IsGlobalNamespace
             ? string.Empty
             : type.ContainingNamespace.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length);
-        string name = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(type.Name) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
-            ? type.Name
-            : "@" + type.Name;
-        return new EntryTypeModel(ns, name);
+        return new EntryTypeModel(ns, Identifiers.Escape(type.Name));
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -93,7 +92,7 @@ public sealed class SharedValueGenerator : IIncrementalGenerator
             stem.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
         }
 
-        return stem + "." + (StableHash.Fnv1a64(fullyQualifiedName) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture) + ".SharedValueStubs.g.cs";
+        return stem + "." + HintNames.Hash(fullyQualifiedName) + ".SharedValueStubs.g.cs";
     }
 
     /// <summary>
@@ -103,23 +102,10 @@ public sealed class SharedValueGenerator : IIncrementalGenerator
     private static EquatableArray<SharedClassModel> WithHintNames(IEnumerable<SharedClassModel> models)
     {
         SharedClassModel[] all = [.. models];
-        string[] stems = [.. all.Select(static m => m.MetadataName.Replace('+', '.'))];
-        var seen = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        var colliding = new HashSet<string>(System.StringComparer.OrdinalIgnoreCase);
-        foreach (string stem in stems)
-        {
-            if (!seen.Add(stem))
-            {
-                colliding.Add(stem);
-            }
-        }
-
+        string[] names = HintNames.Unique([.. all.Select(static m => HintNames.Stem(m.MetadataName))], [.. all.Select(static m => m.MetadataName)], ".SharedValues.g.cs");
         for (int i = 0; i < all.Length; i++)
         {
-            string suffix = colliding.Contains(stems[i])
-                ? "." + (StableHash.Fnv1a64(all[i].MetadataName) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture)
-                : string.Empty;
-            all[i] = all[i] with { HintName = stems[i] + suffix + ".SharedValues.g.cs" };
+            all[i] = all[i] with { HintName = names[i] };
         }
 
         return all.ToEquatableArray();

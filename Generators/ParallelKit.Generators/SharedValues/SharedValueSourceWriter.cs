@@ -3,9 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using ParallelKit.Generators.Helpers;
-using ParallelKit.Generators.Jobs;
-using ParallelKit.Generators.Jobs.Models;
 using ParallelKit.Generators.SharedValues.Models;
+using static ParallelKit.Generators.Helpers.GeneratedCodeAttributes;
 
 namespace ParallelKit.Generators.SharedValues;
 
@@ -18,10 +17,6 @@ namespace ParallelKit.Generators.SharedValues;
 internal static class SharedValueSourceWriter
 {
     private const string Segment = "global::ParallelKit.SharedMemory.SharedSegment";
-    private const string GeneratedCode = JobSourceWriter.GeneratedCodeAttribute;
-    private const string NonUserCode = "[global::System.Diagnostics.DebuggerNonUserCode]";
-    private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
-    private const string HiddenFromEditor = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
 
     public static string Write(SharedClassModel type)
     {
@@ -31,28 +26,11 @@ internal static class SharedValueSourceWriter
         writer.WriteLine("#pragma warning disable CS0618 // A [SharedValue] property or its type may be [Obsolete]; it is still implemented.");
         writer.WriteLine("#pragma warning disable CS8618 // The handle constructor runs none of the class's constructors, so fields they assign stay unset in it.");
         writer.WriteLine();
-        IDisposable? namespaceBlock = type.Namespace is null ? null : writer.Block($"namespace {type.Namespace}");
-        var typeBlocks = new Stack<IDisposable>();
-        for (int i = 0; i < type.Hierarchy.Length; i++)
+        using (TypeHierarchy.Open(writer, type.Namespace, type.Hierarchy, "global::ParallelKit.IMarshalByHandle, global::MemoryPack.IMemoryPackFormatterRegister, global::System.IDisposable"))
         {
-            TypeDeclarationModel declaration = type.Hierarchy[i];
-            string header = $"partial {declaration.Keyword} {declaration.Name}";
-            if (i == type.Hierarchy.Length - 1)
-            {
-                header += " : global::ParallelKit.IMarshalByHandle, global::MemoryPack.IMemoryPackFormatterRegister, global::System.IDisposable";
-            }
-
-            typeBlocks.Push(writer.Block(header));
+            WriteMembers(writer, type);
         }
 
-        WriteMembers(writer, type);
-
-        while (typeBlocks.Count > 0)
-        {
-            typeBlocks.Pop().Dispose();
-        }
-
-        namespaceBlock?.Dispose();
         return writer.ToString();
     }
 
@@ -70,44 +48,49 @@ internal static class SharedValueSourceWriter
         writer.WriteLine("#nullable enable");
         writer.WriteLine("#pragma warning disable CS0618, CS0612 // The property or its type may be [Obsolete].");
         writer.WriteLine();
-        IDisposable? namespaceBlock = first.Namespace is null ? null : writer.Block($"namespace {first.Namespace}");
-        var typeBlocks = new Stack<IDisposable>();
-        foreach (TypeDeclarationModel declaration in first.Hierarchy)
+        using (TypeHierarchy.Open(writer, first.Namespace, first.Hierarchy))
         {
-            typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
-        }
-
-        for (int i = 0; i < stubs.Count; i++)
-        {
-            if (i > 0)
+            for (int i = 0; i < stubs.Count; i++)
             {
-                writer.WriteLine();
-            }
-
-            SharedValueStubModel stub = stubs[i];
-            string message = $"ParallelKit does not implement the [SharedValue] property '{stub.DisplayName}': see the PK2xxx error on its declaration. This stand-in only lets the build report that error.";
-            using (writer.Block(stub.Declaration))
-            {
-                foreach (string accessor in stub.Accessors)
+                if (i > 0)
                 {
-                    writer.WriteLine($"{accessor} => throw new global::System.NotSupportedException({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(message, quote: true)});");
+                    writer.WriteLine();
+                }
+
+                SharedValueStubModel stub = stubs[i];
+                string message = $"ParallelKit does not implement the [SharedValue] property '{stub.DisplayName}': see the PK2xxx error on its declaration. This stand-in only lets the build report that error.";
+                using (writer.Block(stub.Declaration))
+                {
+                    foreach (string accessor in stub.Accessors)
+                    {
+                        writer.WriteLine($"{accessor} => throw new global::System.NotSupportedException({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(message, quote: true)});");
+                    }
                 }
             }
         }
 
-        while (typeBlocks.Count > 0)
-        {
-            typeBlocks.Pop().Dispose();
-        }
-
-        namespaceBlock?.Dispose();
         return writer.ToString();
     }
 
+    /// <summary>Whether a property's struct size was computed from its fields and is checked at run time.</summary>
+    private static bool ChecksLayout(SharedClassModel type) => type.Properties.Any(static p => p.SizeIsChecked);
+
     private static void WriteMembers(IndentedTextWriter writer, SharedClassModel type)
     {
-        bool checksLayout = type.Properties.Any(p => p.SizeIsChecked);
+        WriteLayout(writer, type);
+        WriteConstructors(writer, type);
+        WriteProperties(writer, type);
+        WriteLock(writer, type);
+        WriteDispose(writer, type);
+        WriteHandleRegistration(writer, type);
+        WriteSegmentAccess(writer, type);
+        WriteLayoutCheck(writer, type);
+        WriteHandleFormatter(writer, type);
+    }
 
+    /// <summary>The layout constants and the segment's fields.</summary>
+    private static void WriteLayout(IndentedTextWriter writer, SharedClassModel type)
+    {
         // The layout, fixed at compile time: offsets from the segment's data, which is 64-byte aligned.
         foreach (SharedPropertyModel property in type.Properties)
         {
@@ -120,7 +103,11 @@ internal static class SharedValueSourceWriter
         writer.WriteLine();
         writer.WriteLine($"private {Segment}? __sharedSegment;");
         writer.WriteLine("private int __sharedDisposed;");
+    }
 
+    /// <summary>The parameterless constructor (where the class declares none) and the one that opens a handle.</summary>
+    private static void WriteConstructors(IndentedTextWriter writer, SharedClassModel type)
+    {
         if (!type.DeclaresConstructor)
         {
             // Declaring the handle constructor removes the implicit parameterless one: put it back.
@@ -139,14 +126,22 @@ internal static class SharedValueSourceWriter
         {
             writer.WriteLine("this.__sharedSegment = segment;");
         }
+    }
 
+    /// <summary>The properties and their arithmetic helpers.</summary>
+    private static void WriteProperties(IndentedTextWriter writer, SharedClassModel type)
+    {
         foreach (SharedPropertyModel property in type.Properties)
         {
             writer.WriteLine();
             WriteProperty(writer, property);
             WriteHelpers(writer, property);
         }
+    }
 
+    /// <summary><c>Lock()</c>.</summary>
+    private static void WriteLock(IndentedTextWriter writer, SharedClassModel type)
+    {
         writer.WriteLine();
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Takes this object's lock — re-entrant for the thread that holds it, exclusive across threads and processes —");
@@ -155,6 +150,11 @@ internal static class SharedValueSourceWriter
         writer.WriteLine("/// <returns>The held lock; dispose it, on the same thread, to release it.</returns>");
         writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public global::ParallelKit.LockScope Lock() => this.__SharedData.Lock();");
+    }
+
+    /// <summary><c>Dispose()</c> and the <c>OnDisposing()</c> hook.</summary>
+    private static void WriteDispose(IndentedTextWriter writer, SharedClassModel type)
+    {
         writer.WriteLine();
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Releases this object's shared memory; in the process that created it, also removes it, so that no other");
@@ -176,6 +176,11 @@ internal static class SharedValueSourceWriter
         writer.WriteLine();
         writer.WriteLine("/// <summary>Implement this to release the class's own resources when it is disposed.</summary>");
         writer.WriteLine("partial void OnDisposing();");
+    }
+
+    /// <summary><c>IMarshalByHandle.HandleName</c> and the registrations of the handle formatter.</summary>
+    private static void WriteHandleRegistration(IndentedTextWriter writer, SharedClassModel type)
+    {
         writer.WriteLine();
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine($"string global::ParallelKit.IMarshalByHandle.HandleName => this.__SharedData.Name;");
@@ -189,6 +194,11 @@ internal static class SharedValueSourceWriter
         writer.WriteLine();
         writer.WriteLine("// The same, declared for HandleTypes, which registers it without reflection (trimmed and Native AOT apps too).");
         writer.WriteLine($"private static readonly bool __sharedHandleDeclared = global::ParallelKit.SharedMemory.HandleTypes.Declare<{type.FullyQualifiedName}>(static () => new __SharedHandleFormatter());");
+    }
+
+    /// <summary>The segment, created on first use or opened from a handle.</summary>
+    private static void WriteSegmentAccess(IndentedTextWriter writer, SharedClassModel type)
+    {
         writer.WriteLine();
         writer.WriteLine("/// <summary>The instance's segment, created on first use.</summary>");
         writer.WriteLine($"private {Segment} __SharedData => global::System.Threading.Volatile.Read(ref this.__sharedSegment) ?? this.__CreateSharedSegment();");
@@ -197,7 +207,7 @@ internal static class SharedValueSourceWriter
         {
             writer.WriteLine("global::System.ObjectDisposedException.ThrowIf(global::System.Threading.Volatile.Read(ref this.__sharedDisposed) != 0, this);");
             writer.WriteLine("_ = __sharedHandleDeclared; // read, so that trimming keeps the declaration");
-            if (checksLayout)
+            if (ChecksLayout(type))
             {
                 writer.WriteLine("__CheckSharedLayout();");
             }
@@ -222,7 +232,7 @@ internal static class SharedValueSourceWriter
         writer.WriteLine($"=> {Segment}.GetOrOpen(");
         writer.Indent();
         writer.WriteLine("handle,");
-        if (checksLayout)
+        if (ChecksLayout(type))
         {
             writer.WriteLine("static name =>");
             writer.WriteLine("{");
@@ -240,31 +250,41 @@ internal static class SharedValueSourceWriter
         writer.WriteLine("static value => global::System.Threading.Volatile.Read(ref value.__sharedDisposed) != 0);");
         writer.Unindent();
         writer.Unindent();
+    }
 
-        if (checksLayout)
+    /// <summary>The check of the computed struct sizes against the runtime's, where a size is not certain.</summary>
+    private static void WriteLayoutCheck(IndentedTextWriter writer, SharedClassModel type)
+    {
+        if (!ChecksLayout(type))
         {
-            writer.WriteLine();
-            writer.WriteLine("// Sizes computed from the fields of structs at compile time; checked once against the runtime's.");
-            using (writer.Block("private static void __CheckSharedLayout()"))
-            {
-                bool first = true;
-                foreach (SharedPropertyModel property in type.Properties.Where(p => p.SizeIsChecked))
-                {
-                    if (!first)
-                    {
-                        writer.WriteLine();
-                    }
+            return;
+        }
 
-                    first = false;
-                    using (writer.Block($"if (global::System.Runtime.CompilerServices.Unsafe.SizeOf<{property.Type}>() != {Number(property.Size)})"))
-                    {
-                        string message = $"The shared layout of {type.DisplayName} was computed for a {property.PlainName} of {property.Size} bytes, but {property.Type.Replace("global::", string.Empty)} takes \" + global::System.Runtime.CompilerServices.Unsafe.SizeOf<{property.Type}>() + \" bytes at run time (explicit or packed struct layout?). Use a struct with sequential layout.";
-                        writer.WriteLine($"throw new global::System.InvalidOperationException(\"{message}\");");
-                    }
+        writer.WriteLine();
+        writer.WriteLine("// Sizes computed from the fields of structs at compile time; checked once against the runtime's.");
+        using (writer.Block("private static void __CheckSharedLayout()"))
+        {
+            bool first = true;
+            foreach (SharedPropertyModel property in type.Properties.Where(p => p.SizeIsChecked))
+            {
+                if (!first)
+                {
+                    writer.WriteLine();
+                }
+
+                first = false;
+                using (writer.Block($"if (global::System.Runtime.CompilerServices.Unsafe.SizeOf<{property.Type}>() != {Number(property.Size)})"))
+                {
+                    string message = $"The shared layout of {type.DisplayName} was computed for a {property.PlainName} of {property.Size} bytes, but {property.Type.Replace("global::", string.Empty)} takes \" + global::System.Runtime.CompilerServices.Unsafe.SizeOf<{property.Type}>() + \" bytes at run time (explicit or packed struct layout?). Use a struct with sequential layout.";
+                    writer.WriteLine($"throw new global::System.InvalidOperationException(\"{message}\");");
                 }
             }
         }
+    }
 
+    /// <summary>The MemoryPack formatter that marshals the object by handle.</summary>
+    private static void WriteHandleFormatter(IndentedTextWriter writer, SharedClassModel type)
+    {
         writer.WriteLine();
         writer.WriteLine("/// <summary>Marshals the object by handle: the segment's name crosses, and the receiver maps the same memory.</summary>");
         writer.WriteLine(GeneratedCode);

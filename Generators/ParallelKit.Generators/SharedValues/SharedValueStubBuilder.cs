@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Diagnostics;
 using ParallelKit.Generators.Helpers;
-using ParallelKit.Generators.Jobs.Models;
 using ParallelKit.Generators.SharedValues.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.SharedValues;
 
@@ -21,9 +21,6 @@ namespace ParallelKit.Generators.SharedValues;
 /// </summary>
 internal static class SharedValueStubBuilder
 {
-    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     /// <summary>
     /// The stand-in or the diagnostic for <paramref name="property"/>, or null when it needs neither (the generator
     /// implements it, it is not a partial definition, or the user implemented it).
@@ -38,32 +35,23 @@ internal static class SharedValueStubBuilder
             return null;
         }
 
-        Location location = syntax is PropertyDeclarationSyntax named ? named.Identifier.GetLocation() : syntax.GetLocation();
-        List<string> nonPartial = [.. syntax.Ancestors().OfType<TypeDeclarationSyntax>()
-            .Where(static t => !t.Modifiers.Any(SyntaxKind.PartialKeyword))
-            .Reverse()
-            .Select(static t => "'" + t.Identifier.ValueText + "'")];
-        if (nonPartial.Count > 0)
+        // Where no other file can add a part to the type (not partial, or file-local), the rule's own diagnostic goes out from here.
+        List<RuleViolation> violations = SharedValueRules.CheckProperty(property, static _ => false, cancellationToken);
+        if (violations.Find(static v => v.Id == "PK2002") is { } notPartial)
         {
-            return Diagnostic(GeneratorDiagnostics.SharedValueMustBeInPartialType.Id, location, property.Name, JoinWithAnd(nonPartial));
+            return Diagnostic(notPartial);
         }
 
         for (INamedTypeSymbol? enclosing = property.ContainingType; enclosing is not null; enclosing = enclosing.ContainingType)
         {
-            if (enclosing.IsFileLocal)
+            if (enclosing.IsFileLocal && violations.Find(static v => v.Id == "PK2005") is { } fileLocal)
             {
-                return Diagnostic(GeneratorDiagnostics.SharedValueUnsupportedType.Id, location, property.Name, $"the file-local type '{enclosing.Name}'");
+                return Diagnostic(fileLocal);
             }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         INamedTypeSymbol type = property.ContainingType;
-        var hierarchy = new List<TypeDeclarationModel>();
-        for (INamedTypeSymbol? enclosing = type; enclosing is not null; enclosing = enclosing.ContainingType)
-        {
-            hierarchy.Insert(0, new TypeDeclarationModel(Keyword(enclosing), Escape(enclosing.Name) + TypeParameters(enclosing)));
-        }
-
         List<string> accessorList = [.. accessors.Accessors.Select(static a =>
             (a.Modifiers.Count > 0 ? string.Join(" ", a.Modifiers.Select(static m => m.Text)) + " " : string.Empty) + a.Keyword.Text)];
 
@@ -81,21 +69,28 @@ internal static class SharedValueStubBuilder
         };
         string name = property.IsIndexer
             ? "this[" + string.Join(", ", property.Parameters.Select(Parameter)) + "]"
-            : Escape(property.Name);
-        string declaration = $"{string.Join(" ", modifiers.Append("partial"))} {refKind}{property.Type.ToDisplayString(TypeFormat)} {name}";
+            : Identifiers.Escape(property.Name);
+        string declaration = $"{string.Join(" ", modifiers.Append("partial"))} {refKind}{property.Type.ToDisplayString(Identifiers.TypeFormat)} {name}";
 
         return new SharedValueStubModel(
-            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            TypeHierarchy.NamespaceOf(type),
             type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-            hierarchy.ToEquatableArray(),
+            TypeHierarchy.From(type, withTypeParameters: true),
             declaration,
             accessorList.ToEquatableArray(),
             $"{type.Name}.{property.Name}",
             Diagnostic: null);
     }
 
-    private static SharedValueStubModel Diagnostic(string id, Location location, params string[] arguments)
-        => new(null, string.Empty, EquatableArray<TypeDeclarationModel>.Empty, string.Empty, EquatableArray<string>.Empty, string.Empty, new DiagnosticModel(id, LocationModel.From(location), arguments.ToEquatableArray()));
+    private static SharedValueStubModel Diagnostic(RuleViolation violation)
+        => new(
+            null,
+            string.Empty,
+            EquatableArray<TypeDeclarationModel>.Empty,
+            string.Empty,
+            EquatableArray<string>.Empty,
+            string.Empty,
+            new DiagnosticModel(violation.Id, LocationModel.From(violation.Location), violation.Arguments.Select(static a => a?.ToString() ?? string.Empty).ToEquatableArray()));
 
     private static string Parameter(IParameterSymbol parameter)
     {
@@ -111,39 +106,10 @@ internal static class SharedValueStubBuilder
             prefix = "params " + prefix;
         }
 
-        return prefix + parameter.Type.ToDisplayString(TypeFormat) + " " + Escape(parameter.Name);
+        return prefix + parameter.Type.ToDisplayString(Identifiers.TypeFormat) + " " + Identifiers.Escape(parameter.Name);
     }
-
-    private static string TypeParameters(INamedTypeSymbol type)
-        => type.TypeParameters.IsEmpty
-            ? string.Empty
-            : "<" + string.Join(", ", type.TypeParameters.Select(static p => p.Variance switch
-            {
-                VarianceKind.In => "in ",
-                VarianceKind.Out => "out ",
-                _ => string.Empty,
-            } + Escape(p.Name))) + ">";
 
     private static bool ContainsPointer(ITypeSymbol type)
         => type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer
             || (type is IArrayTypeSymbol array && ContainsPointer(array.ElementType));
-
-    private static string Keyword(INamedTypeSymbol type) => type switch
-    {
-        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
-        { IsRecord: true } => "record",
-        { TypeKind: TypeKind.Struct } => "struct",
-        { TypeKind: TypeKind.Interface } => "interface",
-        _ => "class",
-    };
-
-    private static string JoinWithAnd(List<string> items)
-        => items.Count == 1
-            ? items[0]
-            : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[items.Count - 1];
-
-    private static string Escape(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
-            ? "@" + name
-            : name;
 }

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Gpu.Generators.Kernels;
 
@@ -27,7 +28,7 @@ public sealed class GpuKernelGenerator : IIncrementalGenerator
         public const string Files = nameof(Files);
     }
 
-    private const string AttributeName = "ParallelKit.GpuKernelAttribute";
+    private const string AttributeName = KernelRules.GpuKernelAttributeName;
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -64,12 +65,12 @@ public sealed class GpuKernelGenerator : IIncrementalGenerator
             .OrderBy(static f => f.TypeMetadataName, System.StringComparer.Ordinal)
             .ThenBy(static f => f.Kernel.Name, System.StringComparer.Ordinal)
             .ThenBy(static f => Signature(f), System.StringComparer.Ordinal)];
-        string[] stems = [.. all.Select(static f => f.TypeMetadataName.Replace('+', '.') + "." + f.Kernel.Name.TrimStart('@'))];
+        string[] stems = [.. all.Select(static f => HintNames.Stem(f.TypeMetadataName) + "." + f.Kernel.Name.TrimStart('@'))];
         var counts = stems.GroupBy(static s => s, System.StringComparer.OrdinalIgnoreCase).ToDictionary(static g => g.Key, static g => g.Count(), System.StringComparer.OrdinalIgnoreCase);
         var overloads = stems.GroupBy(static s => s, System.StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Count(), System.StringComparer.Ordinal);
         for (int i = 0; i < all.Length; i++)
         {
-            string hash = (StableHash.Fnv1a64(all[i].TypeMetadataName + "." + all[i].Kernel.Name + Signature(all[i])) & 0xFFFFFFFF).ToString("X8", CultureInfo.InvariantCulture);
+            string hash = HintNames.Hash(all[i].TypeMetadataName + "." + all[i].Kernel.Name + Signature(all[i]));
             string suffix = counts[stems[i]] > 1 ? "." + hash : string.Empty;
             all[i] = all[i] with
             {

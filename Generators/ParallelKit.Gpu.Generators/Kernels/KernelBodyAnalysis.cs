@@ -5,36 +5,28 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using ParallelKit.Gpu.Generators.Kernels.Models;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Gpu.Generators.Kernels;
 
 /// <summary>
 /// What the generator learns from a kernel's body (its <see cref="IOperation"/> tree): how each view is
-/// used (read, written, both), whether the kernel has group semantics, and whether its body can be copied
-/// to run on host memory.
+/// used (read, written, both), and whether its body can be copied to run on host memory. Whether it is valid,
+/// and whether it has group semantics, is <see cref="KernelBodyRules"/>' to say.
 /// </summary>
 /// <remarks>
-/// Calls into methods with source are followed where a view is passed along, up to <see cref="MaxDepth"/>
+/// Calls into methods with source are followed where a view is passed along, up to <see cref="KernelRules.MaxCallDepth"/>
 /// calls deep. Anything the walk cannot follow (a view stored in a local, a <c>SubView</c>, a call into a
 /// method without source, a <c>ref</c> local to an element) counts as read and written: copying too much
 /// is slow, copying too little is wrong.
 /// </remarks>
 internal static class KernelBodyAnalysis
 {
-    /// <summary>How many calls deep the walk follows a view or looks for group semantics (as deep as the analyzer walks).</summary>
-    public const int MaxDepth = 8;
-
     /// <summary>The view members a host copy offers besides its indexers (<c>HostView</c>, <c>HostView2D</c>).</summary>
     private static readonly HashSet<string> s_hostMembers = new(StringComparer.Ordinal) { "Length", "IntLength", "Extent", "IntExtent" };
 
     /// <summary>The view members that touch no element.</summary>
     private static readonly HashSet<string> s_shapeMembers = new(StringComparer.Ordinal) { "Length", "IntLength", "Extent", "IntExtent", "IsValid", "LengthInBytes", "Stride" };
-
-    /// <summary>ILGPU types whose members need a real group: shared and local memory, barriers, warp and group intrinsics.</summary>
-    private static readonly HashSet<string> s_groupTypes = new(StringComparer.Ordinal)
-    {
-        "ILGPU.Grid", "ILGPU.Group", "ILGPU.Warp", "ILGPU.SharedMemory", "ILGPU.LocalMemory",
-    };
 
     [Flags]
     private enum Access
@@ -85,60 +77,6 @@ internal static class KernelBodyAnalysis
         return true;
     }
 
-    /// <summary>Whether the body, or a method with source it calls, uses shared memory, barriers, warp or group intrinsics.</summary>
-    /// <param name="body">The kernel's body.</param>
-    /// <param name="compilation">The compilation, to follow calls into other files.</param>
-    /// <param name="token">Cancellation.</param>
-    public static bool UsesGroupSemantics(IOperation body, Compilation compilation, CancellationToken token)
-        => UsesGroupSemantics(body, compilation, 0, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), token);
-
-    /// <summary>Whether <paramref name="type"/> is one whose members need a real group (see <see cref="s_groupTypes"/>), or an ILGPU.Algorithms group or warp extension.</summary>
-    /// <param name="type">The type that declares a member the body uses.</param>
-    public static bool IsGroupType(INamedTypeSymbol? type)
-    {
-        if (type is null)
-        {
-            return false;
-        }
-
-        string name = type.OriginalDefinition.ToDisplayString();
-        return s_groupTypes.Contains(name)
-            || (name.StartsWith("ILGPU.Algorithms.", StringComparison.Ordinal)
-                && (type.Name.StartsWith("Group", StringComparison.Ordinal) || type.Name.StartsWith("Warp", StringComparison.Ordinal)));
-    }
-
-    private static bool UsesGroupSemantics(IOperation body, Compilation compilation, int depth, HashSet<IMethodSymbol> visited, CancellationToken token)
-    {
-        foreach (IOperation operation in body.Descendants())
-        {
-            token.ThrowIfCancellationRequested();
-            switch (operation)
-            {
-                case IInvocationOperation invocation:
-                    if (IsGroupType(invocation.TargetMethod.ContainingType))
-                    {
-                        return true;
-                    }
-
-                    if (depth < MaxDepth
-                        && visited.Add(invocation.TargetMethod.OriginalDefinition)
-                        && BodyOf(invocation.TargetMethod, compilation, token) is { } callee
-                        && UsesGroupSemantics(callee, compilation, depth + 1, visited, token))
-                    {
-                        return true;
-                    }
-
-                    break;
-                case IPropertyReferenceOperation property when IsGroupType(property.Property.ContainingType):
-                    return true;
-                case IFieldReferenceOperation field when IsGroupType(field.Field.ContainingType):
-                    return true;
-            }
-        }
-
-        return false;
-    }
-
     private static Access AccessIn(IOperation body, IParameterSymbol parameter, Compilation compilation, int depth, CancellationToken token)
     {
         Access access = Access.None;
@@ -171,10 +109,10 @@ internal static class KernelBodyAnalysis
                 return s_shapeMembers.Contains(property.Property.Name) ? Access.None : Access.Unknown;
 
             case IArgumentOperation { Parent: IInvocationOperation invocation, Parameter: { } calleeParameter }
-                when depth < MaxDepth
+                when depth < KernelRules.MaxCallDepth
                     && calleeParameter.RefKind == RefKind.None
                     && !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, reference.Parameter.ContainingSymbol)
-                    && BodyOf(invocation.TargetMethod, compilation, token) is { } callee:
+                    && KernelRules.BodyOf(invocation.TargetMethod, compilation, token) is { } callee:
                 return AccessIn(callee, calleeParameter.OriginalDefinition, compilation, depth + 1, token);
 
             default:
@@ -219,26 +157,5 @@ internal static class KernelBodyAnalysis
             default:
                 return Access.Read;
         }
-    }
-
-    /// <summary>The body of a method declared in source, or null.</summary>
-    public static IOperation? BodyOf(IMethodSymbol method, Compilation compilation, CancellationToken token)
-    {
-        foreach (SyntaxReference reference in method.OriginalDefinition.DeclaringSyntaxReferences)
-        {
-            SyntaxNode node = reference.GetSyntax(token);
-            if (!compilation.ContainsSyntaxTree(node.SyntaxTree))
-            {
-                continue;
-            }
-
-            SemanticModel model = compilation.GetSemanticModel(node.SyntaxTree);
-            if (model.GetOperation(node, token) is { } operation)
-            {
-                return operation;
-            }
-        }
-
-        return null;
     }
 }

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Linq;
 using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
@@ -33,21 +31,11 @@ internal static class KernelSourceWriter
         }
 
         writer.WriteLine();
-        IDisposable? namespaceBlock = file.Namespace is null ? null : writer.Block($"namespace {file.Namespace}");
-        var typeBlocks = new Stack<IDisposable>();
-        foreach (TypeDeclarationModel declaration in file.Hierarchy)
+        using (TypeHierarchy.Open(writer, file.Namespace, file.Hierarchy))
         {
-            typeBlocks.Push(writer.Block($"partial {declaration.Keyword} {declaration.Name}"));
+            WriteKernel(writer, new KernelNames(file.Kernel, file.MemberSuffix));
         }
 
-        WriteKernel(writer, new KernelNames(file.Kernel, file.MemberSuffix));
-
-        while (typeBlocks.Count > 0)
-        {
-            typeBlocks.Pop().Dispose();
-        }
-
-        namespaceBlock?.Dispose();
         return writer.ToString();
     }
 

@@ -27,11 +27,17 @@ namespace ParallelKit.Cluster;
 /// </summary>
 internal static class NodeProtocol
 {
+    // Both records' headers have one shape: sequence, a byte (flags or status), ticks (time limit or busy time), length.
+    private const int SequenceAt = 0;
+    private const int FlagsOrStatusAt = 8;
+    private const int TicksAt = 9;
+    private const int LengthAt = 17;
+
     /// <summary>Bytes before each batch record's payload.</summary>
-    public const int BatchRecordHeader = 8 + 1 + 8 + 4;
+    public const int BatchRecordHeader = LengthAt + 4;
 
     /// <summary>Bytes before each result record's payload.</summary>
-    public const int ResultRecordHeader = 8 + 1 + 8 + 4;
+    public const int ResultRecordHeader = LengthAt + 4;
 
     /// <summary>The most one call carries: Orleans refuses message bodies over 100 MiB; a little is kept for its own framing.</summary>
     public const int MaxCallBytes = 96 * 1024 * 1024;
@@ -61,18 +67,18 @@ internal static class NodeProtocol
 
     public static void WriteBatchRecordHeader(Span<byte> at, long sequence, bool retryable, TimeSpan? timeout, int length)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(at, sequence);
-        at[8] = retryable ? Retryable : (byte)0;
-        BinaryPrimitives.WriteInt64LittleEndian(at[9..], timeout?.Ticks ?? 0);
-        BinaryPrimitives.WriteInt32LittleEndian(at[17..], length);
+        BinaryPrimitives.WriteInt64LittleEndian(at[SequenceAt..], sequence);
+        at[FlagsOrStatusAt] = retryable ? Retryable : (byte)0;
+        BinaryPrimitives.WriteInt64LittleEndian(at[TicksAt..], timeout?.Ticks ?? 0);
+        BinaryPrimitives.WriteInt32LittleEndian(at[LengthAt..], length);
     }
 
     public static void WriteResultRecordHeader(Span<byte> at, long sequence, ResultStatus status, long busyTicks, int length)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(at, sequence);
-        at[8] = (byte)status;
-        BinaryPrimitives.WriteInt64LittleEndian(at[9..], busyTicks);
-        BinaryPrimitives.WriteInt32LittleEndian(at[17..], length);
+        BinaryPrimitives.WriteInt64LittleEndian(at[SequenceAt..], sequence);
+        at[FlagsOrStatusAt] = (byte)status;
+        BinaryPrimitives.WriteInt64LittleEndian(at[TicksAt..], busyTicks);
+        BinaryPrimitives.WriteInt32LittleEndian(at[LengthAt..], length);
     }
 
     /// <summary>Reads a batch; throws <see cref="FormatException"/> when it is malformed.</summary>
@@ -85,11 +91,11 @@ internal static class NodeProtocol
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> header = Header(span, offset, BatchRecordHeader);
-            long ticks = BinaryPrimitives.ReadInt64LittleEndian(header[9..]);
-            int length = PayloadLength(span, offset, BatchRecordHeader, header[17..]);
+            long ticks = BinaryPrimitives.ReadInt64LittleEndian(header[TicksAt..]);
+            int length = PayloadLength(span, offset, BatchRecordHeader, header[LengthAt..]);
             records[i] = new BatchRecord(
-                BinaryPrimitives.ReadInt64LittleEndian(header),
-                (header[8] & Retryable) != 0,
+                BinaryPrimitives.ReadInt64LittleEndian(header[SequenceAt..]),
+                (header[FlagsOrStatusAt] & Retryable) != 0,
                 ticks > 0 ? TimeSpan.FromTicks(ticks) : null,
                 message.Slice(offset + BatchRecordHeader, length));
             offset += BatchRecordHeader + length;
@@ -108,11 +114,11 @@ internal static class NodeProtocol
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> header = Header(span, offset, ResultRecordHeader);
-            int length = PayloadLength(span, offset, ResultRecordHeader, header[17..]);
+            int length = PayloadLength(span, offset, ResultRecordHeader, header[LengthAt..]);
             records[i] = new ResultRecord(
-                BinaryPrimitives.ReadInt64LittleEndian(header),
-                (ResultStatus)header[8],
-                BinaryPrimitives.ReadInt64LittleEndian(header[9..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[SequenceAt..]),
+                (ResultStatus)header[FlagsOrStatusAt],
+                BinaryPrimitives.ReadInt64LittleEndian(header[TicksAt..]),
                 message.Slice(offset + ResultRecordHeader, length));
             offset += ResultRecordHeader + length;
         }

@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Net.Sockets;
 
 namespace ParallelKit.Ipc;
@@ -61,17 +60,15 @@ internal enum RecordStatus : byte
 }
 
 /// <summary>
-/// Framing on the Unix domain sockets between a parent and its workers: every frame is a 4-byte
-/// little-endian body length, then a 1-byte <see cref="FrameType"/>, then the body.
+/// Framing on the Unix domain sockets between a parent and its workers: every frame is a <see cref="FrameHeader"/>
+/// (body length, <see cref="FrameType"/>), then the body; the records inside are in <see cref="BatchRecord"/>,
+/// <see cref="ResultRecord"/> and <see cref="HandshakeRecord"/>.
 /// </summary>
 internal static class Wire
 {
     public const uint Magic = 0x4A4B_5050; // "PPKJ"
     public const byte ProtocolVersion = 1;
     public const int TokenLength = 32;
-
-    /// <summary>magic(4) version(1) token(32) worker id(4) channel(1) pid(4) module version id(16).</summary>
-    public const int HandshakeLength = 4 + 1 + TokenLength + 4 + 1 + 4 + 16;
 
     public const byte HandshakeAccepted = 1;
     public const byte HandshakeRejected = 0;
@@ -119,20 +116,19 @@ internal static class Wire
     public static int ReceiveFrame<TSource>(TSource source, ref byte[] buffer, out FrameType type)
         where TSource : IFrameSource
     {
-        Span<byte> header = stackalloc byte[5];
+        Span<byte> header = stackalloc byte[FrameHeader.Size];
         type = default;
         if (!ReceiveExactly(source, header))
         {
             return -1;
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        int length = FrameHeader.Read(header, out type);
         if (length < 0 || length > MaxFrameLength)
         {
             throw new InvalidOperationException($"Corrupt ParallelKit frame: announced length {length}.");
         }
 
-        type = (FrameType)header[4];
         if (buffer.Length < length)
         {
             // Rent first: if renting fails, the caller still owns (and returns) the old buffer exactly once.

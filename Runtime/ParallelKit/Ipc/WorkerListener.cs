@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
@@ -218,22 +217,14 @@ internal sealed class WorkerListener : IDisposable
         try
         {
             connection.Blocking = true;
-            ReadOnlySpan<byte> hello = helloBytes;
-            int at = 5 + Wire.TokenLength;
-            bool authentic = BinaryPrimitives.ReadUInt32LittleEndian(hello) == Wire.Magic
-                && hello[4] == Wire.ProtocolVersion
-                && CryptographicOperations.FixedTimeEquals(hello.Slice(5, Wire.TokenLength), _token);
-            var channel = (Channel)hello[at + 4];
-            var moduleVersionId = new Guid(hello.Slice(at + 9, 16));
+            HandshakeRecord hello = HandshakeRecord.Read(helloBytes, _token, out bool authentic);
+            Channel channel = hello.Channel;
+            Guid moduleVersionId = hello.ModuleVersionId;
             Action<Socket>? accept = null;
             bool sameBuild = moduleVersionId == _moduleVersionId || moduleVersionId == Guid.Empty || _moduleVersionId == Guid.Empty;
             if (authentic && channel is Channel.Data or Channel.Control)
             {
-                accept = _admit(new WorkerHello(
-                    BinaryPrimitives.ReadInt32LittleEndian(hello[at..]),
-                    channel,
-                    BinaryPrimitives.ReadInt32LittleEndian(hello[(at + 5)..]),
-                    sameBuild));
+                accept = _admit(new WorkerHello(hello.WorkerId, channel, hello.ProcessId, sameBuild));
             }
 
             if (accept is null)
@@ -269,7 +260,7 @@ internal sealed class WorkerListener : IDisposable
 
         public long Deadline { get; } = deadline;
 
-        public byte[] Hello { get; } = new byte[Wire.HandshakeLength];
+        public byte[] Hello { get; } = new byte[HandshakeRecord.Size];
 
         public bool IsComplete => _received == Hello.Length;
 

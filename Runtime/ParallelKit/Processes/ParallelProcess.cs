@@ -252,17 +252,12 @@ public sealed class ParallelProcess : IDisposable
     private static byte[] BuildFrame(byte[] keyAndArguments)
     {
         using var frame = new FrameBuffer(keyAndArguments.Length + 128);
-        frame.Reserve(5);
-        frame.WriteInt32(1);
-        frame.WriteInt64(0);
-        int lengthAt = frame.ReserveInt32();
-        frame.WriteInt32(1);
-        frame.WriteInt32(-1); // not part of a map
-        frame.Write(Diagnostics.Telemetry.TraceParent(null));
+        int countAt = BatchRecord.BeginBatch(frame);
+        int lengthAt = BatchRecord.BeginRecord(frame, sequence: 0);
+        JobPayload.WriteHeader(frame, jobs: 1, JobPayload.NotAMap, Diagnostics.Telemetry.TraceParent(null));
         frame.WriteBytes(keyAndArguments);
-        frame.PatchInt32(lengthAt, frame.WrittenCount - lengthAt - 4);
-        frame.PatchInt32(0, frame.WrittenCount - 5);
-        frame.PatchByte(4, (byte)FrameType.Batch);
+        BatchRecord.EndRecord(frame, lengthAt);
+        BatchRecord.EndBatch(frame, countAt, 1);
         return frame.WrittenSpan.ToArray();
     }
 }

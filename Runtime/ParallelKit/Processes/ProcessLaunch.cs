@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
@@ -210,9 +209,9 @@ internal sealed class ProcessLaunch : IDisposable
                     return;
                 }
 
-                if (type == FrameType.Exiting && length >= 4)
+                if (type == FrameType.Exiting && FrameHeader.TryReadExiting(buffer.AsSpan(0, length), out int exitCode))
                 {
-                    _reportedExitCode = BinaryPrimitives.ReadInt32LittleEndian(buffer);
+                    _reportedExitCode = exitCode;
                     _reported = true;
                     _ended.TrySetResult();
                     return;

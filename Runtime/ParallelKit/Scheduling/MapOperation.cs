@@ -231,9 +231,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
             try
             {
                 var writer = new JobWriter(ref buffer, state);
-                writer.Write(_end - _from); // patched below if the chunk shrinks to fit
-                writer.Write(_from);
-                writer.Write(map._traceParent);
+                Ipc.JobPayload.WriteHeader(ref writer, _end - _from, _from, map._traceParent); // the count is patched below if the chunk shrinks to fit
                 for (int i = _from; i < _end; i++)
                 {
                     writer.Flush();
@@ -269,7 +267,7 @@ internal sealed class MapOperation<TItem, TResult> : IWorkSource
                     }
 
                     _end = keep;
-                    frame.PatchInt32(payloadAt, _end - _from);
+                    frame.PatchInt32(payloadAt + Ipc.JobPayload.JobsAt, _end - _from);
                     return;
                 }
 

@@ -92,9 +92,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
 
     public override void WritePayload(FrameBuffer frame)
     {
-        frame.WriteInt32(1);
-        frame.WriteInt32(-1); // not part of a map
-        frame.Write(_traceParent);
+        Ipc.JobPayload.WriteHeader(frame, jobs: 1, Ipc.JobPayload.NotAMap, _traceParent);
         frame.WriteBytes(_arguments);
     }
 

@@ -13,11 +13,6 @@ internal enum JobReturnKind
     ValueTaskOfT,
 }
 
-/// <summary>One type declaration enclosing a job, to re-open it as a partial declaration.</summary>
-/// <param name="Keyword">"class", "struct", "record", "record struct" or "interface".</param>
-/// <param name="Name">The type's name.</param>
-internal sealed record TypeDeclarationModel(string Keyword, string Name);
-
 /// <summary>One parameter of a job method.</summary>
 /// <param name="Name">The parameter's name, escaped with '@' where it is a keyword.</param>
 /// <param name="Type">The fully qualified type, nullable annotations included.</param>

@@ -1,5 +1,4 @@
 using ParallelKit.Generators.Helpers;
-using ParallelKit.Generators.Jobs.Models;
 
 namespace ParallelKit.Generators.SharedValues.Models;
 

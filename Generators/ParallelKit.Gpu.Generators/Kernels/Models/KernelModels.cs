@@ -47,11 +47,6 @@ internal enum LauncherFamily
 /// <param name="IsAsync">Whether it is the <c>…Async</c> twin, which runs the launch off the calling thread.</param>
 internal sealed record LauncherOverload(LauncherFamily Family, bool ExplicitExtent, bool IsAsync);
 
-/// <summary>One type declaration enclosing a kernel, to re-open it as a partial declaration.</summary>
-/// <param name="Keyword">"class", "struct", "record" or "record struct".</param>
-/// <param name="Name">The type's name.</param>
-internal sealed record TypeDeclarationModel(string Keyword, string Name);
-
 /// <summary>One kernel parameter after the index.</summary>
 /// <param name="Name">The parameter's name, escaped with '@' where it is a keyword.</param>
 /// <param name="Kind">View or scalar.</param>

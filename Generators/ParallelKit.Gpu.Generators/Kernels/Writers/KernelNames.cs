@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Linq;
+using ParallelKit.Generators.Helpers;
 using ParallelKit.Gpu.Generators.Kernels.Models;
 
 namespace ParallelKit.Gpu.Generators.Kernels.Writers;
@@ -9,13 +10,11 @@ namespace ParallelKit.Gpu.Generators.Kernels.Writers;
 /// <param name="memberSuffix">What its private members add to its name (overloaded kernels).</param>
 internal sealed class KernelNames(KernelModel kernel, string memberSuffix)
 {
-    private const string GeneratorVersion = "0.1.0";
-
     /// <summary><c>[GeneratedCode]</c> alone, for fields.</summary>
-    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"ParallelKit.Gpu.Generators\", \"" + GeneratorVersion + "\")]";
+    public static readonly string GeneratedCode = GeneratedCodeAttributes.GeneratedCode;
 
     /// <summary>The attributes of every generated method, on one line.</summary>
-    public const string MethodAttributes = "[global::System.CodeDom.Compiler.GeneratedCode(\"ParallelKit.Gpu.Generators\", \"" + GeneratorVersion + "\"), global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage";
+    public static readonly string MethodAttributes = "[" + GeneratedCodeAttributes.GeneratedCodeArguments + ", global::System.Diagnostics.DebuggerNonUserCode, global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage";
 
     /// <summary>The runtime's namespace.</summary>
     public const string Runtime = "global::ParallelKit.Gpu";

@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
@@ -16,7 +15,7 @@ namespace ParallelKit.Workers;
 /// order, on this (the main) thread, and sends their results back; a second thread reads the control
 /// channel for cancellation and shutdown.
 /// </summary>
-internal sealed class WorkerProcess : IDisposable
+internal sealed class WorkerLoop : IDisposable
 {
     /// <summary>Results of jobs longer than this are sent at once instead of with the rest of their batch.</summary>
     private static readonly long FlushAfterTicks = Stopwatch.Frequency / 1000;
@@ -61,7 +60,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly int _heartbeatMilliseconds;
     private readonly Lock _sendGate = new();
 
-    public WorkerProcess(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
+    public WorkerLoop(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
     {
         _maxMessageSize = maxMessageSize;
         _heartbeatMilliseconds = singleJob ? 0 : heartbeatMilliseconds;
@@ -193,15 +192,8 @@ internal sealed class WorkerProcess : IDisposable
     private WorkerChannel Connect(Channel channel)
     {
         WorkerChannel connection = WorkerChannel.Connect(_endpoint);
-        Span<byte> hello = stackalloc byte[Wire.HandshakeLength];
-        BinaryPrimitives.WriteUInt32LittleEndian(hello, Wire.Magic);
-        hello[4] = Wire.ProtocolVersion;
-        _token.CopyTo(hello[5..]);
-        int at = 5 + Wire.TokenLength;
-        BinaryPrimitives.WriteInt32LittleEndian(hello[at..], _workerId);
-        hello[at + 4] = (byte)channel;
-        BinaryPrimitives.WriteInt32LittleEndian(hello[(at + 5)..], Environment.ProcessId);
-        WorkerEnvironment.EntryModuleVersionId().TryWriteBytes(hello[(at + 9)..]);
+        Span<byte> hello = stackalloc byte[HandshakeRecord.Size];
+        new HandshakeRecord(_workerId, channel, Environment.ProcessId, WorkerEnvironment.EntryModuleVersionId()).Write(hello, _token);
         Span<byte> answer = stackalloc byte[1];
         bool accepted;
         try
@@ -228,16 +220,12 @@ internal sealed class WorkerProcess : IDisposable
 
     private void RunBatch(ReadOnlySpan<byte> body)
     {
-        int count = BinaryPrimitives.ReadInt32LittleEndian(body);
-        int offset = 4;
+        var batch = new BatchRecord.Reader(body);
+        int count = batch.Count;
         BeginResults(out _resultsCountAt);
         _resultsInFrame = 0;
-        for (int r = 0; r < count; r++)
+        for (int r = 0; r < count && batch.TryNext(out long sequence, out ReadOnlySpan<byte> payload); r++)
         {
-            long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
-            int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 8)..]);
-            ReadOnlySpan<byte> payload = body.Slice(offset + 12, length);
-            offset += 12 + length;
             if (_shuttingDown)
             {
                 break;
@@ -262,34 +250,26 @@ internal sealed class WorkerProcess : IDisposable
     private int _resultsCountAt;
     private int _resultsInFrame;
 
-    /// <summary>Where the current record's header and payload sit in <see cref="_out"/>.</summary>
-    private struct RecordLayout
+    /// <summary>The result record being written in <see cref="_out"/> (see <see cref="ResultRecord"/>), and when its job began.</summary>
+    private readonly struct RecordLayout
     {
-        public int StatusAt;
-        public int ElapsedAt;
-        public int LengthAt;
-        public int PayloadAt;
-        public long Started;
+        private readonly int _at;
+        private readonly long _started;
+
+        private RecordLayout(int at, long started)
+        {
+            _at = at;
+            _started = started;
+        }
+
+        /// <summary>Where the record's payload starts in the output.</summary>
+        public int PayloadAt => _at + ResultRecord.HeaderSize;
 
         public static RecordLayout Begin(FrameBuffer output, long sequence)
-        {
-            output.WriteInt64(sequence);
-            return new RecordLayout
-            {
-                StatusAt = output.Reserve(1),
-                ElapsedAt = output.Reserve(8),
-                LengthAt = output.Reserve(4),
-                PayloadAt = output.WrittenCount,
-                Started = Stopwatch.GetTimestamp(),
-            };
-        }
+            => new(ResultRecord.Begin(output, sequence), Stopwatch.GetTimestamp());
 
-        public readonly void End(FrameBuffer output, RecordStatus status)
-        {
-            output.PatchByte(StatusAt, (byte)status);
-            output.PatchInt64(ElapsedAt, Stopwatch.GetElapsedTime(Started).Ticks);
-            output.PatchInt32(LengthAt, output.WrittenCount - PayloadAt);
-        }
+        public void End(FrameBuffer output, RecordStatus status)
+            => ResultRecord.End(output, _at, status, Stopwatch.GetElapsedTime(_started).Ticks);
     }
 
     /// <summary>
@@ -309,12 +289,7 @@ internal sealed class WorkerProcess : IDisposable
         _out.WriteBytes(carried);
     }
 
-    private void BeginResults(out int countAt)
-    {
-        _out.Clear();
-        _out.Reserve(5);
-        countAt = _out.Reserve(4);
-    }
+    private void BeginResults(out int countAt) => countAt = ResultRecord.BeginResults(_out);
 
     private void SendResults(int countAt, int results)
     {
@@ -323,9 +298,7 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
 
-        _out.PatchInt32(countAt, results);
-        _out.PatchInt32(0, _out.WrittenCount - 5);
-        _out.PatchByte(4, (byte)FrameType.Results);
+        ResultRecord.EndResults(_out, countAt, results);
         lock (_sendGate)
         {
             _data!.Send(_out.WrittenSpan);
@@ -350,9 +323,8 @@ internal sealed class WorkerProcess : IDisposable
         var results = new JobWriter(ref output, state);
         try
         {
-            int jobs = reader.Read<int>();
-            int firstMapIndex = reader.Read<int>();
-            run = Diagnostics.JobTracing.StartRun(reader.Read<string?>(), "job");
+            JobPayload.ReadHeader(ref reader, out int jobs, out int firstMapIndex, out string? traceParent);
+            run = Diagnostics.JobTracing.StartRun(traceParent, "job");
 
             // A map chunk's results travel in parts, each n(4) then n results (see RecordStatus.Partial).
             bool map = firstMapIndex >= 0;
@@ -577,8 +549,8 @@ internal sealed class WorkerProcess : IDisposable
 
             switch (type)
             {
-                case FrameType.Cancel when length >= 8:
-                    Cancel(BinaryPrimitives.ReadInt64LittleEndian(frame));
+                case FrameType.Cancel when FrameHeader.TryReadCancel(frame.AsSpan(0, length), out long sequence):
+                    Cancel(sequence);
                     break;
                 case FrameType.Shutdown:
                     _shuttingDown = true;
@@ -596,7 +568,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Tells the parent this process still runs (its jobs may take as long as they like).</summary>
     private void SendHeartbeat()
     {
-        ReadOnlySpan<byte> frame = [0, 0, 0, 0, (byte)FrameType.Heartbeat];
+        ReadOnlySpan<byte> frame = FrameHeader.Empty(stackalloc byte[FrameHeader.Size], FrameType.Heartbeat);
         try
         {
             lock (_sendGate)
@@ -636,10 +608,7 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
 
-        Span<byte> frame = stackalloc byte[9];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, 4);
-        frame[4] = (byte)FrameType.Exiting;
-        BinaryPrimitives.WriteInt32LittleEndian(frame[5..], exitCode);
+        ReadOnlySpan<byte> frame = FrameHeader.Exiting(stackalloc byte[FrameHeader.Size + 4], exitCode);
         try
         {
             _data.Send(frame);

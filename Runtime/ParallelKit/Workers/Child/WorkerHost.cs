@@ -182,7 +182,7 @@ public static class WorkerHost
         }
 
         int exitCode;
-        Workers.WorkerProcess? worker = null;
+        Workers.WorkerLoop? worker = null;
         try
         {
             Workers.WarmupJob.Register();
@@ -194,11 +194,11 @@ public static class WorkerHost
                 Environment.Exit(Workers.WorkerInitializer.FailedExitCode);
             }
 
-            worker = new Workers.WorkerProcess(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize, heartbeat);
+            worker = new Workers.WorkerLoop(endpoint, token, id, mode == Workers.WorkerEnvironment.ProcessMode, maxMessageSize, heartbeat);
             exitCode = worker.Run();
             if (worker.Terminated)
             {
-                exitCode = Workers.WorkerProcess.TerminatedExitCode;
+                exitCode = Workers.WorkerLoop.TerminatedExitCode;
             }
             if (mode != Workers.WorkerEnvironment.ProcessMode)
             {

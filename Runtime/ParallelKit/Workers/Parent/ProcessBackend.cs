@@ -20,7 +20,7 @@ namespace ParallelKit.Workers;
 internal sealed class ProcessBackend : JobBackendCore
 {
     private readonly object _gate = new();
-    private readonly List<ProcessWorker> _workers = [];
+    private readonly List<WorkerConnection> _workers = [];
     private readonly WorkerListener _listener;
     private int _nextWorkerId;
     private long _retries;
@@ -87,7 +87,7 @@ internal sealed class ProcessBackend : JobBackendCore
             return;
         }
 
-        ProcessWorker[] workers;
+        WorkerConnection[] workers;
         lock (_gate)
         {
             if (_disposed)
@@ -99,7 +99,7 @@ internal sealed class ProcessBackend : JobBackendCore
         }
 
         long timeout = (long)Options.HeartbeatTimeout.TotalMilliseconds;
-        foreach (ProcessWorker worker in workers)
+        foreach (WorkerConnection worker in workers)
         {
             worker.CheckHeartbeat(now, timeout);
         }
@@ -126,7 +126,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
     public override void Resize(int workers)
     {
-        List<ProcessWorker> serving;
+        List<WorkerConnection> serving;
         lock (_gate)
         {
             if (_disposed)
@@ -152,18 +152,18 @@ internal sealed class ProcessBackend : JobBackendCore
 
         // Idle workers stop at once, then workers still starting (they hold no work), then busy ones after their batch.
         Dispatcher.Retire([.. serving.OrderByDescending(w => w.IsStarting)], excess);
-        foreach (ProcessWorker starting in serving.Where(w => w.Retiring && w.IsStarting))
+        foreach (WorkerConnection starting in serving.Where(w => w.Retiring && w.IsStarting))
         {
             starting.RequestShutdown();
         }
     }
 
     /// <summary>Alive or starting, and not on its way out.</summary>
-    private static bool IsServing(ProcessWorker worker) => (worker.IsAlive || worker.IsStarting) && !worker.Retiring;
+    private static bool IsServing(WorkerConnection worker) => (worker.IsAlive || worker.IsStarting) && !worker.Retiring;
 
-    private ProcessWorker? StartWorker()
+    private WorkerConnection? StartWorker()
     {
-        ProcessWorker worker;
+        WorkerConnection worker;
         lock (_gate)
         {
             if (_disposed)
@@ -171,7 +171,7 @@ internal sealed class ProcessBackend : JobBackendCore
                 return null;
             }
 
-            worker = new ProcessWorker(_nextWorkerId++, this);
+            worker = new WorkerConnection(_nextWorkerId++, this);
             _workers.Add(worker);
         }
 
@@ -190,7 +190,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
     private Action<Socket>? Admit(WorkerHello hello)
     {
-        ProcessWorker? worker;
+        WorkerConnection? worker;
         lock (_gate)
         {
             worker = _workers.FirstOrDefault(w => w.Id == hello.WorkerId);
@@ -211,7 +211,7 @@ internal sealed class ProcessBackend : JobBackendCore
     }
 
     /// <summary>A worker connected both channels and is ready for work.</summary>
-    internal void WorkerConnected(ProcessWorker worker)
+    internal void WorkerConnected(WorkerConnection worker)
     {
         Diagnostics.Log.WorkerConnected(Logger, worker.Id, worker.ProcessId);
         Interlocked.Exchange(ref _connectedEver, 1);
@@ -261,7 +261,7 @@ internal sealed class ProcessBackend : JobBackendCore
     /// A worker process ended without being asked to: its unfinished items go to other workers (up to
     /// <see cref="JobServerOptions.MaxAttempts"/>) or fail, and a replacement starts.
     /// </summary>
-    internal void WorkerDied(ProcessWorker worker, IReadOnlyList<WorkItem> unfinished, string exit)
+    internal void WorkerDied(WorkerConnection worker, IReadOnlyList<WorkItem> unfinished, string exit)
     {
         Dispatcher.Remove(worker);
         bool disposed;
@@ -347,7 +347,7 @@ internal sealed class ProcessBackend : JobBackendCore
     /// served keeps trying for good, and while starts keep failing with none serving it fails its queued and
     /// new work with the reason at once, until a worker connects again.
     /// </summary>
-    internal void WorkerFailedToStart(ProcessWorker worker, string reason)
+    internal void WorkerFailedToStart(WorkerConnection worker, string reason)
     {
         if (IsDisposed)
         {
@@ -418,13 +418,13 @@ internal sealed class ProcessBackend : JobBackendCore
 
         Dispatcher.Close(new ObjectDisposedException(nameof(JobServer), "The job server was disposed before the job ran."));
         Diagnostics.Telemetry.ServerStopped(Dispatcher);
-        ProcessWorker[] workers;
+        WorkerConnection[] workers;
         lock (_gate)
         {
             workers = [.. _workers];
         }
 
-        foreach (ProcessWorker worker in workers)
+        foreach (WorkerConnection worker in workers)
         {
             worker.RequestShutdown();
         }
@@ -443,13 +443,13 @@ internal sealed class ProcessBackend : JobBackendCore
 
         var abandoned = new ObjectDisposedException(nameof(JobServer),
             "The job server was disposed while the job was running, and the job did not finish within the shutdown timeout.");
-        foreach (ProcessWorker worker in workers)
+        foreach (WorkerConnection worker in workers)
         {
             worker.Kill(abandoned);
         }
 
         await Task.WhenAll(workers.Select(w => w.WaitForExitAsync(CancellationToken.None))).ConfigureAwait(false);
-        foreach (ProcessWorker worker in workers)
+        foreach (WorkerConnection worker in workers)
         {
             worker.Dispose();
         }

@@ -3,7 +3,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace ParallelKit.Analyzers.Helpers;
+namespace ParallelKit.Rules;
 
 /// <summary>
 /// Tells generated source from the user's, by the same conventions Roslyn uses to skip generated code:
@@ -14,9 +14,12 @@ internal static class GeneratedCodeDetector
     private static readonly string[] s_generatedSuffixes = [".g.cs", ".g.i.cs", ".generated.cs", ".designer.cs"];
 
     /// <summary>Whether <paramref name="tree"/> holds generated code.</summary>
-    public static bool IsGenerated(SyntaxTree tree, AnalyzerOptions options, CancellationToken cancellationToken)
+    /// <param name="tree">The syntax tree.</param>
+    /// <param name="options">The analyzer's options, for .editorconfig; null where there are none (a generator's transform), which then goes by the file alone.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static bool IsGenerated(SyntaxTree tree, AnalyzerOptions? options, CancellationToken cancellationToken)
     {
-        if (options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue("generated_code", out var value))
+        if (options is not null && options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue("generated_code", out var value))
         {
             return string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
         }

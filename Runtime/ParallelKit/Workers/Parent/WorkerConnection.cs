@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -13,7 +12,7 @@ using ParallelKit.Scheduling;
 namespace ParallelKit.Workers;
 
 /// <summary>The parent's handle on one worker process: its two channels, its batch, its death.</summary>
-internal sealed class ProcessWorker : WorkerSlot, IDisposable
+internal sealed class WorkerConnection : WorkerSlot, IDisposable
 {
     private const int Starting = 0;
     private const int Alive = 1;
@@ -46,7 +45,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     private long _batchSentAt;
     private string? _killedBecause;
 
-    public ProcessWorker(int id, ProcessBackend backend)
+    public WorkerConnection(int id, ProcessBackend backend)
         : base(id, backend.Dispatcher)
     {
         _backend = backend;
@@ -81,7 +80,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
         // A worker that lives but never connects (a static constructor that blocks, say) must not be waited for forever.
         _startTimer = new Timer(
-            static state => ((ProcessWorker)state!).StartFailed($"did not connect within {StartTimeout.TotalSeconds:F0} s"),
+            static state => ((WorkerConnection)state!).StartFailed($"did not connect within {StartTimeout.TotalSeconds:F0} s"),
             this,
             StartTimeout,
             Timeout.InfiniteTimeSpan);
@@ -141,17 +140,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                 else
                 {
                     var inFlight = new List<WorkItem>(batch.Count);
-                    _send.Clear();
-                    _send.Reserve(5);
-                    int countAt = _send.Reserve(4);
+                    int countAt = BatchRecord.BeginBatch(_send);
                     foreach (WorkItem item in batch)
                     {
                         int recordAt = _send.WrittenCount;
-                        _send.WriteInt64(item.Sequence);
-                        int lengthAt = _send.Reserve(4);
+                        int lengthAt = BatchRecord.BeginRecord(_send, item.Sequence);
                         try
                         {
-                            item.WritePayload(_send, _backend.Options.MaxMessageSize - 12);
+                            item.WritePayload(_send, _backend.Options.MaxMessageSize - BatchRecord.HeaderSize);
                             if (item.TakeLeftover() is { } leftover)
                             {
                                 (leftovers ??= []).Add(leftover);
@@ -173,16 +169,14 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
                             continue;
                         }
 
-                        _send.PatchInt32(lengthAt, _send.WrittenCount - lengthAt - 4);
+                        BatchRecord.EndRecord(_send, lengthAt);
                         inFlight.Add(item);
                     }
 
                     sent = inFlight.Count;
                     if (sent > 0)
                     {
-                        _send.PatchInt32(countAt, sent);
-                        _send.PatchInt32(0, _send.WrittenCount - 5);
-                        _send.PatchByte(4, (byte)FrameType.Batch);
+                        BatchRecord.EndBatch(_send, countAt, sent);
                         _inFlight = inFlight;
                         Volatile.Write(ref _reported, 0);
                         Volatile.Write(ref _batchSentAt, Environment.TickCount64);
@@ -233,11 +227,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
 
     public override void RequestCancel(long sequence)
     {
-        Span<byte> frame = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, 8);
-        frame[4] = (byte)FrameType.Cancel;
-        BinaryPrimitives.WriteInt64LittleEndian(frame[5..], sequence);
-        SendControl(frame);
+        SendControl(FrameHeader.Cancel(stackalloc byte[FrameHeader.MaxControlFrameSize], sequence));
 
         // A job that ignores its token gets a grace period, then its worker is killed (and replaced).
         _ = new CancellationGrace(this, sequence, _backend.Options.CancellationGracePeriod);
@@ -278,11 +268,11 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     /// <summary>A one-shot timer for <see cref="OnCancellationGraceExpired"/>; the timer queue keeps it alive until it fires.</summary>
     private sealed class CancellationGrace : IDisposable
     {
-        private readonly ProcessWorker _worker;
+        private readonly WorkerConnection _worker;
         private readonly long _sequence;
         private readonly Timer _timer;
 
-        public CancellationGrace(ProcessWorker worker, long sequence, TimeSpan grace)
+        public CancellationGrace(WorkerConnection worker, long sequence, TimeSpan grace)
         {
             _worker = worker;
             _sequence = sequence;
@@ -321,8 +311,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
             return;
         }
 
-        Span<byte> frame = [0, 0, 0, 0, (byte)FrameType.Shutdown];
-        SendControl(frame);
+        SendControl(FrameHeader.Empty(stackalloc byte[FrameHeader.Size], FrameType.Shutdown));
     }
 
     public async Task WaitForExitAsync(CancellationToken cancellationToken)
@@ -506,32 +495,19 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
     /// <summary>Completes the items a results frame reports on; false on a protocol violation.</summary>
     private bool ApplyResults(ReadOnlySpan<byte> body)
     {
-        if (body.Length < 4)
+        var results = new ResultRecord.Reader(body);
+        if (!results.IsValid)
         {
             return false;
         }
 
-        int count = BinaryPrimitives.ReadInt32LittleEndian(body);
-        int offset = 4;
         List<WorkItem> inFlight = _inFlight;
-        for (int r = 0; r < count; r++)
+        for (int r = 0; r < results.Count; r++)
         {
-            if (body.Length - offset < 21)
+            if (!results.TryNext(out long sequence, out RecordStatus status, out long elapsed, out ReadOnlySpan<byte> payload))
             {
                 return false;
             }
-
-            long sequence = BinaryPrimitives.ReadInt64LittleEndian(body[offset..]);
-            var status = (RecordStatus)body[offset + 8];
-            long elapsed = BinaryPrimitives.ReadInt64LittleEndian(body[(offset + 9)..]);
-            int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 17)..]);
-            if (length < 0 || length > body.Length - offset - 21)
-            {
-                return false;
-            }
-
-            ReadOnlySpan<byte> payload = body.Slice(offset + 21, length);
-            offset += 21 + length;
 
             int index = Volatile.Read(ref _reported);
             if (index >= inFlight.Count || inFlight[index].Sequence != sequence)
@@ -668,7 +644,7 @@ internal sealed class ProcessWorker : WorkerSlot, IDisposable
         }
 
         long generation = ++_batchGeneration;
-        _watchdog ??= new Timer(static state => ((ProcessWorker)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+        _watchdog ??= new Timer(static state => ((WorkerConnection)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
         _watchdogGeneration = generation;
         _watchdog.Change(TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
     }

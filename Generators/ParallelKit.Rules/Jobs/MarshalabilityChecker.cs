@@ -1,9 +1,10 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
-namespace ParallelKit.Analyzers.Jobs;
+namespace ParallelKit.Rules;
 
 /// <summary>
 /// Decides whether a type can cross a process boundary as a job argument or result: MemoryPack's rules,
@@ -13,7 +14,7 @@ namespace ParallelKit.Analyzers.Jobs;
 /// One instance per compilation: it resolves the well-known types once, then answers from symbols only,
 /// so it is safe to share between concurrent symbol actions.
 /// </remarks>
-public sealed class MarshalabilityChecker
+internal sealed class MarshalabilityChecker
 {
     /// <summary>The metadata name of MemoryPack's attribute for serializable types.</summary>
     public const string MemoryPackableAttributeName = "MemoryPack.MemoryPackableAttribute";
@@ -124,11 +125,14 @@ public sealed class MarshalabilityChecker
     private readonly INamedTypeSymbol? _cancellationToken;
     private readonly INamedTypeSymbol? _expression;
     private readonly INamedTypeSymbol? _nonGenericEnumerable;
+    private readonly System.Func<SyntaxTree, bool> _isGenerated;
 
     /// <summary>Resolves the well-known types of <paramref name="compilation"/>.</summary>
     /// <param name="compilation">The compilation whose types will be checked.</param>
-    public MarshalabilityChecker(Compilation compilation)
+    /// <param name="isGenerated">Whether a syntax tree holds generated code (see <see cref="SharedValueRules.CheckProperty"/>).</param>
+    public MarshalabilityChecker(Compilation compilation, System.Func<SyntaxTree, bool> isGenerated)
     {
+        _isGenerated = isGenerated;
         _builtInTypes = Resolve(compilation, s_builtInTypeNames);
         _builtInGenericTypes = Resolve(compilation, s_builtInGenericTypeNames);
         _memoryPackableAttribute = compilation.GetTypeByMetadataName(MemoryPackableAttributeName);
@@ -249,7 +253,8 @@ public sealed class MarshalabilityChecker
         }
 
         if (HasAttribute(definition, _memoryPackableAttribute) || HasAttribute(definition, _memoryPackUnionAttribute)
-            || IsMarshaledByHandle(named))
+            || IsMarshaledByHandle(named)
+            || SharedValueRules.IsExtendedByGenerator(named, _isGenerated, CancellationToken.None))
         {
             return GetReasonForTypeArguments(named);
         }

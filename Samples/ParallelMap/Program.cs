@@ -4,7 +4,9 @@
 //   def square(x): return x * x
 //   print(forkmap.map(square, range(10)))
 //
-// then a map worth parallelising: the longest Collatz chain below a limit, one chunk of starts per item.
+// then a map worth parallelising: the longest Collatz chain below a limit, one chunk of starts per item; then the
+// same chunks as Python's imap, results as they come, leaving the loop (and cancelling the rest) at the first chunk
+// with a chain of 300 steps or more.
 using System;
 using System.Globalization;
 using System.Linq;
@@ -25,3 +27,12 @@ const int Chunks = 64;
 ChainLength[] longest = await server.MapAsync(ranges, r => Maps.Jobs.LongestCollatzChain(r.From, r.To));
 ChainLength best = longest.MaxBy(l => l.Steps)!;
 Console.WriteLine($"longest Collatz chain below {limit}: {best.Start} ({best.Steps} steps)");
+
+await foreach (ChainLength chunkBest in server.MapStreamAsync(ranges, r => Maps.Jobs.LongestCollatzChain(r.From, r.To)))
+{
+    if (chunkBest.Steps >= 300)
+    {
+        Console.WriteLine($"first chain of 300+ steps, in chunk order: {chunkBest.Start} ({chunkBest.Steps} steps)");
+        break;
+    }
+}

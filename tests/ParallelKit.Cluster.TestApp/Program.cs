@@ -64,6 +64,38 @@ switch (options.Get("scenario", "map"))
         break;
     }
 
+    case "stream":
+    {
+        // Results as they come, over the nodes: in order, then as completed with their indexes, then a loop left early.
+        Console.WriteLine("STARTED");
+        long expected = 0;
+        bool inOrder = true;
+        await foreach (long result in server.MapStreamAsync(Enumerable.Range(0, items), i => Work.Jobs.Square(i, delay)))
+        {
+            inOrder &= result == expected * expected;
+            expected++;
+        }
+
+        var seen = new HashSet<long>();
+        await foreach (MapResult<long> result in server.MapUnorderedAsync(Enumerable.Range(0, items), i => Work.Jobs.Square(i, delay)))
+        {
+            inOrder &= result.Result == result.Index * result.Index && seen.Add(result.Index);
+        }
+
+        int taken = 0;
+        await foreach (long result in server.MapStreamAsync(Enumerable.Range(0, 1_000_000), i => Work.Jobs.Square(i, delay)))
+        {
+            if (++taken == 10)
+            {
+                break;
+            }
+        }
+
+        bool right = inOrder && expected == items && seen.Count == items && taken == 10;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STREAM {expected} {(right ? "correct" : "WRONG")}"));
+        break;
+    }
+
     case "submit":
     {
         Job<long>[] jobs = [.. Enumerable.Range(0, items).Select(i => server.Submit(Work.Jobs.Square(i, delay)))];

@@ -41,6 +41,19 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void Streaming_maps_run_over_the_nodes_in_order_as_completed_and_stop_when_the_loop_is_left()
+    {
+        using var cluster = new TestCluster(nodes: 2);
+        ClusterProcess driver = cluster.StartDriver("stream", nodes: 2, "--items", "300", "--delay", "2");
+        cluster.StartNode(1);
+        cluster.StartNode(2);
+
+        driver.WaitForOutput("DONE", Run);
+        Assert.Contains("STREAM 300 correct", driver.Output, StringComparison.Ordinal);
+        Assert.Equal(0, driver.WaitForExit(Run));
+    }
+
+    [Fact]
     public void Single_jobs_spread_over_the_nodes_and_come_back_in_order()
     {
         using var cluster = new TestCluster(nodes: 2);

@@ -252,6 +252,11 @@ internal sealed class MarshalabilityChecker
             return GetReasonForTypeArguments(named);
         }
 
+        if (definition.MetadataName == "ManagedProxy`1" && definition.ContainingNamespace?.ToDisplayString() == "ParallelKit")
+        {
+            return null; // a [ManagedType] object stays in the manager: only the proxy's handle crosses, never a T
+        }
+
         if (HasAttribute(definition, _memoryPackableAttribute) || HasAttribute(definition, _memoryPackUnionAttribute)
             || IsMarshaledByHandle(named)
             || SharedValueRules.IsExtendedByGenerator(named, _isGenerated, CancellationToken.None))

@@ -36,7 +36,6 @@ internal sealed partial class ClusterBackend : JobBackendCore
     private readonly TaskCompletionSource _enough = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _watching = Task.CompletedTask;
     private int _nextSlotId;
-    private long _retries;
     private bool _disposed;
 
     public ClusterBackend(JobServerOptions options, ClusterOptions cluster, IHost host)
@@ -80,7 +79,6 @@ internal sealed partial class ClusterBackend : JobBackendCore
         }
     }
 
-    public override long Retries => Interlocked.Read(ref _retries);
 
     public override long Restarts => 0;
 
@@ -365,39 +363,16 @@ internal sealed partial class ClusterBackend : JobBackendCore
             disposed = _disposed;
         }
 
-        var retry = new List<WorkItem>();
-        foreach (WorkItem item in items)
+        (int retried, _) = RetryOrFail(items, disposed, item =>
         {
-            if (item.IsFinished)
-            {
-                continue;
-            }
-
-            if (disposed)
-            {
-                item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
-                continue;
-            }
-
-            if (item.Attempts < Options.MaxAttempts && item.IsRetryable && (item is not SingleJobItem single || single.Job.TryRequeue()))
-            {
-                // A map chunk goes round again in smaller pieces, so the nodes left share it.
-                retry.AddRange(item.SplitForRetry(Dispatcher.WorkerCount));
-                continue;
-            }
-
             slot.RecordFailed(item.Count, 0);
-            item.Fail(new JobFailedException(item.Name, slot.Id, NodeLostType,
+            return new JobFailedException(item.Name, slot.Id, NodeLostType,
                 $"node {slot.Node.Name} ({slot.Node.Address}) {why} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)], so it was not run again")})",
-                remoteStackTrace: null));
-        }
-
-        if (retry.Count > 0)
+                remoteStackTrace: null);
+        });
+        if (retried > 0)
         {
-            Interlocked.Add(ref _retries, retry.Count);
-            Diagnostics.Telemetry.Retried.Add(retry.Count);
-            LogJobsRetried(retry.Sum(r => r.Count), slot.Node.Name);
-            Dispatcher.Requeue(retry);
+            LogJobsRetried(retried, slot.Node.Name);
         }
     }
 
@@ -405,28 +380,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
     public const string NodeLostType = "ParallelKit.NodeLostException";
 
     /// <summary>Work handed to a slot whose node was already leaving: back to the queue without charging an attempt.</summary>
-    public void Reassign(IReadOnlyList<WorkItem> items)
-    {
-        var again = new List<WorkItem>(items.Count);
-        foreach (WorkItem item in items)
-        {
-            if (item.IsFinished)
-            {
-                continue;
-            }
-
-            if (item is not SingleJobItem single || single.Job.TryRequeue())
-            {
-                item.Attempts = Math.Max(0, item.Attempts - 1);
-                again.Add(item);
-            }
-        }
-
-        if (again.Count > 0)
-        {
-            Dispatcher.Requeue(again);
-        }
-    }
+    public void Reassign(IReadOnlyList<WorkItem> items) => Reassign(items, disposed: false);
 
     public override async ValueTask DisposeAsync()
     {

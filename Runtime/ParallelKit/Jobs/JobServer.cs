@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Diagnostics;
@@ -216,14 +217,19 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Runs one job per item and returns the results in item order, like <c>Pool.map</c>. Items travel
-    /// in chunks (many jobs per message) that shrink towards the end so the workers finish together.
+    /// in chunks (many jobs per message) that start at one item, so results and progress come at once, grow while the
+    /// map is young, and shrink towards the end so the workers finish together. For results as they come, and input
+    /// read lazily, see <see cref="MapStreamAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, CancellationToken)"/>.
     /// </summary>
     /// <typeparam name="TItem">The item type.</typeparam>
     /// <typeparam name="TResult">The jobs' result type.</typeparam>
     /// <param name="items">The items.</param>
     /// <param name="job">Makes the job call for an item, e.g. <c>c =&gt; Primes.Jobs.CountPrimes(c.From, c.To)</c>.</param>
-    /// <param name="progress">Told after each chunk how many results are in.</param>
-    /// <param name="cancellationToken">Cancels the map: chunks not yet started are dropped.</param>
+    /// <param name="progress">
+    /// Told how many results are in as they arrive, from the first on (see <see cref="MapProgress"/>); called on the
+    /// thread that reads results, one report at a time, so a handler that reports at once sees counts only grow.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the map: chunks not yet started are dropped, running ones see their tokens cancelled.</param>
     /// <returns>The results, in item order.</returns>
     /// <exception cref="JobFailedException">A job threw; the first failure fails the map.</exception>
     public Task<TResult[]> MapAsync<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -284,11 +290,145 @@ public sealed class JobServer : IAsyncDisposable, IDisposable
     /// <summary>Runs the given job calls and returns their results in order (see <see cref="MapAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, CancellationToken)"/>).</summary>
     /// <typeparam name="TResult">The jobs' result type.</typeparam>
     /// <param name="calls">The job calls.</param>
-    /// <param name="progress">Told after each chunk how many results are in.</param>
+    /// <param name="progress">Told how many results are in as they arrive.</param>
     /// <param name="cancellationToken">Cancels the map.</param>
     /// <returns>The results, in order.</returns>
     public Task<TResult[]> MapAsync<TResult>(IEnumerable<JobCall<TResult>> calls, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
         => MapAsync(calls, static call => call, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs one job per item and yields the results in item order as they come — Python's <c>Pool.imap</c>,
+    /// joblib's <c>return_as="generator"</c>: each result as soon as it and every result before it are in. The
+    /// input is read lazily, at most <see cref="JobServerOptions.MapReadAhead"/> items ahead of the consumer, so a
+    /// map over a lazy sequence of millions of items never holds them all. Nothing runs until the enumeration starts.
+    /// </summary>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="items">The items, enumerated once, on a thread-pool thread, as the map needs them.</param>
+    /// <param name="job">Makes the job call for an item, e.g. <c>c =&gt; Primes.Jobs.CountPrimes(c.From, c.To)</c>.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the map (as does the token given to <c>WithCancellation</c>). Leaving the <c>await foreach</c> early
+    /// (<c>break</c>, an exception) cancels it too: queued items are dropped and running jobs see their tokens cancelled.
+    /// </param>
+    /// <returns>The results, in item order.</returns>
+    /// <exception cref="JobFailedException">A job threw (raised by the enumeration; the first failure ends the map and cancels the rest).</exception>
+    /// <exception cref="OperationCanceledException">The map was cancelled (raised by the enumeration).</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public IAsyncEnumerable<TResult> MapStreamAsync<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(job);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return StreamInOrder(items, job, cancellationToken);
+    }
+
+    /// <summary>Runs the given job calls and yields their results in order as they come (see <see cref="MapStreamAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, CancellationToken)"/>).</summary>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="calls">The job calls, enumerated lazily.</param>
+    /// <param name="cancellationToken">Cancels the map.</param>
+    /// <returns>The results, in order.</returns>
+    public IAsyncEnumerable<TResult> MapStreamAsync<TResult>(IEnumerable<JobCall<TResult>> calls, CancellationToken cancellationToken = default)
+        => MapStreamAsync(calls, static call => call, cancellationToken);
+
+    /// <summary>
+    /// Runs one job per item and yields each result as soon as it is in, with its item's index — Python's
+    /// <c>Pool.imap_unordered</c> and <c>concurrent.futures.as_completed</c>. Input is read lazily with bounded
+    /// read-ahead, and leaving the loop cancels the rest, as for <see cref="MapStreamAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="items">The items, enumerated once, on a thread-pool thread, as the map needs them.</param>
+    /// <param name="job">Makes the job call for an item.</param>
+    /// <param name="cancellationToken">Cancels the map.</param>
+    /// <returns>Each item's index and result, in the order they complete.</returns>
+    /// <exception cref="JobFailedException">A job threw (raised by the enumeration; the first failure ends the map and cancels the rest).</exception>
+    /// <exception cref="OperationCanceledException">The map was cancelled (raised by the enumeration).</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public IAsyncEnumerable<MapResult<TResult>> MapUnorderedAsync<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(job);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return StreamAsCompleted(items, job, cancellationToken);
+    }
+
+    /// <summary>Runs the given job calls and yields each result as it completes, with the call's index (see <see cref="MapUnorderedAsync{TItem, TResult}(IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, CancellationToken)"/>).</summary>
+    /// <typeparam name="TResult">The jobs' result type.</typeparam>
+    /// <param name="calls">The job calls, enumerated lazily.</param>
+    /// <param name="cancellationToken">Cancels the map.</param>
+    /// <returns>Each call's index and result, in the order they complete.</returns>
+    public IAsyncEnumerable<MapResult<TResult>> MapUnorderedAsync<TResult>(IEnumerable<JobCall<TResult>> calls, CancellationToken cancellationToken = default)
+        => MapUnorderedAsync(calls, static call => call, cancellationToken);
+
+    private async IAsyncEnumerable<TResult> StreamInOrder<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        StreamingMap<TItem, TResult> map = StartStream(items, job, cancellationToken);
+        try
+        {
+            // Results that overtook an earlier one wait here; the read-ahead bounds how many.
+            var early = new Dictionary<long, TResult>();
+            long next = 0;
+            await foreach (MapResult<TResult> arrived in map.Results.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested(); // results already in do not outlast a cancellation
+                if (arrived.Index != next)
+                {
+                    early.Add(arrived.Index, arrived.Result);
+                    continue;
+                }
+
+                yield return arrived.Result;
+                map.Release(1);
+                next++;
+                while (early.Remove(next, out TResult? result))
+                {
+                    yield return result;
+                    map.Release(1);
+                    next++;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            map.Leave();
+            EndSubmission();
+        }
+    }
+
+    private async IAsyncEnumerable<MapResult<TResult>> StreamAsCompleted<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        StreamingMap<TItem, TResult> map = StartStream(items, job, cancellationToken);
+        try
+        {
+            await foreach (MapResult<TResult> arrived in map.Results.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested(); // results already in do not outlast a cancellation
+                yield return arrived;
+                map.Release(1);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            map.Leave();
+            EndSubmission();
+        }
+    }
+
+    /// <summary>Counts the stream as a submission (a graceful shutdown waits for it) and starts its feeder.</summary>
+    private StreamingMap<TItem, TResult> StartStream<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, JobCall<TResult>> job, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        BeginSubmission();
+        JobServerOptions options = _backend.Options;
+        int maxChunk = options.MaxChunkSize > 0 ? options.MaxChunkSize : 4096;
+        int readAhead = options.MapReadAhead > 0 ? options.MapReadAhead : Math.Max(1024, 128 * _backend.TargetWorkers);
+        return StreamingMap<TItem, TResult>.Start(_backend.Dispatcher, _backend.CannotRun, items, job, readAhead, maxChunk, cancellationToken);
+    }
 
     /// <summary>
     /// Stops the server gracefully — Python's <c>pool.close(); pool.join()</c> and <c>executor.shutdown(wait=True)</c>:

@@ -74,6 +74,15 @@ public sealed class JobServerOptions
     /// <summary>The most items <see cref="JobServer.MapAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, IProgress{MapProgress}?, System.Threading.CancellationToken)"/> puts in one message; 0 chooses automatically.</summary>
     public int MaxChunkSize { get; set; }
 
+    /// <summary>
+    /// How many items <see cref="JobServer.MapStreamAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, System.Threading.CancellationToken)"/>
+    /// and <see cref="JobServer.MapUnorderedAsync{TItem, TResult}(System.Collections.Generic.IEnumerable{TItem}, Func{TItem, JobCall{TResult}}, System.Threading.CancellationToken)"/>
+    /// read from their input ahead of the consumer: items queued, running, or with results the consumer has not
+    /// taken yet. When it is reached the input is not read further until the consumer takes results. 0 (the
+    /// default) chooses automatically: 128 per worker, at least 1,024.
+    /// </summary>
+    public int MapReadAhead { get; set; }
+
     /// <summary>The shortest <see cref="HeartbeatTimeout"/>: a few heartbeats must fit in it.</summary>
     internal static readonly TimeSpan MinHeartbeatTimeout = TimeSpan.FromMilliseconds(500);
 
@@ -146,6 +155,11 @@ public sealed class JobServerOptions
             throw new ArgumentOutOfRangeException(nameof(MaxChunkSize), MaxChunkSize, "MaxChunkSize cannot be negative.");
         }
 
+        if (MapReadAhead < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MapReadAhead), MapReadAhead, "MapReadAhead cannot be negative (0: automatic).");
+        }
+
         if (MaxJobsPerWorker < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxJobsPerWorker), MaxJobsPerWorker, "MaxJobsPerWorker cannot be negative (0: no limit).");
@@ -170,6 +184,7 @@ public sealed class JobServerOptions
             HeartbeatTimeout = HeartbeatTimeout,
             CancellationGracePeriod = CancellationGracePeriod,
             MaxChunkSize = MaxChunkSize,
+            MapReadAhead = MapReadAhead,
             MaxMessageSize = MaxMessageSize,
             Logger = Logger,
         };

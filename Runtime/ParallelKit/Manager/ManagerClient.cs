@@ -94,10 +94,25 @@ internal sealed class ManagerClient : IDisposable
         {
             if (_client == 0)
             {
-                _client = ManagerProtocol.Int(RoundTrip(ManagerOperation.RegisterClient, 0, [Encoding.UTF8.GetBytes(_responses.HandleName)])[0]);
+                _client = ManagerProtocol.Int(RoundTrip(ManagerOperation.RegisterClient, 0, [Encoding.UTF8.GetBytes(_responses.HandleName)], member: null)[0]);
             }
 
-            return RoundTrip(operation, target, values);
+            return RoundTrip(operation, target, values, member: null);
+        }
+    }
+
+    /// <summary>Calls a managed object's method (or, with <see cref="ManagerOperation.NewManaged"/>, creates one).</summary>
+    /// <exception cref="ManagedCallException">The user's code threw in the manager.</exception>
+    public List<byte[]> CallManaged(int target, string member, byte[][] values, ManagerOperation operation = ManagerOperation.ManagedCall)
+    {
+        lock (_gate)
+        {
+            if (_client == 0)
+            {
+                _client = ManagerProtocol.Int(RoundTrip(ManagerOperation.RegisterClient, 0, [Encoding.UTF8.GetBytes(_responses.HandleName)], member: null)[0]);
+            }
+
+            return RoundTrip(operation, target, values, member);
         }
     }
 
@@ -114,7 +129,7 @@ internal sealed class ManagerClient : IDisposable
         }
     }
 
-    private List<byte[]> RoundTrip(ManagerOperation operation, int target, ReadOnlySpan<byte[]> values)
+    private List<byte[]> RoundTrip(ManagerOperation operation, int target, ReadOnlySpan<byte[]> values, string? member)
     {
         int call = ++_nextCall;
         _requests.Put(ManagerProtocol.Request(operation, _client, call, target, values));
@@ -126,6 +141,13 @@ internal sealed class ManagerClient : IDisposable
                 if (BinaryPrimitives.ReadInt32LittleEndian(response.AsSpan(1)) != call)
                 {
                     continue; // an answer to a call that was given up on
+                }
+
+                if (response[0] == ManagerProtocol.ThrownStatus)
+                {
+                    List<byte[]> thrown = ManagerProtocol.Values(response, ManagerProtocol.ResponseHeader);
+                    string stack = Encoding.UTF8.GetString(thrown[2]);
+                    throw new ManagedCallException(member ?? operation.ToString(), Encoding.UTF8.GetString(thrown[0]), Encoding.UTF8.GetString(thrown[1]), stack.Length == 0 ? null : stack);
                 }
 
                 if (response[0] == 0)

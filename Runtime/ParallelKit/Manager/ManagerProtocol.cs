@@ -36,6 +36,8 @@ internal enum ManagerOperation : byte
     ListPop,
     ListAddRange,
     ListReplaceIfUnchanged,
+    NewManaged,
+    ManagedCall,
 }
 
 /// <summary>
@@ -117,6 +119,21 @@ internal static class ManagerProtocol
         text.CopyTo(response.AsSpan(ResponseHeader));
         return response;
     }
+
+    /// <summary>
+    /// The response to a call whose user code (a managed object's method or constructor) threw: status 2, then the
+    /// exception's type, message and stack trace as UTF-8 values.
+    /// </summary>
+    public static byte[] Thrown(int call, Exception exception)
+    {
+        byte[] response = Response(call, Encoding.UTF8.GetBytes(exception.GetType().FullName ?? exception.GetType().Name),
+            Encoding.UTF8.GetBytes(exception.Message), Encoding.UTF8.GetBytes(exception.StackTrace ?? string.Empty));
+        response[0] = ThrownStatus;
+        return response;
+    }
+
+    /// <summary>The status byte of <see cref="Thrown"/> responses (1 is success, 0 a refused call).</summary>
+    public const byte ThrownStatus = 2;
 
     public static byte[] Int(int value)
     {

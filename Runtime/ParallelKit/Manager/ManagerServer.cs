@@ -75,7 +75,9 @@ internal sealed class ManagerServer
         byte[] response;
         try
         {
-            response = ManagerProtocol.Response(call, Execute(operation, target, values));
+            response = operation is ManagerOperation.NewManaged or ManagerOperation.ManagedCall
+                ? ExecuteManaged(operation, call, target, values)
+                : ManagerProtocol.Response(call, Execute(operation, target, values));
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
         {
@@ -255,6 +257,54 @@ internal sealed class ManagerServer
 
         throw new InvalidOperationException($"The manager cannot do {operation} on object {target}.");
     }
+
+    /// <summary>
+    /// Creates or calls a <c>[ManagedType]</c> object: the user's code runs here, and whatever it throws goes back to
+    /// the caller (the object stays as the method left it).
+    /// </summary>
+    private byte[] ExecuteManaged(ManagerOperation operation, int call, int target, List<byte[]> values)
+    {
+        if (operation == ManagerOperation.NewManaged)
+        {
+            string typeName = Encoding.UTF8.GetString(values[0]);
+            string assemblyName = Encoding.UTF8.GetString(values[1]);
+            if (!ManagedTypes.TryGet(typeName, assemblyName, out ManagedTypes.Entry? entry))
+            {
+                throw new InvalidOperationException(
+                    $"The manager process knows no [ManagedType] '{typeName}' (assembly '{assemblyName}'): the assembly declaring it must be built with the ParallelKit generator and be loadable by the executable.");
+            }
+
+            object created;
+            try
+            {
+                created = entry.Create(ManagerProtocol.Int(values[2]), [.. values.Skip(3)]);
+            }
+            catch (Exception ex)
+            {
+                return ManagerProtocol.Thrown(call, ex);
+            }
+
+            _objects[++_nextObject] = new ManagedInstance(created, entry.Invoke);
+            return ManagerProtocol.Response(call, ManagerProtocol.Int(_nextObject));
+        }
+
+        if (!_objects.TryGetValue(target, out object? found) || found is not ManagedInstance instance)
+        {
+            throw new InvalidOperationException($"The manager holds no managed object {target}.");
+        }
+
+        try
+        {
+            return ManagerProtocol.Response(call, instance.Invoke(instance.Target, ManagerProtocol.Int(values[0]), [.. values.Skip(1)]));
+        }
+        catch (Exception ex)
+        {
+            return ManagerProtocol.Thrown(call, ex);
+        }
+    }
+
+    /// <summary>A <c>[ManagedType]</c> object and the generated code that runs its methods.</summary>
+    private sealed record ManagedInstance(object Target, ManagedInvoker Invoke);
 
     private static int CheckIndex(List<byte[]> list, int index)
         => index >= 0 && index < list.Count

@@ -5,7 +5,8 @@ using ParallelKit.Manager;
 namespace ParallelKit;
 
 /// <summary>
-/// A server process that holds shared dictionaries and lists — Python's <c>multiprocessing.Manager()</c>.
+/// A server process that holds shared dictionaries, lists and <see cref="ManagedTypeAttribute">[ManagedType]</see>
+/// objects — Python's <c>multiprocessing.Manager()</c> and <c>BaseManager.register</c>.
 /// The data lives in the manager process; <see cref="SharedDictionary{TKey, TValue}"/> and
 /// <see cref="SharedList{T}"/> are proxies, usable from any process they are passed to (by handle), each
 /// operation a round trip to the manager through shared memory. Keys and values are marshaled with
@@ -84,6 +85,19 @@ public sealed class ProcessManager : IDisposable
 
         int id = ManagerProtocol.Int(_client.Call(ManagerOperation.NewList, 0, [.. items])[0]);
         return new SharedList<T>(_client, id);
+    }
+
+    /// <summary>Creates a <see cref="ManagedTypeAttribute">[ManagedType]</see> object in the manager (the generated <c>manager.T(…)</c> calls this).</summary>
+    internal TProxy CreateManaged<TProxy>(string typeName, string assemblyName, int constructor, byte[][] arguments, Func<ManagerClient, int, TProxy> wrap)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var values = new byte[arguments.Length + 3][];
+        values[0] = System.Text.Encoding.UTF8.GetBytes(typeName);
+        values[1] = System.Text.Encoding.UTF8.GetBytes(assemblyName);
+        values[2] = ManagerProtocol.Int(constructor);
+        arguments.CopyTo(values, 3);
+        int id = ManagerProtocol.Int(_client.CallManaged(0, typeName + " constructor", values, ManagerOperation.NewManaged)[0]);
+        return wrap(_client, id);
     }
 
     /// <summary>Stops the manager process; its dictionaries and lists are gone for every process.</summary>

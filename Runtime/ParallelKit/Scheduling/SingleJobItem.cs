@@ -96,6 +96,8 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         frame.WriteBytes(_arguments);
     }
 
+    public override bool TryRequeue() => Job.TryRequeue();
+
     public override void Complete(ReadOnlySpan<byte> results)
     {
         Job.CompleteFromPayload(results);

@@ -78,6 +78,9 @@ internal abstract class WorkItem
     /// </summary>
     public virtual IReadOnlyList<WorkItem> SplitForRetry(int pieces) => [this];
 
+    /// <summary>Takes the item back for another run; false when its caller has finished it meanwhile (cancelled it), so it must not run again.</summary>
+    public virtual bool TryRequeue() => true;
+
     /// <summary>Completes from a worker's successful result payload (the results, in order).</summary>
     public abstract void Complete(ReadOnlySpan<byte> results);
 

@@ -73,7 +73,6 @@ internal sealed class ThreadBackend : JobBackendCore
         }
     }
 
-    public override long Retries => 0;
 
     public override long Restarts => 0;
 

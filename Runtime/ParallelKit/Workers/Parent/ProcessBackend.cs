@@ -23,7 +23,6 @@ internal sealed class ProcessBackend : JobBackendCore
     private readonly List<WorkerConnection> _workers = [];
     private readonly WorkerListener _listener;
     private int _nextWorkerId;
-    private long _retries;
     private long _restarts;
     private int _connectedEver;
     private int _failedStarts;
@@ -120,7 +119,6 @@ internal sealed class ProcessBackend : JobBackendCore
         }
     }
 
-    public override long Retries => Interlocked.Read(ref _retries);
 
     public override long Restarts => Interlocked.Read(ref _restarts);
 
@@ -224,38 +222,8 @@ internal sealed class ProcessBackend : JobBackendCore
         Dispatcher.WorkerReady(worker);
     }
 
-    /// <summary>
-    /// Work handed to a worker that was already dying, or stopping for the server to shrink, that it never
-    /// ran: back to the queue without charging an attempt (or failed, once the server is disposed).
-    /// </summary>
-    internal void Reassign(IReadOnlyList<WorkItem> items)
-    {
-        var again = new List<WorkItem>(items.Count);
-        foreach (WorkItem item in items)
-        {
-            if (item.IsFinished)
-            {
-                continue;
-            }
-
-            if (IsDisposed)
-            {
-                item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
-                continue;
-            }
-
-            if (item is not SingleJobItem single || single.Job.TryRequeue())
-            {
-                item.Attempts = Math.Max(0, item.Attempts - 1);
-                again.Add(item);
-            }
-        }
-
-        if (again.Count > 0)
-        {
-            Dispatcher.Requeue(again);
-        }
-    }
+    /// <summary>Work handed to a worker that never ran it: back to the queue (see <see cref="JobBackendCore.Reassign"/>).</summary>
+    internal void Reassign(IReadOnlyList<WorkItem> items) => Reassign(items, IsDisposed);
 
     /// <summary>
     /// A worker process ended without being asked to: its unfinished items go to other workers (up to
@@ -270,50 +238,13 @@ internal sealed class ProcessBackend : JobBackendCore
             disposed = _disposed;
         }
 
-        var retry = new List<WorkItem>();
-        int retried = 0;
-        int failed = 0;
-        foreach (WorkItem item in unfinished)
+        (int retried, int failed) = RetryOrFail(unfinished, disposed, item =>
         {
-            if (item.IsFinished)
-            {
-                continue;
-            }
-
-            if (disposed)
-            {
-                item.Fail(new ObjectDisposedException(nameof(JobServer), "The job server was disposed while the job was running."));
-                continue;
-            }
-
-            if (item.MadeProgress && Options.MaxAttempts > 1)
-            {
-                // Where retries are wanted, a map chunk that delivered results on this attempt is not charged for
-                // it: what it delivered is kept, and the rest goes on. A job that kills its worker every time is
-                // still charged once it heads its chunk (no progress), so it fails after MaxAttempts.
-                item.Attempts = Math.Max(0, item.Attempts - 1);
-            }
-
-            if (item.Attempts < Options.MaxAttempts && item.IsRetryable
-                && (item is not SingleJobItem single || single.Job.TryRequeue()))
-            {
-                retried++;
-                retry.AddRange(item.SplitForRetry(Dispatcher.WorkerCount));
-                continue;
-            }
-
-            failed++;
             worker.Record(JobOutcome.Crashed, item.Count, 0);
-            item.Fail(new JobFailedException(item.Name, worker.Id, JobFailedException.WorkerCrashed,
+            return new JobFailedException(item.Name, worker.Id, JobFailedException.WorkerCrashed,
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
-                remoteStackTrace: null));
-        }
-
-        if (retried > 0)
-        {
-            Interlocked.Add(ref _retries, retried);
-            Diagnostics.Telemetry.Retried.Add(retried);
-        }
+                remoteStackTrace: null);
+        });
 
         if (!disposed)
         {
@@ -326,12 +257,7 @@ internal sealed class ProcessBackend : JobBackendCore
             serving = _workers.Count(w => w != worker && IsServing(w));
         }
 
-        // Retried work first: an idle worker can take it while the replacement starts.
-        if (retry.Count > 0)
-        {
-            Dispatcher.Requeue(retry);
-        }
-
+        // Retried work is queued already (first in line): an idle worker can take it while the replacement starts.
         if (!disposed && serving < Dispatcher.WorkerCount)
         {
             Interlocked.Increment(ref _restarts);

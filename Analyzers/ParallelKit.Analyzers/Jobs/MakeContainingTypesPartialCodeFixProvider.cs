@@ -14,7 +14,7 @@ using ParallelKit.Rules;
 namespace ParallelKit.Analyzers.Jobs;
 
 /// <summary>
-/// Fixes PK1002 (a job) and PK2002 (a <c>[SharedValue]</c> property) by adding <c>partial</c> to the member's type
+/// Fixes PK1002 (a job), PK2002 (a <c>[SharedValue]</c> property) and PK4002 (a CSP process) by adding <c>partial</c> to the member's type
 /// and to every type enclosing it that lacks it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeContainingTypesPartialCodeFixProvider))]
@@ -26,6 +26,7 @@ public sealed class MakeContainingTypesPartialCodeFixProvider : CodeFixProvider
     [
         DiagnosticDescriptors.JobMustBeInPartialTypeId,
         DiagnosticDescriptors.SharedValueMustBeInPartialTypeId,
+        Csp.CspDiagnosticDescriptors.ProcessMustBeInPartialTypeId,
     ];
 
     /// <inheritdoc />

@@ -14,7 +14,7 @@ using ParallelKit.Analyzers.Helpers;
 namespace ParallelKit.Analyzers.Jobs;
 
 /// <summary>
-/// Fixes PK1001 by adding <c>static</c> to the job method, where the body uses no instance member (the fix would not
+/// Fixes PK1001 (and PK4001, a CSP process) by adding <c>static</c> to the method, where the body uses no instance member (the fix would not
 /// compile otherwise).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeJobStaticCodeFixProvider))]
@@ -22,7 +22,7 @@ namespace ParallelKit.Analyzers.Jobs;
 public sealed class MakeJobStaticCodeFixProvider : CodeFixProvider
 {
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.JobMustBeStaticId];
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.JobMustBeStaticId, Csp.CspDiagnosticDescriptors.ProcessMustBeStaticId];
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;

@@ -25,7 +25,7 @@ public static partial class PeerSuite
 
     private static readonly string[] AllBenches =
         ["spawn_join", "server_start", "pool_roundtrip", "pool_throughput", "map_speedup", "thread_overhead", "load", "reliability", "lock_pingpong", "shared_value", "queue_throughput", "pipe_throughput", "manager_dict",
-         "cluster_roundtrip", "cluster_throughput", "cluster_map_speedup", "cluster_node_death", "cluster_scale"];
+         "cluster_roundtrip", "cluster_throughput", "cluster_map_speedup", "cluster_node_death", "cluster_scale", "csp"];
 
     private static bool s_quick;
 
@@ -92,6 +92,7 @@ public static partial class PeerSuite
                     case "cluster_map_speedup": ClusterMapSpeedup(); break;
                     case "cluster_node_death": ClusterNodeDeath(); break;
                     case "cluster_scale": ClusterScale(); break;
+                    case "csp": CspBenches(); break;
                 }
             }
             catch (Exception ex)

@@ -1,0 +1,384 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.CspRuntime;
+
+namespace ParallelKit;
+
+/// <summary>
+/// A choice between guards (PyCSP's <c>Alternation</c>, occam's <c>ALT</c>): input guards, output guards,
+/// <see cref="Guard.Skip"/> and <see cref="Guard.Timeout(TimeSpan)"/>. A selection performs exactly one
+/// guard's operation: a guard not chosen never takes or gives a value, even when other readers and writers
+/// race it on the same channels.
+/// </summary>
+/// <example>
+/// <code>
+/// var left = a.Reader().Guard();
+/// var alt = new Alternation(left, b.Reader().Guard(), Guard.Timeout(TimeSpan.FromSeconds(1)));
+/// Choice chosen = await alt.FairSelectAsync();
+/// if (chosen.Guard == left) Console.WriteLine(chosen.Value);
+/// </code>
+/// </example>
+/// <remarks>
+/// A selection locks the channels of its enabled guards (in one global order, so selections never deadlock
+/// each other), performs the first ready guard in its order, or else leaves an offer on every channel and
+/// waits: the first reader or writer to claim the selection wins, and the other offers are withdrawn.
+/// </remarks>
+public sealed class Alternation
+{
+    private readonly Guard[] _guards;
+    private int _lastChosen = -1;
+
+    /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
+    /// <param name="guards">The guards.</param>
+    /// <exception cref="ArgumentException">No guards were given, or one is <see langword="null"/>.</exception>
+    public Alternation(params Guard[] guards)
+    {
+        ArgumentNullException.ThrowIfNull(guards);
+        if (guards.Length == 0)
+        {
+            throw new ArgumentException("An alternation needs at least one guard.", nameof(guards));
+        }
+
+        foreach (Guard guard in guards)
+        {
+            if (guard is null)
+            {
+                throw new ArgumentException("A guard is null.", nameof(guards));
+            }
+        }
+
+        _guards = (Guard[])guards.Clone();
+    }
+
+    /// <summary>The guards, in priority order.</summary>
+    public IReadOnlyList<Guard> Guards => _guards;
+
+    private enum Order
+    {
+        Arbitrary,
+        Priority,
+        Fair,
+    }
+
+    /// <summary>Chooses a ready guard, any of them (PyCSP's <c>select</c>), waiting until one is ready.</summary>
+    /// <returns>What was chosen.</returns>
+    /// <exception cref="ChannelPoisonedException">A guard's channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">A guard's channel (or end) is retired.</exception>
+    /// <exception cref="InvalidOperationException">Every guard is disabled.</exception>
+    public Choice Select() => SelectCore(Order.Arbitrary, CancellationToken.None);
+
+    /// <summary>Chooses the first ready guard in the order given (PyCSP's <c>priSelect</c>).</summary>
+    /// <returns>What was chosen.</returns>
+    /// <exception cref="ChannelPoisonedException">A guard's channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">A guard's channel (or end) is retired.</exception>
+    /// <exception cref="InvalidOperationException">Every guard is disabled.</exception>
+    public Choice PriSelect() => SelectCore(Order.Priority, CancellationToken.None);
+
+    /// <summary>
+    /// Chooses a ready guard, giving the one chosen last time the lowest priority (PyCSP's <c>fairSelect</c>):
+    /// no guard that is ready again and again is starved.
+    /// </summary>
+    /// <returns>What was chosen.</returns>
+    /// <exception cref="ChannelPoisonedException">A guard's channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">A guard's channel (or end) is retired.</exception>
+    /// <exception cref="InvalidOperationException">Every guard is disabled.</exception>
+    public Choice FairSelect() => SelectCore(Order.Fair, CancellationToken.None);
+
+    /// <summary>The async form of <see cref="Select"/>.</summary>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <returns>What was chosen.</returns>
+    public ValueTask<Choice> SelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Arbitrary, cancellationToken);
+
+    /// <summary>The async form of <see cref="PriSelect"/>.</summary>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <returns>What was chosen.</returns>
+    public ValueTask<Choice> PriSelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Priority, cancellationToken);
+
+    /// <summary>The async form of <see cref="FairSelect"/>.</summary>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <returns>What was chosen.</returns>
+    public ValueTask<Choice> FairSelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Fair, cancellationToken);
+
+    private Choice SelectCore(Order order, CancellationToken cancellationToken)
+    {
+        if (RemoteClient() is { } client)
+        {
+            return RemoteSelectAsync(client, order, cancellationToken).AsTask().GetAwaiter().GetResult();
+        }
+
+        Pending pending = Begin(order);
+        if (pending.Chosen is { } chosen)
+        {
+            return chosen;
+        }
+
+        pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
+        return Finish(pending, cancellationToken);
+    }
+
+    private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
+    {
+        if (RemoteClient() is { } client)
+        {
+            return await RemoteSelectAsync(client, order, cancellationToken).ConfigureAwait(false);
+        }
+
+        Pending pending = Begin(order);
+        if (pending.Chosen is { } chosen)
+        {
+            return chosen;
+        }
+
+        await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
+        return Finish(pending, cancellationToken);
+    }
+
+    /// <summary>The link of the guards' ends when they were passed from another OS process (all of them must be).</summary>
+    private CspEndClient? RemoteClient()
+    {
+        CspEndClient? client = null;
+        bool local = false;
+        foreach (Guard guard in _guards)
+        {
+            if (guard.GuardEnd is not { } end)
+            {
+                continue;
+            }
+
+            if (end.Client is null)
+            {
+                local = true;
+            }
+            else if (client is null)
+            {
+                client = end.Client;
+            }
+            else if (client != end.Client)
+            {
+                local = true;
+            }
+        }
+
+        if (client is not null && local)
+        {
+            throw new InvalidOperationException(
+                "An alternation in a CSP process running in its own OS process can only choose between ends passed to that process (the OS process that started it performs the selection): it cannot mix them with channels created here.");
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// A selection over ends passed from another OS process: that process performs it on the real ends, trying
+    /// the guards in the order computed here (so fairness and priority are kept), and says which was chosen.
+    /// </summary>
+    private async ValueTask<Choice> RemoteSelectAsync(CspEndClient client, Order order, CancellationToken cancellationToken)
+    {
+        int[] sequence = Sequence(order, out int timeoutIndex, out _);
+        int[] sent = timeoutIndex < 0 ? sequence : [.. sequence, timeoutIndex];
+        var payload = new System.Buffers.ArrayBufferWriter<byte>();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload.GetSpan(4), sent.Length);
+        payload.Advance(4);
+        foreach (int i in sent)
+        {
+            Guard guard = _guards[i];
+            guard.ThrowIfEndRetired();
+            byte[] value = guard.RemoteValue();
+            Span<byte> header = payload.GetSpan(18);
+            header[0] = guard switch
+            {
+                SkipGuard => RemoteGuardKind.Skip,
+                TimeoutGuard => RemoteGuardKind.Timeout,
+                _ when guard.GuardEnd!.IsWriter => RemoteGuardKind.Output,
+                _ => RemoteGuardKind.Input,
+            };
+            header[1] = 1;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[2..], guard.GuardEnd?.ClientIndex ?? -1);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header[6..], guard is TimeoutGuard t ? t.Duration.Ticks : 0);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[14..], value.Length);
+            payload.Advance(18);
+            value.CopyTo(payload.GetSpan(value.Length));
+            payload.Advance(value.Length);
+        }
+
+        byte[] reply = await client.CallAsync(CspOp.Select, -1, payload.WrittenSpan, cancellationToken).ConfigureAwait(false);
+        int index = sent[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(reply)];
+        return Chose(index, _guards[index].RemoteResult(reply.AsSpan(4)));
+    }
+
+    /// <summary>Performs a ready guard now, or leaves offers on every channel.</summary>
+    private Pending Begin(Order order)
+    {
+        int[] sequence = Sequence(order, out int timeoutIndex, out TimeSpan timeout);
+        var channels = new List<CspChannel>(sequence.Length);
+        foreach (int i in sequence)
+        {
+            _guards[i].ThrowIfEndRetired();
+            if (_guards[i].Channel is { } channel && !channels.Contains(channel))
+            {
+                channels.Add(channel);
+            }
+        }
+
+        channels.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        foreach (CspChannel channel in channels)
+        {
+            channel.Gate.Enter();
+        }
+
+        try
+        {
+            foreach (int i in sequence)
+            {
+                Guard guard = _guards[i];
+                if (guard is SkipGuard)
+                {
+                    return new Pending(Chose(i, null));
+                }
+
+                int outcome = guard.TryLocked(out object? value);
+                if (outcome == 0)
+                {
+                    return new Pending(Chose(i, value));
+                }
+
+                if (outcome != Selection.Waiting)
+                {
+                    throw guard.Channel!.Failure(outcome);
+                }
+            }
+
+            var selection = new Selection();
+            var offers = new Offer?[_guards.Length];
+            foreach (int i in sequence)
+            {
+                offers[i] = _guards[i].Register(selection, i);
+            }
+
+            return new Pending(selection, offers, timeoutIndex, timeoutIndex < 0 ? -1 : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds)));
+        }
+        finally
+        {
+            for (int i = channels.Count - 1; i >= 0; i--)
+            {
+                channels[i].Gate.Exit();
+            }
+        }
+    }
+
+    private Choice Finish(Pending pending, CancellationToken cancellationToken)
+    {
+        Selection selection = pending.Selection!;
+        foreach (Offer? offer in pending.Offers!)
+        {
+            offer?.Withdraw();
+        }
+
+        int outcome = selection.Outcome;
+        if (outcome >= 0)
+        {
+            return Chose(outcome, _guards[outcome].Taken(pending.Offers![outcome]!));
+        }
+
+        return outcome switch
+        {
+            Selection.TimedOut => Chose(pending.TimeoutIndex, null),
+            Selection.Cancelled => throw new OperationCanceledException(cancellationToken),
+            Selection.Retired => throw new ChannelRetiredException($"The channel '{selection.FailedChannel}' is retired: every end on its other side has retired."),
+            _ => throw new ChannelPoisonedException($"The channel '{selection.FailedChannel}' is poisoned."),
+        };
+    }
+
+    private Choice Chose(int index, object? value)
+    {
+        _lastChosen = index;
+        return new Choice(_guards[index], index, value);
+    }
+
+    /// <summary>The enabled guards in the order this selection tries them; skip guards last unless by priority.</summary>
+    private int[] Sequence(Order order, out int timeoutIndex, out TimeSpan timeout)
+    {
+        int n = _guards.Length;
+        int start = order switch
+        {
+            Order.Fair => (_lastChosen + 1) % n,
+            Order.Arbitrary => Random.Shared.Next(n),
+            _ => 0,
+        };
+        var sequence = new List<int>(n);
+        var skips = new List<int>(1);
+        timeoutIndex = -1;
+        timeout = TimeSpan.MaxValue;
+        for (int k = 0; k < n; k++)
+        {
+            int i = (start + k) % n;
+            Guard guard = _guards[i];
+            if (!guard.Enabled)
+            {
+                continue;
+            }
+
+            if (guard is TimeoutGuard t)
+            {
+                if (t.Duration < timeout || (t.Duration == timeout && i < timeoutIndex))
+                {
+                    timeout = t.Duration;
+                    timeoutIndex = i;
+                }
+            }
+            else if (guard is SkipGuard && order != Order.Priority)
+            {
+                skips.Add(i);
+            }
+            else
+            {
+                sequence.Add(i);
+            }
+        }
+
+        if (order == Order.Priority)
+        {
+            sequence.Sort();
+        }
+
+        sequence.AddRange(skips);
+        if (sequence.Count == 0 && timeoutIndex < 0)
+        {
+            throw new InvalidOperationException(
+                "Every guard of this alternation is disabled: a selection would wait for ever. Enable a guard, or add an enabled Guard.Timeout.");
+        }
+
+        return [.. sequence];
+    }
+
+    /// <summary>A selection in progress: chosen at once, or waiting on offers.</summary>
+    private readonly struct Pending
+    {
+        public Pending(Choice chosen)
+        {
+            Chosen = chosen;
+            TimeoutIndex = -1;
+            TimeoutMilliseconds = -1;
+        }
+
+        public Pending(Selection selection, Offer?[] offers, int timeoutIndex, int timeoutMilliseconds)
+        {
+            Selection = selection;
+            Offers = offers;
+            TimeoutIndex = timeoutIndex;
+            TimeoutMilliseconds = timeoutMilliseconds;
+        }
+
+        public Choice? Chosen { get; }
+
+        public Selection? Selection { get; }
+
+        public Offer?[]? Offers { get; }
+
+        public int TimeoutIndex { get; }
+
+        public int TimeoutMilliseconds { get; }
+    }
+}

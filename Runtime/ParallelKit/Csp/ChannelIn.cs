@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.CspRuntime;
+
+namespace ParallelKit;
+
+/// <summary>
+/// The reading end of a <see cref="CspChannel{T}"/> (PyCSP's <c>ChannelEndRead</c>), from
+/// <see cref="CspChannel{T}.Reader"/>. <c>await foreach</c> reads until the writers retire; poison ends it
+/// with <see cref="ChannelPoisonedException"/>.
+/// </summary>
+/// <typeparam name="T">The type of the values read.</typeparam>
+public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
+{
+    private readonly CspChannel<T>? _channel;
+    private readonly string _name;
+
+    internal ChannelIn(CspChannel<T> channel)
+    {
+        _channel = channel;
+        _name = channel.Name;
+    }
+
+    /// <summary>An end whose operations the OS process that passed it performs.</summary>
+    internal ChannelIn(CspEndClient client, int index, string name)
+    {
+        Client = client;
+        ClientIndex = index;
+        _name = name;
+    }
+
+    /// <inheritdoc/>
+    public override string ChannelName => _name;
+
+    /// <summary>The channel (ends of channels in this process only).</summary>
+    internal CspChannel<T> Channel => _channel ?? throw new InvalidOperationException($"{this} was passed from another OS process: it has no channel here.");
+
+    internal override bool IsWriter => false;
+
+    /// <summary>Reads one value, blocking until a writer gives one.</summary>
+    /// <returns>The value.</returns>
+    /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">This end retired, or every writer retired and the buffer is empty.</exception>
+    public T Read() => Read(CancellationToken.None);
+
+    /// <summary>Reads one value, blocking until a writer gives one or <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="cancellationToken">Stops waiting; no value is taken then.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">This end retired, or every writer retired and the buffer is empty.</exception>
+    public T Read(CancellationToken cancellationToken)
+    {
+        ThrowIfRetired();
+        return _channel is not null
+            ? _channel.Read(cancellationToken)
+            : CspValues.Deserialize<T>(Client!.Call(CspOp.Read, ClientIndex, [], cancellationToken));
+    }
+
+    /// <summary>Reads one value without blocking a thread.</summary>
+    /// <param name="cancellationToken">Stops waiting; no value is taken then.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
+    /// <exception cref="ChannelRetiredException">This end retired, or every writer retired and the buffer is empty.</exception>
+    public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfRetired();
+        return _channel is not null ? _channel.ReadAsync(cancellationToken) : ReadRemoteAsync(cancellationToken);
+    }
+
+    /// <summary>An input guard for an <see cref="Alternation"/>: chosen when a value can be read, which it then reads.</summary>
+    /// <returns>The guard; set <see cref="ParallelKit.Guard.Enabled"/> to make it conditional.</returns>
+    public InputGuard<T> Guard() => new(this);
+
+    /// <inheritdoc/>
+    public override void Poison()
+    {
+        if (_channel is not null)
+        {
+            _channel.PoisonCore(byWriter: false);
+        }
+        else
+        {
+            PoisonRemote();
+        }
+    }
+
+    /// <summary>Reads values until every writer has retired (the loop then ends) or the channel is poisoned (it throws).</summary>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    /// <returns>The values, in the order read.</returns>
+    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            T value;
+            try
+            {
+                value = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelRetiredException) when (!IsRetired)
+            {
+                yield break;
+            }
+
+            yield return value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ChannelIn<{typeof(T).Name}> of {ChannelName}";
+
+    internal override ChannelEnd Fork() => _channel is not null
+        ? _channel.ForkReader()
+        : throw new InvalidOperationException($"{this} was passed from another OS process: replicate the process in the OS process that owns the channel.");
+
+    internal override async ValueTask<byte[]> ServeReadAsync(CancellationToken cancellationToken)
+        => CspValues.Serialize(await ReadAsync(cancellationToken).ConfigureAwait(false));
+
+    internal override Guard ServeGuard(ReadOnlySpan<byte> value) => Guard();
+
+    internal override byte[] SerializeBoxed(object? value) => CspValues.Serialize((T)value!);
+
+    private protected override void RetireCore()
+    {
+        if (_channel is not null)
+        {
+            _channel.RetireEnd(writer: false);
+        }
+        else
+        {
+            Client!.Call(CspOp.Retire, ClientIndex, [], CancellationToken.None);
+        }
+    }
+
+    private async ValueTask<T> ReadRemoteAsync(CancellationToken cancellationToken)
+        => CspValues.Deserialize<T>(await Client!.CallAsync(CspOp.Read, ClientIndex, [], cancellationToken).ConfigureAwait(false));
+}

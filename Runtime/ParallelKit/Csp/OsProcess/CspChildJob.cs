@@ -1,0 +1,73 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ParallelKit.CspRuntime;
+
+/// <summary>
+/// Runs in the OS process started for a CSP process: the job <see cref="ParallelProcess"/> delivers. It runs
+/// the process's method with remote ends, then tells the starting process how the method ended (the starting
+/// process retires or poisons the real ends, as it would for a process of its own).
+/// </summary>
+internal sealed class CspChildJob : VoidJobCall
+{
+    private readonly string _name;
+    private readonly ulong _key;
+    private readonly CspProcessCall _process;
+    private readonly CspEndClient _client;
+
+    private CspChildJob(string name, ulong key, CspProcessCall process, CspEndClient client)
+    {
+        _name = name;
+        _key = key;
+        _process = process;
+        _client = client;
+    }
+
+    public override string JobName => _name;
+
+    protected internal override ulong JobKey => _key;
+
+    /// <summary>Reads the link's pipe end, then the process's arguments with ends bound to it.</summary>
+    public static JobCall Decode(ref JobReader arguments, string name, ulong key, CspProcessDecoder decoder)
+    {
+        PipeEnd<byte[]> pipe = arguments.Read<PipeEnd<byte[]>>()
+            ?? throw new InvalidOperationException($"The CSP process '{name}' was started without its link to the starting process.");
+        var client = new CspEndClient(pipe);
+        CspProcessCall process;
+        using (CspMarshal.Importing(client))
+        {
+            process = decoder(ref arguments);
+        }
+
+        return new CspChildJob(name, key, process, client);
+    }
+
+    protected internal override void WriteArguments(ref JobWriter writer)
+        => throw new InvalidOperationException("A CSP process running in its own OS process is not passed on: start it from the process that owns its channels.");
+
+    protected internal override async ValueTask InvokeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            object? result = await Csp.RunHereAsync(_process, cancellationToken).ConfigureAwait(false);
+            _client.SendDone(CspStatus.Ok, _process.SerializeResult(result));
+        }
+        catch (ChannelPoisonedException e)
+        {
+            _client.SendDone(CspStatus.Poisoned, System.Text.Encoding.UTF8.GetBytes(e.Message));
+        }
+        catch (ChannelRetiredException e)
+        {
+            _client.SendDone(CspStatus.Retired, System.Text.Encoding.UTF8.GetBytes(e.Message));
+        }
+        catch (Exception e)
+        {
+            _client.SendDone(CspStatus.Failed, CspValues.Serialize(new[] { _name, e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace ?? string.Empty }));
+        }
+        finally
+        {
+            _client.Dispose();
+        }
+    }
+}

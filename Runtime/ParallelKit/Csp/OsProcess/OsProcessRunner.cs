@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.CspRuntime;
+
+namespace ParallelKit;
+
+public static partial class Csp
+{
+    /// <summary>
+    /// Runs in the OS process that owns a network: starts one of its processes in an OS process of its own
+    /// (this executable relaunched, as <see cref="ParallelProcess"/> does), serves its ends, and turns how it
+    /// ended into what <see cref="RunOneAsync"/> expects of a process run here. A process that dies has its
+    /// ends poisoned as soon as it is reaped, and is reported as a <see cref="CspProcessDiedException"/>.
+    /// </summary>
+    internal static class OsProcessRunner
+    {
+        /// <summary>How long a network that failed lets an OS-process member end by itself before it is sent SIGTERM.</summary>
+        private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(2);
+
+        public static async Task<object?> RunAsync(CspProcessCall process, List<ChannelEnd> ends, CancellationToken cancellationToken)
+        {
+            (PipeEnd<byte[]> mine, PipeEnd<byte[]> theirs) = ProcessPipe.Create<byte[]>();
+            using var server = new CspEndServer(process.Name, mine, ends);
+            ParallelProcess child;
+            try
+            {
+                using (CspMarshal.Exporting(server))
+                {
+                    child = ParallelProcess.Start(new StartJob(process, theirs), process.Name);
+                }
+            }
+            finally
+            {
+                // The child holds its end now (it counted as held while in flight).
+                theirs.Dispose();
+            }
+
+            using (child)
+            {
+                server.Start();
+                using CancellationTokenRegistration terminate = cancellationToken.Register(static state =>
+                {
+                    var running = (ParallelProcess)state!;
+                    _ = Task.Delay(TerminateGrace).ContinueWith(
+                        _ =>
+                        {
+                            try
+                            {
+                                running.Terminate();
+                            }
+                            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+                            {
+                                // It ended (and was disposed) during the grace period.
+                            }
+                        },
+                        TaskScheduler.Default);
+                }, child);
+                await child.JoinAsync(CancellationToken.None).ConfigureAwait(false);
+                await server.Ended.ConfigureAwait(false);
+                if (server.Outcome is not { } outcome)
+                {
+                    foreach (ChannelEnd end in ends)
+                    {
+                        end.Poison();
+                    }
+
+                    throw new CspProcessDiedException(process.Name, child.Pid, child.ExitCode ?? -1);
+                }
+
+                return outcome.Status switch
+                {
+                    CspStatus.Ok => process.DeserializeResult(outcome.Payload),
+                    CspStatus.Poisoned => throw new ChannelPoisonedException(System.Text.Encoding.UTF8.GetString(outcome.Payload)),
+                    CspStatus.Retired => throw new ChannelRetiredException(System.Text.Encoding.UTF8.GetString(outcome.Payload)),
+                    _ => throw Failed(outcome.Payload, child.Pid),
+                };
+            }
+        }
+
+        private static JobFailedException Failed(byte[] payload, int pid)
+        {
+            string[] error = CspValues.Deserialize<string[]>(payload);
+            return new JobFailedException(error[0], pid, error[1], error[2], error[3]);
+        }
+
+        /// <summary>The job that starts the process in its OS process: the link's pipe end, then the process's arguments.</summary>
+        private sealed class StartJob(CspProcessCall process, PipeEnd<byte[]> link) : VoidJobCall
+        {
+            public override string JobName => process.Name;
+
+            protected internal override ulong JobKey => process.ProcessKey;
+
+            protected internal override void WriteArguments(ref JobWriter writer)
+            {
+                writer.Write(link);
+                process.WriteArguments(ref writer);
+            }
+
+            protected internal override ValueTask InvokeAsync(CancellationToken cancellationToken)
+                => throw new InvalidOperationException("This job only carries a CSP process to its OS process, where CspChildJob runs it.");
+        }
+    }
+}

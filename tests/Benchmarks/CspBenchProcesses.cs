@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.Threading.Tasks;
+
+namespace ParallelKit.Benchmarks;
+
+/// <summary>The CSP processes of the csp_commstime and csp_pingpong benchmarks (PyCSP's CommsTime network).</summary>
+public static partial class CspBenchProcesses
+{
+    /// <summary>Writes <paramref name="first"/>, then copies its input to its output.</summary>
+    [CspProcess]
+    public static async Task Prefix(ChannelIn<long> input, ChannelOut<long> output, long first)
+    {
+        await output.WriteAsync(first);
+        while (true)
+        {
+            await output.WriteAsync(await input.ReadAsync());
+        }
+    }
+
+    /// <summary>Copies its input to both outputs.</summary>
+    [CspProcess]
+    public static async Task Delta(ChannelIn<long> input, ChannelOut<long> toConsumer, ChannelOut<long> toSuccessor)
+    {
+        while (true)
+        {
+            long v = await input.ReadAsync();
+            await toConsumer.WriteAsync(v);
+            await toSuccessor.WriteAsync(v);
+        }
+    }
+
+    /// <summary>Adds one.</summary>
+    [CspProcess]
+    public static async Task Successor(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        while (true)
+        {
+            await output.WriteAsync(await input.ReadAsync() + 1);
+        }
+    }
+
+    /// <summary>Reads one value (every process is up), then times <paramref name="n"/> reads; poisons the ring; returns seconds.</summary>
+    [CspProcess]
+    public static async Task<double> Consumer(ChannelIn<long> input, int n)
+    {
+        long expected = await input.ReadAsync() + 1;
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; i < n; i++)
+        {
+            long v = await input.ReadAsync();
+            if (v != expected++)
+            {
+                throw new InvalidOperationException($"CommsTime read {v}, expected {expected - 1}");
+            }
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        input.Poison();
+        return seconds;
+    }
+
+    /// <summary>Sends back what it reads.</summary>
+    [CspProcess]
+    public static async Task Echo(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        while (true)
+        {
+            await output.WriteAsync(await input.ReadAsync());
+        }
+    }
+
+    /// <summary>Bounces a value <paramref name="n"/> times off an echo after 100 untimed rounds; poisons; returns seconds.</summary>
+    [CspProcess]
+    public static async Task<double> Pinger(ChannelOut<long> output, ChannelIn<long> input, int n)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            await output.WriteAsync(i);
+            await input.ReadAsync();
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; i < n; i++)
+        {
+            await output.WriteAsync(i);
+            await input.ReadAsync();
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        output.Poison();
+        return seconds;
+    }
+}

@@ -1,0 +1,181 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace ParallelKit.Benchmarks.Peer;
+
+/// <summary>
+/// csp_commstime and csp_pingpong (issue 15), beside ../shared/baselines/python/csp_commstime.py: CommsTime
+/// (prefix → delta → successor, delta also feeding the consumer; one operation = one communication, the
+/// consumer's reads × 4) in one process, with one member in its own OS process, and on .NET's capacity-0
+/// <c>System.Threading.Channels</c> network; an unbuffered ping-pong in one process and across two; Go's
+/// CommsTime when <c>go</c> is installed.
+/// </summary>
+public static partial class PeerSuite
+{
+    private static void CspBenches()
+    {
+        const int Reps = 3;
+        int n = s_quick ? 2_000 : 20_000;
+        int nCross = s_quick ? 500 : 5_000;
+
+        _ = CommsTime(500, successorInOsProcess: false); // warm-up: JIT, thread pool
+        double[] samples = new double[Reps];
+        for (int r = 0; r < Reps; r++)
+        {
+            samples[r] = CommsTime(n, successorInOsProcess: false) / (4.0 * n);
+        }
+
+        Report.Emit("csp_commstime", "csharp-parallelkit", "in_process", 4 * n, samples, "batch");
+
+        _ = DotNetChannelCommsTime(500);
+        for (int r = 0; r < Reps; r++)
+        {
+            samples[r] = DotNetChannelCommsTime(n) / (4.0 * n);
+        }
+
+        Report.Emit("csp_commstime", "csharp-dotnet-channel-capacity0", "in_process", 4 * n, samples, "batch");
+
+        _ = CommsTime(200, successorInOsProcess: true);
+        for (int r = 0; r < Reps; r++)
+        {
+            samples[r] = CommsTime(nCross, successorInOsProcess: true) / (4.0 * nCross);
+        }
+
+        Report.Emit("csp_commstime", "csharp-parallelkit", "one_member_os_process", 4 * nCross, samples, "batch");
+
+        _ = PingPong(500, echoInOsProcess: false);
+        for (int r = 0; r < Reps; r++)
+        {
+            samples[r] = PingPong(n, echoInOsProcess: false) / (2.0 * n);
+        }
+
+        Report.Emit("csp_pingpong", "csharp-parallelkit", "in_process", 2 * n, samples, "batch");
+
+        _ = PingPong(200, echoInOsProcess: true);
+        for (int r = 0; r < Reps; r++)
+        {
+            samples[r] = PingPong(nCross, echoInOsProcess: true) / (2.0 * nCross);
+        }
+
+        Report.Emit("csp_pingpong", "csharp-parallelkit", "processes", 2 * nCross, samples, "batch");
+        GoCommsTime(n);
+    }
+
+    /// <summary>One CommsTime run of <paramref name="n"/> timed reads; seconds.</summary>
+    private static double CommsTime(int n, bool successorInOsProcess)
+    {
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        var c = CspChannel.Create<long>();
+        var d = CspChannel.Create<long>();
+        CspProcessCall successor = CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer());
+        object?[] results = Csp.Parallel(
+            CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
+            CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
+            successorInOsProcess ? successor.InOsProcess() : successor,
+            CspBenchProcesses.Processes.Consumer(b.Reader(), n)).GetAwaiter().GetResult();
+        return (double)results[3]!;
+    }
+
+    /// <summary>The same network on <c>System.Threading.Channels</c> bounded channels of capacity 0 (a rendezvous in .NET 10), async tasks; seconds.</summary>
+    private static double DotNetChannelCommsTime(int n)
+    {
+        static Channel<long> Rendezvous() => Channel.CreateBounded<long>(new BoundedChannelOptions(0) { SingleReader = true, SingleWriter = true });
+        Channel<long> a = Rendezvous(), b = Rendezvous(), c = Rendezvous(), d = Rendezvous();
+        using var stop = new System.Threading.CancellationTokenSource();
+        System.Threading.CancellationToken token = stop.Token;
+        Task prefix = Task.Run(async () =>
+        {
+            await a.Writer.WriteAsync(0, token);
+            while (true)
+            {
+                await a.Writer.WriteAsync(await c.Reader.ReadAsync(token), token);
+            }
+        }, token);
+        Task delta = Task.Run(async () =>
+        {
+            while (true)
+            {
+                long v = await a.Reader.ReadAsync(token);
+                await b.Writer.WriteAsync(v, token);
+                await d.Writer.WriteAsync(v, token);
+            }
+        }, token);
+        Task successor = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await c.Writer.WriteAsync(await d.Reader.ReadAsync(token) + 1, token);
+            }
+        }, token);
+        double seconds = Task.Run(async () =>
+        {
+            long expected = await b.Reader.ReadAsync(token) + 1;
+            long started = Stopwatch.GetTimestamp();
+            for (int i = 0; i < n; i++)
+            {
+                if (await b.Reader.ReadAsync(token) != expected++)
+                {
+                    throw new InvalidOperationException("CommsTime on System.Threading.Channels read out of order");
+                }
+            }
+
+            return Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }).GetAwaiter().GetResult();
+        stop.Cancel();
+        try
+        {
+            Task.WaitAll(prefix, delta, successor);
+        }
+        catch (AggregateException)
+        {
+            // Cancelled: the network's way of ending here.
+        }
+
+        return seconds;
+    }
+
+    /// <summary>One ping-pong run of <paramref name="n"/> timed round trips; seconds.</summary>
+    private static double PingPong(int n, bool echoInOsProcess)
+    {
+        var there = CspChannel.Create<long>();
+        var back = CspChannel.Create<long>();
+        CspProcessCall echo = CspBenchProcesses.Processes.Echo(there.Reader(), back.Writer());
+        object?[] results = Csp.Parallel(
+            CspBenchProcesses.Processes.Pinger(there.Writer(), back.Reader(), n),
+            echoInOsProcess ? echo.InOsProcess() : echo).GetAwaiter().GetResult();
+        return (double)results[0]!;
+    }
+
+    /// <summary>Runs Go/commstime.go (goroutines and unbuffered channels) when <c>go</c> is on the PATH, relaying its JSON line.</summary>
+    private static void GoCommsTime(int n)
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Go", "commstime.go");
+        var start = new ProcessStartInfo("go") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("run");
+        start.ArgumentList.Add(source);
+        start.ArgumentList.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            using Process go = Process.Start(start)!;
+            string output = go.StandardOutput.ReadToEnd();
+            string error = go.StandardError.ReadToEnd();
+            go.WaitForExit();
+            if (go.ExitCode != 0)
+            {
+                Report.Log($"csp_commstime go: skipped: 'go run' failed with exit code {go.ExitCode}: {error.Trim()}");
+                return;
+            }
+
+            Console.Out.Write(output);
+            Console.Out.Flush();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Report.Log($"csp_commstime go: skipped: no 'go' on the PATH ({e.Message}); install golang-go to compare with Go's goroutines and channels");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ParallelKit.CspTests;
+
+/// <summary>The processes the tests build networks from.</summary>
+public static partial class Net
+{
+    [CspProcess]
+    public static async Task Producer(ChannelOut<long> output, long from, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await output.WriteAsync(from + i);
+        }
+    }
+
+    [CspProcess]
+    public static void BlockingProducer(ChannelOut<long> output, long from, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            output.Write(from + i);
+        }
+    }
+
+    [CspProcess]
+    public static async Task Succ(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        await foreach (long v in input)
+        {
+            await output.WriteAsync(v + 1);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<List<long>> Collect(ChannelIn<long> input)
+    {
+        var all = new List<long>();
+        await foreach (long v in input)
+        {
+            all.Add(v);
+        }
+
+        return all;
+    }
+
+    [CspProcess]
+    public static long Sum(ChannelIn<long> input)
+    {
+        long sum = 0;
+        while (true)
+        {
+            try
+            {
+                sum += input.Read();
+            }
+            catch (ChannelRetiredException)
+            {
+                return sum;
+            }
+        }
+    }
+
+    [CspProcess]
+    public static async Task<long> SumAll(ChannelIn<long>[] inputs)
+    {
+        long sum = 0;
+        var alt = new Alternation([.. Array.ConvertAll(inputs, i => (Guard)i.Guard())]);
+        int open = inputs.Length;
+        while (open > 0)
+        {
+            try
+            {
+                Choice chosen = await alt.FairSelectAsync();
+                sum += chosen.ValueAs<long>();
+            }
+            catch (ChannelRetiredException)
+            {
+                foreach (Guard g in alt.Guards)
+                {
+                    if (((InputGuard<long>)g).End.IsRetired is false && g.Enabled)
+                    {
+                        g.Enabled = false;
+                        open--;
+                        break;
+                    }
+                }
+            }
+        }
+
+        return sum;
+    }
+
+    [CspProcess]
+    public static async Task Fail(ChannelIn<long> input, string message)
+    {
+        await input.ReadAsync();
+        throw new InvalidOperationException(message);
+    }
+
+    [CspProcess]
+    public static async Task ReadForever(ChannelIn<long> input)
+    {
+        while (true)
+        {
+            await input.ReadAsync();
+        }
+    }
+
+    [CspProcess]
+    public static async Task PoisonAfter(ChannelOut<long> output, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await output.WriteAsync(i);
+        }
+
+        output.Poison();
+    }
+
+    [CspProcess]
+    public static async Task<int> Pid(ChannelOut<long> output)
+    {
+        await output.WriteAsync(Environment.ProcessId);
+        return Environment.ProcessId;
+    }
+
+    [CspProcess]
+    public static async Task WaitForCancel(CancellationToken cancellationToken)
+        => await Task.Delay(Timeout.Infinite, cancellationToken);
+
+    [CspProcess]
+    public static async Task Spawner(ChannelOut<long> output, ChannelOut<long> spawnedOutput)
+    {
+        _ = Csp.Spawn(Processes.Producer(spawnedOutput, 100, 3));
+        await output.WriteAsync(1);
+    }
+
+    [CspProcess(Propagate = false)]
+    public static async Task Quiet(ChannelIn<long> input) => await input.ReadAsync();
+
+    [CspProcess]
+    public static async Task Die(ChannelIn<long> input)
+    {
+        await input.ReadAsync();
+        Environment.Exit(3);
+    }
+
+    [CspProcess]
+    public static async Task AltEcho(ChannelIn<long> a, ChannelIn<long> b, ChannelOut<long> output, int count)
+    {
+        var alt = new Alternation(a.Guard(), b.Guard());
+        for (int i = 0; i < count; i++)
+        {
+            Choice chosen = await alt.FairSelectAsync();
+            await output.WriteAsync((chosen.Index * 1000) + chosen.ValueAs<long>());
+        }
+    }
+
+    [CspProcess]
+    public static async Task PidThenReadForever(ChannelOut<long> pid, ChannelIn<long> input)
+    {
+        await pid.WriteAsync(Environment.ProcessId);
+        while (true)
+        {
+            await input.ReadAsync();
+        }
+    }
+
+    [CspProcess]
+    public static async Task KillWhenPid(ChannelIn<long> pids)
+    {
+        long pid = await pids.ReadAsync();
+        using var victim = System.Diagnostics.Process.GetProcessById((int)pid);
+        victim.Kill();
+    }
+
+    [CspProcess]
+    public static async Task WriteForever(ChannelOut<long> output)
+    {
+        for (long i = 0; ; i++)
+        {
+            await output.WriteAsync(i);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<int> ReadOnce(ChannelIn<long> input)
+    {
+        await input.ReadAsync();
+        return 1;
+    }
+
+    [CspProcess]
+    public static async Task<int> OfferUntilTaken(ChannelOut<long> output, ChannelIn<long> idle, long value)
+    {
+        var alt = new Alternation(idle.Guard(), output.Guard(value));
+        return (await alt.SelectAsync()).Index;
+    }
+
+    [CspProcess]
+    public static void Deadlocked(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        output.Write(input.Read());
+    }
+}

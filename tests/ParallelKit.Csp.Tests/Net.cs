@@ -152,10 +152,19 @@ public static partial class Net
     [CspProcess]
     public static async Task AltEcho(ChannelIn<long> a, ChannelIn<long> b, ChannelOut<long> output, int count)
     {
-        var alt = new Alternation(a.Guard(), b.Guard());
+        // Each input brings count / 2 values and is then retired by its producer. A guard is disabled once its share
+        // has come: an Alternation over a retired end throws (as PyCSP's does), and which producer finishes first is
+        // up to the scheduler.
+        var fromA = a.Guard();
+        var fromB = b.Guard();
+        var alt = new Alternation(fromA, fromB);
+        int[] received = new int[2];
         for (int i = 0; i < count; i++)
         {
+            fromA.Enabled = received[0] < count / 2;
+            fromB.Enabled = received[1] < count / 2;
             Choice chosen = await alt.FairSelectAsync();
+            received[chosen.Index]++;
             await output.WriteAsync((chosen.Index * 1000) + chosen.ValueAs<long>());
         }
     }

@@ -90,6 +90,7 @@ public sealed class RuleParityTests
         { "valid", "public partial struct Net { [CspProcess] public static ValueTask<int> Count(ChannelIn<int> input) => default; [CspProcess] internal static void Count(ChannelIn<int> input, int limit) { } }" },
         { "valid", "namespace @class { public partial class Outer { internal static partial class @event { [CspProcess] public static void @var(ChannelOut<int> @out, int @value) { } } } }" },
         { "valid", "public partial class Outer { protected internal static partial class Net { [CspProcess] public static void Run(List<ChannelIn<int>> inputs) { } } }" },
+        { "valid", "public static partial class Net { private static int s; [CspProcess] public static ref int Run(ChannelIn<int> input) => ref s; }" },
         { "PK4001", "public partial class Net { [CspProcess] public void Run(ChannelIn<int> input) { } }" },
         { "PK4002", "public static class Net { [CspProcess] public static void Run(ChannelIn<int> input) { } }" },
         { "PK4002", "public static class Outer { public static partial class Net { [CspProcess] public static void Run(ChannelIn<int> input) { } } }" },
@@ -104,6 +105,9 @@ public sealed class RuleParityTests
         { "PK4003", "public static partial class Net { [CspProcess] public static void Run(Span<int> span) { } }" },
         { "PK4003", "public static partial class Net { [CspProcess] public static void Run(dynamic value) { } }" },
         { "PK4003", "public static partial class Net { private sealed class Secret { } [CspProcess] private static void Run(Secret secret) { } }" },
+        { "PK4003", "public static partial class Net { [CspProcess] public static Span<int> Run(ChannelIn<int> input) => default; }" },
+        { "PK4003", "public static partial class Net { private sealed class Secret { } [CspProcess] private static Task<Secret> Run(ChannelIn<int> input) => Task.FromResult(new Secret()); }" },
+        { "PK4003", "public static partial class Net { [CspProcess] public static dynamic Run(ChannelIn<int> input) => 0; }" },
         { "PK4003", "public partial interface INet { [CspProcess] static abstract void Run(ChannelIn<int> input); }" },
         { "PK4003", "public static partial class Net { public static void Host() { [CspProcess] static void Local(ChannelIn<int> input) { } Local(null!); } }" },
     };

@@ -135,6 +135,16 @@ internal static class CspRules
             return $"the type of its parameter '{hidden.Name}' is private or protected: the generated process class cannot name it";
         }
 
+        if (!method.ReturnsVoid && CannotBeGenerated(method.ReturnType))
+        {
+            return "it returns a type a process result cannot be (dynamic, a pointer or a ref struct)";
+        }
+
+        if (!method.ReturnsVoid && HasUnreachableType(method.ReturnType))
+        {
+            return "its return type is private or protected: the generated process class cannot name it";
+        }
+
         INamedTypeSymbol? tokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         if (method.Parameters.Count(p => SymbolEqualityComparer.Default.Equals(p.Type, tokenType)) > 1)
         {

@@ -5,8 +5,10 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using ParallelKit.Analyzers.Csp;
 using ParallelKit.Analyzers.Jobs;
 using ParallelKit.Analyzers.SharedValues;
+using ParallelKit.Generators.Csp;
 using ParallelKit.Generators.Jobs;
 using ParallelKit.Generators.SharedValues;
 using Xunit;
@@ -33,17 +35,19 @@ internal static class AnalyzerVerifier<TAnalyzer>
         await GeneratorParity.AssertAgreesWithAnalyzersAsync(
             source,
             TestReferences.All,
-            [new ParallelJobGenerator(), new SharedValueGenerator()],
-            [new ParallelJobAnalyzer(), new SharedValueDeclarationAnalyzer()],
+            [new ParallelJobGenerator(), new SharedValueGenerator(), new CspProcessGenerator()],
+            [new ParallelJobAnalyzer(), new SharedValueDeclarationAnalyzer(), new CspProcessAnalyzer()],
             Generates);
     }
 
-    /// <summary>Whether the generators emit code for a job or a <c>[SharedValue]</c> property, as their own model builders decide.</summary>
+    /// <summary>Whether the generators emit code for a job, a <c>[SharedValue]</c> property or a <c>[CspProcess]</c> method, as their own model builders decide.</summary>
     private static bool? Generates(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
         => model.GetDeclaredSymbol(declaration, cancellationToken) switch
         {
             IMethodSymbol method when HasAttribute(method, "ParallelKit.ParallelJobAttribute")
                 => JobModelBuilder.TryBuild(method, model.Compilation, cancellationToken) is not null,
+            IMethodSymbol method when HasAttribute(method, CspProcessModelBuilder.AttributeName)
+                => CspProcessModelBuilder.TryBuild(method, model.Compilation, cancellationToken) is not null,
             IPropertySymbol property when HasAttribute(property, "ParallelKit.SharedValueAttribute") && property.PartialDefinitionPart is null
                 => SharedValueModelBuilder.IsImplemented(property, cancellationToken),
             _ => null,

@@ -78,6 +78,37 @@ public sealed class CspAnalyzerTests
     }
 
     [Fact]
+    public async Task ShapesTheGeneratorSkipsAreReportedToo()
+    {
+        await Process.VerifyAsync(
+            Header + """
+            public partial class Net
+            {
+                private sealed class Secret { }
+
+                [CspProcess] public static void {|#0:Spans|}(Span<int> span) { }
+
+                [CspProcess] private static void {|#1:Hidden|}(Secret secret) { }
+
+                public static void Host()
+                {
+                    [CspProcess] static void {|#2:Local|}(ChannelIn<int> input) { }
+                    Local(null!);
+                }
+            }
+
+            public partial interface INet
+            {
+                [CspProcess] static abstract void {|#3:Abstract|}(ChannelIn<int> input);
+            }
+            """,
+            Process.Diagnostic(ProcessCannotBeGenerated).WithLocation(0).WithArguments("Spans", "its parameter 'span' has a type a process cannot hold (dynamic, a pointer or a ref struct)"),
+            Process.Diagnostic(ProcessCannotBeGenerated).WithLocation(1).WithArguments("Hidden", "the type of its parameter 'secret' is private or protected: the generated process class cannot name it"),
+            Process.Diagnostic(ProcessCannotBeGenerated).WithLocation(2).WithArguments("Local", "it is not an ordinary method (a local function, lambda, operator or accessor)"),
+            Process.Diagnostic(ProcessCannotBeGenerated).WithLocation(3).WithArguments("Abstract", "it is an abstract or virtual static interface member; a process needs a body"));
+    }
+
+    [Fact]
     public async Task AnEndCapturedOrStoredInsideAProcessIsReported()
     {
         await Process.VerifyAsync(

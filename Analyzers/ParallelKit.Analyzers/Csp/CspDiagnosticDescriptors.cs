@@ -12,13 +12,13 @@ public static class CspDiagnosticDescriptors
     public const string Category = "ParallelKit.Csp";
 
     /// <summary>The ID of <see cref="ProcessMustBeStatic"/>.</summary>
-    public const string ProcessMustBeStaticId = "PK4001";
+    public const string ProcessMustBeStaticId = ParallelKit.Rules.CspRules.ProcessMustBeStaticId;
 
     /// <summary>The ID of <see cref="ProcessMustBeInPartialType"/>.</summary>
-    public const string ProcessMustBeInPartialTypeId = "PK4002";
+    public const string ProcessMustBeInPartialTypeId = ParallelKit.Rules.CspRules.ProcessMustBeInPartialTypeId;
 
     /// <summary>The ID of <see cref="ProcessCannotBeGenerated"/>.</summary>
-    public const string ProcessCannotBeGeneratedId = "PK4003";
+    public const string ProcessCannotBeGeneratedId = ParallelKit.Rules.CspRules.ProcessCannotBeGeneratedId;
 
     /// <summary>The ID of <see cref="OsProcessArgumentCannotBeMarshaled"/>.</summary>
     public const string OsProcessArgumentCannotBeMarshaledId = "PK4004";

@@ -6,17 +6,26 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Analyzers.Csp;
 
 /// <summary>
-/// Checks <c>[CspProcess]</c> declarations (PK4001 to PK4003: the cases where the generator emits nothing) and
+/// Checks <c>[CspProcess]</c> declarations (PK4001 to PK4003: <see cref="CspRules"/>, the cases where the generator emits nothing) and
 /// their bodies (PK4007: an end escaping into a lambda or a field; PK4008: poison swallowed in a reading loop).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
 {
-    private const string AttributeName = "ParallelKit.CspProcessAttribute";
+    private const string AttributeName = CspRules.AttributeName;
+
+    /// <summary>The descriptors of the declaration rules (<see cref="CspRules"/>), by ID.</summary>
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_declarationDescriptors = new[]
+    {
+        CspDiagnosticDescriptors.ProcessMustBeStatic,
+        CspDiagnosticDescriptors.ProcessMustBeInPartialType,
+        CspDiagnosticDescriptors.ProcessCannotBeGenerated,
+    }.ToDictionary(static d => d.Id);
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
@@ -43,6 +52,9 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
 
             var ends = new CspTypes(start.Compilation);
             start.RegisterSymbolAction(symbol => AnalyzeDeclaration(symbol, attribute), SymbolKind.Method);
+
+            // Local functions and lambdas are no members, so no symbol action sees them.
+            start.RegisterOperationAction(operation => AnalyzeFunction(operation, attribute), OperationKind.LocalFunction, OperationKind.AnonymousFunction);
             start.RegisterOperationBlockStartAction(block =>
             {
                 if (block.OwningSymbol is IMethodSymbol method && HasAttribute(method, attribute))
@@ -60,93 +72,36 @@ public sealed class CspProcessAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeDeclaration(SymbolAnalysisContext context, INamedTypeSymbol attribute)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (!HasAttribute(method, attribute))
+        if (HasAttribute(method, attribute))
         {
-            return;
-        }
-
-        Location location = method.Locations.FirstOrDefault() ?? Location.None;
-        string name = method.Name;
-        if (method.MethodKind != MethodKind.Ordinary)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessCannotBeGenerated, location, name, "it is not an ordinary method (a local function, lambda, operator or accessor)"));
-            return;
-        }
-
-        if (!method.IsStatic)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessMustBeStatic, location, name));
-        }
-
-        var notPartial = new List<string>();
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            if (!type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
-            {
-                notPartial.Add("'" + type.Name + "'");
-            }
-        }
-
-        if (notPartial.Count > 0)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessMustBeInPartialType, location, name, string.Join(", ", notPartial)));
-        }
-
-        string? reason = ShapeProblem(method, context.Options, context.CancellationToken);
-        if (reason is not null)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.ProcessCannotBeGenerated, location, name, reason));
+            Report(method, context.Compilation, context.Options, context.ReportDiagnostic, context.CancellationToken);
         }
     }
 
-    /// <summary>What keeps the generator from describing the method, besides static and partial; null when nothing does.</summary>
-    private static string? ShapeProblem(IMethodSymbol method, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
+    /// <summary>PK4003 for a <c>[CspProcess]</c> local function or lambda.</summary>
+    private static void AnalyzeFunction(OperationAnalysisContext context, INamedTypeSymbol attribute)
     {
-        if (method.IsGenericMethod)
+        IMethodSymbol? function = context.Operation switch
         {
-            return "it is generic; write one process per element type";
-        }
+            ILocalFunctionOperation local => local.Symbol,
+            IAnonymousFunctionOperation anonymous => anonymous.Symbol,
+            _ => null,
+        };
 
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        if (function is not null && HasAttribute(function, attribute))
         {
-            if (type.IsGenericType)
-            {
-                return $"its type '{type.Name}' is generic";
-            }
-
-            if (type.IsFileLocal)
-            {
-                return $"its type '{type.Name}' is file-local";
-            }
-
-            if (type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
-            {
-                return $"its type '{type.Name}' is private or protected: the generated process table cannot reach it";
-            }
+            Report(function, context.Compilation, context.Options, context.ReportDiagnostic, context.CancellationToken);
         }
-
-        if (method.ContainingType is { } containing && (containing.Name == "Processes" || containing.GetMembers("Processes").Any(m => !m.IsImplicitlyDeclared && !DeclaredOnlyInGeneratedCode(m, options, cancellationToken))))
-        {
-            return "its type is named Processes or already has a member named Processes, the name of the generated class";
-        }
-
-        if (method.Parameters.FirstOrDefault(p => p.RefKind != RefKind.None) is { } byRef)
-        {
-            return $"its parameter '{byRef.Name}' is passed by reference; a process gets its arguments by value";
-        }
-
-        if (method.Parameters.Count(p => p.Type.ToDisplayString() == "System.Threading.CancellationToken") > 1)
-        {
-            return "it has more than one CancellationToken parameter";
-        }
-
-        return null;
     }
 
-    /// <summary>Whether every declaration of <paramref name="member"/> is generated (the generator's own <c>Processes</c> class).</summary>
-    private static bool DeclaredOnlyInGeneratedCode(ISymbol member, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
-        => !member.DeclaringSyntaxReferences.IsEmpty
-            && member.DeclaringSyntaxReferences.All(r => ParallelKit.Rules.GeneratedCodeDetector.IsGenerated(r.SyntaxTree, options, cancellationToken));
+    /// <summary>Reports every rule of <see cref="CspRules"/> that <paramref name="method"/> breaks.</summary>
+    private static void Report(IMethodSymbol method, Compilation compilation, AnalyzerOptions options, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+    {
+        foreach (RuleViolation violation in CspRules.Check(method, compilation, tree => GeneratedCodeDetector.IsGenerated(tree, options, cancellationToken), cancellationToken))
+        {
+            report(violation.ToDiagnostic(s_declarationDescriptors));
+        }
+    }
 
     /// <summary>PK4007: an end parameter used inside a lambda or local function, or stored in a field or property.</summary>
     private static void AnalyzeEndUse(OperationAnalysisContext context, IMethodSymbol method, CspTypes types)

@@ -6,21 +6,22 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using ParallelKit.Generators.Csp.Models;
 using ParallelKit.Generators.Helpers;
+using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.Csp;
 
 /// <summary>
 /// Turns a <c>[CspProcess]</c> method symbol into a <see cref="CspProcessDeclaration"/>. Declarations the
-/// analyzers reject (PK4001, PK4002: not static, not in a partial type, generic, ref parameters…) produce no
-/// model, so that a mistake gives one clear diagnostic instead of errors in generated code.
+/// analyzers reject (<see cref="CspRules"/>, PK4001 to PK4003: not static, not in a partial type, generic, ref
+/// parameters…) produce no model, so that a mistake gives one clear diagnostic instead of errors in generated code.
 /// </summary>
 internal static class CspProcessModelBuilder
 {
     /// <summary>The attribute's metadata name.</summary>
-    public const string AttributeName = "ParallelKit.CspProcessAttribute";
+    public const string AttributeName = CspRules.AttributeName;
 
     /// <summary>The nested class the generator emits.</summary>
-    public const string ProcessesClassName = "Processes";
+    public const string ProcessesClassName = CspRules.ProcessesClassName;
 
     private const string ChannelInName = "ParallelKit.ChannelIn`1";
     private const string ChannelOutName = "ParallelKit.ChannelOut`1";
@@ -41,7 +42,7 @@ internal static class CspProcessModelBuilder
     /// <summary>Builds the model, or null for a declaration an analyzer reports.</summary>
     public static CspProcessDeclaration? TryBuild(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
-        if (!method.IsStatic || method.IsGenericMethod || method.MethodKind != MethodKind.Ordinary || method.IsAbstract || method.IsVirtual)
+        if (!CspRules.IsValid(method, compilation, tree => GeneratedCodeDetector.IsGenerated(tree, null, cancellationToken), cancellationToken))
         {
             return null;
         }
@@ -49,19 +50,10 @@ internal static class CspProcessModelBuilder
         var hierarchy = new List<CspTypeDeclarationModel>();
         for (INamedTypeSymbol? enclosing = method.ContainingType; enclosing is not null; enclosing = enclosing.ContainingType)
         {
-            if (enclosing.IsGenericType || enclosing.IsFileLocal || !IsReachableFromAssembly(enclosing) || !IsPartial(enclosing, cancellationToken))
-            {
-                return null;
-            }
-
             hierarchy.Insert(0, new CspTypeDeclarationModel(Keyword(enclosing), Escape(enclosing.Name)));
         }
 
         INamedTypeSymbol containing = method.ContainingType!;
-        if (containing.Name == ProcessesClassName || containing.GetMembers(ProcessesClassName).Any(m => !m.IsImplicitlyDeclared))
-        {
-            return null;
-        }
 
         INamedTypeSymbol? tokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         INamedTypeSymbol? inType = compilation.GetTypeByMetadataName(ChannelInName);
@@ -69,11 +61,6 @@ internal static class CspProcessModelBuilder
         var parameters = new List<CspParameterModel>();
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            if (parameter.RefKind != RefKind.None || CannotBeGenerated(parameter.Type) || HasUnreachableType(parameter.Type))
-            {
-                return null;
-            }
-
             CspParameterKind kind = CspParameterKind.Value;
             bool isInput = false;
             string? element = null;
@@ -103,11 +90,6 @@ internal static class CspProcessModelBuilder
                 kind,
                 isInput,
                 element));
-        }
-
-        if (parameters.Count(p => p.Kind == CspParameterKind.CancellationToken) > 1)
-        {
-            return null;
         }
 
         (CspReturnKind kind2, string? resultType) = ClassifyReturn(method, compilation);
@@ -169,7 +151,7 @@ internal static class CspProcessModelBuilder
 
     private static bool IsProcessMethod(IMethodSymbol method)
         => method.MethodKind == MethodKind.Ordinary
-            && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName);
+            && CspRules.IsProcess(method);
 
     /// <summary><c>{Method}Process</c>, numbered in declaration order for overloads, skipping names already taken by factories.</summary>
     private static string ClassName(IMethodSymbol method)
@@ -253,53 +235,6 @@ internal static class CspProcessModelBuilder
         }
 
         return (CspReturnKind.Value, returnType.ToDisplayString(TypeFormat));
-    }
-
-    private static bool IsReachableFromAssembly(INamedTypeSymbol type)
-        => type.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
-
-    private static bool HasUnreachableType(ITypeSymbol type) => type switch
-    {
-        IArrayTypeSymbol array => HasUnreachableType(array.ElementType),
-        INamedTypeSymbol named => named.TypeArguments.Any(HasUnreachableType) || Unreachable(named),
-        _ => false,
-    };
-
-    private static bool Unreachable(INamedTypeSymbol type)
-    {
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            if (t.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool CannotBeGenerated(ITypeSymbol type) => type switch
-    {
-        { TypeKind: TypeKind.Dynamic or TypeKind.Pointer or TypeKind.FunctionPointer } => true,
-        { IsRefLikeType: true } => true,
-        IArrayTypeSymbol array => CannotBeGenerated(array.ElementType),
-        INamedTypeSymbol named => named.TypeArguments.Any(CannotBeGenerated),
-        _ => false,
-    };
-
-    /// <summary>Whether every declaration of <paramref name="type"/> says <c>partial</c> somewhere.</summary>
-    public static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
-        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax(cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax declaration
-                && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string Keyword(INamedTypeSymbol type) => type switch

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
@@ -151,5 +152,45 @@ public sealed class DisposeWhileWaitingTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => acquiring.WaitAsync(Patience));
         await held.DisposeAsync(); // its holder thread kept the memory mapped
         await Assert.ThrowsAsync<ObjectDisposedException>(() => theLock.AcquireAsync());
+    }
+
+    [Fact]
+    public async Task Notify_one_wakes_exactly_one_of_two_waiters_and_notify_all_the_other()
+    {
+        // Python's Condition.notify(n) wakes at most n (CPython's test_notify checks it): sleepers that wake on their
+        // own to look around would leave on a notification meant for another.
+        using var condition = new ProcessCondition();
+        using var ready = new CountdownEvent(2);
+        int woken = 0;
+        Task<bool>[] waiters = [.. Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                using (condition.Acquire())
+                {
+                    ready.Signal(); // holding the lock, which only Wait lets go of
+                    bool notified = condition.Wait(Patience);
+                    Interlocked.Increment(ref woken);
+                    return notified;
+                }
+            },
+            TaskCreationOptions.LongRunning))];
+        Assert.True(ready.Wait(Patience));
+
+        using (condition.Acquire()) // only once both waiters are inside Wait
+        {
+            condition.Notify();
+        }
+
+        Task<bool> first = await Task.WhenAny(waiters).WaitAsync(Patience);
+        Assert.True(await first);
+        await Task.Delay(500); // longer than any slice a sleeper could wake from on its own
+        Assert.Equal(1, Volatile.Read(ref woken));
+
+        using (condition.Acquire())
+        {
+            condition.NotifyAll();
+        }
+
+        Assert.All(await Task.WhenAll(waiters).WaitAsync(Patience), Assert.True);
     }
 }

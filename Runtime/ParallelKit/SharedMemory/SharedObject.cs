@@ -47,8 +47,31 @@ public abstract unsafe class SharedObject : IMarshalByHandle, IDisposableState, 
     /// </summary>
     public void Dispose()
     {
-        Segment.Dispose();
+        if (!Segment.IsDisposed)
+        {
+            try
+            {
+                // Kept mapped across the disposal, so that sleepers that wait without slices can be woken to see it.
+                using SegmentUse use = Segment.Use();
+                byte* data = Segment.Data;
+                Segment.Dispose();
+                WakeSleepers(data);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Another thread disposed it meanwhile.
+            }
+        }
+
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Wakes this process's threads sleeping on the object without slices (the object was just disposed; they then
+    /// throw <see cref="ObjectDisposedException"/>). <paramref name="data"/> is the object's data, still mapped.
+    /// </summary>
+    private protected virtual void WakeSleepers(byte* data)
+    {
     }
 
     /// <summary>Releases what the object holds besides its own segment (a queue's chunks), when the segment is unmapped.</summary>

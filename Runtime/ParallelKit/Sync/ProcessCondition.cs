@@ -131,6 +131,9 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
 
     static void IMemoryPackFormatterRegister.RegisterFormatter() => MemoryPackFormatterProvider.Register(new HandleFormatter<ProcessCondition>(Open));
 
+    /// <inheritdoc />
+    private protected override void WakeSleepers(byte* data) => Futex.Wake((int*)data, int.MaxValue);
+
     private bool Wait(int timeoutMilliseconds, CancellationToken cancellationToken = default)
     {
         using SegmentUse use = Use();
@@ -148,7 +151,9 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
         int recursion = RobustLock.ExitFully(lockWord);
         try
         {
-            return notifications.SleepWhileUnchanged(seen, Deadline.After(timeoutMilliseconds), Segment, cancellationToken);
+            // No slices: a sleeper woken by a slice would see the sequence moved by a Notify(1) meant for another and
+            // leave too; Notify(n) wakes n. Disposing the condition wakes the sleepers instead (WakeSleepers).
+            return notifications.SleepWhileUnchanged(seen, Deadline.After(timeoutMilliseconds), Segment, cancellationToken, sliceMilliseconds: -1);
         }
         finally
         {

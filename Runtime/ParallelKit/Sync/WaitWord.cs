@@ -77,7 +77,7 @@ internal readonly unsafe struct WaitWord
                     return true;
                 }
 
-                if (!Sleep(seen, deadline, lifetime, CancellationToken.None))
+                if (!Sleep(seen, deadline, lifetime, SliceMilliseconds, CancellationToken.None))
                 {
                     return condition.IsMet();
                 }
@@ -91,15 +91,18 @@ internal readonly unsafe struct WaitWord
 
     /// <summary>
     /// For a waiter that announced itself (<see cref="Announce"/>) and read <paramref name="seen"/>: sleeps while
-    /// the word still holds it, until <paramref name="deadline"/> (false) or until it moves (true).
+    /// the word still holds it, until <paramref name="deadline"/> (false) or until it moves (true). Sleeps last at most
+    /// <paramref name="sliceMilliseconds"/> (negative: no limit but the deadline; then whoever disposes the object in
+    /// this process must wake its sleepers, see <see cref="SharedObject"/>), and <see cref="AsyncWait.SliceMilliseconds"/>
+    /// with a cancellable token.
     /// </summary>
     /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed meanwhile.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the word stood still.</exception>
-    public bool SleepWhileUnchanged(int seen, Deadline deadline, SharedSegment lifetime, CancellationToken cancellationToken)
+    public bool SleepWhileUnchanged(int seen, Deadline deadline, SharedSegment lifetime, CancellationToken cancellationToken, int sliceMilliseconds = SliceMilliseconds)
     {
         while (Value == seen)
         {
-            if (!Sleep(seen, deadline, lifetime, cancellationToken))
+            if (!Sleep(seen, deadline, lifetime, sliceMilliseconds, cancellationToken))
             {
                 return Value != seen;
             }
@@ -149,9 +152,9 @@ internal readonly unsafe struct WaitWord
     }
 
     /// <summary>One slice of sleep while the word holds <paramref name="seen"/>; false once the deadline has passed.</summary>
-    private bool Sleep(int seen, Deadline deadline, SharedSegment lifetime, CancellationToken cancellationToken)
+    private bool Sleep(int seen, Deadline deadline, SharedSegment lifetime, int sliceMilliseconds, CancellationToken cancellationToken)
     {
-        int slice = deadline.Slice(SliceMilliseconds);
+        int slice = deadline.Slice(sliceMilliseconds);
         if (slice == 0)
         {
             return false;
@@ -161,7 +164,7 @@ internal readonly unsafe struct WaitWord
         cancellationToken.ThrowIfCancellationRequested();
         if (cancellationToken.CanBeCanceled)
         {
-            slice = Math.Min(slice, AsyncWait.SliceMilliseconds);
+            slice = slice < 0 ? AsyncWait.SliceMilliseconds : Math.Min(slice, AsyncWait.SliceMilliseconds);
         }
 
         Futex.Wait(_word, seen, slice);

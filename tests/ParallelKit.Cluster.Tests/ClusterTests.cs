@@ -108,7 +108,10 @@ public sealed class ClusterTests
 
         driver.WaitForOutput("DONE", Run);
         Assert.Contains("MAP 200 correct", driver.Output, StringComparison.Ordinal);
-        Assert.Matches(@"\s+200 \|.*\| n2 \(127\.0\.0\.1:\d+\)\r?\n", driver.Output);
+
+        // n2 ran the work; under load the doomed node may have joined and delivered a few results before the kill,
+        // which are kept (so n2's count is not always all 200).
+        Assert.Matches(@"\s+[1-9]\d* \|.*\| n2 \(127\.0\.0\.1:\d+\)\r?\n", driver.Output);
     }
 
     [Fact]

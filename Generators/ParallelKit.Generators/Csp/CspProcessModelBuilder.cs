@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using ParallelKit.Generators.Csp.Models;
 using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.Jobs.Models;
 using ParallelKit.Rules;
 
 namespace ParallelKit.Generators.Csp;
@@ -25,9 +26,6 @@ internal static class CspProcessModelBuilder
 
     private const string ChannelInName = "ParallelKit.ChannelIn`1";
     private const string ChannelOutName = "ParallelKit.ChannelOut`1";
-
-    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     private static readonly SymbolDisplayFormat CrefTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(
@@ -86,13 +84,13 @@ internal static class CspProcessModelBuilder
             parameters.Add(new CspParameterModel(
                 Escape(parameter.Name),
                 "_" + parameter.Name,
-                parameter.Type.ToDisplayString(TypeFormat),
+                parameter.Type.ToDisplayString(Identifiers.TypeFormat),
                 kind,
                 isInput,
                 element));
         }
 
-        (CspReturnKind kind2, string? resultType) = ClassifyReturn(method, compilation);
+        (JobReturnKind kind2, string? resultType) = ParallelKit.Generators.Jobs.JobModelBuilder.ClassifyReturn(method, compilation);
         cancellationToken.ThrowIfCancellationRequested();
 
         string typeMetadataName = MetadataName(containing);
@@ -139,7 +137,7 @@ internal static class CspProcessModelBuilder
             return false;
         }
 
-        element = named.TypeArguments[0].ToDisplayString(TypeFormat);
+        element = named.TypeArguments[0].ToDisplayString(Identifiers.TypeFormat);
         return true;
     }
 
@@ -197,44 +195,6 @@ internal static class CspProcessModelBuilder
         }
 
         return true;
-    }
-
-    private static (CspReturnKind Kind, string? ResultType) ClassifyReturn(IMethodSymbol method, Compilation compilation)
-    {
-        if (method.ReturnsVoid)
-        {
-            return (CspReturnKind.Void, null);
-        }
-
-        ITypeSymbol returnType = method.ReturnType;
-        INamedTypeSymbol? task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
-        INamedTypeSymbol? taskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
-        INamedTypeSymbol? valueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
-        INamedTypeSymbol? valueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
-        if (SymbolEqualityComparer.Default.Equals(returnType, task))
-        {
-            return (CspReturnKind.Task, null);
-        }
-
-        if (SymbolEqualityComparer.Default.Equals(returnType, valueTask))
-        {
-            return (CspReturnKind.ValueTask, null);
-        }
-
-        if (returnType is INamedTypeSymbol { IsGenericType: true } named)
-        {
-            if (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, taskOfT))
-            {
-                return (CspReturnKind.TaskOfT, named.TypeArguments[0].ToDisplayString(TypeFormat));
-            }
-
-            if (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, valueTaskOfT))
-            {
-                return (CspReturnKind.ValueTaskOfT, named.TypeArguments[0].ToDisplayString(TypeFormat));
-            }
-        }
-
-        return (CspReturnKind.Value, returnType.ToDisplayString(TypeFormat));
     }
 
     private static string Keyword(INamedTypeSymbol type) => type switch

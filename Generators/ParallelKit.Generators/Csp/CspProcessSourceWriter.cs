@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using ParallelKit.Generators.Csp.Models;
 using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.Jobs.Models;
 
 namespace ParallelKit.Generators.Csp;
 
@@ -157,7 +158,7 @@ internal static class CspProcessSourceWriter
             writer.WriteLine($"public override string Name => {Quote(process.DisplayName)};");
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine($"protected override bool IsBlocking => {(process.ReturnKind is CspReturnKind.Void or CspReturnKind.Value ? "true" : "false")};");
+            writer.WriteLine($"protected override bool IsBlocking => {(process.ReturnKind is JobReturnKind.Void or JobReturnKind.Value ? "true" : "false")};");
             writer.WriteLine();
             if (!process.Propagate)
             {
@@ -214,7 +215,7 @@ internal static class CspProcessSourceWriter
                 : $"protected override global::System.Threading.Tasks.ValueTask<{process.ResultType}> InvokeAsync(global::System.Threading.CancellationToken cancellationToken)";
             switch (process.ReturnKind)
             {
-                case CspReturnKind.Void:
+                case JobReturnKind.Void:
                     using (writer.Block(signature))
                     {
                         writer.WriteLine($"{call};");
@@ -222,11 +223,11 @@ internal static class CspProcessSourceWriter
                     }
 
                     break;
-                case CspReturnKind.Task:
+                case JobReturnKind.Task:
                     writer.WriteLine($"{signature} => new global::System.Threading.Tasks.ValueTask({call});");
                     break;
-                case CspReturnKind.Value:
-                case CspReturnKind.TaskOfT:
+                case JobReturnKind.Value:
+                case JobReturnKind.TaskOfT:
                     writer.WriteLine($"{signature} => new global::System.Threading.Tasks.ValueTask<{process.ResultType}>({call});");
                     break;
                 default:

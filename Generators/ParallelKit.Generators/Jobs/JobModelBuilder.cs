@@ -196,7 +196,8 @@ internal static class JobModelBuilder
         return fallback;
     }
 
-    private static (JobReturnKind Kind, string? ResultType) ClassifyReturn(IMethodSymbol method, Compilation compilation)
+    /// <summary>How <paramref name="method"/> returns (also for CSP processes), and its result type where it has one.</summary>
+    internal static (JobReturnKind Kind, string? ResultType) ClassifyReturn(IMethodSymbol method, Compilation compilation)
     {
         if (method.ReturnsVoid)
         {

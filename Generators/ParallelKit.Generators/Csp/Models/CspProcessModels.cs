@@ -1,17 +1,7 @@
 using ParallelKit.Generators.Helpers;
+using ParallelKit.Generators.Jobs.Models;
 
 namespace ParallelKit.Generators.Csp.Models;
-
-/// <summary>How a process method returns.</summary>
-internal enum CspReturnKind
-{
-    Void,
-    Task,
-    ValueTask,
-    Value,
-    TaskOfT,
-    ValueTaskOfT,
-}
 
 /// <summary>What a parameter of a process carries, which decides how it is marshaled, collected and forked.</summary>
 internal enum CspParameterKind
@@ -62,7 +52,7 @@ internal sealed record CspProcessModel(
     string ClassName,
     string DisplayName,
     string Accessibility,
-    CspReturnKind ReturnKind,
+    JobReturnKind ReturnKind,
     string? ResultType,
     ulong Key,
     string DocumentationId,

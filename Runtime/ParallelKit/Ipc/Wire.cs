@@ -31,6 +31,13 @@ internal enum FrameType : byte
     /// it has not heard from for <see cref="JobServerOptions.HeartbeatTimeout"/>.
     /// </summary>
     Heartbeat = 6,
+
+    /// <summary>
+    /// Parent → server worker (data socket), the first frame the parent sends it: the name of the shared-memory
+    /// rings (<see cref="WorkerRings"/>) that carry every later data frame, both ways. No more data frames follow
+    /// on the socket, which stays open so that each side sees the other's death as its end of stream.
+    /// </summary>
+    Rings = 7,
 }
 
 /// <summary>The two connections a worker opens to its parent.</summary>

@@ -117,6 +117,10 @@ internal sealed class WorkerLoop : IDisposable
                         return _failedRecords == 0 ? 0 : 1;
                     }
                 }
+                else if (type == FrameType.Rings && !_singleJob)
+                {
+                    data = TakeRings(data, frame.AsSpan(0, length));
+                }
             }
 
             return 0;
@@ -125,6 +129,22 @@ internal sealed class WorkerLoop : IDisposable
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
+    }
+
+    /// <summary>
+    /// The parent offered shared-memory rings (<see cref="WorkerRings"/>): every later data frame, both ways, goes
+    /// through them. The swap is made under the send gate, which the control thread takes too, so that a shutdown
+    /// racing with it closes the rings rather than the socket nobody reads any more.
+    /// </summary>
+    private RingWorkerChannel TakeRings(WorkerChannel socket, ReadOnlySpan<byte> body)
+    {
+        var channel = new RingWorkerChannel(WorkerRings.Open(body), socket);
+        lock (_sendGate)
+        {
+            _data = channel;
+        }
+
+        return channel;
     }
 
     /// <summary>Whether SIGTERM (<see cref="ParallelProcess.Terminate"/>) ended this single-job process's job.</summary>
@@ -559,7 +579,13 @@ internal sealed class WorkerLoop : IDisposable
                         _cts.Cancel();
                     }
 
-                    _data!.ShutdownReceive();
+                    WorkerChannel data;
+                    lock (_sendGate)
+                    {
+                        data = _data!;
+                    }
+
+                    data.ShutdownReceive();
                     return;
             }
         }

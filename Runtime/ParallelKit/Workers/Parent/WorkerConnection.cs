@@ -26,6 +26,9 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private List<WorkItem> _inFlight = [];
     private Process? _process;
     private Socket? _data;
+
+    // The data channel in shared memory (null: data frames go over _data); see WorkerRings.
+    private WorkerRings? _rings;
     private Socket? _control;
     private int _pid = -1;
     private int _state;
@@ -100,6 +103,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             if (channel == Channel.Data)
             {
                 _data = socket;
+                _rings = OfferRings(socket);
             }
             else
             {
@@ -118,6 +122,10 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             _startTimer?.Dispose();
             var reader = new Thread(ReadResultsGuarded) { IsBackground = true, Name = $"ParallelKit worker {Id} results" };
             reader.Start();
+            if (_rings is { } rings)
+            {
+                _ = WatchForEndAsync(_data!, rings);
+            }
             _backend.WorkerConnected(this);
         }
     }
@@ -181,13 +189,21 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                         Volatile.Write(ref _reported, 0);
                         Volatile.Write(ref _batchSentAt, Environment.TickCount64);
                         ArmWatchdog(inFlight);
-                        try
+                        if (_rings is { } rings)
                         {
-                            Wire.SendAll(_data!, _send.WrittenSpan);
+                            // False when the rings were closed: the results reader sees the death and hands the batch on.
+                            _ = rings.Calls.Write(_send.WrittenSpan);
                         }
-                        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                        else
                         {
-                            // The results reader sees the death and hands the batch on.
+                            try
+                            {
+                                Wire.SendAll(_data!, _send.WrittenSpan);
+                            }
+                            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                            {
+                                // The results reader sees the death and hands the batch on.
+                            }
                         }
                     }
                 }
@@ -408,6 +424,58 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands the worker its rings (<see cref="FrameType.Rings"/>), the first frame on its data socket; null when
+    /// rings are off or cannot be made here, and data frames stay on the socket.
+    /// </summary>
+    private WorkerRings? OfferRings(Socket socket)
+    {
+        if (!WorkerRings.Enabled)
+        {
+            return null;
+        }
+
+        WorkerRings? rings = null;
+        try
+        {
+            rings = WorkerRings.Create();
+            Wire.SendAll(socket, rings.OfferFrame());
+            return rings;
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or SocketException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            rings?.Dispose();
+            if (ex is not SocketException)
+            {
+                Console.Error.WriteLine($"ParallelKit: worker {Id}'s shared-memory rings could not be made ({ex.Message}); its data goes over its socket.");
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// With rings, nothing but the worker's death arrives on its data socket any more (and perhaps a heartbeat sent
+    /// before it took the rings): its end of stream closes the rings, which ends the results reader's wait.
+    /// </summary>
+    private async Task WatchForEndAsync(Socket socket, WorkerRings rings)
+    {
+        byte[] buffer = new byte[256];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
+            {
+                Volatile.Write(ref _lastHeard, Environment.TickCount64);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Closed here, or reset by the peer's death: either way the end.
+        }
+
+        rings.Close();
+    }
+
     private List<WorkItem> TakeUnreported()
     {
         int reported = Volatile.Read(ref _reported);
@@ -442,7 +510,9 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                 FrameType type;
                 try
                 {
-                    length = Wire.ReceiveFrame(new SocketFrameSource(_data!), ref frame, out type);
+                    length = _rings is { } rings
+                        ? Wire.ReceiveFrame(new RingFrameSource(rings.Results), ref frame, out type)
+                        : Wire.ReceiveFrame(new SocketFrameSource(_data!), ref frame, out type);
                 }
                 catch (InvalidOperationException)
                 {
@@ -621,6 +691,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         lock (_gate)
         {
             _send.Dispose();
+            _rings?.Dispose();
         }
 
         Interlocked.Exchange(ref _process, null)?.Dispose();
@@ -735,6 +806,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         lock (_gate)
         {
             _send.Dispose();
+            _rings?.Dispose();
         }
 
         _process?.Dispose();
@@ -744,6 +816,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     {
         lock (_controlGate)
         {
+            _rings?.Close();
             _data?.Dispose();
             _control?.Dispose();
         }

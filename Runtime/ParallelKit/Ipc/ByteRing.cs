@@ -1,0 +1,301 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+
+namespace ParallelKit.Ipc;
+
+/// <summary>
+/// One direction of a worker's shared-memory channel: a single-producer, single-consumer ring of bytes in a
+/// <see cref="SharedSegment"/>, carrying the same frames as a socket would (<see cref="FrameHeader"/>).
+/// <code>
+///  offset  size  field (from the ring's start; each group on its own cache line)
+///    0      8    published: bytes the producer has written, ever (it alone moves it)
+///   64      8    taken: bytes the consumer has read, ever (it alone moves it)
+///  128      4    data word: moves when bytes are published while the consumer sleeps (a WaitWord)
+///  132      4    data sleepers
+///  136      4    space word: moves when bytes are taken while the producer sleeps (a WaitWord)
+///  140      4    space sleepers
+///  144      4    closed: 1 once either side closed the ring
+///  192      …    capacity bytes (a power of two); byte n of the stream lives at n mod capacity
+/// </code>
+/// </summary>
+/// <remarks>
+/// <para>
+/// The producer copies bytes in and then publishes them with one interlocked write, so the consumer never sees a
+/// byte before it is written; a producer killed mid-write leaves at most a published prefix of its frame, which the
+/// consumer reads as a frame cut short by the end of the stream, exactly as on a socket. A frame larger than the
+/// ring streams through it in pieces.
+/// </para>
+/// <para>
+/// A side with nothing to do first spins (yielding its core every few turns, so that on a machine with two cores
+/// the peer it waits for still runs) for an adaptive while, then sleeps on a <see cref="WaitWord"/>. The spin
+/// doubles while it keeps paying off and halves while it does not, so an idle worker costs nothing and a busy one
+/// never pays for a kernel wake-up.
+/// </para>
+/// <para>
+/// Nothing here notices a dead peer by itself: whoever learns of the death (the socket's end of stream) calls
+/// <see cref="Close"/>, which wakes both sides. Every operation holds the segment mapped for its duration, so
+/// disposing the segment under a running operation makes that operation fail cleanly.
+/// </para>
+/// </remarks>
+internal sealed unsafe class ByteRing
+{
+    public const int PublishedAt = 0;
+    public const int TakenAt = 64;
+    public const int DataWordAt = 128;
+    public const int DataSleepersAt = 132;
+    public const int SpaceWordAt = 136;
+    public const int SpaceSleepersAt = 140;
+    public const int ClosedAt = 144;
+    public const int BytesAt = 192;
+
+    /// <summary>The longest a side spins before it sleeps, in microseconds.</summary>
+    public const int MaxSpinMicroseconds = 50;
+
+    private const int MinSpinMicroseconds = 2;
+
+    private static readonly long TicksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+
+    private readonly SharedSegment _segment;
+    private readonly byte* _ring;
+    private readonly int _capacity;
+    private int _spinMicroseconds = MaxSpinMicroseconds;
+
+    /// <summary>A view of the ring at <paramref name="offset"/> in <paramref name="segment"/>'s data.</summary>
+    public ByteRing(SharedSegment segment, long offset, int capacity)
+    {
+        if (capacity <= 0 || (capacity & (capacity - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "A ring's capacity is a power of two.");
+        }
+
+        if (offset < 0 || offset + SizeFor(capacity) > segment.DataSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "The ring does not fit its segment.");
+        }
+
+        _segment = segment;
+        _ring = segment.Data + offset;
+        _capacity = capacity;
+    }
+
+    /// <summary>The bytes a ring of <paramref name="capacity"/> takes, header included (a multiple of 64).</summary>
+    public static long SizeFor(int capacity) => BytesAt + (long)capacity;
+
+    /// <summary>The ring's capacity in bytes.</summary>
+    public int Capacity => _capacity;
+
+    private ref long Published => ref *(long*)(_ring + PublishedAt);
+
+    private ref long Taken => ref *(long*)(_ring + TakenAt);
+
+    private ref int ClosedFlag => ref *(int*)(_ring + ClosedAt);
+
+    private WaitWord DataWord => new((int*)(_ring + DataWordAt), (int*)(_ring + DataSleepersAt));
+
+    private WaitWord SpaceWord => new((int*)(_ring + SpaceWordAt), (int*)(_ring + SpaceSleepersAt));
+
+    /// <summary>Whether either side closed the ring (or the segment is gone in this process).</summary>
+    public bool IsClosed => _segment.IsDisposed || Volatile.Read(ref ClosedFlag) != 0;
+
+    /// <summary>Whether bytes are waiting to be read.</summary>
+    public bool HasData
+    {
+        get
+        {
+            using SegmentUse use = UseOrNull(out bool gone);
+            return !gone && Volatile.Read(ref Published) != Volatile.Read(ref Taken);
+        }
+    }
+
+    /// <summary>
+    /// Producer: writes all of <paramref name="data"/>, waiting for room as long as it takes; false when the ring
+    /// was closed first (what was written then is lost with the peer).
+    /// </summary>
+    public bool Write(ReadOnlySpan<byte> data)
+    {
+        using SegmentUse use = UseOrNull(out bool gone);
+        if (gone)
+        {
+            return false;
+        }
+
+        long published = Volatile.Read(ref Published);
+        while (!data.IsEmpty)
+        {
+            var room = new HasRoom(_ring, published, _capacity);
+            if (!room.IsMet() && !WaitFor(ref room, SpaceWord, Deadline.Never))
+            {
+                return false;
+            }
+
+            if (Volatile.Read(ref ClosedFlag) != 0)
+            {
+                return false;
+            }
+
+            long free = _capacity - (published - Volatile.Read(ref Taken));
+            int count = (int)Math.Min(free, data.Length);
+            Copy(data[..count], published);
+            published += count;
+            data = data[count..];
+
+            // The bytes first, then the position, with a full fence (the WaitWord handshake needs one).
+            Interlocked.Exchange(ref Published, published);
+            DataWord.Advance(1);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Consumer: reads what is there into <paramref name="buffer"/>, waiting until something is; 0 once the ring
+    /// is closed and drained.
+    /// </summary>
+    public int Read(Span<byte> buffer) => Read(buffer, Deadline.Never);
+
+    /// <summary>Consumer: waits until a read would not block (bytes, or the end); false when <paramref name="timeoutMilliseconds"/> passed first.</summary>
+    public bool WaitReadable(int timeoutMilliseconds)
+    {
+        using SegmentUse use = UseOrNull(out bool gone);
+        if (gone)
+        {
+            return true;
+        }
+
+        var ready = new HasBytes(_ring);
+        return ready.IsMet() || WaitFor(ref ready, DataWord, Deadline.After(timeoutMilliseconds)) || ready.IsMet();
+    }
+
+    private int Read(Span<byte> buffer, Deadline deadline)
+    {
+        using SegmentUse use = UseOrNull(out bool gone);
+        if (gone || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var ready = new HasBytes(_ring);
+        if (!ready.IsMet() && !WaitFor(ref ready, DataWord, deadline))
+        {
+            return 0;
+        }
+
+        long taken = Volatile.Read(ref Taken);
+        long available = Volatile.Read(ref Published) - taken;
+        if (available == 0)
+        {
+            return 0; // closed and drained
+        }
+
+        int count = (int)Math.Min(available, buffer.Length);
+        int at = (int)(taken & (_capacity - 1));
+        int first = Math.Min(count, _capacity - at);
+        new ReadOnlySpan<byte>(_ring + BytesAt + at, first).CopyTo(buffer);
+        new ReadOnlySpan<byte>(_ring + BytesAt, count - first).CopyTo(buffer[first..]);
+        Interlocked.Exchange(ref Taken, taken + count);
+        SpaceWord.Advance(1);
+        return count;
+    }
+
+    /// <summary>Closes the ring from either side: both sides' waits end (a reader first drains what was published).</summary>
+    public void Close()
+    {
+        using SegmentUse use = UseOrNull(out bool gone);
+        if (gone)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref ClosedFlag, 1);
+        WakeAll(DataWordAt);
+        WakeAll(SpaceWordAt);
+    }
+
+    private void WakeAll(int wordAt)
+    {
+        int* word = (int*)(_ring + wordAt);
+        Interlocked.Increment(ref *word);
+        Futex.Wake(word, int.MaxValue);
+    }
+
+    private void Copy(ReadOnlySpan<byte> data, long position)
+    {
+        int at = (int)(position & (_capacity - 1));
+        int first = Math.Min(data.Length, _capacity - at);
+        data[..first].CopyTo(new Span<byte>(_ring + BytesAt + at, first));
+        data[first..].CopyTo(new Span<byte>(_ring + BytesAt, data.Length - first));
+    }
+
+    /// <summary>Spins for the adaptive while, then sleeps on <paramref name="word"/>; false at the deadline.</summary>
+    private bool WaitFor<TCondition>(ref TCondition condition, WaitWord word, Deadline deadline)
+        where TCondition : struct, IWaitCondition
+    {
+        int spin = _spinMicroseconds;
+        long until = Stopwatch.GetTimestamp() + (spin * TicksPerMicrosecond);
+        for (int turn = 1; ; turn++)
+        {
+            if (condition.IsMet())
+            {
+                _spinMicroseconds = Math.Min(MaxSpinMicroseconds, spin * 2);
+                return true;
+            }
+
+            if (Stopwatch.GetTimestamp() >= until)
+            {
+                break;
+            }
+
+            if ((turn & 7) == 0)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.SpinWait(16);
+            }
+        }
+
+        _spinMicroseconds = Math.Max(MinSpinMicroseconds, spin / 2);
+        try
+        {
+            return word.WaitUntil(ref condition, deadline, _segment);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private SegmentUse UseOrNull(out bool gone)
+    {
+        try
+        {
+            gone = false;
+            return _segment.Use();
+        }
+        catch (ObjectDisposedException)
+        {
+            gone = true;
+            return default;
+        }
+    }
+
+    /// <summary>The consumer's wait: bytes to read, or the ring closed.</summary>
+    private readonly struct HasBytes(byte* ring) : IWaitCondition
+    {
+        public bool IsMet()
+            => Volatile.Read(ref *(long*)(ring + PublishedAt)) != Volatile.Read(ref *(long*)(ring + TakenAt))
+               || Volatile.Read(ref *(int*)(ring + ClosedAt)) != 0;
+    }
+
+    /// <summary>The producer's wait: room for at least one byte after <c>published</c>, or the ring closed.</summary>
+    private readonly struct HasRoom(byte* ring, long published, int capacity) : IWaitCondition
+    {
+        public bool IsMet()
+            => published - Volatile.Read(ref *(long*)(ring + TakenAt)) < capacity
+               || Volatile.Read(ref *(int*)(ring + ClosedAt)) != 0;
+    }
+}

@@ -1,0 +1,198 @@
+using System;
+using System.Buffers;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ParallelKit.Ipc;
+using ParallelKit.SharedMemory;
+using Xunit;
+
+namespace ParallelKit.Internals.Tests;
+
+/// <summary>The shared-memory byte ring that carries a worker's data frames, on its own.</summary>
+public sealed class ByteRingTests
+{
+    private static readonly ulong Tag = SharedSegment.TypeTag("ByteRingTests", typeof(byte), 0);
+
+    private static (SharedSegment Segment, ByteRing Producer, ByteRing Consumer) NewRing(int capacity)
+    {
+        SharedSegment segment = SharedSegment.Create(ByteRing.SizeFor(capacity), Tag);
+
+        // Two views of one ring, as the two processes have: the producer's and the consumer's.
+        SharedSegment other = SharedSegment.Open(segment.Name, Tag, "test ring");
+        return (segment, new ByteRing(segment, 0, capacity), new ByteRing(other, 0, capacity));
+    }
+
+    [Fact]
+    public async Task Frames_larger_than_the_ring_stream_through_it_whole_and_in_order()
+    {
+        (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(256);
+        using (segment)
+        {
+            int[] sizes = [0, 1, 5, 250, 251, 256, 257, 1000, 4096, 3, 70_000, 17];
+            Task writer = Task.Run(() =>
+            {
+                foreach (int size in sizes)
+                {
+                    byte[] frame = new byte[FrameHeader.Size + size];
+                    FrameHeader.Write(frame, size, FrameType.Results);
+                    for (int i = 0; i < size; i++)
+                    {
+                        frame[FrameHeader.Size + i] = (byte)(size + i);
+                    }
+
+                    Assert.True(producer.Write(frame));
+                }
+
+                producer.Close();
+            });
+
+            Task reader = Task.Run(() =>
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(16);
+                try
+                {
+                    foreach (int size in sizes)
+                    {
+                        Assert.Equal(size, Wire.ReceiveFrame(new RingFrameSource(consumer), ref buffer, out FrameType type));
+                        Assert.Equal(FrameType.Results, type);
+                        for (int i = 0; i < size; i++)
+                        {
+                            Assert.Equal((byte)(size + i), buffer[i]);
+                        }
+                    }
+
+                    // Closed and drained: the end of the stream.
+                    Assert.Equal(-1, Wire.ReceiveFrame(new RingFrameSource(consumer), ref buffer, out _));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            });
+
+            await Task.WhenAll(writer, reader).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Many_small_writes_against_a_slow_reader_lose_and_reorder_nothing()
+    {
+        (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);
+        using (segment)
+        {
+            const int Count = 20_000;
+            Task writer = Task.Run(() =>
+            {
+                Span<byte> value = stackalloc byte[4];
+                for (int i = 0; i < Count; i++)
+                {
+                    BitConverter.TryWriteBytes(value, i);
+                    Assert.True(producer.Write(value[..(1 + (i % 4))]));
+                }
+            });
+
+            Task reader = Task.Run(() =>
+            {
+                Span<byte> value = stackalloc byte[4];
+                for (int i = 0; i < Count; i++)
+                {
+                    value.Clear();
+                    int length = 1 + (i % 4);
+                    int read = 0;
+                    while (read < length)
+                    {
+                        int got = consumer.Read(value[read..length]);
+                        Assert.True(got > 0);
+                        read += got;
+                    }
+
+                    byte[] expected = BitConverter.GetBytes(i);
+                    Assert.True(value[..length].SequenceEqual(expected.AsSpan(0, length)), $"value {i}");
+                    if (i % 1000 == 0)
+                    {
+                        Thread.Sleep(1); // the writer fills the ring and must wait for room
+                    }
+                }
+            });
+
+            await Task.WhenAll(writer, reader).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            Assert.False(consumer.HasData);
+        }
+    }
+
+    [Fact]
+    public async Task Closing_wakes_a_writer_waiting_for_room_and_a_reader_waiting_for_bytes()
+    {
+        (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);
+        using (segment)
+        {
+            Assert.True(producer.Write(new byte[64])); // full
+            Task<bool> blockedWrite = Task.Run(() => producer.Write(new byte[10]));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            Assert.False(blockedWrite.IsCompleted);
+
+            // What was published before the close is still read; then the end.
+            consumer.Close();
+            Assert.False(await blockedWrite.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+            byte[] buffer = new byte[100];
+            Assert.Equal(64, consumer.Read(buffer));
+            Assert.Equal(0, consumer.Read(buffer));
+            Assert.False(producer.Write([1]));
+        }
+
+        (SharedSegment second, ByteRing producer2, ByteRing consumer2) = NewRing(64);
+        using (second)
+        {
+            Task<int> blockedRead = Task.Run(() => consumer2.Read(new byte[8]));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            Assert.False(blockedRead.IsCompleted);
+            Assert.False(consumer2.WaitReadable(10));
+            producer2.Close();
+            Assert.Equal(0, await blockedRead.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+            Assert.True(consumer2.WaitReadable(0));
+        }
+    }
+
+    [Fact]
+    public async Task Disposing_the_segment_under_a_waiting_reader_ends_its_read_instead_of_faulting()
+    {
+        var capacity = 64;
+        SharedSegment segment = SharedSegment.Create(ByteRing.SizeFor(capacity), Tag);
+        var ring = new ByteRing(segment, 0, capacity);
+        Task<int> blockedRead = Task.Run(() => ring.Read(new byte[8]));
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        segment.Dispose();
+        Assert.Equal(0, await blockedRead.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.False(ring.Write([1]));
+        Assert.True(ring.IsClosed);
+    }
+
+    [Fact]
+    public void A_ring_must_be_a_power_of_two_and_fit_its_segment()
+    {
+        using SharedSegment segment = SharedSegment.Create(ByteRing.SizeFor(64), Tag);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ByteRing(segment, 0, 48));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ByteRing(segment, 64, 64));
+    }
+
+    [Fact]
+    public void Worker_rings_are_offered_by_name_and_opened_from_the_offer()
+    {
+        using WorkerRings rings = WorkerRings.Create();
+        byte[] offer = rings.OfferFrame();
+        Assert.Equal(offer.Length - FrameHeader.Size, FrameHeader.Read(offer, out FrameType type));
+        Assert.Equal(FrameType.Rings, type);
+        using WorkerRings opened = WorkerRings.Open(offer.AsSpan(FrameHeader.Size));
+        Assert.True(rings.Calls.Write([1, 2, 3]));
+        byte[] buffer = new byte[3];
+        Assert.Equal(3, opened.Calls.Read(buffer));
+        Assert.Equal([1, 2, 3], buffer);
+        Assert.True(opened.Results.Write([9]));
+        Assert.Equal(1, rings.Results.Read(buffer));
+        Assert.Equal(9, buffer[0]);
+        using SharedSegment other = SharedSegment.Create(64, Tag);
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerRings.Open(System.Text.Encoding.UTF8.GetBytes(other.Name)));
+        Assert.Contains("does not hold", error.Message, StringComparison.Ordinal);
+    }
+}

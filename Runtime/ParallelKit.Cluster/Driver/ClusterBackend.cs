@@ -355,7 +355,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
     /// Jobs a node took and never finished: they run again elsewhere (up to <see cref="ClusterOptions.MaxAttempts"/>),
     /// or fail naming the node.
     /// </summary>
-    public void ItemsLost(NodeSlot slot, List<WorkItem> items, string why)
+    public void ItemsLost(NodeSlot slot, Dispatcher.BatchLease lease, IReadOnlyList<WorkItem> items, string why)
     {
         bool disposed;
         lock (_gate)
@@ -363,7 +363,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
             disposed = _disposed;
         }
 
-        (int retried, _) = RetryOrFail(items, disposed, item =>
+        (int retried, _) = lease.Lost(items, disposed, item =>
         {
             slot.RecordFailed(item.Count, 0);
             return new JobFailedException(item.Name, slot.Id, NodeLostType,
@@ -378,9 +378,6 @@ internal sealed partial class ClusterBackend : JobBackendCore
 
     /// <summary>The remote type of a job lost with its node.</summary>
     public const string NodeLostType = "ParallelKit.NodeLostException";
-
-    /// <summary>Work handed to a slot whose node was already leaving: back to the queue without charging an attempt.</summary>
-    public void Reassign(IReadOnlyList<WorkItem> items) => Reassign(items, disposed: false);
 
     public override async ValueTask DisposeAsync()
     {

@@ -17,7 +17,7 @@ internal sealed class NodeSlot : WorkerSlot
     private readonly ClusterBackend _backend;
     private readonly INodeGrain _grain;
     private readonly object _gate = new();
-    private List<WorkItem> _inFlight = [];
+    private Dispatcher.BatchLease? _inFlight;
 
     public NodeSlot(int id, ClusterBackend backend, NodeEntry node, INodeGrain grain)
         : base(id, backend.Dispatcher)
@@ -35,11 +35,7 @@ internal sealed class NodeSlot : WorkerSlot
 
     public override bool Offers(string tag) => Node.HasTag(tag);
 
-    public override void Run()
-    {
-        List<WorkItem> batch = [.. Batch];
-        _ = RunBatchAsync(batch);
-    }
+    public override void Run(Dispatcher.BatchLease lease) => _ = RunBatchAsync(lease);
 
     public override void Retire()
     {
@@ -57,19 +53,21 @@ internal sealed class NodeSlot : WorkerSlot
     /// <summary>Fails what this slot still has in flight (the driver is shutting down and stopped waiting).</summary>
     public void Abandon(Exception reason)
     {
-        List<WorkItem> inFlight;
+        Dispatcher.BatchLease? inFlight;
         lock (_gate)
         {
             inFlight = _inFlight;
-            _inFlight = [];
+            _inFlight = null;
         }
 
-        foreach (WorkItem item in inFlight)
+        if (inFlight is null)
         {
-            if (!item.IsFinished)
-            {
-                item.Fail(reason);
-            }
+            return;
+        }
+
+        foreach (WorkItem item in inFlight.Items)
+        {
+            inFlight.Fail(item, reason);
         }
     }
 
@@ -85,21 +83,19 @@ internal sealed class NodeSlot : WorkerSlot
         }
     }
 
-    private async Task RunBatchAsync(List<WorkItem> batch)
+    private async Task RunBatchAsync(Dispatcher.BatchLease lease)
     {
-        int assigned = batch.Count;
         if (!IsAlive)
         {
             // Assigned while the node was leaving: back to the queue untouched, no attempt charged.
-            Dispatcher.BatchFinished(assigned);
-            _backend.Reassign(batch);
+            lease.ReturnUnrun(lease.Items, disposed: false);
             return;
         }
 
-        List<(byte[] Message, List<WorkItem> Items)> calls = Encode(batch);
+        List<(byte[] Message, List<WorkItem> Items)> calls = Encode(lease);
         lock (_gate)
         {
-            _inFlight = [.. batch];
+            _inFlight = lease;
         }
 
         try
@@ -107,35 +103,27 @@ internal sealed class NodeSlot : WorkerSlot
             foreach ((byte[] message, List<WorkItem> items) in calls)
             {
                 Immutable<byte[]> results = await _grain.RunAsync(_backend.Self, Id, new Immutable<byte[]>(message)).ConfigureAwait(false);
-                List<WorkItem>? lost = Apply(results.Value, items);
+                List<WorkItem>? lost = Apply(results.Value, items, lease);
                 if (lost is not null)
                 {
-                    _backend.ItemsLost(this, lost, "stopped before finishing it");
+                    _backend.ItemsLost(this, lease, lost, "stopped before finishing it");
                 }
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var unfinished = new List<WorkItem>();
-            foreach (WorkItem item in batch)
-            {
-                if (!item.IsFinished)
-                {
-                    unfinished.Add(item);
-                }
-            }
-
+            // Whatever the lease still holds had no answer; what was lost and retried before is its next run's.
             string why = _backend.NodeFailed(Node, ex);
-            _backend.ItemsLost(this, unfinished, why);
+            _backend.ItemsLost(this, lease, lease.Items, why);
         }
         finally
         {
             lock (_gate)
             {
-                _inFlight = [];
+                _inFlight = null;
             }
 
-            Dispatcher.BatchFinished(assigned);
+            lease.Settle();
             if (IsAlive)
             {
                 Dispatcher.WorkerReady(this);
@@ -144,13 +132,13 @@ internal sealed class NodeSlot : WorkerSlot
     }
 
     /// <summary>Writes the batch as one or more calls (each under Orleans' message limit); fails items that cannot go.</summary>
-    private List<(byte[] Message, List<WorkItem> Items)> Encode(List<WorkItem> batch)
+    private List<(byte[] Message, List<WorkItem> Items)> Encode(Dispatcher.BatchLease batch)
     {
         var calls = new List<(byte[], List<WorkItem>)>();
         using var frame = new FrameBuffer(16 * 1024);
         var items = new List<WorkItem>();
         frame.Reserve(4);
-        foreach (WorkItem item in batch)
+        foreach (WorkItem item in batch.Items)
         {
             int recordAt = frame.WrittenCount;
             int headerAt = frame.Reserve(NodeProtocol.BatchRecordHeader);
@@ -162,7 +150,7 @@ internal sealed class NodeSlot : WorkerSlot
             {
                 frame.Truncate(recordAt);
                 RecordFailed(item.Count, 0);
-                item.Fail(new JobFailedException(item.Name, Id, ex.GetType().FullName ?? ex.GetType().Name,
+                batch.Fail(item, new JobFailedException(item.Name, Id, ex.GetType().FullName ?? ex.GetType().Name,
                     $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
                 continue;
             }
@@ -172,7 +160,7 @@ internal sealed class NodeSlot : WorkerSlot
             {
                 frame.Truncate(recordAt);
                 RecordFailed(item.Count, 0);
-                item.Fail(JobServer.MessageTooLarge(item.Name, "arguments", length, _backend.Options.MaxMessageSize));
+                batch.Fail(item, JobServer.MessageTooLarge(item.Name, "arguments", length, _backend.Options.MaxMessageSize));
                 continue;
             }
 
@@ -207,8 +195,11 @@ internal sealed class NodeSlot : WorkerSlot
         }
     }
 
-    /// <summary>Completes the items from a results message; returns those the node lost (it stopped before finishing them).</summary>
-    private List<WorkItem>? Apply(byte[] message, List<WorkItem> items)
+    /// <summary>
+    /// Completes the items from a results message, and tells <paramref name="lease"/>; returns those the node lost (it
+    /// stopped before finishing them), which are still the lease's.
+    /// </summary>
+    private List<WorkItem>? Apply(byte[] message, List<WorkItem> items, Dispatcher.BatchLease lease)
     {
         NodeProtocol.ResultRecord[] results = NodeProtocol.ReadResults(message);
         if (results.Length != items.Count)
@@ -251,8 +242,10 @@ internal sealed class NodeSlot : WorkerSlot
                 default:
                     // Cancelled by the node's own shutdown, or lost with it: not the job's doing.
                     (lost ??= []).Add(item);
-                    break;
+                    continue;
             }
+
+            lease.Done(item);
         }
 
         return lost;

@@ -65,7 +65,7 @@ internal sealed class RelayedRecord : WorkItem
 
     public override bool IsFinished => Volatile.Read(ref _finished) != 0;
 
-    public override bool TryStart(WorkerSlot worker)
+    protected override bool TryStart(WorkerSlot worker)
     {
         if (IsFinished)
         {
@@ -74,7 +74,6 @@ internal sealed class RelayedRecord : WorkItem
 
         Interlocked.CompareExchange(ref _firstStart, Stopwatch.GetTimestamp(), 0);
         Batch?.Started(worker);
-        Attempts++;
         return true;
     }
 
@@ -126,7 +125,7 @@ internal sealed class RelayedRecord : WorkItem
             }
         }
 
-        Finish(NodeProtocol.ResultStatus.Ok, answer, Batch?.RunTicks(Volatile.Read(ref Worker)) ?? -1);
+        Finish(NodeProtocol.ResultStatus.Ok, answer, Batch?.RunTicks(Worker) ?? -1);
     }
 
     public override void Canceled() => Finish(NodeProtocol.ResultStatus.Canceled, []);
@@ -168,9 +167,9 @@ internal sealed class RelayedRecord : WorkItem
     public void Cancel()
     {
         _cancelRequested = true;
-        if (Volatile.Read(ref Worker) is { } worker)
+        if (Worker is { } worker)
         {
-            worker.RequestCancel(Volatile.Read(ref Sequence));
+            worker.RequestCancel(Sequence);
         }
         else
         {

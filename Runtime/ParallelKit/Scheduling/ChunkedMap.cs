@@ -87,7 +87,7 @@ internal abstract class ChunkedMap<TItem, TResult>
 
         foreach (MapChunk<TItem, TResult> chunk in running)
         {
-            Volatile.Read(ref chunk.Worker)?.RequestCancel(Volatile.Read(ref chunk.Sequence));
+            chunk.Worker?.RequestCancel(chunk.Sequence);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 
 namespace ParallelKit.Scheduling;
@@ -7,9 +8,10 @@ namespace ParallelKit.Scheduling;
 /// <summary>
 /// The job queue and the idle-worker pool of one server: an idle worker takes the next work
 /// (pp's dynamic load balancing). Backend-neutral: workers may be processes, threads, or anything
-/// else that implements <see cref="WorkerSlot"/>.
+/// else that implements <see cref="WorkerSlot"/>. Each batch a worker takes is a <see cref="BatchLease"/>, which
+/// owns the batch's life: the running-work count and what becomes of items whose worker was lost.
 /// </summary>
-internal sealed class Dispatcher
+internal sealed partial class Dispatcher
 {
     /// <summary>Upper bound on cheap single jobs carried by one message.</summary>
     private const int MaxSingleBatch = 512;
@@ -21,6 +23,7 @@ internal sealed class Dispatcher
     private int _queuedSingles;
     private int _workerCount;
     private int _running;
+    private long _retries;
     private Exception? _closedReason;
 
     // Set while no worker can start (see Suspend): work fails with it at once instead of waiting, until a
@@ -35,6 +38,12 @@ internal sealed class Dispatcher
 
     /// <summary>Work items handed to workers and not yet reported back.</summary>
     public int Running => Volatile.Read(ref _running);
+
+    /// <summary>How many items went round again after their worker or node was lost (see <see cref="BatchLease.Lost"/>).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>How many times an item may be handed to a worker before a lost worker fails it (<see cref="JobServerOptions.MaxAttempts"/>).</summary>
+    public int MaxAttempts { get; init; } = 1;
 
     public int Queued
     {
@@ -65,7 +74,7 @@ internal sealed class Dispatcher
     /// <summary>Queues work; idle workers start on it at once, on this thread.</summary>
     public void Enqueue(IWorkSource source)
     {
-        List<WorkerSlot>? started;
+        List<BatchLease>? started;
         lock (_gate)
         {
             if (_closedReason is not null)
@@ -95,7 +104,7 @@ internal sealed class Dispatcher
     /// <summary>Puts items a dead worker held back at the front of the queue, to run again elsewhere.</summary>
     public void Requeue(IReadOnlyList<WorkItem> items)
     {
-        List<WorkerSlot>? started = null;
+        List<BatchLease>? started = null;
         Exception? closed;
         lock (_gate)
         {
@@ -125,15 +134,15 @@ internal sealed class Dispatcher
     }
 
     /// <summary>Gives queued work to idle workers while both last; caller holds the gate.</summary>
-    private List<WorkerSlot>? AssignIdleWorkers()
+    private List<BatchLease>? AssignIdleWorkers()
     {
-        List<WorkerSlot>? started = null;
+        List<BatchLease>? started = null;
         List<WorkerSlot>? passed = null;
         bool? tagged = null;
         while (_idle.Count > 0 && _queue.Count > 0)
         {
             WorkerSlot worker = _idle.Pop();
-            if (!FillBatch(worker))
+            if (FillBatch(worker) is not { } lease)
             {
                 (passed ??= []).Add(worker);
 
@@ -147,7 +156,7 @@ internal sealed class Dispatcher
                 break;
             }
 
-            (started ??= []).Add(worker);
+            (started ??= []).Add(lease);
         }
 
         if (passed is not null)
@@ -208,16 +217,16 @@ internal sealed class Dispatcher
         }
     }
 
-    private static void RunAll(List<WorkerSlot>? started)
+    private static void RunAll(List<BatchLease>? started)
     {
         if (started is null)
         {
             return;
         }
 
-        foreach (WorkerSlot worker in started)
+        foreach (BatchLease lease in started)
         {
-            worker.Run();
+            lease.Worker.Run(lease);
         }
     }
 
@@ -227,25 +236,25 @@ internal sealed class Dispatcher
     /// </summary>
     public void WorkerReady(WorkerSlot worker)
     {
-        if (TryAssign(worker))
+        if (TryAssign(worker, out BatchLease? lease))
         {
-            worker.Run();
+            worker.Run(lease);
         }
     }
 
     /// <summary>
-    /// Fills <paramref name="worker"/>'s batch with the next work; when there is none, parks the worker
+    /// Leases <paramref name="worker"/> a batch of the next work; when there is none, parks the worker
     /// as idle and returns <see langword="false"/>. The caller runs the batch.
     /// </summary>
-    public bool TryAssign(WorkerSlot worker)
+    public bool TryAssign(WorkerSlot worker, [NotNullWhen(true)] out BatchLease? lease)
     {
+        lease = null;
         bool retire;
         bool recycled = false;
         lock (_gate)
         {
             if (_closedReason is not null)
             {
-                worker.Batch.Clear();
                 return false;
             }
 
@@ -259,7 +268,8 @@ internal sealed class Dispatcher
 
             if (!retire)
             {
-                if (FillBatch(worker))
+                lease = FillBatch(worker);
+                if (lease is not null)
                 {
                     return true;
                 }
@@ -269,7 +279,6 @@ internal sealed class Dispatcher
             }
         }
 
-        worker.Batch.Clear();
         worker.Retire();
         if (recycled)
         {
@@ -315,9 +324,6 @@ internal sealed class Dispatcher
             worker.Retire();
         }
     }
-
-    /// <summary>Called by a worker when it has reported back on every item of its batch.</summary>
-    public void BatchFinished(int items) => Interlocked.Add(ref _running, -items);
 
     /// <summary>Removes a worker that died or is shutting down from the idle pool.</summary>
     public void Remove(WorkerSlot worker)
@@ -409,11 +415,10 @@ internal sealed class Dispatcher
         }
     }
 
-    /// <summary>Moves the next work into <paramref name="worker"/>'s batch; caller holds the gate.</summary>
-    private bool FillBatch(WorkerSlot worker)
+    /// <summary>Leases <paramref name="worker"/> the next work, or returns <see langword="null"/> when none is queued for it; caller holds the gate.</summary>
+    private BatchLease? FillBatch(WorkerSlot worker)
     {
-        List<WorkItem> batch = worker.Batch;
-        batch.Clear();
+        BatchLease? lease = null;
         int limit = 1;
         IWorkSource? group = null;
         LinkedListNode<IWorkSource>? node = _queue.First;
@@ -429,7 +434,7 @@ internal sealed class Dispatcher
 
             if (group is not null && source != group)
             {
-                if (batch.Count > 0)
+                if (lease is not null)
                 {
                     break;
                 }
@@ -437,8 +442,8 @@ internal sealed class Dispatcher
                 group = null; // every item of the group had been cancelled: carry on with the next source
             }
 
-            if (group is null && batch.Count > 0 && (!source.IsSingleJob
-                || (source is SingleJobItem next && (next.HasOwnDeadline || next.CostKey != batch[0].CostKey))))
+            if (group is null && lease is not null && (!source.IsSingleJob
+                || (source is SingleJobItem next && (next.HasOwnDeadline || next.CostKey != lease.Items[0].CostKey))))
             {
                 // A batch holds only jobs known to be cheap, all of one kind, none with a deadline of its own.
                 break;
@@ -461,15 +466,12 @@ internal sealed class Dispatcher
                 continue;
             }
 
-            // Published before the item can be seen running, so a cancellation always finds its record.
-            item.Sequence = worker.NextSequence();
-            item.Worker = worker;
-            if (!item.TryStart(worker))
+            if (!item.Start(worker, worker.NextSequence()))
             {
                 continue;
             }
 
-            batch.Add(item);
+            (lease ??= new BatchLease(this, worker)).Add(item);
             if (source.KeepsItemsTogether)
             {
                 group = source;
@@ -481,28 +483,29 @@ internal sealed class Dispatcher
                 break;
             }
 
-            if (batch.Count == 1)
+            if (lease.Count == 1)
             {
                 limit = BatchSingleJobs && !item.HasOwnDeadline && _costs.IsBatchable(item.CostKey)
                     ? Math.Clamp((_queuedSingles + 1) / Math.Max(1, _workerCount), 1, MaxSingleBatch)
                     : 1;
             }
 
-            if (batch.Count >= limit || (MaxItemsPerWorker > 0 && worker.ItemsTaken + batch.Count >= MaxItemsPerWorker))
+            if (lease.Count >= limit || (MaxItemsPerWorker > 0 && worker.ItemsTaken + lease.Count >= MaxItemsPerWorker))
             {
                 break;
             }
         }
 
-        if (batch.Count == 0)
+        if (lease is null)
         {
-            return false;
+            return null;
         }
 
-        worker.ItemsTaken += batch.Count;
+        worker.ItemsTaken += lease.Count;
 
-        Interlocked.Add(ref _running, batch.Count);
-        return true;
+        // Lowered by the lease, once per item, as each is reported.
+        Interlocked.Add(ref _running, lease.Count);
+        return lease;
     }
 
     /// <summary>A work item going round again after its worker died.</summary>

@@ -47,7 +47,7 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
 
     public override bool MadeProgress => _from > _fromAtStart;
 
-    public override bool TryStart(WorkerSlot worker)
+    protected override bool TryStart(WorkerSlot worker)
     {
         if (map.IsFinished)
         {
@@ -55,7 +55,6 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
         }
 
         _fromAtStart = _from;
-        Attempts++;
         map.Started(this);
         return true;
     }
@@ -143,7 +142,7 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
             return [this];
         }
 
-        // MadeProgress: the death was not charged at all (see ProcessBackend.WorkerDied); else only the head is.
+        // MadeProgress: the death was not charged at all (see Dispatcher.BatchLease.Lost); else only the head is.
         int restAttempts = MadeProgress ? Attempts : Math.Max(0, Attempts - 1);
         var split = new List<WorkItem>(pieces + 1) { new MapChunk<TItem, TResult>(map, items, baseIndex, _from, _from + 1) { Attempts = Attempts } };
         int rest = remaining - 1;

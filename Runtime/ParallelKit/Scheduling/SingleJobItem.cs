@@ -79,16 +79,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
         Fail(reason);
     }
 
-    public override bool TryStart(WorkerSlot worker)
-    {
-        if (!Job.TryMarkRunning(worker.Id))
-        {
-            return false;
-        }
-
-        Attempts++;
-        return true;
-    }
+    protected override bool TryStart(WorkerSlot worker) => Job.TryMarkRunning(worker.Id);
 
     public override void WritePayload(FrameBuffer frame)
     {
@@ -159,7 +150,7 @@ internal sealed class SingleJobItem : WorkItem, IWorkSource
                 Job.Cancel(_cancellationToken);
                 break;
             case JobStatus.Running:
-                Volatile.Read(ref Worker)?.RequestCancel(Volatile.Read(ref Sequence));
+                Worker?.RequestCancel(Sequence);
                 break;
         }
     }

@@ -13,14 +13,61 @@ namespace ParallelKit.Scheduling;
 /// </summary>
 internal abstract class WorkItem
 {
-    /// <summary>How many times the item has been handed to a worker.</summary>
-    public int Attempts;
+    // Changed only by the dispatcher and its leases (Scheduling/): backends read them, and report outcomes to the lease.
+    private int _attempts;
+    private WorkerSlot? _worker;
+    private long _sequence;
+    private Dispatcher.BatchLease? _lease;
 
-    /// <summary>The worker running the item, while it runs.</summary>
-    public WorkerSlot? Worker;
+    /// <summary>
+    /// How many times the item has been handed to a worker (less the runs a lease did not charge it for). A split
+    /// item starts with its parent's count.
+    /// </summary>
+    public int Attempts
+    {
+        get => Volatile.Read(ref _attempts);
+        private protected init => _attempts = value;
+    }
+
+    /// <summary>The worker the item was last handed to.</summary>
+    public WorkerSlot? Worker => Volatile.Read(ref _worker);
 
     /// <summary>The item's sequence number on <see cref="Worker"/>'s channel.</summary>
-    public long Sequence;
+    public long Sequence => Volatile.Read(ref _sequence);
+
+    /// <summary>
+    /// Claims the item for <paramref name="worker"/> under <paramref name="sequence"/> and counts the attempt;
+    /// <see langword="false"/> when it was cancelled or failed while queued. Called by the dispatcher, under its lock.
+    /// </summary>
+    internal bool Start(WorkerSlot worker, long sequence)
+    {
+        // Published before the item can be seen running, so a cancellation always finds its record.
+        Volatile.Write(ref _sequence, sequence);
+        Volatile.Write(ref _worker, worker);
+        if (!TryStart(worker))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _attempts);
+        return true;
+    }
+
+    /// <summary>Takes back the charge for the last run (it never ran, or it delivered results before its worker died).</summary>
+    internal void RefundAttempt()
+    {
+        int attempts = Volatile.Read(ref _attempts);
+        Volatile.Write(ref _attempts, Math.Max(0, attempts - 1));
+    }
+
+    /// <summary>Puts the item in <paramref name="lease"/>'s hands, as the dispatcher hands it out.</summary>
+    internal void HoldBy(Dispatcher.BatchLease lease) => Volatile.Write(ref _lease, lease);
+
+    /// <summary>
+    /// Takes the item out of <paramref name="lease"/>'s hands; <see langword="true"/> only the first time, and only
+    /// while that lease holds it (not once it was released, nor once another lease took it up again).
+    /// </summary>
+    internal bool ReleaseFrom(Dispatcher.BatchLease lease) => Interlocked.CompareExchange(ref _lease, null, lease) == lease;
 
     /// <summary>
     /// A time limit of this item's own (given at submit), overriding the server's <see cref="JobServerOptions.JobTimeout"/>;
@@ -45,10 +92,10 @@ internal abstract class WorkItem
     public abstract int Count { get; }
 
     /// <summary>
-    /// Claims the item for a worker. <see langword="false"/> when it was cancelled or failed while queued;
-    /// the dispatcher then drops it.
+    /// Claims the item for a worker (see <see cref="Start"/>, which counts the attempt). <see langword="false"/> when
+    /// it was cancelled or failed while queued; the dispatcher then drops it.
     /// </summary>
-    public abstract bool TryStart(WorkerSlot worker);
+    protected abstract bool TryStart(WorkerSlot worker);
 
     /// <summary>Writes the record's payload (count, then key and arguments per job).</summary>
     public abstract void WritePayload(FrameBuffer frame);

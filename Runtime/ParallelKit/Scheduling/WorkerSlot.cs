@@ -29,9 +29,6 @@ internal abstract class WorkerSlot
 
     protected Dispatcher Dispatcher { get; }
 
-    /// <summary>The batch being run; owned by the worker between <see cref="Run"/> and its report.</summary>
-    public List<WorkItem> Batch { get; } = [];
-
     /// <summary>Set when the server shrinks: the worker finishes its batch, takes no more, and stops.</summary>
     public bool Retiring
     {
@@ -49,8 +46,11 @@ internal abstract class WorkerSlot
     /// <summary>Whether the worker is still starting (it serves once connected).</summary>
     public virtual bool IsStarting => false;
 
-    /// <summary>Starts running <see cref="Batch"/>; reports to the dispatcher when done.</summary>
-    public abstract void Run();
+    /// <summary>
+    /// Starts running the batch <paramref name="lease"/> holds; reports each item's outcome to the lease, and asks the
+    /// dispatcher for more (<see cref="Dispatcher.WorkerReady"/>) once the batch is done.
+    /// </summary>
+    public abstract void Run(Dispatcher.BatchLease lease);
 
     /// <summary>The dispatcher will give a retiring worker nothing more: stop it.</summary>
     public abstract void Retire();

@@ -101,7 +101,7 @@ internal sealed class ThreadBackend : JobBackendCore
     private sealed class ThreadWorker(int id, Dispatcher dispatcher, TimeSpan? timeout, CancellationToken stopping) : WorkerSlot(id, dispatcher)
     {
         private readonly object _gate = new();
-        private List<WorkItem>? _current;
+        private Dispatcher.BatchLease? _current;
 
         public override int ProcessId => Environment.ProcessId;
 
@@ -112,50 +112,53 @@ internal sealed class ThreadBackend : JobBackendCore
             // Nothing runs on a thread worker between batches: not taking more is all it takes.
         }
 
-        public override void Run() => ThreadPool.UnsafeQueueUserWorkItem(static worker => _ = worker.RunBatchAsync(), this, preferLocal: false);
+        public override void Run(Dispatcher.BatchLease lease)
+            => ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Worker.RunBatchAsync(state.Lease), (Worker: this, Lease: lease), preferLocal: false);
 
         public override void RequestCancel(long sequence)
         {
             // In-process jobs observe the submit token directly.
         }
 
+        /// <summary>Fails what the running batch has not finished (its jobs ignored the shutdown); their threads are left to end.</summary>
         public void Abandon(Exception reason)
         {
+            Dispatcher.BatchLease? lease;
             lock (_gate)
             {
-                if (_current is null)
-                {
-                    return;
-                }
+                lease = _current;
+            }
 
-                foreach (WorkItem item in _current)
-                {
-                    if (!item.IsFinished)
-                    {
-                        item.Fail(reason);
-                    }
-                }
+            if (lease is null)
+            {
+                return;
+            }
+
+            foreach (WorkItem item in lease.Items)
+            {
+                lease.Fail(item, reason);
             }
         }
 
-        private async Task RunBatchAsync()
+        private async Task RunBatchAsync(Dispatcher.BatchLease lease)
         {
-            List<WorkItem> batch = Batch;
             lock (_gate)
             {
-                _current = batch;
+                _current = lease;
             }
 
-            int count = batch.Count;
+            IReadOnlyList<WorkItem> batch = lease.Items;
             try
             {
-                for (int i = 0; i < count; i++)
+                for (int i = 0; i < batch.Count; i++)
                 {
                     WorkItem item = batch[i];
                     if (!item.IsFinished)
                     {
                         await item.RunInProcessAsync(this, item.LimitOr(timeout), stopping).ConfigureAwait(false);
                     }
+
+                    lease.Done(item);
                 }
             }
             catch (Exception ex)
@@ -163,10 +166,7 @@ internal sealed class ThreadBackend : JobBackendCore
                 // RunInProcessAsync reports job failures itself; anything else must not lose the worker.
                 foreach (WorkItem item in batch)
                 {
-                    if (!item.IsFinished)
-                    {
-                        item.Fail(ex);
-                    }
+                    lease.Fail(item, ex);
                 }
             }
             finally
@@ -176,7 +176,7 @@ internal sealed class ThreadBackend : JobBackendCore
                     _current = null;
                 }
 
-                Dispatcher.BatchFinished(count);
+                lease.Settle();
                 Dispatcher.WorkerReady(this);
             }
         }

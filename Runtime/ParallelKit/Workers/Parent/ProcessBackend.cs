@@ -222,14 +222,12 @@ internal sealed class ProcessBackend : JobBackendCore
         Dispatcher.WorkerReady(worker);
     }
 
-    /// <summary>Work handed to a worker that never ran it: back to the queue (see <see cref="JobBackendCore.Reassign"/>).</summary>
-    internal void Reassign(IReadOnlyList<WorkItem> items) => Reassign(items, IsDisposed);
-
     /// <summary>
-    /// A worker process ended without being asked to: its unfinished items go to other workers (up to
-    /// <see cref="JobServerOptions.MaxAttempts"/>) or fail, and a replacement starts.
+    /// A worker process ended without being asked to: its <paramref name="unfinished"/> items (of the batch
+    /// <paramref name="lease"/> holds, if it had one) go to other workers (up to <see cref="JobServerOptions.MaxAttempts"/>)
+    /// or fail, and a replacement starts.
     /// </summary>
-    internal void WorkerDied(WorkerConnection worker, IReadOnlyList<WorkItem> unfinished, string exit)
+    internal void WorkerDied(WorkerConnection worker, Dispatcher.BatchLease? lease, IReadOnlyList<WorkItem> unfinished, string exit)
     {
         Dispatcher.Remove(worker);
         bool disposed;
@@ -238,13 +236,13 @@ internal sealed class ProcessBackend : JobBackendCore
             disposed = _disposed;
         }
 
-        (int retried, int failed) = RetryOrFail(unfinished, disposed, item =>
+        (int retried, int failed) = lease?.Lost(unfinished, disposed, item =>
         {
             worker.Record(JobOutcome.Crashed, item.Count, 0);
             return new JobFailedException(item.Name, worker.Id, JobFailedException.WorkerCrashed,
                 $"worker process {worker.ProcessId} exited unexpectedly with {exit} while running the job (attempt {item.Attempts} of {Options.MaxAttempts}{(item.IsRetryable ? string.Empty : "; the job is [ParallelJob(Retry = false)]")})",
                 remoteStackTrace: null);
-        });
+        }) ?? (0, 0);
 
         if (!disposed)
         {

@@ -11,19 +11,19 @@ using ParallelKit.Scheduling;
 
 namespace ParallelKit.Workers;
 
-/// <summary>The parent's handle on one worker process: its two channels, its batch, its death.</summary>
+/// <summary>
+/// The parent's handle on one worker process: its two channels, its batch in flight, its death. Its deadlines
+/// (watchdog, cancellation grace, heartbeat) are kept apart, in <see cref="WorkerDeadlines"/>.
+/// </summary>
 internal sealed class WorkerConnection : WorkerSlot, IDisposable
 {
-    private const int Starting = 0;
-    private const int Alive = 1;
-    private const int ShuttingDown = 2;
-    private const int Dead = 3;
-
     private readonly ProcessBackend _backend;
+    private readonly WorkerDeadlines _deadlines;
     private readonly object _gate = new();
     private readonly object _controlGate = new();
     private readonly FrameBuffer _send = new(64 * 1024);
     private List<WorkItem> _inFlight = [];
+    private Dispatcher.BatchLease? _lease;
     private Process? _process;
     private Socket? _data;
 
@@ -31,34 +31,57 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private WorkerRings? _rings;
     private Socket? _control;
     private int _pid = -1;
-    private int _state;
+    private int _state; // a WorkerLifecycle, read and written whole (see State)
     private int _reported;
-    private Timer? _watchdog;
-    private long _batchGeneration;
     private Timer? _startTimer;
     private bool _condemned;
 
     /// <summary>How long a started worker may take to connect.</summary>
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private long _watchdogGeneration;
-
-    // When the worker last sent anything (a heartbeat, results), and when its current batch went out
-    // (Environment.TickCount64): a busy worker silent since both for HeartbeatTimeout is hung.
-    private long _lastHeard;
-    private long _batchSentAt;
-    private string? _killedBecause;
 
     public WorkerConnection(int id, ProcessBackend backend)
         : base(id, backend.Dispatcher)
     {
         _backend = backend;
+        _deadlines = new WorkerDeadlines(this, _gate, backend);
     }
 
     public override int ProcessId => Volatile.Read(ref _pid);
 
-    public override bool IsAlive => Volatile.Read(ref _state) == Alive;
+    public override bool IsAlive => State == WorkerLifecycle.Alive;
 
-    public override bool IsStarting => Volatile.Read(ref _state) == Starting;
+    public override bool IsStarting => State == WorkerLifecycle.Starting;
+
+    /// <summary>Where the worker stands; changed under the gate, read anywhere.</summary>
+    private WorkerLifecycle State
+    {
+        get => (WorkerLifecycle)Volatile.Read(ref _state);
+        set => Volatile.Write(ref _state, (int)value);
+    }
+
+    /// <summary>
+    /// The items of the batch in flight the worker has not reported on yet, the one it runs now first; empty unless it
+    /// is alive. Caller holds the gate (<see cref="WorkerDeadlines"/> judges them).
+    /// </summary>
+    internal ReadOnlySpan<WorkItem> Unreported
+    {
+        get
+        {
+            int reported = Volatile.Read(ref _reported);
+            return State == WorkerLifecycle.Alive && reported < _inFlight.Count
+                ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_inFlight)[reported..]
+                : default;
+        }
+    }
+
+    /// <summary>Whether a deadline has doomed the worker (see <see cref="Condemn"/>). Caller holds the gate.</summary>
+    internal bool IsCondemned => _condemned;
+
+    /// <summary>A deadline is about to kill the worker: from here on it takes no new batch. Caller holds the gate.</summary>
+    internal void Condemn() => _condemned = true;
+
+    /// <summary>Kills the worker if it holds unfinished work and has been silent too long (see <see cref="WorkerDeadlines.CheckHeartbeat"/>).</summary>
+    public void CheckHeartbeat(long now, long timeoutMilliseconds) => _deadlines.CheckHeartbeat(now, timeoutMilliseconds);
 
     public void Start(ProcessStartInfo startInfo)
     {
@@ -74,7 +97,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             OnExited();
         }
 
-        if (Volatile.Read(ref _state) == Dead)
+        if (State == WorkerLifecycle.Dead)
         {
             // Stopped (server disposed or shrunk) before the process existed to be killed.
             KillProcess();
@@ -94,7 +117,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         bool ready;
         lock (_gate)
         {
-            if (_state != Starting || (channel == Channel.Data ? _data : _control) is not null)
+            if (State != WorkerLifecycle.Starting || (channel == Channel.Data ? _data : _control) is not null)
             {
                 socket.Dispose();
                 return;
@@ -113,7 +136,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             ready = _data is not null && _control is not null;
             if (ready)
             {
-                _state = Alive;
+                State = WorkerLifecycle.Alive;
             }
         }
 
@@ -130,20 +153,19 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
     }
 
-    public override void Run()
+    public override void Run(Dispatcher.BatchLease lease)
     {
         while (true)
         {
-            List<WorkItem> batch = Batch;
-            int assigned = batch.Count;
-            List<WorkItem>? orphaned = null;
+            IReadOnlyList<WorkItem> batch = lease.Items;
+            bool orphaned = false;
             List<WorkItem>? leftovers = null;
             int sent = 0;
             lock (_gate)
             {
-                if (_state != Alive || _condemned)
+                if (State != WorkerLifecycle.Alive || _condemned)
                 {
-                    orphaned = [.. batch];
+                    orphaned = true;
                 }
                 else
                 {
@@ -164,7 +186,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                         catch (Exception ex)
                         {
                             _send.Truncate(recordAt);
-                            item.Fail(new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
+                            lease.Fail(item, new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
                                 $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
                             continue;
                         }
@@ -173,7 +195,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                         if (recordSize > _backend.Options.MaxMessageSize || _send.WrittenCount > Wire.MaxFrameLength)
                         {
                             _send.Truncate(recordAt);
-                            item.Fail(JobServer.MessageTooLarge(item.Name, "arguments", recordSize, _backend.Options.MaxMessageSize));
+                            lease.Fail(item, JobServer.MessageTooLarge(item.Name, "arguments", recordSize, _backend.Options.MaxMessageSize));
                             continue;
                         }
 
@@ -186,9 +208,9 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                     {
                         BatchRecord.EndBatch(_send, countAt, sent);
                         _inFlight = inFlight;
+                        _lease = lease;
                         Volatile.Write(ref _reported, 0);
-                        Volatile.Write(ref _batchSentAt, Environment.TickCount64);
-                        ArmWatchdog(inFlight);
+                        _deadlines.BatchSent(inFlight);
                         if (_rings is { } rings)
                         {
                             // False when the rings were closed: the results reader sees the death and hands the batch on.
@@ -215,29 +237,20 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                 Dispatcher.Requeue(leftovers);
             }
 
-            if (orphaned is not null)
+            if (orphaned)
             {
                 // Assigned while dying: the batch goes back to the queue untouched, no attempt charged.
-                Dispatcher.BatchFinished(assigned);
-                _backend.Reassign(orphaned);
+                lease.ReturnUnrun(batch, _backend.IsDisposed);
                 return;
             }
 
-            if (sent > 0)
-            {
-                if (assigned > sent)
-                {
-                    Dispatcher.BatchFinished(assigned - sent);
-                }
-
-                return;
-            }
-
-            Dispatcher.BatchFinished(assigned);
-            if (!Dispatcher.TryAssign(this))
+            // Items that could not be sent were failed on the lease; with none sent, the worker takes the next batch.
+            if (sent > 0 || !Dispatcher.TryAssign(this, out Dispatcher.BatchLease? next))
             {
                 return;
             }
+
+            lease = next;
         }
     }
 
@@ -246,62 +259,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         SendControl(FrameHeader.Cancel(stackalloc byte[FrameHeader.MaxControlFrameSize], sequence));
 
         // A job that ignores its token gets a grace period, then its worker is killed (and replaced).
-        _ = new CancellationGrace(this, sequence, _backend.Options.CancellationGracePeriod);
-    }
-
-    /// <summary>The grace period of a cancelled job is over: if it is still running, its worker dies.</summary>
-    private void OnCancellationGraceExpired(long sequence)
-    {
-        WorkItem? stuck = null;
-        lock (_gate)
-        {
-            if (_state == Alive)
-            {
-                for (int i = Volatile.Read(ref _reported); i < _inFlight.Count; i++)
-                {
-                    // A chunk of a cancelled map counts as finished (its map is), but still runs until its worker reports.
-                    if (_inFlight[i].Sequence == sequence && (!_inFlight[i].IsFinished || _inFlight[i].CancellationRequested))
-                    {
-                        stuck = _inFlight[i];
-                        _condemned = true;
-                        break;
-                    }
-                }
-            }
-        }
-
-        if (stuck is null)
-        {
-            return;
-        }
-
-        Diagnostics.Log.CancellationIgnored(_backend.Logger, stuck.Name, _backend.Options.CancellationGracePeriod, Id, ProcessId);
-        Record(JobOutcome.Canceled, stuck.Count, 0);
-        stuck.Canceled();
-        KillProcess();
-    }
-
-    /// <summary>A one-shot timer for <see cref="OnCancellationGraceExpired"/>; the timer queue keeps it alive until it fires.</summary>
-    private sealed class CancellationGrace : IDisposable
-    {
-        private readonly WorkerConnection _worker;
-        private readonly long _sequence;
-        private readonly Timer _timer;
-
-        public CancellationGrace(WorkerConnection worker, long sequence, TimeSpan grace)
-        {
-            _worker = worker;
-            _sequence = sequence;
-            _timer = new Timer(static state => ((CancellationGrace)state!).Expire(), this, grace, Timeout.InfiniteTimeSpan);
-        }
-
-        public void Dispose() => _timer.Dispose();
-
-        private void Expire()
-        {
-            Dispose();
-            _worker.OnCancellationGraceExpired(_sequence);
-        }
+        _deadlines.StartCancellationGrace(sequence);
     }
 
     public override void Retire() => RequestShutdown();
@@ -311,13 +269,13 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         bool connected;
         lock (_gate)
         {
-            if (_state is Dead or ShuttingDown)
+            if (State is WorkerLifecycle.Dead or WorkerLifecycle.ShuttingDown)
             {
                 return;
             }
 
-            connected = _state == Alive;
-            _state = connected ? ShuttingDown : Dead;
+            connected = State == WorkerLifecycle.Alive;
+            State = connected ? WorkerLifecycle.ShuttingDown : WorkerLifecycle.Dead;
         }
 
         if (!connected)
@@ -351,19 +309,17 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     public void Kill(Exception reason)
     {
         List<WorkItem> unfinished;
+        Dispatcher.BatchLease? lease;
         lock (_gate)
         {
-            _state = Dead;
-            unfinished = TakeUnreported();
+            State = WorkerLifecycle.Dead;
+            (lease, unfinished) = TakeUnreported();
         }
 
         KillProcess();
         foreach (WorkItem item in unfinished)
         {
-            if (!item.IsFinished)
-            {
-                item.Fail(reason);
-            }
+            lease!.Fail(item, reason);
         }
 
         CloseChannels();
@@ -374,12 +330,12 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     {
         lock (_gate)
         {
-            if (_state != Starting)
+            if (State != WorkerLifecycle.Starting)
             {
                 return;
             }
 
-            _state = Dead;
+            State = WorkerLifecycle.Dead;
         }
 
         KillProcess();
@@ -465,7 +421,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         {
             while (await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
             {
-                Volatile.Write(ref _lastHeard, Environment.TickCount64);
+                _deadlines.Heard();
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -476,13 +432,16 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         rings.Close();
     }
 
-    private List<WorkItem> TakeUnreported()
+    /// <summary>Takes the batch in flight's lease and the items not reported yet; caller holds the gate.</summary>
+    private (Dispatcher.BatchLease? Lease, List<WorkItem> Unreported) TakeUnreported()
     {
         int reported = Volatile.Read(ref _reported);
         List<WorkItem> unfinished = reported < _inFlight.Count ? _inFlight.GetRange(reported, _inFlight.Count - reported) : [];
+        Dispatcher.BatchLease? lease = _lease;
         _inFlight = [];
+        _lease = null;
         Volatile.Write(ref _reported, 0);
-        return unfinished;
+        return (lease, unfinished);
     }
 
     /// <summary>The results thread: whatever goes wrong on it is printed, never left to end the user's process.</summary>
@@ -525,7 +484,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                     break;
                 }
 
-                Volatile.Write(ref _lastHeard, Environment.TickCount64);
+                _deadlines.Heard();
                 if (type == FrameType.Results && !TryApplyResults(frame.AsSpan(0, length)))
                 {
                     // A peer that breaks the protocol is treated as dead: its work moves on.
@@ -572,6 +531,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
 
         List<WorkItem> inFlight = _inFlight;
+        Dispatcher.BatchLease? lease = _lease;
         for (int r = 0; r < results.Count; r++)
         {
             if (!results.TryNext(out long sequence, out RecordStatus status, out long elapsed, out ReadOnlySpan<byte> payload))
@@ -622,12 +582,12 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                     break;
             }
 
+            lease!.Done(item);
             Volatile.Write(ref _reported, index + 1);
             if (index + 1 == inFlight.Count)
             {
-                DisarmWatchdog();
-                Dispatcher.BatchFinished(inFlight.Count);
-                if (Volatile.Read(ref _state) == Alive)
+                _deadlines.BatchDone();
+                if (State == WorkerLifecycle.Alive)
                 {
                     // Runs the next batch, or parks the worker, or (when it is retiring) shuts it down.
                     Dispatcher.WorkerReady(this);
@@ -641,25 +601,21 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private void OnDisconnected()
     {
         List<WorkItem> unfinished;
+        Dispatcher.BatchLease? lease;
         bool expected;
         lock (_gate)
         {
-            expected = _state is ShuttingDown or Dead;
-            _state = Dead;
-            unfinished = TakeUnreported();
+            expected = State is WorkerLifecycle.ShuttingDown or WorkerLifecycle.Dead;
+            State = WorkerLifecycle.Dead;
+            (lease, unfinished) = TakeUnreported();
         }
 
         CloseChannels();
         Dispatcher.Remove(this);
-        if (unfinished.Count > 0)
-        {
-            Dispatcher.BatchFinished(unfinished.Count);
-        }
-
         if (expected)
         {
             // Stopped on purpose (disposed, or retired while shrinking): what it had not run moves on, uncharged.
-            _backend.Reassign(unfinished);
+            lease?.ReturnUnrun(unfinished, _backend.IsDisposed);
             if (!_backend.IsDisposed)
             {
                 _process?.WaitForExit(2000);
@@ -671,7 +627,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
         _process?.WaitForExit(2000);
         string exit = WorkerLauncher.DescribeExit(ExitCodeOrNull());
-        _backend.WorkerDied(this, unfinished, Volatile.Read(ref _killedBecause) is { } why ? $"{exit}, killed: {why}" : exit);
+        _backend.WorkerDied(this, lease, unfinished, _deadlines.KilledBecause is { } why ? $"{exit}, killed: {why}" : exit);
         ReleaseAfterExit();
     }
 
@@ -686,7 +642,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             return; // DisposeAsync waits on the process handles and releases everything itself.
         }
 
-        _watchdog?.Dispose();
+        _deadlines.Dispose();
         _startTimer?.Dispose();
         lock (_gate)
         {
@@ -697,110 +653,13 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         Interlocked.Exchange(ref _process, null)?.Dispose();
     }
 
-    /// <summary>
-    /// With a job timeout (the server's, or one given at submit), a batch gets a deadline: its one job's
-    /// timeout, or a chunk's timeout per item. Caller holds the gate.
-    /// </summary>
-    private void ArmWatchdog(List<WorkItem> batch)
-    {
-        long ticks = 0;
-        foreach (WorkItem item in batch)
-        {
-            if (item.LimitOr(_backend.Options.JobTimeout) is not { } limit)
-            {
-                return;
-            }
-
-            ticks += Math.Min(limit.Ticks, TimeSpan.FromDays(1).Ticks) * item.Count;
-        }
-
-        long generation = ++_batchGeneration;
-        _watchdog ??= new Timer(static state => ((WorkerConnection)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
-        _watchdogGeneration = generation;
-        _watchdog.Change(TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
-    }
-
-    private void DisarmWatchdog()
-    {
-        if (_watchdog is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _watchdogGeneration = 0;
-            _watchdog.Change(Timeout.Infinite, Timeout.Infinite);
-        }
-    }
-
-    /// <summary>The batch outlived its deadline: fail the job that is running and kill the worker (it is replaced).</summary>
-    private void OnDeadline()
-    {
-        WorkItem? late = null;
-        lock (_gate)
-        {
-            int reported = Volatile.Read(ref _reported);
-            if (_state == Alive && _watchdogGeneration != 0 && _watchdogGeneration == _batchGeneration && reported < _inFlight.Count
-                && !_inFlight[reported].IsFinished)
-            {
-                late = _inFlight[reported];
-
-                // From here on the worker takes no new batch: it is about to be killed.
-                _condemned = true;
-            }
-        }
-
-        if (late is null)
-        {
-            return;
-        }
-
-        TimeSpan limit = late.LimitOr(_backend.Options.JobTimeout)!.Value;
-        Diagnostics.Log.JobTimedOut(_backend.Logger, late.Name, limit, Id, ProcessId);
-        Record(JobOutcome.TimedOut, late.Count, limit.Ticks);
-        late.Fail(new JobTimeoutException(late.Name, Id, limit));
-        KillProcess();
-    }
-
     /// <summary>Kills the worker process; the results reader then handles its death (unfinished work moves on, a replacement starts).</summary>
-    private void KillProcess() => NativeProcess.KillTree(Volatile.Read(ref _process));
-
-    /// <summary>
-    /// Kills the worker if it holds unfinished work and has sent nothing — not even the heartbeat its control
-    /// thread sends whatever its jobs do — for <paramref name="timeoutMilliseconds"/> since its batch went out:
-    /// it is stopped or wedged. Its jobs are then handled as a crash's.
-    /// </summary>
-    public void CheckHeartbeat(long now, long timeoutMilliseconds)
-    {
-        long silent;
-        lock (_gate)
-        {
-            if (_state != Alive || _condemned || Volatile.Read(ref _reported) >= _inFlight.Count)
-            {
-                return;
-            }
-
-            silent = now - Math.Max(Volatile.Read(ref _lastHeard), Volatile.Read(ref _batchSentAt));
-            if (silent < timeoutMilliseconds)
-            {
-                return;
-            }
-
-            _condemned = true;
-        }
-
-        string why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"no heartbeat for {silent / 1000.0:F1} s (the process was stopped or hung)");
-        Volatile.Write(ref _killedBecause, why);
-        Diagnostics.Log.WorkerHung(_backend.Logger, Id, ProcessId, why);
-        KillProcess();
-    }
+    internal void KillProcess() => NativeProcess.KillTree(Volatile.Read(ref _process));
 
     /// <summary>Releases the channels, the send buffer and the process handle; the process must have exited.</summary>
     public void Dispose()
     {
-        _watchdog?.Dispose();
+        _deadlines.Dispose();
         _startTimer?.Dispose();
         CloseChannels();
         lock (_gate)

@@ -96,18 +96,7 @@ internal sealed partial class Dispatcher
             var again = new List<WorkItem>(items.Count);
             foreach (WorkItem item in items)
             {
-                if (!Release(item) || item.IsFinished)
-                {
-                    continue;
-                }
-
-                if (disposed)
-                {
-                    item.Fail(Disposed());
-                    continue;
-                }
-
-                if (item.TryRequeue())
+                if (TakeBack(item, disposed) && item.TryRequeue())
                 {
                     item.RefundAttempt();
                     again.Add(item);
@@ -138,14 +127,8 @@ internal sealed partial class Dispatcher
             int failed = 0;
             foreach (WorkItem item in items)
             {
-                if (!Release(item) || item.IsFinished)
+                if (!TakeBack(item, disposed))
                 {
-                    continue;
-                }
-
-                if (disposed)
-                {
-                    item.Fail(Disposed());
                     continue;
                 }
 
@@ -173,6 +156,26 @@ internal sealed partial class Dispatcher
             }
 
             return (retried, failed);
+        }
+
+        /// <summary>
+        /// Releases an item its worker did not finish, to decide what becomes of it: <see langword="false"/> when there is
+        /// nothing to decide (it was reported already, it has finished meanwhile, or the server is disposed, which fails it).
+        /// </summary>
+        private bool TakeBack(WorkItem item, bool disposed)
+        {
+            if (!Release(item) || item.IsFinished)
+            {
+                return false;
+            }
+
+            if (disposed)
+            {
+                item.Fail(Disposed());
+                return false;
+            }
+
+            return true;
         }
 
         /// <summary>Lets go of <paramref name="item"/> and lowers the running-work count, the first time only.</summary>

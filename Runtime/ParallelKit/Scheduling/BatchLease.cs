@@ -77,6 +77,18 @@ internal sealed partial class Dispatcher
             return true;
         }
 
+        /// <summary>
+        /// The backend gives up on the batch (the server stopped waiting for it at shutdown, or running it failed outside
+        /// its jobs): every item not reported yet fails with <paramref name="reason"/>.
+        /// </summary>
+        public void Abandon(Exception reason)
+        {
+            foreach (WorkItem item in _items)
+            {
+                Fail(item, reason);
+            }
+        }
+
         /// <summary>The batch is over: releases every item still held (each has had its outcome from the backend).</summary>
         public void Settle()
         {

@@ -145,6 +145,27 @@ public sealed class BatchLeaseTests
         Assert.Equal(0, dispatcher.Queued);
     }
 
+    [Fact]
+    public void Abandoning_a_batch_fails_only_what_it_still_holds()
+    {
+        var (dispatcher, worker) = Server(maxAttempts: 3);
+        TestItem done = new("done");
+        TestItem lost = new("lost");
+        TestItem held = new("held");
+        Dispatcher.BatchLease lease = Lease(dispatcher, worker, done, lost, held);
+        lease.Done(done);
+        lease.Lost([lost], disposed: false, _ => new InvalidOperationException("lost"));
+
+        lease.Abandon(new ObjectDisposedException("server"));
+        lease.Abandon(new InvalidOperationException("again"));
+        Assert.Null(done.Failure);
+        Assert.Null(lost.Failure);
+        Assert.IsType<ObjectDisposedException>(held.Failure);
+        Assert.Equal(0, lease.Held);
+        Assert.Equal(0, dispatcher.Running);
+        Assert.Equal(1, dispatcher.Queued);
+    }
+
     private static (Dispatcher Dispatcher, TestWorker Worker) Server(int maxAttempts)
     {
         var dispatcher = new Dispatcher(new CostModel(), workerCount: 1) { MaxAttempts = maxAttempts };

@@ -60,15 +60,7 @@ internal sealed class NodeSlot : WorkerSlot
             _inFlight = null;
         }
 
-        if (inFlight is null)
-        {
-            return;
-        }
-
-        foreach (WorkItem item in inFlight.Items)
-        {
-            inFlight.Fail(item, reason);
-        }
+        inFlight?.Abandon(reason);
     }
 
     private async Task CancelAsync(long sequence)

@@ -77,6 +77,18 @@ internal sealed partial class Dispatcher
             return true;
         }
 
+        /// <summary>
+        /// The backend gives up on the batch (the server stopped waiting for it at shutdown, or running it failed outside
+        /// its jobs): every item not reported yet fails with <paramref name="reason"/>.
+        /// </summary>
+        public void Abandon(Exception reason)
+        {
+            foreach (WorkItem item in _items)
+            {
+                Fail(item, reason);
+            }
+        }
+
         /// <summary>The batch is over: releases every item still held (each has had its outcome from the backend).</summary>
         public void Settle()
         {
@@ -96,18 +108,7 @@ internal sealed partial class Dispatcher
             var again = new List<WorkItem>(items.Count);
             foreach (WorkItem item in items)
             {
-                if (!Release(item) || item.IsFinished)
-                {
-                    continue;
-                }
-
-                if (disposed)
-                {
-                    item.Fail(Disposed());
-                    continue;
-                }
-
-                if (item.TryRequeue())
+                if (TakeBack(item, disposed) && item.TryRequeue())
                 {
                     item.RefundAttempt();
                     again.Add(item);
@@ -138,14 +139,8 @@ internal sealed partial class Dispatcher
             int failed = 0;
             foreach (WorkItem item in items)
             {
-                if (!Release(item) || item.IsFinished)
+                if (!TakeBack(item, disposed))
                 {
-                    continue;
-                }
-
-                if (disposed)
-                {
-                    item.Fail(Disposed());
                     continue;
                 }
 
@@ -173,6 +168,26 @@ internal sealed partial class Dispatcher
             }
 
             return (retried, failed);
+        }
+
+        /// <summary>
+        /// Releases an item its worker did not finish, to decide what becomes of it: <see langword="false"/> when there is
+        /// nothing to decide (it was reported already, it has finished meanwhile, or the server is disposed, which fails it).
+        /// </summary>
+        private bool TakeBack(WorkItem item, bool disposed)
+        {
+            if (!Release(item) || item.IsFinished)
+            {
+                return false;
+            }
+
+            if (disposed)
+            {
+                item.Fail(Disposed());
+                return false;
+            }
+
+            return true;
         }
 
         /// <summary>Lets go of <paramref name="item"/> and lowers the running-work count, the first time only.</summary>

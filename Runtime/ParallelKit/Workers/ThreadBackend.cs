@@ -129,15 +129,7 @@ internal sealed class ThreadBackend : JobBackendCore
                 lease = _current;
             }
 
-            if (lease is null)
-            {
-                return;
-            }
-
-            foreach (WorkItem item in lease.Items)
-            {
-                lease.Fail(item, reason);
-            }
+            lease?.Abandon(reason);
         }
 
         private async Task RunBatchAsync(Dispatcher.BatchLease lease)
@@ -164,10 +156,7 @@ internal sealed class ThreadBackend : JobBackendCore
             catch (Exception ex)
             {
                 // RunInProcessAsync reports job failures itself; anything else must not lose the worker.
-                foreach (WorkItem item in batch)
-                {
-                    lease.Fail(item, ex);
-                }
+                lease.Abandon(ex);
             }
             finally
             {

@@ -308,19 +308,17 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     /// <summary>Ends the worker now; whatever it still held fails with <paramref name="reason"/>.</summary>
     public void Kill(Exception reason)
     {
-        List<WorkItem> unfinished;
         Dispatcher.BatchLease? lease;
         lock (_gate)
         {
             State = WorkerLifecycle.Dead;
-            (lease, unfinished) = TakeUnreported();
+            (lease, _) = TakeUnreported();
         }
 
         KillProcess();
-        foreach (WorkItem item in unfinished)
-        {
-            lease!.Fail(item, reason);
-        }
+
+        // What it reported is released already: the rest is what it held.
+        lease?.Abandon(reason);
 
         CloseChannels();
     }

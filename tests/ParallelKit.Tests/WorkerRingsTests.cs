@@ -14,8 +14,8 @@ namespace ParallelKit.Tests;
 [Collection(SerialTestGroup.Name)]
 public sealed class WorkerRingsTests
 {
-    // Header (64) + two rings of 1 MiB, each with its 192-byte header (see WorkerRings).
-    private const long RingSegmentLength = 64 + (2 * (192 + (1 << 20)));
+    // Header (64) + two rings of 256 KiB, each with its 192-byte header (see WorkerRings).
+    private const long RingSegmentLength = 64 + (2 * (192 + (1 << 18)));
 
     private static string[] RingFiles()
         => [.. Directory.EnumerateFiles("/dev/shm", $"parallelkit-{Environment.ProcessId}-*")

@@ -24,11 +24,15 @@ namespace ParallelKit.Ipc;
 /// </remarks>
 internal sealed class WorkerRings : IDisposable
 {
+    // Frames larger than a ring stream through it, so the size only sets how often a large payload's two sides take
+    // turns: 256 KiB each way is about a socket's buffer, and keeps a worker's rings to half a MiB of /dev/shm (a
+    // container's default /dev/shm is 64 MiB; where it is full, a worker's data goes over its socket instead).
+
     /// <summary>Bytes of the calls ring.</summary>
-    public const int CallsCapacity = 1 << 20;
+    public const int CallsCapacity = 1 << 18;
 
     /// <summary>Bytes of the results ring.</summary>
-    public const int ResultsCapacity = 1 << 20;
+    public const int ResultsCapacity = 1 << 18;
 
     /// <summary>The variable that turns the rings off (value <c>socket</c>): data frames then go over the socket, as before the rings.</summary>
     public const string TransportVariable = "PARALLELKIT_WORKER_TRANSPORT";

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints ParallelKit's performance targets (issues 2 to 5, and 10: clusters) next to a C# peer run.
+"""Prints ParallelKit's performance targets (issues 2 to 5, 10: clusters, 14: the IPC core, 15: CSP) next to a C# peer run.
 Informational only: always exits 0, never fails a build.
     python3 targets.py cs.jsonl [py.jsonl]"""
 import json
@@ -107,6 +107,72 @@ CLUSTER_TARGETS = [
 ]
 
 
+# issues 14 (the IPC core) and 15 (CSP): ratios against a peer measured in the same run (py.jsonl, or cs.jsonl for
+# .NET's own peers and the threads backend). (what, ours (bench, variant, impl), peer (bench, variant, impl), key,
+# "lower"|"higher" is better, required ratio: ours must beat the peer by this factor; below 1, ours may be that much slower)
+RATIOS = [
+    ("14: round trip, .Result vs Pool.apply_async().get()",
+     ("pool_roundtrip", "apply_async_get", "csharp-parallelkit-processes"),
+     ("pool_roundtrip", "apply_async_get", "python-multiprocessing"), "median_us", "lower", 10),
+    ("14: round trip, await vs Pool.apply_async().get()",
+     ("pool_roundtrip", "submit_result", "csharp-parallelkit-processes"),
+     ("pool_roundtrip", "apply_async_get", "python-multiprocessing"), "median_us", "lower", 10),
+    ("14: round trip, .Result vs ProcessPoolExecutor.submit().result()",
+     ("pool_roundtrip", "apply_async_get", "csharp-parallelkit-processes"),
+     ("pool_roundtrip", "submit_result", "python-concurrent-futures"), "median_us", "lower", 10),
+    ("14: round trip, await vs ProcessPoolExecutor.submit().result()",
+     ("pool_roundtrip", "submit_result", "csharp-parallelkit-processes"),
+     ("pool_roundtrip", "submit_result", "python-concurrent-futures"), "median_us", "lower", 10),
+    ("14: MapAsync of tiny jobs vs Pool.map (default chunking)",
+     ("pool_throughput", "map_chunksize_default", "csharp-parallelkit-processes"),
+     ("pool_throughput", "map_chunksize_default", "python-multiprocessing"), "ops_per_s", "higher", 2),
+    ("14: unbatched Submit vs ProcessPoolExecutor.submit",
+     ("pool_throughput", "submit", "csharp-parallelkit-processes"),
+     ("pool_throughput", "submit", "python-concurrent-futures"), "ops_per_s", "higher", 50),
+    ("14: ProcessQueue 64 B vs Queue",
+     ("queue_throughput", "payload_64B", "csharp-parallelkit"),
+     ("queue_throughput", "payload_64B", "python-multiprocessing"), "ops_per_s", "higher", 15),
+    ("14: ProcessPipe 64 B vs Pipe",
+     ("pipe_throughput", "payload_64B", "csharp-parallelkit"),
+     ("pipe_throughput", "payload_64B", "python-multiprocessing"), "ops_per_s", "higher", 5),
+    ("14: manager dict set+get vs Manager().dict()",
+     ("manager_dict", "set_get_from_child", "csharp-parallelkit"),
+     ("manager_dict", "set_get_from_child", "python-multiprocessing"), "ops_per_s", "higher", 10),
+    ("14: map_speedup, processes >= 0.95x the threads backend's",
+     ("map_speedup", "primes_below_1000000_64chunks", "csharp-parallelkit-processes"),
+     ("map_speedup", "primes_below_1000000_64chunks", "csharp-parallelkit-threads"), "speedup", "higher", 0.95),
+    ("15: CommsTime in-process <= 2x .NET capacity-0 Channel",
+     ("csp_commstime", "in_process", "csharp-parallelkit"),
+     ("csp_commstime", "in_process", "csharp-dotnet-channel-capacity0"), "median_us", "lower", 0.5),
+    ("15: CommsTime in-process vs Python threads rendezvous",
+     ("csp_commstime", "in_process", "csharp-parallelkit"),
+     ("csp_commstime", "threads_rendezvous", "python-threads-rendezvous"), "median_us", "lower", 20),
+    ("15: CommsTime, one member in its own OS process, vs Python processes_pipe",
+     ("csp_commstime", "one_member_os_process", "csharp-parallelkit"),
+     ("csp_commstime", "processes_pipe", "python-mp-pipe"), "median_us", "lower", 10),
+]
+
+
+def ratio_section(rows, py):
+    both = rows + py
+    if not any(find(both, *ours) for _, ours, _, _, _, _ in RATIOS):
+        return
+    print()
+    print("| ratio target (issues 14, 15) | ParallelKit | peer | ratio | need | status |")
+    print("|---|---|---|---|---|---|")
+    for what, ours, peer, key, better, need in RATIOS:
+        c = find(both, *ours)
+        p = find(both, *peer)
+        if c is None or p is None or not c.get(key) or not p.get(key):
+            print("| %s | %s | %s | | %sx | ? |" % (
+                what, c.get(key) if c else "(not measured)", p.get(key) if p else "(not measured)", need))
+            continue
+        ratio = p[key] / c[key] if better == "lower" else c[key] / p[key]
+        print("| %s | %s %s | %s %s | %.2fx | %sx | %s |" % (
+            what, "{:,}".format(c[key]), key, "{:,}".format(p[key]), key, ratio, need,
+            "met" if ratio >= need else "missed"))
+
+
 def cluster_section(rows, py):
     if not any(str(r.get("bench", "")).startswith("cluster_") for r in rows):
         return
@@ -142,6 +208,7 @@ def main():
         if r.get("bench") == "host_calibration" and "parallel_capacity" in r:
             print("host parallel_capacity [%s]: %s" % (r.get("tag", ""), r["parallel_capacity"]))
     if not any(r.get("bench") in {t[1] for t in TARGETS} for r in rows):
+        ratio_section(rows, cal)
         cluster_section(rows, cal)
         return 0
     print("| target | measured | status |")
@@ -171,6 +238,7 @@ def main():
         print("| %s (n = %s) | %s |" % (what, "{:,}".format(r.get("n")), ", ".join(
             "%s %s" % (k, "{:,}".format(r[k]) if isinstance(r.get(k), (int, float)) else r.get(k))
             for k in keys)))
+    ratio_section(rows, cal)
     cluster_section(rows, cal)
     return 0
 

@@ -169,6 +169,29 @@ public sealed class ByteRingTests
     }
 
     [Fact]
+    public void A_peer_that_writes_impossible_positions_ends_the_stream_and_nothing_is_read_or_written_out_of_bounds()
+    {
+        (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);
+        using (segment)
+        {
+            // A producer announcing more than the ring holds: the consumer's read fails clearly and the ring closes.
+            segment.Field<long>(ByteRing.PublishedAt) = 1L << 40;
+            var error = Assert.Throws<InvalidOperationException>(() => consumer.Read(new byte[1 << 16]));
+            Assert.Contains("Corrupt", error.Message, StringComparison.Ordinal);
+            Assert.True(consumer.IsClosed);
+        }
+
+        (SharedSegment second, ByteRing producer2, ByteRing _) = NewRing(64);
+        using (second)
+        {
+            // A consumer claiming to have taken bytes never published: the producer writes nothing and stops.
+            second.Field<long>(ByteRing.TakenAt) = 1L << 40;
+            Assert.False(producer2.Write(new byte[1 << 16]));
+            Assert.True(producer2.IsClosed);
+        }
+    }
+
+    [Fact]
     public void A_ring_must_be_a_power_of_two_and_fit_its_segment()
     {
         using SharedSegment segment = SharedSegment.Create(ByteRing.SizeFor(64), Tag);

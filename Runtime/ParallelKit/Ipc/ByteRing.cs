@@ -136,8 +136,15 @@ internal sealed unsafe class ByteRing
                 return false;
             }
 
-            long free = _capacity - (published - Volatile.Read(ref Taken));
-            int count = (int)Math.Min(free, data.Length);
+            long used = published - Volatile.Read(ref Taken);
+            if ((ulong)used > (ulong)_capacity)
+            {
+                // The peer moved its position where no consumer can: a broken or hostile process. Its stream ends.
+                Close();
+                return false;
+            }
+
+            int count = (int)Math.Min(_capacity - used, data.Length);
             Copy(data[..count], published);
             published += count;
             data = data[count..];
@@ -154,6 +161,7 @@ internal sealed unsafe class ByteRing
     /// Consumer: reads what is there into <paramref name="buffer"/>, waiting until something is; 0 once the ring
     /// is closed and drained.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The producer's position is impossible (a broken or hostile peer); the ring is closed.</exception>
     public int Read(Span<byte> buffer) => Read(buffer, Deadline.Never);
 
     /// <summary>Consumer: waits until a read would not block (bytes, or the end); false when <paramref name="timeoutMilliseconds"/> passed first.</summary>
@@ -188,6 +196,13 @@ internal sealed unsafe class ByteRing
         if (available == 0)
         {
             return 0; // closed and drained
+        }
+
+        if ((ulong)available > (ulong)_capacity)
+        {
+            // The peer published more than the ring holds, or moved back: a broken or hostile process.
+            Close();
+            throw new InvalidOperationException($"Corrupt ParallelKit ring: {available} bytes announced in a ring of {_capacity}.");
         }
 
         int count = (int)Math.Min(available, buffer.Length);

@@ -471,8 +471,16 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                         ? Wire.ReceiveFrame(new RingFrameSource(rings.Results), ref frame, out type)
                         : Wire.ReceiveFrame(new SocketFrameSource(_data!), ref frame, out type);
                 }
-                catch (InvalidOperationException)
+                catch (ObjectDisposedException)
                 {
+                    length = -1; // closed here: the server is going
+                    type = default;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // A corrupt stream (an impossible length or ring position) is a broken peer: treated as dead.
+                    Console.Error.WriteLine($"ParallelKit: worker {Id} (pid {ProcessId}) broke the protocol: {ex.Message}");
+                    KillProcess();
                     length = -1;
                     type = default;
                 }

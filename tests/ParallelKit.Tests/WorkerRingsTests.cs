@@ -24,7 +24,8 @@ public sealed class WorkerRingsTests
     [Fact]
     public async Task Each_worker_gets_its_rings_jobs_larger_than_a_ring_pass_both_ways_and_disposal_removes_them()
     {
-        Assert.Empty(RingFiles());
+        // Relative to what is there (a server another test forgot to dispose would keep its workers' rings).
+        int before = RingFiles().Length;
         await using (var server = JobServer.Start(new JobServerOptions { Workers = 2 }))
         {
             byte[] large = new byte[(3 << 20) + 17];
@@ -38,10 +39,10 @@ public sealed class WorkerRingsTests
             int[] incremented = await server.MapAsync(Enumerable.Range(0, 10_000), i => TestJobs.Jobs.Increment(i))
                 .WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
             Assert.Equal(Enumerable.Range(1, 10_000), incremented);
-            Assert.Equal(2, RingFiles().Length);
+            Assert.Equal(before + 2, RingFiles().Length);
         }
 
-        Assert.Empty(RingFiles());
+        Assert.Equal(before, RingFiles().Length);
     }
 
     [Fact]
@@ -50,6 +51,7 @@ public sealed class WorkerRingsTests
         Environment.SetEnvironmentVariable("PARALLELKIT_WORKER_TRANSPORT", "socket");
         try
         {
+            int before = RingFiles().Length;
             await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
             byte[] large = new byte[(2 << 20) + 5];
             Random.Shared.NextBytes(large);
@@ -57,7 +59,7 @@ public sealed class WorkerRingsTests
                 .WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
             Assert.True(echo.AsSpan().SequenceEqual(large));
             Assert.Equal(42, await server.Submit(TestJobs.Jobs.Increment(41)));
-            Assert.Empty(RingFiles());
+            Assert.Equal(before, RingFiles().Length);
         }
         finally
         {

@@ -119,10 +119,16 @@ public static partial class PeerSuite
 
     // ---------------------------------------------------------------- helpers
 
-    private static JobServer StartWarm(JobBackend backend, int maxChunkSize = 0)
+    /// <summary>The variable that keeps a process server's data frames on its workers' sockets (no shared-memory rings).</summary>
+    private const string TransportVariable = "PARALLELKIT_WORKER_TRANSPORT";
+
+    private static JobServer StartWarm(JobBackend backend, int maxChunkSize = 0, bool socketTransport = false)
     {
+        // Workers take rings (or not) when they connect: by the time every worker has run a job, all have.
+        Environment.SetEnvironmentVariable(TransportVariable, socketTransport ? "socket" : null);
         JobServer server = JobServer.Start(new JobServerOptions { Workers = Workers, Backend = backend, MaxChunkSize = maxChunkSize });
         WaitUntilEveryWorkerRan(server, Workers);
+        Environment.SetEnvironmentVariable(TransportVariable, null);
         // Like Python's pool.map(inc, range(100)): every worker has run the job's code path once.
         int[] warm = server.MapAsync(Enumerable.Range(0, 100).ToArray(), static i => BenchJobs.Jobs.Inc(i)).GetAwaiter().GetResult();
         Check(warm[^1] == 100, "warm-up map");
@@ -392,13 +398,14 @@ public static partial class PeerSuite
     {
         int n = s_quick ? 500 : 5000;
         const int warm = 200;
-        foreach ((JobBackend backend, string impl) in new[]
+        foreach ((JobBackend backend, string impl, bool socket) in new[]
         {
-            (JobBackend.Processes, "csharp-parallelkit-processes"),
-            (JobBackend.Threads, "csharp-parallelkit-threads"),
+            (JobBackend.Processes, "csharp-parallelkit-processes", false),
+            (JobBackend.Processes, "csharp-parallelkit-processes-socket", true),
+            (JobBackend.Threads, "csharp-parallelkit-threads", false),
         })
         {
-            using JobServer server = StartWarm(backend);
+            using JobServer server = StartWarm(backend, socketTransport: socket);
             double[] t = TimeEach(warm, n, i => server.Submit(BenchJobs.Jobs.Inc(i)).Result);
             Report.Emit("pool_roundtrip", impl, "apply_async_get", n, t, "per-op",
                 ("workers", Workers), ("wait", "job.Result"));
@@ -415,13 +422,14 @@ public static partial class PeerSuite
         int reps = s_quick ? 3 : 5;
         int nBig = s_quick ? 20_000 : 200_000;
         int nSmall = s_quick ? 2_000 : 20_000;
-        foreach ((JobBackend backend, string impl) in new[]
+        foreach ((JobBackend backend, string impl, bool socket) in new[]
         {
-            (JobBackend.Processes, "csharp-parallelkit-processes"),
-            (JobBackend.Threads, "csharp-parallelkit-threads"),
+            (JobBackend.Processes, "csharp-parallelkit-processes", false),
+            (JobBackend.Processes, "csharp-parallelkit-processes-socket", true),
+            (JobBackend.Threads, "csharp-parallelkit-threads", false),
         })
         {
-            using (JobServer server = StartWarm(backend))
+            using (JobServer server = StartWarm(backend, socketTransport: socket))
             {
                 double[] t = TimeBatches(nBig, reps, n => Map(server, n));
                 Report.Emit("pool_throughput", impl, "map_chunksize_default", nBig, t, "batch",
@@ -447,7 +455,7 @@ public static partial class PeerSuite
                     ("workers", Workers), ("what", "n x Submit(Jobs.Inc(i)), then .Result of each"));
             }
 
-            using (JobServer server = StartWarm(backend, maxChunkSize: 1))
+            using (JobServer server = StartWarm(backend, maxChunkSize: 1, socketTransport: socket))
             {
                 double[] t = TimeBatches(nSmall, reps, n => Map(server, n));
                 Report.Emit("pool_throughput", impl, "map_chunksize_1", nSmall, t, "batch",
@@ -515,6 +523,13 @@ public static partial class PeerSuite
             MapOn(server, warmChunks);
             MapOn(server, chunks);
             ReportParallel("csharp-parallelkit-processes", string.Empty, TimeJob(() => MapOn(server, chunks), reps, expect), ("chunksize", "default"));
+        }
+
+        using (JobServer server = StartWarm(JobBackend.Processes, socketTransport: true))
+        {
+            MapOn(server, warmChunks);
+            MapOn(server, chunks);
+            ReportParallel("csharp-parallelkit-processes-socket", string.Empty, TimeJob(() => MapOn(server, chunks), reps, expect), ("chunksize", "default"));
         }
 
         using (JobServer server = StartWarm(JobBackend.Processes, maxChunkSize: 1))

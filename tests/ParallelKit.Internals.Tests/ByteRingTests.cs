@@ -169,7 +169,7 @@ public sealed class ByteRingTests
     }
 
     [Fact]
-    public void A_peer_that_writes_impossible_positions_ends_the_stream_and_nothing_is_read_or_written_out_of_bounds()
+    public async Task A_peer_that_writes_impossible_positions_ends_the_stream_and_nothing_is_read_or_written_out_of_bounds()
     {
         (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);
         using (segment)
@@ -188,6 +188,18 @@ public sealed class ByteRingTests
             second.Field<long>(ByteRing.TakenAt) = 1L << 40;
             Assert.False(producer2.Write(new byte[1 << 16]));
             Assert.True(producer2.IsClosed);
+        }
+
+        (SharedSegment third, ByteRing producer3, ByteRing _) = NewRing(64);
+        using (third)
+        {
+            // A consumer moving its position back (the ring would look fuller than full): the producer neither waits
+            // for room for ever nor overwrites, it stops.
+            Assert.True(producer3.Write(new byte[10]));
+            third.Field<long>(ByteRing.TakenAt) = -(1L << 40);
+            Task<bool> write = Task.Run(() => producer3.Write(new byte[1 << 16]), TestContext.Current.CancellationToken);
+            Assert.False(await write.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+            Assert.True(producer3.IsClosed);
         }
     }
 

@@ -36,8 +36,14 @@ namespace ParallelKit.Ipc;
 /// </para>
 /// <para>
 /// Nothing here notices a dead peer by itself: whoever learns of the death (the socket's end of stream) calls
-/// <see cref="Close"/>, which wakes both sides. Every operation holds the segment mapped for its duration, so
-/// disposing the segment under a running operation makes that operation fail cleanly.
+/// <see cref="Close"/>, which wakes both sides; so sleeps are long (<see cref="SliceMilliseconds"/>) and an idle side
+/// costs next to nothing. Every operation holds the segment mapped for its duration, so disposing the segment under a
+/// running operation makes that operation fail cleanly.
+/// </para>
+/// <para>
+/// The peer's process may be broken or hostile: each side keeps its own position privately and takes the peer's
+/// only after checking it against the capacity. An impossible position ends the stream (a reader throws
+/// <see cref="InvalidOperationException"/>, a writer returns false); nothing is read or written outside the ring.
 /// </para>
 /// </remarks>
 internal sealed unsafe class ByteRing
@@ -56,12 +62,20 @@ internal sealed unsafe class ByteRing
 
     private const int MinSpinMicroseconds = 2;
 
+    /// <summary>The longest sleep before a waiter looks at the segment's disposal in this process (<see cref="Close"/> wakes it at once).</summary>
+    public const int SliceMilliseconds = 1000;
+
     private static readonly long TicksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
 
     private readonly SharedSegment _segment;
     private readonly byte* _ring;
     private readonly int _capacity;
     private int _spinMicroseconds = MaxSpinMicroseconds;
+
+    // This side's own position, as a producer (bytes published) or a consumer (bytes taken): the shared copy is for
+    // the peer to read, and is never read back (the peer could have changed it).
+    private long _published;
+    private long _taken;
 
     /// <summary>A view of the ring at <paramref name="offset"/> in <paramref name="segment"/>'s data.</summary>
     public ByteRing(SharedSegment segment, long offset, int capacity)
@@ -79,6 +93,8 @@ internal sealed unsafe class ByteRing
         _segment = segment;
         _ring = segment.Data + offset;
         _capacity = capacity;
+        _published = Volatile.Read(ref Published);
+        _taken = Volatile.Read(ref Taken);
     }
 
     /// <summary>The bytes a ring of <paramref name="capacity"/> takes, header included (a multiple of 64).</summary>
@@ -98,7 +114,14 @@ internal sealed unsafe class ByteRing
     private WaitWord SpaceWord => new((int*)(_ring + SpaceWordAt), (int*)(_ring + SpaceSleepersAt));
 
     /// <summary>Whether either side closed the ring (or the segment is gone in this process).</summary>
-    public bool IsClosed => _segment.IsDisposed || Volatile.Read(ref ClosedFlag) != 0;
+    public bool IsClosed
+    {
+        get
+        {
+            using SegmentUse use = UseOrNull(out bool gone);
+            return gone || Volatile.Read(ref ClosedFlag) != 0;
+        }
+    }
 
     /// <summary>Whether bytes are waiting to be read.</summary>
     public bool HasData
@@ -106,7 +129,7 @@ internal sealed unsafe class ByteRing
         get
         {
             using SegmentUse use = UseOrNull(out bool gone);
-            return !gone && Volatile.Read(ref Published) != Volatile.Read(ref Taken);
+            return !gone && Volatile.Read(ref Published) != _taken;
         }
     }
 
@@ -122,7 +145,7 @@ internal sealed unsafe class ByteRing
             return false;
         }
 
-        long published = Volatile.Read(ref Published);
+        long published = _published;
         while (!data.IsEmpty)
         {
             var room = new HasRoom(_ring, published, _capacity);
@@ -147,6 +170,7 @@ internal sealed unsafe class ByteRing
             int count = (int)Math.Min(_capacity - used, data.Length);
             Copy(data[..count], published);
             published += count;
+            _published = published;
             data = data[count..];
 
             // The bytes first, then the position, with a full fence (the WaitWord handshake needs one).
@@ -173,7 +197,7 @@ internal sealed unsafe class ByteRing
             return true;
         }
 
-        var ready = new HasBytes(_ring);
+        var ready = new HasBytes(_ring, _taken);
         return ready.IsMet() || WaitFor(ref ready, DataWord, Deadline.After(timeoutMilliseconds)) || ready.IsMet();
     }
 
@@ -185,13 +209,13 @@ internal sealed unsafe class ByteRing
             return 0;
         }
 
-        var ready = new HasBytes(_ring);
+        var ready = new HasBytes(_ring, _taken);
         if (!ready.IsMet() && !WaitFor(ref ready, DataWord, deadline))
         {
             return 0;
         }
 
-        long taken = Volatile.Read(ref Taken);
+        long taken = _taken;
         long available = Volatile.Read(ref Published) - taken;
         if (available == 0)
         {
@@ -210,6 +234,7 @@ internal sealed unsafe class ByteRing
         int first = Math.Min(count, _capacity - at);
         new ReadOnlySpan<byte>(_ring + BytesAt + at, first).CopyTo(buffer);
         new ReadOnlySpan<byte>(_ring + BytesAt, count - first).CopyTo(buffer[first..]);
+        _taken = taken + count;
         Interlocked.Exchange(ref Taken, taken + count);
         SpaceWord.Advance(1);
         return count;
@@ -276,7 +301,7 @@ internal sealed unsafe class ByteRing
         _spinMicroseconds = Math.Max(MinSpinMicroseconds, spin / 2);
         try
         {
-            return word.WaitUntil(ref condition, deadline, _segment);
+            return word.WaitUntil(ref condition, deadline, _segment, SliceMilliseconds);
         }
         catch (ObjectDisposedException)
         {
@@ -298,19 +323,22 @@ internal sealed unsafe class ByteRing
         }
     }
 
-    /// <summary>The consumer's wait: bytes to read, or the ring closed.</summary>
-    private readonly struct HasBytes(byte* ring) : IWaitCondition
+    /// <summary>The consumer's wait: bytes to read after <c>taken</c> (or an impossible position, for the reader to reject), or the ring closed.</summary>
+    private readonly struct HasBytes(byte* ring, long taken) : IWaitCondition
     {
         public bool IsMet()
-            => Volatile.Read(ref *(long*)(ring + PublishedAt)) != Volatile.Read(ref *(long*)(ring + TakenAt))
+            => Volatile.Read(ref *(long*)(ring + PublishedAt)) != taken
                || Volatile.Read(ref *(int*)(ring + ClosedAt)) != 0;
     }
 
-    /// <summary>The producer's wait: room for at least one byte after <c>published</c>, or the ring closed.</summary>
+    /// <summary>
+    /// The producer's wait: the ring is not exactly full after <c>published</c> (room, or an impossible position, for the
+    /// writer to reject), or it is closed.
+    /// </summary>
     private readonly struct HasRoom(byte* ring, long published, int capacity) : IWaitCondition
     {
         public bool IsMet()
-            => published - Volatile.Read(ref *(long*)(ring + TakenAt)) < capacity
+            => published - Volatile.Read(ref *(long*)(ring + TakenAt)) != capacity
                || Volatile.Read(ref *(int*)(ring + ClosedAt)) != 0;
     }
 }

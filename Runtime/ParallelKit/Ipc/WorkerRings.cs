@@ -37,7 +37,7 @@ internal sealed class WorkerRings : IDisposable
     /// <summary>The variable that turns the rings off (value <c>socket</c>): data frames then go over the socket, as before the rings.</summary>
     public const string TransportVariable = "PARALLELKIT_WORKER_TRANSPORT";
 
-    private static readonly ulong Tag = SharedSegment.TypeTag("WorkerRings", typeof(byte), CallsCapacity ^ ResultsCapacity);
+    private static readonly ulong Tag = SharedSegment.TypeTag($"WorkerRings:{CallsCapacity}:{ResultsCapacity}", typeof(byte), 1);
 
     private readonly SharedSegment _segment;
 
@@ -57,8 +57,8 @@ internal sealed class WorkerRings : IDisposable
     /// <summary>The segment's name, sent to the worker.</summary>
     public string Name => _segment.Name;
 
-    /// <summary>Whether a worker connecting now gets rings (Linux, and not turned off by <see cref="TransportVariable"/>).</summary>
-    public static bool Enabled => OperatingSystem.IsLinux()
+    /// <summary>Whether a worker connecting now gets rings (Linux with futexes, and not turned off by <see cref="TransportVariable"/>).</summary>
+    public static bool Enabled => OperatingSystem.IsLinux() && Sync.Futex.IsSupported
         && !string.Equals(Environment.GetEnvironmentVariable(TransportVariable), "socket", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Creates the rings of one worker (the parent does).</summary>
@@ -129,6 +129,9 @@ internal sealed class RingWorkerChannel(WorkerRings rings, WorkerChannel socket)
 
     /// <inheritdoc/>
     public override void ShutdownReceive() => rings.Calls.Close();
+
+    /// <summary>Closes both rings: nothing more is read or written (the parent is gone).</summary>
+    public void Close() => rings.Close();
 
     /// <inheritdoc/>
     public override void Dispose()

@@ -57,8 +57,9 @@ internal readonly unsafe struct WaitWord
     /// <param name="condition">What to wait for.</param>
     /// <param name="deadline">When to give up.</param>
     /// <param name="lifetime">The segment holding the word: a wait still going when it is disposed throws.</param>
+    /// <param name="sliceMilliseconds">The longest single sleep (see <see cref="SliceMilliseconds"/>): longer where whoever ends the wait also wakes the sleepers.</param>
     /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed meanwhile.</exception>
-    public bool WaitUntil<TCondition>(ref TCondition condition, Deadline deadline, SharedSegment lifetime)
+    public bool WaitUntil<TCondition>(ref TCondition condition, Deadline deadline, SharedSegment lifetime, int sliceMilliseconds = SliceMilliseconds)
         where TCondition : struct, IWaitCondition
     {
         if (condition.IsMet())
@@ -77,7 +78,7 @@ internal readonly unsafe struct WaitWord
                     return true;
                 }
 
-                if (!Sleep(seen, deadline, lifetime, SliceMilliseconds, CancellationToken.None))
+                if (!Sleep(seen, deadline, lifetime, sliceMilliseconds, CancellationToken.None))
                 {
                     return condition.IsMet();
                 }

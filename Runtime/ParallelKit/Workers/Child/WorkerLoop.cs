@@ -564,6 +564,13 @@ internal sealed class WorkerLoop : IDisposable
                     Environment.Exit(0);
                 }
 
+                // Shutting down, and now the parent closed (or died, or this process is leaving): a last job still
+                // writing its results must not wait for room in rings nobody reads.
+                lock (_sendGate)
+                {
+                    (_data as RingWorkerChannel)?.Close();
+                }
+
                 return;
             }
 
@@ -586,7 +593,9 @@ internal sealed class WorkerLoop : IDisposable
                     }
 
                     data.ShutdownReceive();
-                    return;
+
+                    // Still listening: the end of the control channel (the parent's exit) ends what is left.
+                    break;
             }
         }
     }

@@ -21,6 +21,10 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private readonly WorkerDeadlines _deadlines;
     private readonly object _gate = new();
     private readonly object _controlGate = new();
+
+    // Held while a batch frame is written (which may wait for the worker to make room): not the gate, which deadlines
+    // and kills need meanwhile. Also guards the send buffer and the rings' disposal.
+    private readonly object _writeGate = new();
     private readonly FrameBuffer _send = new(64 * 1024);
     private List<WorkItem> _inFlight = [];
     private Dispatcher.BatchLease? _lease;
@@ -35,6 +39,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private int _reported;
     private Timer? _startTimer;
     private bool _condemned;
+    private int _disconnected;
 
     /// <summary>How long a started worker may take to connect.</summary>
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -147,7 +152,10 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             reader.Start();
             if (_rings is { } rings)
             {
-                _ = WatchForEndAsync(_data!, rings);
+                // Its own thread (a small stack, blocked in the kernel): a death must be noticed even when the user's
+                // code has every thread-pool thread blocked.
+                var watcher = new Thread(() => WatchForEnd(_data!, rings), 64 * 1024) { IsBackground = true, Name = $"ParallelKit worker {Id} socket" };
+                watcher.Start();
             }
             _backend.WorkerConnected(this);
         }
@@ -161,74 +169,19 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             bool orphaned = false;
             List<WorkItem>? leftovers = null;
             int sent = 0;
-            lock (_gate)
+            bool written = true;
+            lock (_writeGate)
             {
-                if (State != WorkerLifecycle.Alive || _condemned)
-                {
-                    orphaned = true;
-                }
-                else
-                {
-                    var inFlight = new List<WorkItem>(batch.Count);
-                    int countAt = BatchRecord.BeginBatch(_send);
-                    foreach (WorkItem item in batch)
-                    {
-                        int recordAt = _send.WrittenCount;
-                        int lengthAt = BatchRecord.BeginRecord(_send, item.Sequence);
-                        try
-                        {
-                            item.WritePayload(_send, _backend.Options.MaxMessageSize - BatchRecord.HeaderSize);
-                            if (item.TakeLeftover() is { } leftover)
-                            {
-                                (leftovers ??= []).Add(leftover);
-                            }
-                        }
-                        catch (Exception ex)
-                        {
-                            _send.Truncate(recordAt);
-                            lease.Fail(item, new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
-                                $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
-                            continue;
-                        }
+                sent = BuildBatchFrame(lease, ref leftovers, out orphaned);
 
-                        int recordSize = _send.WrittenCount - recordAt;
-                        if (recordSize > _backend.Options.MaxMessageSize || _send.WrittenCount > Wire.MaxFrameLength)
-                        {
-                            _send.Truncate(recordAt);
-                            lease.Fail(item, JobServer.MessageTooLarge(item.Name, "arguments", recordSize, _backend.Options.MaxMessageSize));
-                            continue;
-                        }
+                // Written outside the gate: a worker slow to make room (stopped, say) must not keep its deadlines from
+                // killing it.
+                written = sent == 0 || WriteBatchFrame();
+            }
 
-                        BatchRecord.EndRecord(_send, lengthAt);
-                        inFlight.Add(item);
-                    }
-
-                    sent = inFlight.Count;
-                    if (sent > 0)
-                    {
-                        BatchRecord.EndBatch(_send, countAt, sent);
-                        _inFlight = inFlight;
-                        _lease = lease;
-                        Volatile.Write(ref _reported, 0);
-                        _deadlines.BatchSent(inFlight);
-                        if (_rings is { } rings)
-                        {
-                            // False when the rings were closed: the results reader sees the death and hands the batch on.
-                            _ = rings.Calls.Write(_send.WrittenSpan);
-                        }
-                        else
-                        {
-                            try
-                            {
-                                Wire.SendAll(_data!, _send.WrittenSpan);
-                            }
-                            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-                            {
-                                // The results reader sees the death and hands the batch on.
-                            }
-                        }
-                    }
-                }
+            if (!written)
+            {
+                KillProcess();
             }
 
             if (leftovers is not null)
@@ -252,6 +205,97 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
             lease = next;
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="lease"/>'s batch into the send buffer and makes it the batch in flight; items that cannot
+    /// be sent fail on the lease. Returns how many records the frame holds (0: none, or the worker is dying, then
+    /// <paramref name="orphaned"/>). Caller holds the write gate.
+    /// </summary>
+    private int BuildBatchFrame(Dispatcher.BatchLease lease, ref List<WorkItem>? leftovers, out bool orphaned)
+    {
+        IReadOnlyList<WorkItem> batch = lease.Items;
+        orphaned = false;
+        int sent = 0;
+        lock (_gate)
+        {
+            if (State != WorkerLifecycle.Alive || _condemned)
+            {
+                orphaned = true;
+                return 0;
+            }
+            else
+            {
+                var inFlight = new List<WorkItem>(batch.Count);
+                int countAt = BatchRecord.BeginBatch(_send);
+                foreach (WorkItem item in batch)
+                {
+                    int recordAt = _send.WrittenCount;
+                    int lengthAt = BatchRecord.BeginRecord(_send, item.Sequence);
+                    try
+                    {
+                        item.WritePayload(_send, _backend.Options.MaxMessageSize - BatchRecord.HeaderSize);
+                        if (item.TakeLeftover() is { } leftover)
+                        {
+                            (leftovers ??= []).Add(leftover);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        _send.Truncate(recordAt);
+                        lease.Fail(item, new JobFailedException(item.Name, -1, ex.GetType().FullName ?? ex.GetType().Name,
+                            $"the job's arguments could not be marshaled: {ex.Message}", ex.StackTrace, ex));
+                        continue;
+                    }
+
+                    int recordSize = _send.WrittenCount - recordAt;
+                    if (recordSize > _backend.Options.MaxMessageSize || _send.WrittenCount > Wire.MaxFrameLength)
+                    {
+                        _send.Truncate(recordAt);
+                        lease.Fail(item, JobServer.MessageTooLarge(item.Name, "arguments", recordSize, _backend.Options.MaxMessageSize));
+                        continue;
+                    }
+
+                    BatchRecord.EndRecord(_send, lengthAt);
+                    inFlight.Add(item);
+                }
+
+                sent = inFlight.Count;
+                if (sent > 0)
+                {
+                    BatchRecord.EndBatch(_send, countAt, sent);
+                    _inFlight = inFlight;
+                    _lease = lease;
+                    Volatile.Write(ref _reported, 0);
+                    _deadlines.BatchSent(inFlight);
+                }
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Sends the frame in the send buffer: false when the rings were closed (the results reader sees the death and hands
+    /// the batch on) or the worker broke them (it is then killed, and that is the death). Caller holds the write gate.
+    /// </summary>
+    private bool WriteBatchFrame()
+    {
+        if (_rings is { } rings)
+        {
+            return rings.Calls.Write(_send.WrittenSpan);
+        }
+
+        try
+        {
+            Wire.SendAll(_data!, _send.WrittenSpan);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The results reader sees the death and hands the batch on.
+        }
+
+        return true;
     }
 
     public override void RequestCancel(long sequence)
@@ -282,6 +326,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         {
             // Still starting: it holds no work and cannot hear a shutdown frame yet.
             KillProcess();
+            ReleaseUnconnected();
             return;
         }
 
@@ -308,6 +353,9 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     /// <summary>Ends the worker now; whatever it still held fails with <paramref name="reason"/>.</summary>
     public void Kill(Exception reason)
     {
+        // First, so that a write waiting for the worker (holding the write gate) ends now.
+        KillProcess();
+        _rings?.Close();
         Dispatcher.BatchLease? lease;
         lock (_gate)
         {
@@ -337,7 +385,26 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
 
         KillProcess();
+        ReleaseUnconnected();
         _backend.WorkerFailedToStart(this, reason);
+    }
+
+    /// <summary>
+    /// A worker that never became alive may have connected its data socket (and got its rings) but not its control
+    /// socket: with no results thread to release them at its end, they go now.
+    /// </summary>
+    private void ReleaseUnconnected()
+    {
+        lock (_controlGate)
+        {
+            _data?.Dispose();
+            _control?.Dispose();
+        }
+
+        lock (_writeGate)
+        {
+            _rings?.Dispose();
+        }
     }
 
     private void OnExited()
@@ -412,12 +479,12 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     /// With rings, nothing but the worker's death arrives on its data socket any more (and perhaps a heartbeat sent
     /// before it took the rings): its end of stream closes the rings, which ends the results reader's wait.
     /// </summary>
-    private async Task WatchForEndAsync(Socket socket, WorkerRings rings)
+    private void WatchForEnd(Socket socket, WorkerRings rings)
     {
-        byte[] buffer = new byte[256];
+        Span<byte> buffer = stackalloc byte[256];
         try
         {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
+            while (socket.Receive(buffer, SocketFlags.None) > 0)
             {
                 _deadlines.Heard();
             }
@@ -426,8 +493,10 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         {
             // Closed here, or reset by the peer's death: either way the end.
         }
-
-        rings.Close();
+        finally
+        {
+            rings.Close();
+        }
     }
 
     /// <summary>Takes the batch in flight's lease and the items not reported yet; caller holds the gate.</summary>
@@ -453,6 +522,18 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         {
             Console.Error.WriteLine($"ParallelKit: the results thread of worker {Id} (pid {ProcessId}) failed: {ex}");
             KillProcess();
+            if (Volatile.Read(ref _disconnected) == 0)
+            {
+                try
+                {
+                    // Its work must still move on, and its slot and rings be released.
+                    OnDisconnected();
+                }
+                catch (Exception again) when (again is not OutOfMemoryException)
+                {
+                    Console.Error.WriteLine($"ParallelKit: releasing worker {Id} (pid {ProcessId}) failed: {again}");
+                }
+            }
         }
     }
 
@@ -606,6 +687,11 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
     private void OnDisconnected()
     {
+        if (Interlocked.Exchange(ref _disconnected, 1) != 0)
+        {
+            return;
+        }
+
         List<WorkItem> unfinished;
         Dispatcher.BatchLease? lease;
         bool expected;
@@ -650,7 +736,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
         _deadlines.Dispose();
         _startTimer?.Dispose();
-        lock (_gate)
+        lock (_writeGate)
         {
             _send.Dispose();
             _rings?.Dispose();
@@ -668,7 +754,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         _deadlines.Dispose();
         _startTimer?.Dispose();
         CloseChannels();
-        lock (_gate)
+        lock (_writeGate)
         {
             _send.Dispose();
             _rings?.Dispose();

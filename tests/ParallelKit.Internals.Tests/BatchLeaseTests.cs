@@ -9,13 +9,14 @@ using Xunit;
 namespace ParallelKit.Internals.Tests;
 
 /// <summary>
-/// A batch's lease owns its life: the running-work count falls once per item and the requeue-or-fail decision is
-/// made once per item, however many times (and by however many parties) an item is reported.
+/// A batch's lease owns its life: each item is released once and the requeue-or-fail decision made once per item,
+/// however many times (and by however many parties) an item is reported; the running-work count falls by the batch
+/// once its last item is.
 /// </summary>
 public sealed class BatchLeaseTests
 {
     [Fact]
-    public void An_item_reported_twice_lowers_the_running_count_once()
+    public void An_item_reported_twice_is_released_once_and_the_running_count_stays_right()
     {
         var (dispatcher, worker) = Server(maxAttempts: 3);
         TestItem first = new("first");
@@ -28,8 +29,8 @@ public sealed class BatchLeaseTests
         Assert.False(lease.Done(first));
         Assert.False(lease.Fail(first, new InvalidOperationException("late")));
         Assert.Null(first.Failure);
-        Assert.Equal(1, dispatcher.Running);
         Assert.Equal(1, lease.Held);
+        Assert.Equal(2, dispatcher.Running);
 
         Assert.True(lease.Fail(second, new InvalidOperationException("could not be sent")));
         Assert.Equal("could not be sent", second.Failure?.Message);
@@ -54,7 +55,7 @@ public sealed class BatchLeaseTests
         }
 
         Assert.Equal((1, 0), lease.Lost([first], disposed: false, Failure));
-        Assert.Equal(1, dispatcher.Running);
+        Assert.Equal(1, lease.Held);
 
         // The worker's death reports everything it held, the item already handed on among them.
         Assert.Equal((1, 0), lease.Lost([first, second], disposed: false, Failure));

@@ -57,16 +57,7 @@ internal sealed partial class ClusterBackend : JobBackendCore
 
     public override JobBackend Kind => JobBackend.Cluster;
 
-    public override IReadOnlyList<WorkerSlot> AllWorkers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _slots];
-            }
-        }
-    }
+    public override IReadOnlyList<WorkerSlot> AllWorkers => Snapshot(_gate, _slots);
 
     public override IReadOnlyList<NodeStats> Nodes
     {

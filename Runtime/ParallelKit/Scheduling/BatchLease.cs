@@ -9,8 +9,9 @@ internal sealed partial class Dispatcher
     /// <summary>
     /// One batch the dispatcher handed to one worker, from the hand-out until every item of it is reported: the
     /// one owner of the batch's life. Backends only report what became of each item (<see cref="Done"/>,
-    /// <see cref="Fail"/>, <see cref="ReturnUnrun"/>, <see cref="Lost"/>, <see cref="Settle"/>); the lease lowers the
-    /// dispatcher's running-work count and makes the requeue-or-fail decision, once per item.
+    /// <see cref="Fail"/>, <see cref="Abandon"/>, <see cref="ReturnUnrun"/>, <see cref="Lost"/>, <see cref="Settle"/>);
+    /// the lease makes the requeue-or-fail decision once per item, and lowers the dispatcher's running-work count
+    /// by the whole batch once its last item is reported.
     /// </summary>
     /// <remarks>
     /// An item is released by the first report on it and never again: a second report (a results reader and a
@@ -190,7 +191,10 @@ internal sealed partial class Dispatcher
             return true;
         }
 
-        /// <summary>Lets go of <paramref name="item"/> and lowers the running-work count, the first time only.</summary>
+        /// <summary>
+        /// Lets go of <paramref name="item"/>, the first time only; with the batch's last item, the batch stops counting
+        /// as running work.
+        /// </summary>
         private bool Release(WorkItem item)
         {
             if (!item.ReleaseFrom(this))
@@ -198,8 +202,13 @@ internal sealed partial class Dispatcher
                 return false;
             }
 
-            Interlocked.Decrement(ref _held);
-            Interlocked.Decrement(ref _dispatcher._running);
+            // One update of the dispatcher's shared count per batch, not per item: the results threads of every worker
+            // write it, and a batch of tiny jobs reports hundreds of items at once.
+            if (Interlocked.Decrement(ref _held) == 0)
+            {
+                Interlocked.Add(ref _dispatcher._running, -_items.Count);
+            }
+
             return true;
         }
 

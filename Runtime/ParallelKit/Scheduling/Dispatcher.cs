@@ -36,7 +36,7 @@ internal sealed partial class Dispatcher
         _workerCount = workerCount;
     }
 
-    /// <summary>Work items handed to workers and not yet reported back.</summary>
+    /// <summary>Work items handed to workers in batches not yet wholly reported back (see <see cref="BatchLease"/>).</summary>
     public int Running => Volatile.Read(ref _running);
 
     /// <summary>How many items went round again after their worker or node was lost (see <see cref="BatchLease.Lost"/>).</summary>
@@ -503,7 +503,7 @@ internal sealed partial class Dispatcher
 
         worker.ItemsTaken += lease.Count;
 
-        // Lowered by the lease, once per item, as each is reported.
+        // Lowered by the lease once its last item is reported.
         Interlocked.Add(ref _running, lease.Count);
         return lease;
     }

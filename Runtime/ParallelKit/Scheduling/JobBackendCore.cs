@@ -42,6 +42,16 @@ internal abstract class JobBackendCore : IAsyncDisposable
     /// <summary>Every worker the server has had, in id order.</summary>
     public abstract IReadOnlyList<WorkerSlot> AllWorkers { get; }
 
+    /// <summary>A copy of a backend's <paramref name="workers"/>, taken under the <paramref name="gate"/> that guards them (for <see cref="AllWorkers"/>).</summary>
+    protected static IReadOnlyList<WorkerSlot> Snapshot<TWorker>(object gate, List<TWorker> workers)
+        where TWorker : WorkerSlot
+    {
+        lock (gate)
+        {
+            return [.. workers];
+        }
+    }
+
     /// <summary>How many items went round again after their worker or node was lost (see <see cref="Dispatcher.BatchLease.Lost"/>).</summary>
     public long Retries => Dispatcher.Retries;
 

@@ -49,7 +49,8 @@ internal abstract class WorkItem
             return false;
         }
 
-        Interlocked.Increment(ref _attempts);
+        // Written under the dispatcher's lock (as a refund is by the one lease that released the item): no race to lose.
+        Volatile.Write(ref _attempts, _attempts + 1);
         return true;
     }
 

@@ -25,16 +25,7 @@ internal sealed class ThreadBackend : JobBackendCore
 
     public override JobBackend Kind => JobBackend.Threads;
 
-    public override IReadOnlyList<WorkerSlot> AllWorkers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _workers];
-            }
-        }
-    }
+    public override IReadOnlyList<WorkerSlot> AllWorkers => Snapshot(_gate, _workers);
 
     public override void Resize(int workers)
     {

@@ -108,16 +108,7 @@ internal sealed class ProcessBackend : JobBackendCore
 
     public override JobBackend Kind => JobBackend.Processes;
 
-    public override IReadOnlyList<WorkerSlot> AllWorkers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _workers];
-            }
-        }
-    }
+    public override IReadOnlyList<WorkerSlot> AllWorkers => Snapshot(_gate, _workers);
 
 
     public override long Restarts => Interlocked.Read(ref _restarts);

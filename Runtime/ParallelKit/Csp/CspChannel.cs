@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
 using MemoryPack;
 using ParallelKit.CspRuntime;
 using ParallelKit.SharedMemory;
@@ -129,9 +130,6 @@ internal enum ChannelState
 public sealed class CspChannel<T> : CspChannel
 {
     [ThreadStatic]
-    private static ValueOffer? t_offer;
-
-    [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_bytes;
 
     private readonly Queue<T> _buffer = new();
@@ -140,6 +138,8 @@ public sealed class CspChannel<T> : CspChannel
     private int _liveReaderEnds;
     private int _liveWriterEnds;
     private volatile SharedChannel? _shared;
+    private ValueOffer? _spareReadOffer;  // the last single read's offer (with its selection), for the next one
+    private ValueOffer? _spareWriteOffer; // the same for writes
 
     internal CspChannel(int buffer, string? name)
         : base(name)
@@ -445,7 +445,7 @@ public sealed class CspChannel<T> : CspChannel
                     throw Failure(outcome);
                 }
 
-                offer = RentOffer(Selection.Rent(async: false), default!);
+                offer = RentOffer(ref _spareReadOffer, async: false, default!);
                 _readers.AddLast(offer.Node);
             }
             else
@@ -482,7 +482,7 @@ public sealed class CspChannel<T> : CspChannel
                     return ValueTask.FromException<T>(Failure(outcome));
                 }
 
-                offer = RentOffer(Selection.Rent(async: true), default!);
+                offer = RentOffer(ref _spareReadOffer, async: true, default!);
                 _readers.AddLast(offer.Node);
             }
             else
@@ -499,7 +499,8 @@ public sealed class CspChannel<T> : CspChannel
         ValueTask wait = offer.Selection.WaitAsync(-1, cancellationToken);
         if (!wait.IsCompleted)
         {
-            return AwaitRead(wait, offer, cancellationToken);
+            offer.Token = cancellationToken;
+            return new ValueTask<T>(offer, offer.Selection.Version);
         }
 
         try
@@ -531,7 +532,7 @@ public sealed class CspChannel<T> : CspChannel
                     throw Failure(outcome);
                 }
 
-                offer = RentOffer(Selection.Rent(async: false), value);
+                offer = RentOffer(ref _spareWriteOffer, async: false, value);
                 _writers.AddLast(offer.Node);
             }
             else
@@ -569,7 +570,7 @@ public sealed class CspChannel<T> : CspChannel
                     return ValueTask.FromException(Failure(outcome));
                 }
 
-                offer = RentOffer(Selection.Rent(async: true), value);
+                offer = RentOffer(ref _spareWriteOffer, async: true, value);
                 _writers.AddLast(offer.Node);
             }
             else
@@ -586,7 +587,8 @@ public sealed class CspChannel<T> : CspChannel
         ValueTask wait = offer.Selection.WaitAsync(-1, cancellationToken);
         if (!wait.IsCompleted)
         {
-            return AwaitWrite(wait, offer, cancellationToken);
+            offer.Token = cancellationToken;
+            return new ValueTask(offer, offer.Selection.Version);
         }
 
         try
@@ -615,34 +617,27 @@ public sealed class CspChannel<T> : CspChannel
         return buffer.WrittenSpan;
     }
 
-    private ValueOffer RentOffer(Selection selection, T value)
+    /// <summary>The spare offer of one side (with its own selection), or a new one.</summary>
+    private ValueOffer RentOffer(ref ValueOffer? spare, bool async, T value)
     {
-        ValueOffer offer = t_offer ?? new ValueOffer(this);
-        t_offer = null;
-        offer.Channel = this;
-        offer.Selection = selection;
+        bool writer = Unsafe.AreSame(ref spare, ref _spareWriteOffer);
+        ValueOffer offer = Interlocked.Exchange(ref spare, null) ?? new ValueOffer(this);
+        if (!offer.OwnSelection.TryReset(async))
+        {
+            offer = new ValueOffer(this);
+            offer.OwnSelection.TryReset(async);
+        }
+
+        offer.Selection = offer.OwnSelection;
         offer.GuardIndex = 0;
         offer.Value = value;
+        offer.IsWriter = writer;
         return offer;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> AwaitRead(ValueTask wait, ValueOffer offer, CancellationToken cancellationToken)
-    {
-        await wait.ConfigureAwait(false);
-        return Finish(offer, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitWrite(ValueTask wait, ValueOffer offer, CancellationToken cancellationToken)
-    {
-        await wait.ConfigureAwait(false);
-        _ = Finish(offer, cancellationToken);
-    }
-
     /// <summary>
-    /// After a single read or write was signaled: its value when it was matched, else the exception. The offer and
-    /// its selection go back to this thread's pools: a matcher unlinked the offer before it claimed it, and any other
+    /// After a single read or write was signaled: its value when it was matched, else the exception. The offer (with
+    /// its selection) becomes its side's spare again: a matcher unlinked the offer before it claimed it, and any other
     /// claimer (poison, cancellation) is shut out by the channel's lock taken here.
     /// </summary>
     private T Finish(ValueOffer offer, CancellationToken cancellationToken)
@@ -657,9 +652,8 @@ public sealed class CspChannel<T> : CspChannel
 
         T value = offer.Value;
         offer.Value = default!;
-        offer.Selection = null!;
-        t_offer = offer;
-        selection.Return();
+        offer.Token = default;
+        Volatile.Write(ref offer.IsWriter ? ref _spareWriteOffer : ref _spareReadOffer, offer);
         if (outcome == 0)
         {
             return value;
@@ -849,7 +843,8 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>A waiting read (its value set by the writer that matches it) or write (its value taken by the reader) on an in-process channel.</summary>
-    internal sealed class ValueOffer : Offer
+    /// <remarks>A single read's or write's offer is also the source of its <see cref="ValueTask"/>, forwarding to its own selection.</remarks>
+    internal sealed class ValueOffer : Offer, IValueTaskSource<T>, IValueTaskSource
     {
         public ValueOffer(CspChannel<T> channel)
         {
@@ -857,8 +852,17 @@ public sealed class CspChannel<T> : CspChannel
             Node = new LinkedListNode<ValueOffer>(this);
         }
 
-        /// <summary>The channel it waits on (a pooled offer moves between channels of one type).</summary>
-        public CspChannel<T> Channel { get; set; }
+        /// <summary>The channel it waits on.</summary>
+        public CspChannel<T> Channel { get; }
+
+        /// <summary>The selection a single read or write reuses with its offer (an alternation's offers never use theirs).</summary>
+        public Selection OwnSelection => field ??= new Selection();
+
+        /// <summary>Whether it is a single write's offer (else a single read's).</summary>
+        public bool IsWriter { get; set; }
+
+        /// <summary>A pending async operation's token, for the exception of a cancellation.</summary>
+        public CancellationToken Token { get; set; }
 
         public T Value { get; set; } = default!;
 
@@ -877,6 +881,28 @@ public sealed class CspChannel<T> : CspChannel
                 }
             }
         }
+
+        T IValueTaskSource<T>.GetResult(short token)
+        {
+            OwnSelection.GetResult(token);
+            return Channel.Finish(this, Token);
+        }
+
+        void IValueTaskSource.GetResult(short token)
+        {
+            OwnSelection.GetResult(token);
+            _ = Channel.Finish(this, Token);
+        }
+
+        ValueTaskSourceStatus IValueTaskSource<T>.GetStatus(short token) => OwnSelection.GetStatus(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => OwnSelection.GetStatus(token);
+
+        void IValueTaskSource<T>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => OwnSelection.OnCompleted(continuation, state, token, flags);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => OwnSelection.OnCompleted(continuation, state, token, flags);
     }
 }
 

@@ -42,12 +42,6 @@ internal sealed class Selection : IValueTaskSource
     /// <summary>Claimed by the waiter's timeout guard.</summary>
     public const int TimedOut = -5;
 
-    /// <summary>How many <see cref="SpinWait"/> rounds an async waiter spins before it parks (no yield: a few µs).</summary>
-    private const int AsyncSpins = 10;
-
-    /// <summary>How many rounds a blocking waiter spins (with yields after the first ten) before it sleeps.</summary>
-    private const int BlockingSpins = 20;
-
     // Where the waiter is: Open until it parks (it may be spinning); Parked, set by the waiter, means the one
     // signal must complete its task or pulse its monitor; Signaled is set once, by Signal.
     private const int Open = 0;
@@ -96,9 +90,18 @@ internal sealed class Selection : IValueTaskSource
     /// </summary>
     public void Return()
     {
+        if (TryReset(_async))
+        {
+            t_cached = this;
+        }
+    }
+
+    /// <summary>Makes the selection ready for another wait by its owner (an offer that reuses it); false when it cannot be reused (a timer may still fire).</summary>
+    public bool TryReset(bool async)
+    {
         if (_timer is not null)
         {
-            return;
+            return false;
         }
 
         _outcome = Waiting;
@@ -107,8 +110,12 @@ internal sealed class Selection : IValueTaskSource
         FailedChannel = null;
         _arena = null;
         _slot = 0;
-        t_cached = this;
+        _async = async;
+        return true;
     }
+
+    /// <summary>The version of the wait's task, for a <see cref="ValueTask"/> over another source that forwards here.</summary>
+    public short Version => _core.Version;
 
     /// <summary>Claims through <paramref name="slot"/> of <paramref name="arena"/> from now on; the caller holds the arena's lock.</summary>
     public void AttachSlot(CspArena arena, int slot)
@@ -176,16 +183,15 @@ internal sealed class Selection : IValueTaskSource
             return;
         }
 
-        var spin = default(SpinWait);
-        for (int i = 0; i < BlockingSpins; i++)
+        long deadline = CspSpin.Deadline(CspSpin.LocalBlockingTicks);
+        do
         {
             if (Volatile.Read(ref _park) == Signaled)
             {
                 return;
             }
-
-            spin.SpinOnce(sleep1Threshold: -1);
         }
+        while (CspSpin.Pause(deadline));
 
         lock (this)
         {
@@ -208,16 +214,15 @@ internal sealed class Selection : IValueTaskSource
             return arena.WaitAsync(_slot, this) ? default : new ValueTask(this, _core.Version);
         }
 
-        var spin = default(SpinWait);
-        for (int i = 0; i < AsyncSpins; i++)
+        long deadline = CspSpin.Deadline(CspSpin.LocalAsyncTicks);
+        do
         {
             if (Volatile.Read(ref _park) == Signaled)
             {
                 return default;
             }
-
-            spin.SpinOnce(sleep1Threshold: -1);
         }
+        while (CspSpin.Pause(deadline));
 
         return Interlocked.CompareExchange(ref _park, Parked, Open) == Open
             ? new ValueTask(this, _core.Version)
@@ -232,11 +237,14 @@ internal sealed class Selection : IValueTaskSource
         _timer?.Dispose();
     }
 
-    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    /// <summary>Ends an async wait (<see cref="IValueTaskSource.GetResult"/>).</summary>
+    public void GetResult(short token) => _core.GetResult(token);
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+    /// <summary>The async wait's status (<see cref="IValueTaskSource.GetStatus"/>).</summary>
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    /// <summary>Schedules the async wait's continuation (<see cref="IValueTaskSource.OnCompleted"/>).</summary>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _core.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Lets the timeout and the token claim the selection (a timeout of 0 claims it at once if nobody did).</summary>

@@ -40,9 +40,6 @@ internal sealed unsafe class CspArena
     private const int ParkedAsync = 2;
     private const int Done = 3;
 
-    /// <summary>How many <see cref="SpinWait"/> rounds a waiter spins before it parks: the first ten spin, the rest yield the CPU.</summary>
-    private const int SpinRounds = 30;
-
     private static readonly ulong Tag = SharedSegment.TypeTag("CspArena", typeof(int), DataSize);
     private static readonly Lock s_gate = new();
     private static readonly Dictionary<string, CspArena> s_opened = [];
@@ -216,7 +213,7 @@ internal sealed unsafe class CspArena
         int old = Interlocked.Exchange(ref *state, Done);
         if (old == ParkedBlocking)
         {
-            Futex.Wake(state, int.MaxValue);
+            new WaitWord(state, null).Wake(1);
         }
         else if (old == ParkedAsync)
         {
@@ -239,7 +236,7 @@ internal sealed unsafe class CspArena
     public void WaitBlocking(int slot)
     {
         int* state = SlotField(slot, SlotStateAt);
-        if (Spin(state))
+        if (Spin(state, CspSpin.SharedBlockingTicks))
         {
             return;
         }
@@ -249,10 +246,7 @@ internal sealed unsafe class CspArena
             return;
         }
 
-        while (Volatile.Read(ref *state) != Done)
-        {
-            Futex.Wait(state, ParkedBlocking, WaitWord.SliceMilliseconds);
-        }
+        new WaitWord(state, null).SleepWhileUnchanged(ParkedBlocking, Deadline.Never, _segment, CancellationToken.None);
     }
 
     /// <summary>
@@ -263,7 +257,7 @@ internal sealed unsafe class CspArena
     public bool WaitAsync(int slot, Selection selection)
     {
         int* state = SlotField(slot, SlotStateAt);
-        if (Spin(state))
+        if (Spin(state, CspSpin.SharedAsyncTicks))
         {
             return true;
         }
@@ -384,18 +378,17 @@ internal sealed unsafe class CspArena
     /// <summary>A word of offer record <paramref name="offer"/>.</summary>
     public int* OfferField(int offer, int at) => Int(OffersAt + ((offer - 1) * OfferSize) + at);
 
-    private static bool Spin(int* state)
+    private static bool Spin(int* state, long ticks)
     {
-        var spin = default(SpinWait);
-        for (int i = 0; i < SpinRounds; i++)
+        long deadline = CspSpin.Deadline(ticks);
+        do
         {
             if (Volatile.Read(ref *state) == Done)
             {
                 return true;
             }
-
-            spin.SpinOnce(sleep1Threshold: -1);
         }
+        while (CspSpin.Pause(deadline));
 
         return false;
     }

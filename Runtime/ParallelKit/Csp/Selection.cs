@@ -107,6 +107,7 @@ internal sealed class Selection : IValueTaskSource
         _outcome = Waiting;
         _park = Open;
         _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
         FailedChannel = null;
         _arena = null;
         _slot = 0;
@@ -157,11 +158,15 @@ internal sealed class Selection : IValueTaskSource
         }
     }
 
-    /// <summary>Completes a parked waiter of a slot (the arena calls it once the slot was signaled).</summary>
-    public void WakeParked()
+    /// <summary>
+    /// Completes a parked waiter; <paramref name="inline"/> runs an async waiter's continuation on the calling thread
+    /// (a doorbell thread that holds no lock), else it goes to the thread pool.
+    /// </summary>
+    public void WakeParked(bool inline = false)
     {
         if (_async)
         {
+            _core.RunContinuationsAsynchronously = !inline;
             _core.SetResult(true);
         }
         else

@@ -53,7 +53,8 @@ internal sealed unsafe class CspArena
     private readonly int _me;
     private readonly Dictionary<int, Selection> _parked = [];
     private readonly Dictionary<int, CspChannel> _views = [];
-    private Thread? _doorbell;
+    private int _listeners;     // doorbell threads
+    private int _idleListeners; // doorbell threads listening (not running a continuation)
 
     private CspArena(SharedSegment segment)
     {
@@ -227,7 +228,7 @@ internal sealed unsafe class CspArena
             {
                 int* bell = Int(ProcessesAt + (owner * ProcessSize) + ProcessDoorbellAt);
                 Interlocked.Increment(ref *bell);
-                Futex.Wake(bell, 1);
+                new WaitWord(bell, null).Wake(1);
             }
         }
     }
@@ -438,23 +439,32 @@ internal sealed unsafe class CspArena
 
     private void EnsureDoorbell()
     {
-        if (Volatile.Read(ref _doorbell) is not null)
+        if (Volatile.Read(ref _listeners) == 0)
         {
-            return;
-        }
-
-        lock (_parked)
-        {
-            if (_doorbell is null)
+            lock (_parked)
             {
-                var thread = new Thread(DoorbellLoop) { IsBackground = true, Name = "ParallelKit CSP doorbell" };
-                thread.Start();
-                Volatile.Write(ref _doorbell, thread);
+                if (_listeners == 0)
+                {
+                    StartListener();
+                }
             }
         }
     }
 
-    /// <summary>Completes this process's async waiters whose slots other processes signaled; a lost ring costs one slice at most.</summary>
+    private void StartListener()
+    {
+        Interlocked.Increment(ref _listeners);
+        Interlocked.Increment(ref _idleListeners);
+        var thread = new Thread(DoorbellLoop) { IsBackground = true, Name = "ParallelKit CSP doorbell" };
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Completes this process's async waiters whose slots other processes signaled; a lost ring costs one slice at
+    /// most. The thread runs the first ready waiter's continuation itself (one thread wake-up per crossing instead of
+    /// two: no thread-pool hop), so it first makes sure another thread listens meanwhile (leader and followers): a
+    /// continuation that blocks, even on another async waiter of this process, never stops the doorbell.
+    /// </summary>
     private void DoorbellLoop()
     {
         int* bell = Int(ProcessesAt + (_me * ProcessSize) + ProcessDoorbellAt);
@@ -478,16 +488,35 @@ internal sealed unsafe class CspArena
                 {
                     _parked.Remove(slot);
                 }
+
+                if (ready.Count > 0 && Interlocked.Decrement(ref _idleListeners) == 0)
+                {
+                    StartListener();
+                }
             }
 
-            foreach (Selection selection in ready)
+            if (ready.Count == 0)
             {
-                selection.WakeParked();
+                new WaitWord(bell, null).SleepWhileUnchanged(seen, Deadline.After(WaitWord.SliceMilliseconds), _segment, CancellationToken.None);
+                continue;
             }
 
+            for (int i = 1; i < ready.Count; i++)
+            {
+                ready[i].WakeParked();
+            }
+
+            Selection first = ready[0];
             ready.Clear();
             slots.Clear();
-            Futex.Wait(bell, seen, WaitWord.SliceMilliseconds);
+            first.WakeParked(inline: true);
+            if (Interlocked.Increment(ref _idleListeners) > 2)
+            {
+                // Enough listen already (two: one to take the next ring, one spare so that taking it starts no thread).
+                Interlocked.Decrement(ref _idleListeners);
+                Interlocked.Decrement(ref _listeners);
+                return;
+            }
         }
     }
 

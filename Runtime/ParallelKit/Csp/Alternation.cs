@@ -170,7 +170,7 @@ public sealed class Alternation
 
             if (arena is not null)
             {
-                _ = arena.Lock();
+                arena.Enter();
                 arenaLocked = true;
             }
 
@@ -243,6 +243,11 @@ public sealed class Alternation
         }
 
         selection.Return();
+        if (outcome >= 0 && pending.Offers![outcome] is { LostValue: true })
+        {
+            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process writing the value chosen died while handing it over.");
+        }
+
         if (outcome >= 0)
         {
             return Chose(outcome, _guards[outcome].Taken(pending.Offers![outcome]!));

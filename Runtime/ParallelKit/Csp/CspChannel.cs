@@ -785,7 +785,11 @@ public sealed class CspChannel<T> : CspChannel
         using (arena.Lock())
         {
             int cells = shared.WithdrawLocked(offer);
-            if (outcome == 0 && reader)
+            if (outcome == 0 && reader && cells == 0)
+            {
+                outcome = Selection.Poisoned; // its writer died handing it over (see CspArena.FinishAbandonedClaims)
+            }
+            else if (outcome == 0 && reader)
             {
                 bytes = arena.TakeValueLocked(cells);
             }
@@ -911,8 +915,12 @@ public sealed class CspChannel<T> : CspChannel
 internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool reader) : Offer
 {
     private T _value = default!;
+    private bool _lost;
 
     public override object? Boxed => _value;
+
+    /// <summary>Whether a read that was chosen found no value: its writer died handing it over (see <see cref="CspArena"/>).</summary>
+    public override bool LostValue => reader && _lost;
 
     /// <summary>Withdraws the offer (taking the arena's lock); a read that was matched takes its value now.</summary>
     public override void Withdraw()
@@ -921,6 +929,7 @@ internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool read
         using (arena.Lock())
         {
             int cells = channel.WithdrawLocked(offer);
+            _lost = cells == 0;
             if (cells == 0)
             {
                 return;

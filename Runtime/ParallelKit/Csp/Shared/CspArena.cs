@@ -113,11 +113,21 @@ internal sealed unsafe class CspArena
     /// <summary>Takes the arena's lock. A holder that died leaves it to us; see the remarks on what that leaves behind.</summary>
     public Holder Lock()
     {
-        RobustLock.Enter(_segment.LockWord, reentrant: false, -1, out _);
+        Enter();
         return new Holder(_segment.LockWord);
     }
 
-    /// <summary>Releases the lock taken by <see cref="Lock"/> (for a holder that cannot use <see langword="using"/>).</summary>
+    /// <summary>Takes the arena's lock, for a holder that releases it with <see cref="Unlock"/> (it cannot use <see langword="using"/>).</summary>
+    public void Enter()
+    {
+        RobustLock.Enter(_segment.LockWord, reentrant: false, -1, out bool abandoned);
+        if (abandoned)
+        {
+            FinishAbandonedClaims();
+        }
+    }
+
+    /// <summary>Releases the lock taken by <see cref="Enter"/>.</summary>
     public void Unlock() => RobustLock.Exit(_segment.LockWord);
 
     /// <summary>The channel object of record <paramref name="record"/> in this process: one per record, so that the ends of one channel share it.</summary>
@@ -193,7 +203,11 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Frees a slot whose offers are all withdrawn; the caller holds the lock.</summary>
-    public void FreeSlotLocked(int slot) => Push(FreeSlotAt, SlotsAt, SlotSize, slot);
+    public void FreeSlotLocked(int slot)
+    {
+        *SlotField(slot, SlotOwnerAt) = 0; // not in use: FinishAbandonedClaims skips it
+        Push(FreeSlotAt, SlotsAt, SlotSize, slot);
+    }
 
     /// <summary>Claims slot <paramref name="slot"/> for <paramref name="outcome"/>; false when someone claimed it first.</summary>
     public bool TryClaim(int slot, int outcome) => Interlocked.CompareExchange(ref *SlotField(slot, SlotClaimAt), outcome, Selection.Waiting) == Selection.Waiting;
@@ -378,6 +392,26 @@ internal sealed unsafe class CspArena
 
     /// <summary>A word of offer record <paramref name="offer"/>.</summary>
     public int* OfferField(int offer, int at) => Int(OffersAt + ((offer - 1) * OfferSize) + at);
+
+    /// <summary>
+    /// The lock's last holder died holding it: a process killed in the middle of a hand-over may have claimed a
+    /// waiter's slot and never signaled it. Every slot in use that is claimed but not signaled is signaled now; its
+    /// waiter then finds no value where one should be, and fails as poisoned (the process that died is reaped, and
+    /// its channels poisoned, within a second anyway). The caller holds the lock.
+    /// </summary>
+    private void FinishAbandonedClaims()
+    {
+        int used = *Int(SlotBumpAt);
+        for (int slot = 1; slot <= used; slot++)
+        {
+            if (*SlotField(slot, SlotOwnerAt) != 0
+                && ClaimOf(slot) != Selection.Waiting
+                && Volatile.Read(ref *SlotField(slot, SlotStateAt)) != Done)
+            {
+                Signal(slot);
+            }
+        }
+    }
 
     private static bool Spin(int* state, long ticks)
     {

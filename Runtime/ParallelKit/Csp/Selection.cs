@@ -66,7 +66,7 @@ internal sealed class Selection : IValueTaskSource
     /// <summary>The channel's name, for the exception of a <see cref="Poisoned"/> or <see cref="Retired"/> outcome.</summary>
     public string? FailedChannel { get; private set; }
 
-    /// <summary>For a selection with a slot: the index of the guard whose channel failed it (a remote poisoner cannot name the channel).</summary>
+    /// <summary>For a selection with a slot: the index of the guard whose channel failed it (a poisoner in another OS process cannot name the channel).</summary>
     public int FailedGuard => _arena is { } arena ? arena.FailedGuardOf(_slot) : -1;
 
     /// <summary>The arena whose slot this selection claims through, once it has an offer on a shared channel.</summary>

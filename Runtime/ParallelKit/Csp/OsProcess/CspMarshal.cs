@@ -56,7 +56,7 @@ public static class CspMarshal
     /// <summary>Reads a reading end.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>A remote end.</returns>
+    /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelIn<T> ReadIn<T>(ref JobReader reader)
     {
         int end = reader.Read<int>();
@@ -72,7 +72,7 @@ public static class CspMarshal
     /// <summary>Reads a writing end.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>A remote end.</returns>
+    /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelOut<T> ReadOut<T>(ref JobReader reader)
     {
         int end = reader.Read<int>();
@@ -88,7 +88,7 @@ public static class CspMarshal
     /// <summary>Reads an array of reading ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static ChannelIn<T>[] ReadInArray<T>(ref JobReader reader)
     {
         int count = reader.Read<int>();
@@ -109,7 +109,7 @@ public static class CspMarshal
     /// <summary>Reads an array of writing ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static ChannelOut<T>[] ReadOutArray<T>(ref JobReader reader)
     {
         int count = reader.Read<int>();
@@ -130,13 +130,13 @@ public static class CspMarshal
     /// <summary>Reads a list of reading ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static List<ChannelIn<T>> ReadInList<T>(ref JobReader reader) => ReadInArray<T>(ref reader) is { } ends ? [.. ends] : null!;
 
     /// <summary>Reads a list of writing ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static List<ChannelOut<T>> ReadOutList<T>(ref JobReader reader) => ReadOutArray<T>(ref reader) is { } ends ? [.. ends] : null!;
 
     /// <summary>Opens the channel an end belongs to: its arena by name, then this process's view of its record.</summary>

@@ -12,13 +12,16 @@ namespace ParallelKit.CspRuntime;
 ///      12        4 + 4           free slot list head, slots ever used
 ///      20        4 + 4           free offer list head, offers ever used
 ///      28        4 + 4           free cell list head, cells ever used
-///      64        16 × 256        processes: pid(4), doorbell sequence(4, the doorbell thread's futex), unused(8)
+///      64        16 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex), unused(8)
 ///    4160        64 × 1024       channels (see ChannelLayout)
 ///   69696        4 × 8192        ends: 1 once retired (an end passed to another process is one end in both)
 ///  102464        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
-///  167 936       32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
-///  430 080       256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
+///  168000        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
+///  430144        256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
+///  4624448                       end: 4.4 MiB, reserved in /dev/shm when the first channel is promoted
 /// </code>
+/// A value in flight (buffered, or held by a waiting writer's offer) is a chain of cells; the first holds its
+/// length and, while buffered, the link to the next buffered value.
 /// </summary>
 internal static class CspArenaLayout
 {

@@ -313,4 +313,21 @@ public static partial class Net
 
         return count;
     }
+
+    [CspProcess]
+    public static async Task WriteThenRetire(ChannelOut<long> output, long value)
+    {
+        await output.WriteAsync(value);
+        output.Retire();
+    }
+
+    [CspProcess]
+    public static async Task SlowProducer(ChannelOut<long> output, long from, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await Task.Delay(2);
+            await output.WriteAsync(from + i);
+        }
+    }
 }

@@ -176,4 +176,32 @@ public sealed class SharedChannelTests
         await writer.WriteAsync(5);
         Assert.Equal(5, await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public async Task An_end_retired_in_its_OS_process_is_not_counted_again_when_that_process_ends()
+    {
+        var c = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteThenRetire(c.Writer(), -1).InOsProcess(),
+            Net.Processes.SlowProducer(c.Writer(), 0, 40),
+            Net.Processes.Collect(c.Reader()));
+
+        var all = (List<long>)results[2]!;
+        Assert.Equal([-1L, .. Enumerable.Range(0, 40).Select(i => (long)i)], all.Order());
+    }
+
+    [Fact]
+    public async Task A_value_too_large_for_the_shared_memory_fails_the_write_with_a_clear_error()
+    {
+        var c = CspChannel.Create<string>();
+        string huge = new('h', 5 << 20);
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => Csp.Parallel(
+            Net.Processes.SendTexts(c.Writer(), [huge]),
+            Net.Processes.CollectTexts(c.Reader()).InOsProcess()));
+
+        InvalidOperationException failure = Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions));
+        Assert.Contains("does not fit", failure.Message, StringComparison.Ordinal);
+    }
 }

@@ -62,15 +62,7 @@ internal sealed unsafe class CspArena
         _data = segment.Data;
         using (Lock())
         {
-            int count = *Int(ProcessCountAt) + 1;
-            if (count > MaxProcesses)
-            {
-                throw new InvalidOperationException($"More than {MaxProcesses} OS processes have used the CSP channels of process {Environment.ProcessId}.");
-            }
-
-            *Int(ProcessCountAt) = count;
-            *Int(ProcessesAt + (count * ProcessSize) + ProcessPidAt) = Environment.ProcessId;
-            _me = count;
+            _me = AttachLocked();
         }
     }
 
@@ -411,6 +403,41 @@ internal sealed unsafe class CspArena
                 Signal(slot);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes a process entry (its doorbell): a fresh one, or, once all were used, one whose process has died (pid and
+    /// start time: a reused pid is not mistaken for it). The caller holds the lock.
+    /// </summary>
+    private int AttachLocked()
+    {
+        int entry = *Int(ProcessCountAt) + 1;
+        if (entry <= MaxProcesses)
+        {
+            *Int(ProcessCountAt) = entry;
+        }
+        else
+        {
+            entry = 0;
+            for (int candidate = 1; candidate <= MaxProcesses && entry == 0; candidate++)
+            {
+                int* e = Int(ProcessesAt + (candidate * ProcessSize));
+                if (!OwnerIdentity.IsAlive(e[ProcessPidAt / 4], *(long*)(e + (ProcessStartTimeAt / 4))))
+                {
+                    entry = candidate;
+                }
+            }
+
+            if (entry == 0)
+            {
+                throw new InvalidOperationException($"{MaxProcesses} live OS processes already use the CSP channels created by process {Environment.ProcessId}: no room for one more.");
+            }
+        }
+
+        int* mine = Int(ProcessesAt + (entry * ProcessSize));
+        mine[ProcessPidAt / 4] = Environment.ProcessId;
+        *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
+        return entry;
     }
 
     private static bool Spin(int* state, long ticks)

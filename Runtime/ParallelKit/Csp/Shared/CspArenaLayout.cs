@@ -6,13 +6,13 @@ namespace ParallelKit.CspRuntime;
 /// first word. Nothing else knows an offset.
 /// <code>
 ///  offset        size            field
-///       0        4               processes attached (process index = order of attach, 1-based)
+///       0        4               process entries used (an entry of a dead process is reused once all were used)
 ///       4        4               channel records used
 ///       8        4               end records used
 ///      12        4 + 4           free slot list head, slots ever used
 ///      20        4 + 4           free offer list head, offers ever used
 ///      28        4 + 4           free cell list head, cells ever used
-///      64        16 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex), unused(8)
+///      64        16 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex), start time(8)
 ///    4160        64 × 1024       channels (see ChannelLayout)
 ///   69696        4 × 8192        ends: 1 once retired (an end passed to another process is one end in both)
 ///  102464        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
@@ -40,6 +40,7 @@ internal static class CspArenaLayout
     public const int ProcessSize = 16;
     public const int ProcessPidAt = 0;
     public const int ProcessDoorbellAt = 4;
+    public const int ProcessStartTimeAt = 8;
 
     public const int ChannelsAt = ProcessesAt + ((MaxProcesses + 1) * ProcessSize);
     public const int MaxChannels = 1024;

@@ -429,9 +429,10 @@ public sealed class CspChannel<T> : CspChannel
     /// <summary>Reads one value, waiting for a writer.</summary>
     internal T Read(CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
             if (_shared is null)
             {
                 int outcome = TryReadLocked(out T value);
@@ -448,10 +449,6 @@ public sealed class CspChannel<T> : CspChannel
                 offer = RentOffer(ref _spareReadOffer, async: false, default!);
                 _readers.AddLast(offer.Node);
             }
-            else
-            {
-                offer = null!;
-            }
         }
 
         if (offer is null)
@@ -466,9 +463,10 @@ public sealed class CspChannel<T> : CspChannel
     /// <summary>Reads one value without blocking a thread.</summary>
     internal ValueTask<T> ReadAsync(CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
             if (_shared is null)
             {
                 int outcome = TryReadLocked(out T value);
@@ -484,10 +482,6 @@ public sealed class CspChannel<T> : CspChannel
 
                 offer = RentOffer(ref _spareReadOffer, async: true, default!);
                 _readers.AddLast(offer.Node);
-            }
-            else
-            {
-                offer = null!;
             }
         }
 
@@ -516,9 +510,10 @@ public sealed class CspChannel<T> : CspChannel
     /// <summary>Writes one value, waiting for a reader to take it (or for room in the buffer).</summary>
     internal void Write(T value, CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
             if (_shared is null)
             {
                 int outcome = TryWriteLocked(value);
@@ -535,10 +530,6 @@ public sealed class CspChannel<T> : CspChannel
                 offer = RentOffer(ref _spareWriteOffer, async: false, value);
                 _writers.AddLast(offer.Node);
             }
-            else
-            {
-                offer = null!;
-            }
         }
 
         if (offer is null)
@@ -554,9 +545,10 @@ public sealed class CspChannel<T> : CspChannel
     /// <summary>Writes one value without blocking a thread.</summary>
     internal ValueTask WriteAsync(T value, CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
             if (_shared is null)
             {
                 int outcome = TryWriteLocked(value);
@@ -572,10 +564,6 @@ public sealed class CspChannel<T> : CspChannel
 
                 offer = RentOffer(ref _spareWriteOffer, async: true, value);
                 _writers.AddLast(offer.Node);
-            }
-            else
-            {
-                offer = null!;
             }
         }
 

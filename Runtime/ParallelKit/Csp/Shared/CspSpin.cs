@@ -14,7 +14,7 @@ internal static class CspSpin
 {
     /// <summary>
     /// An async waiter on an in-process channel does not spin: it runs on a thread-pool thread, which its peer's
-    /// continuation may be queued behind (measured: even 1 µs of spin made in-process CommsTime 3× slower on two cores).
+    /// continuation may be queued behind (measured: 1 µs of spin made in-process CommsTime 3–4× slower on two cores).
     /// </summary>
     public static readonly long LocalAsyncTicks = Ticks("PARALLELKIT_CSP_SPIN_LOCAL_ASYNC_US", 0);
 
@@ -23,7 +23,7 @@ internal static class CspSpin
 
     /// <summary>
     /// An async waiter on a channel in shared memory does not spin either: on two cores its spin takes the CPU from the
-    /// peer process it waits for (measured: ping-pong across processes 3× slower with 2 µs of spin), and its park costs
+    /// peer process it waits for (measured: ping-pong across processes slower in most runs with 2–30 µs of spin), and its park costs
     /// one futex wake-up of its process's doorbell thread, which then runs its continuation.
     /// </summary>
     public static readonly long SharedAsyncTicks = Ticks("PARALLELKIT_CSP_SPIN_SHARED_ASYNC_US", 0);

@@ -330,4 +330,15 @@ public static partial class Net
             await output.WriteAsync(from + i);
         }
     }
+
+    [CspProcess]
+    public static int BlockingSelectWithTimeout(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        // First a value comes (the input guard), then nothing more (the timeout); the value is echoed after.
+        var alt = new Alternation(input.Guard(), Guard.Timeout(TimeSpan.FromMilliseconds(50)));
+        Choice first = alt.PriSelect();
+        Choice second = alt.PriSelect();
+        output.Write(first.ValueAs<long>());
+        return (first.Index * 10) + second.Index;
+    }
 }

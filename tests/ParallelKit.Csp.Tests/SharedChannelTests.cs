@@ -204,4 +204,21 @@ public sealed class SharedChannelTests
         InvalidOperationException failure = Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions));
         Assert.Contains("does not fit", failure.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_blocking_alternation_in_an_OS_process_takes_a_value_then_times_out()
+    {
+        var input = CspChannel.Create<long>();
+        var output = CspChannel.Create<long>();
+        ChannelOut<long> silent = input.Writer(); // a writer that stays: the input is not retired when the producer ends
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(input.Writer(), 7, 1),
+            Net.Processes.BlockingSelectWithTimeout(input.Reader(), output.Writer()).InOsProcess(),
+            Net.Processes.Collect(output.Reader()));
+
+        Assert.Equal(1, results[1]); // guard 0 (the value), then guard 1 (the timeout)
+        Assert.Equal([7L], (List<long>)results[2]!);
+        GC.KeepAlive(silent);
+    }
 }

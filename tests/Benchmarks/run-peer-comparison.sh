@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Python peer baselines and ParallelKit's C# peer mode, same machine, same run.
-#   tests/Benchmarks/run-peer-comparison.sh [--quick] [--cluster]
+#   tests/Benchmarks/run-peer-comparison.sh [--quick] [--cluster | --csp]
 # Builds tests/Benchmarks in Release, runs the Python suite (run_all.sh) first and then the
 # C# peer mode, writes both JSON-lines files under artifacts/bench/, and prints
 # `python3 compare.py py.jsonl cs.jsonl --markdown`, then the targets summary (targets.py).
 # --cluster: only the cluster benchmarks (issue 10): host calibration, dask_cluster.py (Dask
 # distributed, 3 local workers; Debian python3-distributed), then `peer --only cluster_*`
 # (a loopback Orleans cluster of this executable), calibration again; files *-cluster.jsonl.
+# --csp: only the CSP benchmarks (issue 15): host calibration, csp_commstime.py (threads and
+# processes), then `peer --only csp` (ParallelKit's CommsTime and ping-pong, .NET's capacity-0
+# Channel network, and Go's CommsTime when `go` is there), calibration again; files *-csp.jsonl.
+# Go: the C# peer mode runs tests/Benchmarks/Go/commstime.go with `go run` when `go` is on the
+# PATH; when it is not, this script installs golang-go with apt-get if it runs as root (set
+# NO_GO_INSTALL=1 not to), and otherwise says why Go is skipped.
 # Env: PY_BASELINES  the Python baselines folder (default: ../shared/baselines/python
 #                    relative to the repository root); PYTHON as for run_all.sh.
 #      SKIP_BUILD=1  use the existing Release build.
@@ -17,13 +23,47 @@ repo="$(cd "$here/../.." && pwd)"
 py_dir="${PY_BASELINES:-$repo/../shared/baselines/python}"
 quick=""
 cluster=""
+csp=""
 for arg in "$@"; do
   case "$arg" in
     --quick) quick="--quick" ;;
     --cluster) cluster="1" ;;
-    *) echo "usage: $0 [--quick] [--cluster]" >&2; exit 2 ;;
+    --csp) csp="1" ;;
+    *) echo "usage: $0 [--quick] [--cluster | --csp]" >&2; exit 2 ;;
   esac
 done
+if [ -n "$cluster" ] && [ -n "$csp" ]; then
+  echo "usage: $0 [--quick] [--cluster | --csp]" >&2
+  exit 2
+fi
+
+# The Go peer of the CSP benchmarks (tests/Benchmarks/Go/commstime.go) needs `go`; install it when we may.
+ensure_go() {
+  if command -v go >/dev/null 2>&1; then
+    echo "== go: $(go version 2>/dev/null)" >&2
+    return 0
+  fi
+  if [ "${NO_GO_INSTALL:-0}" = "1" ]; then
+    echo "== go: not installed (NO_GO_INSTALL=1): the Go CommsTime peer is skipped" >&2
+    return 0
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    echo "== go: not installed, and this script is not root (apt-get needs root): the Go CommsTime peer is skipped; install golang-go to run it" >&2
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "== go: not installed, and there is no apt-get here: the Go CommsTime peer is skipped; install Go to run it" >&2
+    return 0
+  fi
+  echo "== go: installing golang-go (apt-get) for the Go CommsTime peer" >&2
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >&2 \
+    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >&2; }; then
+    echo "== go: $(go version 2>/dev/null)" >&2
+  else
+    echo "!! go: apt-get install golang-go failed (see above): the Go CommsTime peer is skipped" >&2
+  fi
+  return 0
+}
 cluster_benches="cluster_roundtrip,cluster_throughput,cluster_map_speedup,cluster_node_death,cluster_scale"
 
 if [ ! -x "$py_dir/run_all.sh" ] && [ ! -f "$py_dir/run_all.sh" ]; then
@@ -34,7 +74,7 @@ py_dir="$(cd "$py_dir" && pwd)"
 
 out="$repo/artifacts/bench"
 mkdir -p "$out"
-suffix="${cluster:+-cluster}${quick:+-quick}"
+suffix="${cluster:+-cluster}${csp:+-csp}${quick:+-quick}"
 py_out="$out/py$suffix.jsonl"
 cs_out="$out/cs$suffix.jsonl"
 md_out="$out/compare$suffix.md"
@@ -63,9 +103,22 @@ if [ -n "$cluster" ]; then
   t0=$SECONDS
   "$exe" peer $quick --only "$cluster_benches" | tee "$cs_out" || cs_rc=$?
   echo "   (C# cluster benchmarks: $((SECONDS - t0)) s)" >&2
+elif [ -n "$csp" ]; then
+  # Python: calibration + the CSP baselines only (run_all.sh runs them too, with everything else).
+  py="${PYTHON:-python3}"
+  : > "$py_out"
+  echo "== host calibration, then python csp_commstime.py $quick" >&2
+  "$py" "$py_dir/calibrate.py" --tag start | tee -a "$py_out" || py_rc=$?
+  "$py" "$py_dir/csp_commstime.py" $quick | tee -a "$py_out" || py_rc=$?
+  ensure_go
+  echo "== C# peer mode ($exe peer $quick --only csp)" >&2
+  t0=$SECONDS
+  "$exe" peer $quick --only csp | tee "$cs_out" || cs_rc=$?
+  echo "   (C# CSP benchmarks: $((SECONDS - t0)) s)" >&2
 else
   echo "== python peers ($py_dir/run_all.sh $quick)" >&2
   bash "$py_dir/run_all.sh" $quick "$py_out" || py_rc=$?
+  ensure_go
 
   echo "== C# peer mode ($exe peer $quick)" >&2
   t0=$SECONDS

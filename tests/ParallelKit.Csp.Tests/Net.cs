@@ -215,4 +215,130 @@ public static partial class Net
     {
         output.Write(input.Read());
     }
+
+    [CspProcess]
+    public static void BlockingSucc(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        while (true)
+        {
+            output.Write(input.Read() + 1);
+        }
+    }
+
+    [CspProcess]
+    public static async Task PidThenWriteForever(ChannelOut<long> pid, ChannelOut<long> output)
+    {
+        await pid.WriteAsync(Environment.ProcessId);
+        for (long i = 0; ; i++)
+        {
+            await output.WriteAsync(i);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<int> ReadThenPoison(ChannelIn<long> input, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await input.ReadAsync();
+        }
+
+        input.Poison();
+        return count;
+    }
+
+    [CspProcess]
+    public static async Task EchoText(ChannelIn<string> input, ChannelOut<string> output)
+    {
+        await foreach (string text in input)
+        {
+            await output.WriteAsync(text + "!");
+        }
+    }
+
+    [CspProcess]
+    public static async Task SendTexts(ChannelOut<string> output, string[] texts)
+    {
+        foreach (string text in texts)
+        {
+            await output.WriteAsync(text);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<List<string>> CollectTexts(ChannelIn<string> input)
+    {
+        var all = new List<string>();
+        await foreach (string text in input)
+        {
+            all.Add(text);
+        }
+
+        return all;
+    }
+
+    [CspProcess]
+    public static async Task<List<long>> AltCollect(ChannelIn<long> input, ChannelIn<long> idle)
+    {
+        // The idle guard is never ready: every value comes through the input guard, and a value another reader
+        // took is never seen here too.
+        var all = new List<long>();
+        var alt = new Alternation(idle.Guard(), input.Guard());
+        while (true)
+        {
+            try
+            {
+                all.Add((await alt.PriSelectAsync()).ValueAs<long>());
+            }
+            catch (ChannelRetiredException)
+            {
+                return all;
+            }
+        }
+    }
+
+    [CspProcess]
+    public static async Task<int> OfferEach(ChannelOut<long> output, ChannelIn<long> idle, int count)
+    {
+        var offer = output.Guard(0);
+        var alt = new Alternation(idle.Guard(), offer);
+        for (int i = 0; i < count; i++)
+        {
+            offer.Value = i;
+            if ((await alt.FairSelectAsync()).Guard != offer)
+            {
+                throw new InvalidOperationException("The idle guard was chosen, but nothing writes to it.");
+            }
+        }
+
+        return count;
+    }
+
+    [CspProcess]
+    public static async Task WriteThenRetire(ChannelOut<long> output, long value)
+    {
+        await output.WriteAsync(value);
+        output.Retire();
+    }
+
+    [CspProcess]
+    public static async Task SlowProducer(ChannelOut<long> output, long from, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await Task.Delay(2);
+            await output.WriteAsync(from + i);
+        }
+    }
+
+    [CspProcess]
+    public static int BlockingSelectWithTimeout(ChannelIn<long> input, ChannelOut<long> output)
+    {
+        // First a value comes (the input guard), then nothing more (the timeout); the value is echoed after.
+        var alt = new Alternation(input.Guard(), Guard.Timeout(TimeSpan.FromMilliseconds(50)));
+        Choice first = alt.PriSelect();
+        Choice second = alt.PriSelect();
+        output.Write(first.ValueAs<long>());
+        return (first.Index * 10) + second.Index;
+    }
 }

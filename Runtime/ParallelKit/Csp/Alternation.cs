@@ -103,12 +103,7 @@ public sealed class Alternation
 
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
-        if (RemoteClient() is { } client)
-        {
-            return RemoteSelectAsync(client, order, cancellationToken).AsTask().GetAwaiter().GetResult();
-        }
-
-        Pending pending = Begin(order);
+        Pending pending = Begin(order, async: false);
         if (pending.Chosen is { } chosen)
         {
             return chosen;
@@ -120,12 +115,7 @@ public sealed class Alternation
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
     {
-        if (RemoteClient() is { } client)
-        {
-            return await RemoteSelectAsync(client, order, cancellationToken).ConfigureAwait(false);
-        }
-
-        Pending pending = Begin(order);
+        Pending pending = Begin(order, async: true);
         if (pending.Chosen is { } chosen)
         {
             return chosen;
@@ -135,81 +125,13 @@ public sealed class Alternation
         return Finish(pending, cancellationToken);
     }
 
-    /// <summary>The link of the guards' ends when they were passed from another OS process (all of them must be).</summary>
-    private CspEndClient? RemoteClient()
-    {
-        CspEndClient? client = null;
-        bool local = false;
-        foreach (Guard guard in _guards)
-        {
-            if (guard.GuardEnd is not { } end)
-            {
-                continue;
-            }
-
-            if (end.Client is null)
-            {
-                local = true;
-            }
-            else if (client is null)
-            {
-                client = end.Client;
-            }
-            else if (client != end.Client)
-            {
-                local = true;
-            }
-        }
-
-        if (client is not null && local)
-        {
-            throw new InvalidOperationException(
-                "An alternation in a CSP process running in its own OS process can only choose between ends passed to that process (the OS process that started it performs the selection): it cannot mix them with channels created here.");
-        }
-
-        return client;
-    }
-
     /// <summary>
-    /// A selection over ends passed from another OS process: that process performs it on the real ends, trying
-    /// the guards in the order computed here (so fairness and priority are kept), and says which was chosen.
+    /// Performs a ready guard now, or leaves offers on every channel. It holds the lock of every channel (in id
+    /// order), which also keeps them from moving to shared memory meanwhile, and the lock of their arena when some
+    /// are in shared memory: then the selection claims through a slot there, which readers and writers in other
+    /// OS processes can claim.
     /// </summary>
-    private async ValueTask<Choice> RemoteSelectAsync(CspEndClient client, Order order, CancellationToken cancellationToken)
-    {
-        int[] sequence = Sequence(order, out int timeoutIndex, out _);
-        int[] sent = timeoutIndex < 0 ? sequence : [.. sequence, timeoutIndex];
-        var payload = new System.Buffers.ArrayBufferWriter<byte>();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload.GetSpan(4), sent.Length);
-        payload.Advance(4);
-        foreach (int i in sent)
-        {
-            Guard guard = _guards[i];
-            guard.ThrowIfEndRetired();
-            byte[] value = guard.RemoteValue();
-            Span<byte> header = payload.GetSpan(18);
-            header[0] = guard switch
-            {
-                SkipGuard => RemoteGuardKind.Skip,
-                TimeoutGuard => RemoteGuardKind.Timeout,
-                _ when guard.GuardEnd!.IsWriter => RemoteGuardKind.Output,
-                _ => RemoteGuardKind.Input,
-            };
-            header[1] = 1;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[2..], guard.GuardEnd?.ClientIndex ?? -1);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header[6..], guard is TimeoutGuard t ? t.Duration.Ticks : 0);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[14..], value.Length);
-            payload.Advance(18);
-            value.CopyTo(payload.GetSpan(value.Length));
-            payload.Advance(value.Length);
-        }
-
-        byte[] reply = await client.CallAsync(CspOp.Select, -1, payload.WrittenSpan, cancellationToken).ConfigureAwait(false);
-        int index = sent[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(reply)];
-        return Chose(index, _guards[index].RemoteResult(reply.AsSpan(4)));
-    }
-
-    /// <summary>Performs a ready guard now, or leaves offers on every channel.</summary>
-    private Pending Begin(Order order)
+    private Pending Begin(Order order, bool async)
     {
         int[] sequence = Sequence(order, out int timeoutIndex, out TimeSpan timeout);
         var channels = new List<CspChannel>(sequence.Length);
@@ -228,8 +150,30 @@ public sealed class Alternation
             channel.Gate.Enter();
         }
 
+        CspArena? arena = null;
+        bool arenaLocked = false;
         try
         {
+            foreach (CspChannel channel in channels)
+            {
+                if (channel.Shared is { } shared)
+                {
+                    if (arena is not null && arena != shared.Arena)
+                    {
+                        throw new InvalidOperationException(
+                            $"This alternation chooses between channels in the shared memory of two different OS processes ('{channel.Name}' is one of them): an alternation can choose between channels created in one OS process only.");
+                    }
+
+                    arena = shared.Arena;
+                }
+            }
+
+            if (arena is not null)
+            {
+                arena.Enter();
+                arenaLocked = true;
+            }
+
             foreach (int i in sequence)
             {
                 Guard guard = _guards[i];
@@ -250,7 +194,12 @@ public sealed class Alternation
                 }
             }
 
-            var selection = new Selection();
+            var selection = Selection.Rent(async);
+            if (arena is not null)
+            {
+                selection.AttachSlot(arena, arena.AllocateSlotLocked());
+            }
+
             var offers = new Offer?[_guards.Length];
             foreach (int i in sequence)
             {
@@ -261,6 +210,11 @@ public sealed class Alternation
         }
         finally
         {
+            if (arenaLocked)
+            {
+                arena!.Unlock();
+            }
+
             for (int i = channels.Count - 1; i >= 0; i--)
             {
                 channels[i].Gate.Exit();
@@ -271,12 +225,29 @@ public sealed class Alternation
     private Choice Finish(Pending pending, CancellationToken cancellationToken)
     {
         Selection selection = pending.Selection!;
+        selection.Disarm();
         foreach (Offer? offer in pending.Offers!)
         {
             offer?.Withdraw();
         }
 
         int outcome = selection.Outcome;
+        int failedGuard = selection.FailedGuard;
+        string? failedChannel = selection.FailedChannel ?? (failedGuard >= 0 ? _guards[failedGuard].Channel?.Name : null);
+        if (selection.Arena is { } arena)
+        {
+            using (arena.Lock())
+            {
+                arena.FreeSlotLocked(selection.Slot);
+            }
+        }
+
+        selection.Return();
+        if (outcome >= 0 && pending.Offers![outcome] is { LostValue: true })
+        {
+            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process writing the value chosen died while handing it over.");
+        }
+
         if (outcome >= 0)
         {
             return Chose(outcome, _guards[outcome].Taken(pending.Offers![outcome]!));
@@ -286,8 +257,8 @@ public sealed class Alternation
         {
             Selection.TimedOut => Chose(pending.TimeoutIndex, null),
             Selection.Cancelled => throw new OperationCanceledException(cancellationToken),
-            Selection.Retired => throw new ChannelRetiredException($"The channel '{selection.FailedChannel}' is retired: every end on its other side has retired."),
-            _ => throw new ChannelPoisonedException($"The channel '{selection.FailedChannel}' is poisoned."),
+            Selection.Retired => throw new ChannelRetiredException($"The channel '{failedChannel}' is retired: every end on its other side has retired."),
+            _ => throw new ChannelPoisonedException($"The channel '{failedChannel}' is poisoned."),
         };
     }
 

@@ -27,14 +27,17 @@ public abstract class ChannelEnd
     /// <summary>Whether this is a writing end.</summary>
     internal abstract bool IsWriter { get; }
 
-    /// <summary>
-    /// In an OS process started for a CSP process: the link to the OS process holding the real end, which
-    /// performs this end's operations; <see langword="null"/> for an end of a channel in this process.
-    /// </summary>
-    internal CspEndClient? Client { get; private protected init; }
+    /// <summary>The channel this end belongs to.</summary>
+    internal abstract CspChannel ChannelObject { get; }
 
-    /// <summary>This end's index among the ends the starting OS process passed (with <see cref="Client"/>).</summary>
-    internal int ClientIndex { get; private protected init; }
+    /// <summary>The arena of <see cref="SharedEnd"/>, once this end was passed to another OS process.</summary>
+    internal CspArena? SharedArena { get; private set; }
+
+    /// <summary>
+    /// This end's record in <see cref="SharedArena"/> (its retired flag), once it was passed to another OS process: the
+    /// end there and this one are the same end, retired once between them. 0 before.
+    /// </summary>
+    internal int SharedEnd { get; private set; }
 
     /// <summary>
     /// Poisons the channel: every pending and later operation on it, at either end, throws
@@ -52,6 +55,11 @@ public abstract class ChannelEnd
     {
         if (Interlocked.Exchange(ref _retired, 1) == 0)
         {
+            if (SharedEnd != 0 && !SharedArena!.TryRetireEnd(SharedEnd))
+            {
+                return; // its copy in another OS process retired it already
+            }
+
             RetireCore();
         }
     }
@@ -62,22 +70,42 @@ public abstract class ChannelEnd
     /// <summary>Tells the channel that this end retired.</summary>
     private protected abstract void RetireCore();
 
-    /// <summary>Serves a remote read: reads here, returns the value's bytes.</summary>
-    internal virtual ValueTask<byte[]> ServeReadAsync(CancellationToken cancellationToken)
-        => throw new InvalidOperationException($"{this} cannot be read from.");
+    /// <summary>
+    /// Gives this end a record in its channel's arena (the channel is in shared memory by now), for an OS process
+    /// it is passed to; returns it. The same end passed again keeps its record.
+    /// </summary>
+    internal int Export(CspArena arena)
+    {
+        lock (this)
+        {
+            if (SharedEnd == 0)
+            {
+                using (arena.Lock())
+                {
+                    SharedEnd = arena.AllocateEndLocked();
+                }
 
-    /// <summary>Serves a remote write of the value in <paramref name="value"/>.</summary>
-    internal virtual ValueTask ServeWriteAsync(ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
-        => throw new InvalidOperationException($"{this} cannot be written to.");
+                SharedArena = arena;
+                if (IsRetired)
+                {
+                    arena.TryRetireEnd(SharedEnd);
+                }
+            }
 
-    /// <summary>A guard on this end for a remote alternation (an output guard offers the value in <paramref name="value"/>).</summary>
-    internal abstract Guard ServeGuard(ReadOnlySpan<byte> value);
+            return SharedEnd;
+        }
+    }
 
-    /// <summary>The bytes of a value read by this end's guard.</summary>
-    internal virtual byte[] SerializeBoxed(object? value) => [];
-
-    /// <summary>Poisons this end's channel for a remote client, or through the link.</summary>
-    private protected void PoisonRemote() => Client!.Call(CspOp.Poison, ClientIndex, [], CancellationToken.None);
+    /// <summary>Binds an end unmarshaled in an OS process to its record; <paramref name="retired"/> when it had retired before it came.</summary>
+    private protected void Import(CspArena arena, int end, bool retired)
+    {
+        SharedArena = arena;
+        SharedEnd = end;
+        if (retired)
+        {
+            _retired = 1;
+        }
+    }
 
     /// <summary>Throws when this end has retired.</summary>
     private protected void ThrowIfRetired()

@@ -14,28 +14,27 @@ namespace ParallelKit;
 /// <typeparam name="T">The type of the values read.</typeparam>
 public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
 {
-    private readonly CspChannel<T>? _channel;
-    private readonly string _name;
+    private readonly CspChannel<T> _channel;
 
     internal ChannelIn(CspChannel<T> channel)
     {
         _channel = channel;
-        _name = channel.Name;
     }
 
-    /// <summary>An end whose operations the OS process that passed it performs.</summary>
-    internal ChannelIn(CspEndClient client, int index, string name)
+    /// <summary>An end passed from another OS process: end record <paramref name="end"/> of a channel in shared memory.</summary>
+    internal ChannelIn(CspChannel<T> channel, CspArena arena, int end, bool retired)
     {
-        Client = client;
-        ClientIndex = index;
-        _name = name;
+        _channel = channel;
+        Import(arena, end, retired);
     }
 
     /// <inheritdoc/>
-    public override string ChannelName => _name;
+    public override string ChannelName => _channel.Name;
 
-    /// <summary>The channel (ends of channels in this process only).</summary>
-    internal CspChannel<T> Channel => _channel ?? throw new InvalidOperationException($"{this} was passed from another OS process: it has no channel here.");
+    /// <summary>The channel.</summary>
+    internal CspChannel<T> Channel => _channel;
+
+    internal override CspChannel ChannelObject => _channel;
 
     internal override bool IsWriter => false;
 
@@ -53,9 +52,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     public T Read(CancellationToken cancellationToken)
     {
         ThrowIfRetired();
-        return _channel is not null
-            ? _channel.Read(cancellationToken)
-            : CspValues.Deserialize<T>(Client!.Call(CspOp.Read, ClientIndex, [], cancellationToken));
+        return _channel.Read(cancellationToken);
     }
 
     /// <summary>Reads one value without blocking a thread.</summary>
@@ -66,7 +63,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfRetired();
-        return _channel is not null ? _channel.ReadAsync(cancellationToken) : ReadRemoteAsync(cancellationToken);
+        return _channel.ReadAsync(cancellationToken);
     }
 
     /// <summary>An input guard for an <see cref="Alternation"/>: chosen when a value can be read, which it then reads.</summary>
@@ -74,17 +71,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     public InputGuard<T> Guard() => new(this);
 
     /// <inheritdoc/>
-    public override void Poison()
-    {
-        if (_channel is not null)
-        {
-            _channel.PoisonCore(byWriter: false);
-        }
-        else
-        {
-            PoisonRemote();
-        }
-    }
+    public override void Poison() => _channel.PoisonCore(byWriter: false);
 
     /// <summary>Reads values until every writer has retired (the loop then ends) or the channel is poisoned (it throws).</summary>
     /// <param name="cancellationToken">Stops the loop.</param>
@@ -110,29 +97,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     /// <inheritdoc/>
     public override string ToString() => $"ChannelIn<{typeof(T).Name}> of {ChannelName}";
 
-    internal override ChannelEnd Fork() => _channel is not null
-        ? _channel.ForkReader()
-        : throw new InvalidOperationException($"{this} was passed from another OS process: replicate the process in the OS process that owns the channel.");
+    internal override ChannelEnd Fork() => _channel.ForkReader();
 
-    internal override async ValueTask<byte[]> ServeReadAsync(CancellationToken cancellationToken)
-        => CspValues.Serialize(await ReadAsync(cancellationToken).ConfigureAwait(false));
-
-    internal override Guard ServeGuard(ReadOnlySpan<byte> value) => Guard();
-
-    internal override byte[] SerializeBoxed(object? value) => CspValues.Serialize((T)value!);
-
-    private protected override void RetireCore()
-    {
-        if (_channel is not null)
-        {
-            _channel.RetireEnd(writer: false);
-        }
-        else
-        {
-            Client!.Call(CspOp.Retire, ClientIndex, [], CancellationToken.None);
-        }
-    }
-
-    private async ValueTask<T> ReadRemoteAsync(CancellationToken cancellationToken)
-        => CspValues.Deserialize<T>(await Client!.CallAsync(CspOp.Read, ClientIndex, [], cancellationToken).ConfigureAwait(false));
+    private protected override void RetireCore() => _channel.RetireEnd(writer: false);
 }

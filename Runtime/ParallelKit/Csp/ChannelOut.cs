@@ -13,28 +13,27 @@ namespace ParallelKit;
 /// <typeparam name="T">The type of the values written.</typeparam>
 public sealed class ChannelOut<T> : ChannelEnd
 {
-    private readonly CspChannel<T>? _channel;
-    private readonly string _name;
+    private readonly CspChannel<T> _channel;
 
     internal ChannelOut(CspChannel<T> channel)
     {
         _channel = channel;
-        _name = channel.Name;
     }
 
-    /// <summary>An end whose operations the OS process that passed it performs.</summary>
-    internal ChannelOut(CspEndClient client, int index, string name)
+    /// <summary>An end passed from another OS process: end record <paramref name="end"/> of a channel in shared memory.</summary>
+    internal ChannelOut(CspChannel<T> channel, CspArena arena, int end, bool retired)
     {
-        Client = client;
-        ClientIndex = index;
-        _name = name;
+        _channel = channel;
+        Import(arena, end, retired);
     }
 
     /// <inheritdoc/>
-    public override string ChannelName => _name;
+    public override string ChannelName => _channel.Name;
 
-    /// <summary>The channel (ends of channels in this process only).</summary>
-    internal CspChannel<T> Channel => _channel ?? throw new InvalidOperationException($"{this} was passed from another OS process: it has no channel here.");
+    /// <summary>The channel.</summary>
+    internal CspChannel<T> Channel => _channel;
+
+    internal override CspChannel ChannelObject => _channel;
 
     internal override bool IsWriter => true;
 
@@ -52,14 +51,7 @@ public sealed class ChannelOut<T> : ChannelEnd
     public void Write(T value, CancellationToken cancellationToken)
     {
         ThrowIfRetired();
-        if (_channel is not null)
-        {
-            _channel.Write(value, cancellationToken);
-        }
-        else
-        {
-            _ = Client!.Call(CspOp.Write, ClientIndex, CspValues.Serialize(value), cancellationToken);
-        }
+        _channel.Write(value, cancellationToken);
     }
 
     /// <summary>Writes one value without blocking a thread.</summary>
@@ -71,7 +63,7 @@ public sealed class ChannelOut<T> : ChannelEnd
     public ValueTask WriteAsync(T value, CancellationToken cancellationToken = default)
     {
         ThrowIfRetired();
-        return _channel is not null ? _channel.WriteAsync(value, cancellationToken) : WriteRemoteAsync(value, cancellationToken);
+        return _channel.WriteAsync(value, cancellationToken);
     }
 
     /// <summary>An output guard for an <see cref="Alternation"/>: chosen when a reader can take <paramref name="value"/>, which it then writes.</summary>
@@ -80,42 +72,12 @@ public sealed class ChannelOut<T> : ChannelEnd
     public OutputGuard<T> Guard(T value) => new(this, value);
 
     /// <inheritdoc/>
-    public override void Poison()
-    {
-        if (_channel is not null)
-        {
-            _channel.PoisonCore(byWriter: true);
-        }
-        else
-        {
-            PoisonRemote();
-        }
-    }
+    public override void Poison() => _channel.PoisonCore(byWriter: true);
 
     /// <inheritdoc/>
     public override string ToString() => $"ChannelOut<{typeof(T).Name}> of {ChannelName}";
 
-    internal override ChannelEnd Fork() => _channel is not null
-        ? _channel.ForkWriter()
-        : throw new InvalidOperationException($"{this} was passed from another OS process: replicate the process in the OS process that owns the channel.");
+    internal override ChannelEnd Fork() => _channel.ForkWriter();
 
-    internal override ValueTask ServeWriteAsync(ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
-        => WriteAsync(CspValues.Deserialize<T>(value.Span), cancellationToken);
-
-    internal override Guard ServeGuard(ReadOnlySpan<byte> value) => Guard(CspValues.Deserialize<T>(value));
-
-    private protected override void RetireCore()
-    {
-        if (_channel is not null)
-        {
-            _channel.RetireEnd(writer: true);
-        }
-        else
-        {
-            Client!.Call(CspOp.Retire, ClientIndex, [], CancellationToken.None);
-        }
-    }
-
-    private async ValueTask WriteRemoteAsync(T value, CancellationToken cancellationToken)
-        => _ = await Client!.CallAsync(CspOp.Write, ClientIndex, CspValues.Serialize(value), cancellationToken).ConfigureAwait(false);
+    private protected override void RetireCore() => _channel.RetireEnd(writer: true);
 }

@@ -135,6 +135,14 @@ public static partial class Csp
             process.MarkStarted();
         }
 
+        for (int i = 0; i < processes.Length; i++)
+        {
+            if (processes[i].RunsInOsProcess)
+            {
+                processes[i].PromoteEnds();
+            }
+        }
+
         using var network = new Network(seen, cancellationToken);
         var running = new Task<object?>[processes.Length];
         for (int i = 0; i < processes.Length; i++)

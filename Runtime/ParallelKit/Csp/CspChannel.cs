@@ -1,8 +1,13 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+using MemoryPack;
 using ParallelKit.CspRuntime;
+using ParallelKit.SharedMemory;
 
 namespace ParallelKit;
 
@@ -38,6 +43,11 @@ public abstract class CspChannel
     {
         get
         {
+            if (Shared is { } shared)
+            {
+                return (shared.State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0;
+            }
+
             lock (Gate)
             {
                 return (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0;
@@ -51,7 +61,13 @@ public abstract class CspChannel
     /// <summary>Guards all of the channel's state.</summary>
     internal Lock Gate { get; } = new();
 
-    /// <summary>Poison and retire; read and written holding <see cref="Gate"/>.</summary>
+    /// <summary>
+    /// The channel's state in shared memory, once an end of it was passed to an OS process of its own (then every
+    /// operation, in every process, works there); <see langword="null"/> while it is used in this process only.
+    /// </summary>
+    internal abstract SharedChannel? Shared { get; }
+
+    /// <summary>Poison and retire of an in-process channel; read and written holding <see cref="Gate"/>.</summary>
     internal ChannelState State { get; set; }
 
     /// <summary>Creates a channel.</summary>
@@ -74,6 +90,13 @@ public abstract class CspChannel
 
     /// <summary>Retires one end of the given side; the last one of a side retires that side.</summary>
     internal abstract void RetireEnd(bool writer);
+
+    /// <summary>
+    /// Moves the channel's state to shared memory (once), so that an OS process given one of its ends can use it
+    /// directly; every operation in this process then works there too.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Operations are waiting on the channel in this process now.</exception>
+    internal abstract SharedChannel Promote();
 
     /// <summary>The exception for a failed outcome of an operation on this channel.</summary>
     internal Exception Failure(int outcome) => outcome == Selection.Retired
@@ -101,17 +124,22 @@ internal enum ChannelState
     WritersRetired = 8,
 }
 
+
 /// <summary>A typed CSP channel; see <see cref="CspChannel"/>.</summary>
 /// <typeparam name="T">The type of the values it carries.</typeparam>
 public sealed class CspChannel<T> : CspChannel
 {
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_bytes;
+
     private readonly Queue<T> _buffer = new();
     private readonly LinkedList<ValueOffer> _readers = new();
     private readonly LinkedList<ValueOffer> _writers = new();
-    private int _readerEnds;
-    private int _writerEnds;
     private int _liveReaderEnds;
     private int _liveWriterEnds;
+    private volatile SharedChannel? _shared;
+    private ValueOffer? _spareReadOffer;  // the last single read's offer (with its selection), for the next one
+    private ValueOffer? _spareWriteOffer; // the same for writes
 
     internal CspChannel(int buffer, string? name)
         : base(name)
@@ -119,19 +147,24 @@ public sealed class CspChannel<T> : CspChannel
         BufferSize = buffer;
     }
 
+    /// <summary>This process's view of a channel in shared memory (an OS process given its ends).</summary>
+    internal CspChannel(SharedChannel shared, int buffer, string name)
+        : base(name)
+    {
+        BufferSize = buffer;
+        _shared = shared;
+    }
+
     /// <summary>How many values writers may leave before a reader takes them; 0 for a rendezvous.</summary>
     public int BufferSize { get; }
+
+    internal override SharedChannel? Shared => _shared;
 
     /// <summary>Makes a new reading end, counted for retire.</summary>
     /// <returns>The end; pass it to one process.</returns>
     public ChannelIn<T> Reader()
     {
-        lock (Gate)
-        {
-            _readerEnds++;
-            _liveReaderEnds++;
-        }
-
+        AddEnd(writer: false);
         return new ChannelIn<T>(this);
     }
 
@@ -139,12 +172,7 @@ public sealed class CspChannel<T> : CspChannel
     /// <returns>The end; pass it to one process.</returns>
     public ChannelOut<T> Writer()
     {
-        lock (Gate)
-        {
-            _writerEnds++;
-            _liveWriterEnds++;
-        }
-
+        AddEnd(writer: true);
         return new ChannelOut<T>(this);
     }
 
@@ -155,6 +183,16 @@ public sealed class CspChannel<T> : CspChannel
     {
         lock (Gate)
         {
+            if (_shared is { } shared)
+            {
+                using (shared.Arena.Lock())
+                {
+                    shared.PoisonLocked(byWriter);
+                }
+
+                return;
+            }
+
             if ((State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
             {
                 return;
@@ -175,6 +213,16 @@ public sealed class CspChannel<T> : CspChannel
     {
         lock (Gate)
         {
+            if (_shared is { } shared)
+            {
+                using (shared.Arena.Lock())
+                {
+                    shared.RetireEndLocked(writer);
+                }
+
+                return;
+            }
+
             if (writer)
             {
                 if (--_liveWriterEnds == 0)
@@ -191,6 +239,39 @@ public sealed class CspChannel<T> : CspChannel
                 _buffer.Clear();
                 FailAll(_writers, Selection.Retired);
             }
+        }
+    }
+
+    internal override SharedChannel Promote()
+    {
+        lock (Gate)
+        {
+            if (_shared is { } promoted)
+            {
+                return promoted;
+            }
+
+            if (_readers.Count > 0 || _writers.Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"The channel '{Name}' has reads or writes waiting in this OS process: it cannot move to shared memory now. Give its ends to processes run with .InOsProcess() before the processes that use it start (in the same Csp.Parallel), or use another channel.");
+            }
+
+            CspArena arena = CspArena.Own;
+            SharedChannel shared;
+            using (arena.Lock())
+            {
+                int record = arena.AllocateChannelLocked(BufferSize, _liveReaderEnds, _liveWriterEnds, State);
+                shared = new SharedChannel(arena, record, Name);
+                foreach (T value in _buffer)
+                {
+                    shared.Enqueue(arena.WriteValueLocked(Serialize(value)));
+                }
+            }
+
+            _buffer.Clear();
+            _shared = shared;
+            return shared;
         }
     }
 
@@ -287,101 +368,174 @@ public sealed class CspChannel<T> : CspChannel
         return Selection.Waiting;
     }
 
-    /// <summary>Leaves a waiting read for <paramref name="selection"/>, holding <see cref="CspChannel.Gate"/>.</summary>
-    internal ValueOffer OfferRead(Selection selection, int guardIndex)
+    /// <summary>For an alternation: <see cref="TryReadLocked"/> here or in shared memory, holding the lock of whichever holds the channel.</summary>
+    internal int TryReadAnyLocked(out T value)
     {
-        var offer = new ValueOffer(this, selection, guardIndex, default!);
-        offer.Node = _readers.AddLast(offer);
+        if (_shared is not { } shared)
+        {
+            return TryReadLocked(out value);
+        }
+
+        int outcome = shared.TryReadLocked(out int cells);
+        value = outcome == 0 ? CspValues.Deserialize<T>(shared.Arena.TakeValueLocked(cells)) : default!;
+        return outcome;
+    }
+
+    /// <summary>For an alternation: <see cref="TryWriteLocked"/> here or in shared memory, holding the lock of whichever holds the channel.</summary>
+    internal int TryWriteAnyLocked(T value)
+    {
+        if (_shared is not { } shared)
+        {
+            return TryWriteLocked(value);
+        }
+
+        int cells = shared.Arena.WriteValueLocked(Serialize(value));
+        int outcome = shared.TryWriteLocked(cells);
+        if (outcome != 0)
+        {
+            shared.Arena.FreeValueLocked(cells);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Leaves a waiting read for <paramref name="selection"/> (an alternation's), holding the channel's lock.</summary>
+    internal Offer OfferRead(Selection selection, int guardIndex)
+    {
+        if (_shared is { } shared)
+        {
+            return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: true, 0), reader: true);
+        }
+
+        var offer = new ValueOffer(this) { Selection = selection, GuardIndex = guardIndex };
+        _readers.AddLast(offer.Node);
         return offer;
     }
 
-    /// <summary>Leaves a waiting write of <paramref name="value"/> for <paramref name="selection"/>, holding <see cref="CspChannel.Gate"/>.</summary>
-    internal ValueOffer OfferWrite(Selection selection, int guardIndex, T value)
+    /// <summary>Leaves a waiting write of <paramref name="value"/> for <paramref name="selection"/> (an alternation's), holding the channel's lock.</summary>
+    internal Offer OfferWrite(Selection selection, int guardIndex, T value)
     {
-        var offer = new ValueOffer(this, selection, guardIndex, value);
-        offer.Node = _writers.AddLast(offer);
+        if (_shared is { } shared)
+        {
+            int cells = shared.Arena.WriteValueLocked(Serialize(value));
+            return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: false, cells), reader: false);
+        }
+
+        var offer = new ValueOffer(this) { Selection = selection, GuardIndex = guardIndex, Value = value };
+        _writers.AddLast(offer.Node);
         return offer;
     }
 
     /// <summary>Reads one value, waiting for a writer.</summary>
     internal T Read(CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
-            int outcome = TryReadLocked(out T value);
-            if (outcome == 0)
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
+            if (_shared is null)
             {
-                return value;
-            }
+                int outcome = TryReadLocked(out T value);
+                if (outcome == 0)
+                {
+                    return value;
+                }
 
-            if (outcome != Selection.Waiting)
-            {
-                throw Failure(outcome);
-            }
+                if (outcome != Selection.Waiting)
+                {
+                    throw Failure(outcome);
+                }
 
-            offer = OfferRead(new Selection(), 0);
+                offer = RentOffer(ref _spareReadOffer, async: false, default!);
+                _readers.AddLast(offer.Node);
+            }
+        }
+
+        if (offer is null)
+        {
+            return ReadShared(_shared!, cancellationToken);
         }
 
         offer.Selection.Wait(-1, cancellationToken);
-        return Finish(offer, cancellationToken).Value;
+        return Finish(offer, cancellationToken);
     }
 
     /// <summary>Reads one value without blocking a thread.</summary>
     internal ValueTask<T> ReadAsync(CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
-            int outcome = TryReadLocked(out T value);
-            if (outcome == 0)
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
+            if (_shared is null)
             {
-                return new ValueTask<T>(value);
-            }
+                int outcome = TryReadLocked(out T value);
+                if (outcome == 0)
+                {
+                    return new ValueTask<T>(value);
+                }
 
-            if (outcome != Selection.Waiting)
-            {
-                return ValueTask.FromException<T>(Failure(outcome));
-            }
+                if (outcome != Selection.Waiting)
+                {
+                    return ValueTask.FromException<T>(Failure(outcome));
+                }
 
-            offer = OfferRead(new Selection(), 0);
+                offer = RentOffer(ref _spareReadOffer, async: true, default!);
+                _readers.AddLast(offer.Node);
+            }
         }
 
-        return Wait(offer, cancellationToken);
-
-        async ValueTask<T> Wait(ValueOffer offer, CancellationToken cancellationToken)
+        if (offer is null)
         {
-            if (cancellationToken.CanBeCanceled)
-            {
-                await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await offer.Selection.Signaled.ConfigureAwait(false);
-            }
+            return ReadSharedAsync(_shared!, cancellationToken);
+        }
 
-            return Finish(offer, cancellationToken).Value;
+        ValueTask wait = offer.Selection.WaitAsync(-1, cancellationToken);
+        if (!wait.IsCompleted)
+        {
+            offer.Token = cancellationToken;
+            return new ValueTask<T>(offer, offer.Selection.Version);
+        }
+
+        try
+        {
+            return new ValueTask<T>(Finish(offer, cancellationToken));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<T>(e);
         }
     }
 
     /// <summary>Writes one value, waiting for a reader to take it (or for room in the buffer).</summary>
     internal void Write(T value, CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
-            int outcome = TryWriteLocked(value);
-            if (outcome == 0)
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
+            if (_shared is null)
             {
-                return;
-            }
+                int outcome = TryWriteLocked(value);
+                if (outcome == 0)
+                {
+                    return;
+                }
 
-            if (outcome != Selection.Waiting)
-            {
-                throw Failure(outcome);
-            }
+                if (outcome != Selection.Waiting)
+                {
+                    throw Failure(outcome);
+                }
 
-            offer = OfferWrite(new Selection(), 0, value);
+                offer = RentOffer(ref _spareWriteOffer, async: false, value);
+                _writers.AddLast(offer.Node);
+            }
+        }
+
+        if (offer is null)
+        {
+            WriteShared(_shared!, value, cancellationToken);
+            return;
         }
 
         offer.Selection.Wait(-1, cancellationToken);
@@ -391,56 +545,284 @@ public sealed class CspChannel<T> : CspChannel
     /// <summary>Writes one value without blocking a thread.</summary>
     internal ValueTask WriteAsync(T value, CancellationToken cancellationToken)
     {
-        ValueOffer offer;
+        ValueOffer? offer = null;
         lock (Gate)
         {
-            int outcome = TryWriteLocked(value);
-            if (outcome == 0)
+            // Checked under the lock: a channel moves to shared memory holding it, and only while no offer waits here.
+            if (_shared is null)
             {
-                return ValueTask.CompletedTask;
-            }
+                int outcome = TryWriteLocked(value);
+                if (outcome == 0)
+                {
+                    return ValueTask.CompletedTask;
+                }
 
-            if (outcome != Selection.Waiting)
-            {
-                return ValueTask.FromException(Failure(outcome));
-            }
+                if (outcome != Selection.Waiting)
+                {
+                    return ValueTask.FromException(Failure(outcome));
+                }
 
-            offer = OfferWrite(new Selection(), 0, value);
+                offer = RentOffer(ref _spareWriteOffer, async: true, value);
+                _writers.AddLast(offer.Node);
+            }
         }
 
-        return Wait(offer, cancellationToken);
-
-        async ValueTask Wait(ValueOffer offer, CancellationToken cancellationToken)
+        if (offer is null)
         {
-            if (cancellationToken.CanBeCanceled)
-            {
-                await offer.Selection.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await offer.Selection.Signaled.ConfigureAwait(false);
-            }
+            return WriteSharedAsync(_shared!, value, cancellationToken);
+        }
 
+        ValueTask wait = offer.Selection.WaitAsync(-1, cancellationToken);
+        if (!wait.IsCompleted)
+        {
+            offer.Token = cancellationToken;
+            return new ValueTask(offer, offer.Selection.Version);
+        }
+
+        try
+        {
             _ = Finish(offer, cancellationToken);
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e);
         }
     }
 
-    /// <summary>After a single read or write was signaled: the offer when it was matched, else the exception.</summary>
-    private ValueOffer Finish(ValueOffer offer, CancellationToken cancellationToken)
+    /// <summary>The MemoryPack bytes of a value, in this thread's buffer (valid until its next call).</summary>
+    private static ReadOnlySpan<byte> Serialize(T value)
     {
-        int outcome = offer.Selection.Outcome;
-        if (outcome == 0)
+        HandleTypes.Ensure<T>();
+        ArrayBufferWriter<byte> buffer = t_bytes ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        MemoryPackSerializer.Serialize(buffer, value);
+        if (buffer.Capacity > 1 << 20)
         {
-            return offer;
+            t_bytes = null; // do not keep a huge value's buffer per thread
         }
 
-        offer.Withdraw();
+        return buffer.WrittenSpan;
+    }
+
+    /// <summary>The spare offer of one side (with its own selection), or a new one.</summary>
+    private ValueOffer RentOffer(ref ValueOffer? spare, bool async, T value)
+    {
+        bool writer = Unsafe.AreSame(ref spare, ref _spareWriteOffer);
+        ValueOffer offer = Interlocked.Exchange(ref spare, null) ?? new ValueOffer(this);
+        if (!offer.OwnSelection.TryReset(async))
+        {
+            offer = new ValueOffer(this);
+            offer.OwnSelection.TryReset(async);
+        }
+
+        offer.Selection = offer.OwnSelection;
+        offer.GuardIndex = 0;
+        offer.Value = value;
+        offer.IsWriter = writer;
+        return offer;
+    }
+
+    /// <summary>
+    /// After a single read or write was signaled: its value when it was matched, else the exception. The offer (with
+    /// its selection) becomes its side's spare again: a matcher unlinked the offer before it claimed it, and any other
+    /// claimer (poison, cancellation) is shut out by the channel's lock taken here.
+    /// </summary>
+    private T Finish(ValueOffer offer, CancellationToken cancellationToken)
+    {
+        Selection selection = offer.Selection;
+        selection.Disarm();
+        int outcome = selection.Outcome;
+        if (outcome != 0)
+        {
+            offer.Withdraw();
+        }
+
+        T value = offer.Value;
+        offer.Value = default!;
+        offer.Token = default;
+        Volatile.Write(ref offer.IsWriter ? ref _spareWriteOffer : ref _spareReadOffer, offer);
+        if (outcome == 0)
+        {
+            return value;
+        }
+
         if (outcome == Selection.Cancelled)
         {
             throw new OperationCanceledException(cancellationToken);
         }
 
         throw Failure(outcome);
+    }
+
+    private T ReadShared(SharedChannel shared, CancellationToken cancellationToken)
+    {
+        if (BeginSharedRead(shared, async: false, out T value, out Selection? selection, out int offer))
+        {
+            return value;
+        }
+
+        selection!.Wait(-1, cancellationToken);
+        return FinishShared(shared, selection, offer, reader: true, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> ReadSharedAsync(SharedChannel shared, CancellationToken cancellationToken)
+    {
+        if (BeginSharedRead(shared, async: true, out T value, out Selection? selection, out int offer))
+        {
+            return value;
+        }
+
+        await selection!.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+        return FinishShared(shared, selection, offer, reader: true, cancellationToken);
+    }
+
+    private void WriteShared(SharedChannel shared, T value, CancellationToken cancellationToken)
+    {
+        if (BeginSharedWrite(shared, value, async: false, out Selection? selection, out int offer))
+        {
+            return;
+        }
+
+        selection!.Wait(-1, cancellationToken);
+        _ = FinishShared(shared, selection, offer, reader: false, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteSharedAsync(SharedChannel shared, T value, CancellationToken cancellationToken)
+    {
+        if (BeginSharedWrite(shared, value, async: true, out Selection? selection, out int offer))
+        {
+            return;
+        }
+
+        await selection!.WaitAsync(-1, cancellationToken).ConfigureAwait(false);
+        _ = FinishShared(shared, selection, offer, reader: false, cancellationToken);
+    }
+
+    /// <summary>Reads at once (true) or leaves a waiting read in shared memory for a new selection.</summary>
+    private bool BeginSharedRead(SharedChannel shared, bool async, out T value, out Selection? selection, out int offer)
+    {
+        CspArena arena = shared.Arena;
+        ReadOnlySpan<byte> bytes;
+        using (arena.Lock())
+        {
+            int outcome = shared.TryReadLocked(out int cells);
+            if (outcome == Selection.Waiting)
+            {
+                selection = Selection.Rent(async);
+                int slot = arena.AllocateSlotLocked();
+                selection.AttachSlot(arena, slot);
+                offer = shared.OfferLocked(slot, 0, reader: true, 0);
+                value = default!;
+                return false;
+            }
+
+            if (outcome != 0)
+            {
+                throw Failure(outcome);
+            }
+
+            bytes = arena.TakeValueLocked(cells);
+        }
+
+        selection = null;
+        offer = 0;
+        value = CspValues.Deserialize<T>(bytes);
+        return true;
+    }
+
+    /// <summary>Writes at once (true: taken or buffered) or leaves a waiting write in shared memory for a new selection.</summary>
+    private bool BeginSharedWrite(SharedChannel shared, T value, bool async, out Selection? selection, out int offer)
+    {
+        CspArena arena = shared.Arena;
+        ReadOnlySpan<byte> bytes = Serialize(value);
+        using (arena.Lock())
+        {
+            int cells = arena.WriteValueLocked(bytes);
+            int outcome = shared.TryWriteLocked(cells);
+            if (outcome == 0)
+            {
+                selection = null;
+                offer = 0;
+                return true;
+            }
+
+            if (outcome != Selection.Waiting)
+            {
+                arena.FreeValueLocked(cells);
+                throw Failure(outcome);
+            }
+
+            selection = Selection.Rent(async);
+            int slot = arena.AllocateSlotLocked();
+            selection.AttachSlot(arena, slot);
+            offer = shared.OfferLocked(slot, 0, reader: false, cells);
+            return false;
+        }
+    }
+
+    /// <summary>After a single shared read or write was signaled: withdraws its offer, frees its slot; the value read, or the exception.</summary>
+    private T FinishShared(SharedChannel shared, Selection selection, int offer, bool reader, CancellationToken cancellationToken)
+    {
+        selection.Disarm();
+        int outcome = selection.Outcome;
+        CspArena arena = shared.Arena;
+        ReadOnlySpan<byte> bytes = default;
+        using (arena.Lock())
+        {
+            int cells = shared.WithdrawLocked(offer);
+            if (outcome == 0 && reader && cells == 0)
+            {
+                outcome = Selection.Poisoned; // its writer died handing it over (see CspArena.FinishAbandonedClaims)
+            }
+            else if (outcome == 0 && reader)
+            {
+                bytes = arena.TakeValueLocked(cells);
+            }
+            else if (cells != 0)
+            {
+                arena.FreeValueLocked(cells);
+            }
+
+            arena.FreeSlotLocked(selection.Slot);
+        }
+
+        selection.Return();
+        if (outcome == 0)
+        {
+            return reader ? CspValues.Deserialize<T>(bytes) : default!;
+        }
+
+        if (outcome == Selection.Cancelled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        throw Failure(outcome);
+    }
+
+    private void AddEnd(bool writer)
+    {
+        lock (Gate)
+        {
+            if (_shared is { } shared)
+            {
+                using (shared.Arena.Lock())
+                {
+                    shared.AddEndLocked(writer);
+                }
+            }
+            else if (writer)
+            {
+                _liveWriterEnds++;
+            }
+            else
+            {
+                _liveReaderEnds++;
+            }
+        }
     }
 
     private void FailAll(LinkedList<ValueOffer> offers, int outcome)
@@ -452,21 +834,102 @@ public sealed class CspChannel<T> : CspChannel
         }
     }
 
-    /// <summary>A waiting read (its value set by the writer that matches it) or write (its value taken by the reader).</summary>
-    internal sealed class ValueOffer(CspChannel<T> channel, Selection selection, int guardIndex, T value) : Offer(selection, guardIndex)
+    /// <summary>A waiting read (its value set by the writer that matches it) or write (its value taken by the reader) on an in-process channel.</summary>
+    /// <remarks>A single read's or write's offer is also the source of its <see cref="ValueTask"/>, forwarding to its own selection.</remarks>
+    internal sealed class ValueOffer : Offer, IValueTaskSource<T>, IValueTaskSource
     {
-        public T Value { get; set; } = value;
+        public ValueOffer(CspChannel<T> channel)
+        {
+            Channel = channel;
+            Node = new LinkedListNode<ValueOffer>(this);
+        }
 
-        public LinkedListNode<ValueOffer>? Node { get; set; }
+        /// <summary>The channel it waits on.</summary>
+        public CspChannel<T> Channel { get; }
+
+        /// <summary>The selection a single read or write reuses with its offer (an alternation's offers never use theirs).</summary>
+        public Selection OwnSelection => field ??= new Selection();
+
+        /// <summary>Whether it is a single write's offer (else a single read's).</summary>
+        public bool IsWriter { get; set; }
+
+        /// <summary>A pending async operation's token, for the exception of a cancellation.</summary>
+        public CancellationToken Token { get; set; }
+
+        public T Value { get; set; } = default!;
+
+        /// <summary>Its own list node, reused with it.</summary>
+        public LinkedListNode<ValueOffer> Node { get; }
+
+        public override object? Boxed => Value;
 
         public override void Withdraw()
         {
-            lock (channel.Gate)
+            lock (Channel.Gate)
             {
-                if (Node?.List is { } list)
+                if (Node.List is { } list)
                 {
                     list.Remove(Node);
                 }
+            }
+        }
+
+        T IValueTaskSource<T>.GetResult(short token)
+        {
+            OwnSelection.GetResult(token);
+            return Channel.Finish(this, Token);
+        }
+
+        void IValueTaskSource.GetResult(short token)
+        {
+            OwnSelection.GetResult(token);
+            _ = Channel.Finish(this, Token);
+        }
+
+        ValueTaskSourceStatus IValueTaskSource<T>.GetStatus(short token) => OwnSelection.GetStatus(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => OwnSelection.GetStatus(token);
+
+        void IValueTaskSource<T>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => OwnSelection.OnCompleted(continuation, state, token, flags);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => OwnSelection.OnCompleted(continuation, state, token, flags);
+    }
+}
+
+/// <summary>A waiting read or write of an alternation on a channel in shared memory.</summary>
+/// <typeparam name="T">The channel's value type.</typeparam>
+internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool reader) : Offer
+{
+    private T _value = default!;
+    private bool _lost;
+
+    public override object? Boxed => _value;
+
+    /// <summary>Whether a read that was chosen found no value: its writer died handing it over (see <see cref="CspArena"/>).</summary>
+    public override bool LostValue => reader && _lost;
+
+    /// <summary>Withdraws the offer (taking the arena's lock); a read that was matched takes its value now.</summary>
+    public override void Withdraw()
+    {
+        CspArena arena = channel.Arena;
+        using (arena.Lock())
+        {
+            int cells = channel.WithdrawLocked(offer);
+            _lost = cells == 0;
+            if (cells == 0)
+            {
+                return;
+            }
+
+            if (reader)
+            {
+                _value = CspValues.Deserialize<T>(arena.TakeValueLocked(cells));
+            }
+            else
+            {
+                arena.FreeValueLocked(cells);
             }
         }
     }

@@ -49,6 +49,7 @@ public abstract class CspProcessCall
     public CspProcessCall InOsProcess()
     {
         MarkInOsProcess();
+        PromoteEnds();
         return this;
     }
 
@@ -137,6 +138,21 @@ public abstract class CspProcessCall
         }
     }
 
+    /// <summary>
+    /// Moves the channels of the ends given to this process to shared memory, where both OS processes use them
+    /// directly: done when the process is marked, before any process of its network starts (a channel with
+    /// operations waiting in this process cannot move).
+    /// </summary>
+    internal void PromoteEnds()
+    {
+        var ends = new List<ChannelEnd>();
+        CollectEnds(ends);
+        foreach (ChannelEnd end in ends)
+        {
+            _ = end.ChannelObject.Promote();
+        }
+    }
+
     /// <summary>Sets <see cref="RunsInOsProcess"/>; a group sets it on its members.</summary>
     internal virtual void MarkInOsProcess() => RunsInOsProcess = true;
 
@@ -186,6 +202,7 @@ public abstract class CspProcessCall<TResult> : CspProcessCall
     public new CspProcessCall<TResult> InOsProcess()
     {
         MarkInOsProcess();
+        PromoteEnds();
         return this;
     }
 

@@ -46,22 +46,13 @@ public abstract class Guard
     /// <summary>Leaves a waiting offer on the channel, holding its lock.</summary>
     internal virtual Offer? Register(Selection selection, int index) => null;
 
-    /// <summary>The value of a matched offer (an input guard's read value).</summary>
+    /// <summary>The value of a matched offer (an input guard's read value), after it was withdrawn.</summary>
     internal virtual object? Taken(Offer offer) => null;
 
     /// <summary>Throws when the guard's own end retired.</summary>
     internal virtual void ThrowIfEndRetired()
     {
     }
-
-    /// <summary>The end of a channel guard; <see langword="null"/> for skip and timeout.</summary>
-    internal virtual ChannelEnd? GuardEnd => null;
-
-    /// <summary>For a remote alternation: the offered value's bytes (output guards).</summary>
-    internal virtual byte[] RemoteValue() => [];
-
-    /// <summary>For a remote alternation: the value read, from its bytes (input guards).</summary>
-    internal virtual object? RemoteResult(ReadOnlySpan<byte> bytes) => null;
 }
 
 /// <summary>An input guard: chosen when its end can read; the value read is <see cref="Choice.Value"/>.</summary>
@@ -78,20 +69,16 @@ public sealed class InputGuard<T> : Guard
 
     internal override CspChannel? Channel => End.Channel;
 
-    internal override ChannelEnd? GuardEnd => End;
-
-    internal override object? RemoteResult(ReadOnlySpan<byte> bytes) => CspValues.Deserialize<T>(bytes);
-
     internal override int TryLocked(out object? value)
     {
-        int outcome = End.Channel.TryReadLocked(out T read);
+        int outcome = End.Channel.TryReadAnyLocked(out T read);
         value = read;
         return outcome;
     }
 
     internal override Offer? Register(Selection selection, int index) => End.Channel.OfferRead(selection, index);
 
-    internal override object? Taken(Offer offer) => ((CspChannel<T>.ValueOffer)offer).Value;
+    internal override object? Taken(Offer offer) => offer.Boxed;
 
     internal override void ThrowIfEndRetired()
     {
@@ -120,14 +107,10 @@ public sealed class OutputGuard<T> : Guard
 
     internal override CspChannel? Channel => End.Channel;
 
-    internal override ChannelEnd? GuardEnd => End;
-
-    internal override byte[] RemoteValue() => CspValues.Serialize(Value);
-
     internal override int TryLocked(out object? value)
     {
         value = null;
-        return End.Channel.TryWriteLocked(Value);
+        return End.Channel.TryWriteAnyLocked(Value);
     }
 
     internal override Offer? Register(Selection selection, int index) => End.Channel.OfferWrite(selection, index, Value);

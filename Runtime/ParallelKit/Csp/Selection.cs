@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
 
 namespace ParallelKit.CspRuntime;
 
@@ -10,7 +11,21 @@ namespace ParallelKit.CspRuntime;
 /// one compare-and-swap. That claim is what makes a guard that was not chosen never consume a message: a
 /// channel hands a value over only to an offer whose selection it has just claimed, holding its own lock.
 /// </summary>
-internal sealed class Selection
+/// <remarks>
+/// <para>
+/// A selection whose offers include one on a channel in shared memory (<see cref="SharedChannel"/>) claims and
+/// signals through a slot of that channel's <see cref="CspArena"/> instead of its own fields, so that a reader or
+/// writer in another OS process can complete it; see <see cref="CspArena"/> for that slot's protocol.
+/// </para>
+/// <para>
+/// Selections are pooled (one per thread): a waiting read or write allocates nothing once warm. The waiter
+/// spins briefly before it parks (the peer of a busy network acts within microseconds, and parking costs a
+/// thread-pool hop or a sleep); parking is a <see cref="ManualResetValueTaskSourceCore{TResult}"/> for async
+/// waiters and a monitor wait for blocking ones.
+/// </para>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The timer is disposed by Disarm, which every waiter calls when its wait is over.")]
+internal sealed class Selection : IValueTaskSource
 {
     /// <summary>Nothing has claimed it yet.</summary>
     public const int Waiting = -1;
@@ -27,20 +42,93 @@ internal sealed class Selection
     /// <summary>Claimed by the waiter's timeout guard.</summary>
     public const int TimedOut = -5;
 
-    private readonly TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Where the waiter is: Open until it parks (it may be spinning); Parked, set by the waiter, means the one
+    // signal must complete its task or pulse its monitor; Signaled is set once, by Signal.
+    private const int Open = 0;
+    private const int Parked = 1;
+    private const int Signaled = 2;
+
+    [ThreadStatic]
+    private static Selection? t_cached;
+
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private int _outcome = Waiting;
+    private int _park; // Open, Parked or Signaled
+    private bool _async;
+    private CancellationTokenRegistration _cancellation;
+    private Timer? _timer;
+    private CspArena? _arena;
+    private int _slot;
 
     /// <summary>The guard index that was chosen, or one of the negative outcomes; <see cref="Waiting"/> until claimed.</summary>
-    public int Outcome => Volatile.Read(ref _outcome);
+    public int Outcome => _arena is { } arena ? arena.ClaimOf(_slot) : Volatile.Read(ref _outcome);
 
     /// <summary>The channel's name, for the exception of a <see cref="Poisoned"/> or <see cref="Retired"/> outcome.</summary>
     public string? FailedChannel { get; private set; }
 
-    /// <summary>Completes when the claimer has finished its part (handed the value over).</summary>
-    public Task Signaled => _signal.Task;
+    /// <summary>For a selection with a slot: the index of the guard whose channel failed it (a poisoner in another OS process cannot name the channel).</summary>
+    public int FailedGuard => _arena is { } arena ? arena.FailedGuardOf(_slot) : -1;
+
+    /// <summary>The arena whose slot this selection claims through, once it has an offer on a shared channel.</summary>
+    public CspArena? Arena => _arena;
+
+    /// <summary>The slot in <see cref="Arena"/>.</summary>
+    public int Slot => _slot;
+
+    /// <summary>A selection from this thread's pool (or a new one) for a blocking or async wait.</summary>
+    public static Selection Rent(bool async)
+    {
+        Selection selection = t_cached ?? new Selection();
+        t_cached = null;
+        selection._async = async;
+        return selection;
+    }
+
+    /// <summary>
+    /// Gives the selection back to this thread's pool once its waiter has finished with it (its offers withdrawn, its
+    /// slot freed). A selection that armed a timer is not reused: the timer's callback may still run.
+    /// </summary>
+    public void Return()
+    {
+        if (TryReset(_async))
+        {
+            t_cached = this;
+        }
+    }
+
+    /// <summary>Makes the selection ready for another wait by its owner (an offer that reuses it); false when it cannot be reused (a timer may still fire).</summary>
+    public bool TryReset(bool async)
+    {
+        if (_timer is not null)
+        {
+            return false;
+        }
+
+        _outcome = Waiting;
+        _park = Open;
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
+        FailedChannel = null;
+        _arena = null;
+        _slot = 0;
+        _async = async;
+        return true;
+    }
+
+    /// <summary>The version of the wait's task, for a <see cref="ValueTask"/> over another source that forwards here.</summary>
+    public short Version => _core.Version;
+
+    /// <summary>Claims through <paramref name="slot"/> of <paramref name="arena"/> from now on; the caller holds the arena's lock.</summary>
+    public void AttachSlot(CspArena arena, int slot)
+    {
+        _arena = arena;
+        _slot = slot;
+    }
 
     /// <summary>Claims the selection for <paramref name="outcome"/>; false when someone else claimed it first.</summary>
-    public bool TryClaim(int outcome) => Interlocked.CompareExchange(ref _outcome, outcome, Waiting) == Waiting;
+    public bool TryClaim(int outcome) => _arena is { } arena
+        ? arena.TryClaim(_slot, outcome)
+        : Interlocked.CompareExchange(ref _outcome, outcome, Waiting) == Waiting;
 
     /// <summary>Claims the selection for a failure of channel <paramref name="channel"/> and signals it.</summary>
     public bool TryFail(int outcome, string channel)
@@ -55,73 +143,152 @@ internal sealed class Selection
         return true;
     }
 
-    /// <summary>Wakes the waiter; called by the claimer once the value has moved.</summary>
-    public void Signal() => _signal.TrySetResult();
-
-    /// <summary>Blocks until signaled, or until <paramref name="timeoutMilliseconds"/> pass (-1: no limit) or the token is cancelled; then claims the outcome if still unclaimed.</summary>
-    public void Wait(int timeoutMilliseconds, CancellationToken cancellationToken)
+    /// <summary>Wakes the waiter; called once, by the claimer, once the value has moved.</summary>
+    public void Signal()
     {
-        if (!_signal.Task.IsCompleted)
+        if (_arena is { } arena)
         {
-            bool signaled;
-            try
-            {
-                signaled = _signal.Task.Wait(timeoutMilliseconds, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                signaled = false;
-            }
+            arena.Signal(_slot);
+            return;
+        }
 
-            if (!signaled)
-            {
-                int outcome = cancellationToken.IsCancellationRequested ? Cancelled : TimedOut;
-                if (TryClaim(outcome))
-                {
-                    Signal();
-                    return;
-                }
+        if (Interlocked.Exchange(ref _park, Signaled) == Parked)
+        {
+            WakeParked();
+        }
+    }
 
-                // Someone claimed it first: they are moving the value now; wait for them to finish.
-                _signal.Task.Wait(CancellationToken.None);
+    /// <summary>
+    /// Completes a parked waiter; <paramref name="inline"/> runs an async waiter's continuation on the calling thread
+    /// (a doorbell thread that holds no lock), else it goes to the thread pool.
+    /// </summary>
+    public void WakeParked(bool inline = false)
+    {
+        if (_async)
+        {
+            _core.RunContinuationsAsynchronously = !inline;
+            _core.SetResult(true);
+        }
+        else
+        {
+            lock (this)
+            {
+                Monitor.PulseAll(this);
             }
         }
     }
 
-    /// <summary>The async form of <see cref="Wait"/>.</summary>
-    public async ValueTask WaitAsync(int timeoutMilliseconds, CancellationToken cancellationToken)
+    /// <summary>Blocks until signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
+    public void Wait(int timeoutMilliseconds, CancellationToken cancellationToken)
     {
-        if (_signal.Task.IsCompleted)
+        Arm(timeoutMilliseconds, cancellationToken);
+        if (_arena is { } arena)
         {
+            arena.WaitBlocking(_slot);
             return;
         }
 
-        try
+        long deadline = CspSpin.Deadline(CspSpin.LocalBlockingTicks);
+        do
         {
-            await (timeoutMilliseconds < 0 ? _signal.Task.WaitAsync(cancellationToken) : _signal.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMilliseconds), cancellationToken)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            int outcome = cancellationToken.IsCancellationRequested ? Cancelled : TimedOut;
-            if (TryClaim(outcome))
+            if (Volatile.Read(ref _park) == Signaled)
             {
-                Signal();
                 return;
             }
+        }
+        while (CspSpin.Pause(deadline));
 
-            await _signal.Task.ConfigureAwait(false);
+        lock (this)
+        {
+            if (Interlocked.CompareExchange(ref _park, Parked, Open) == Open)
+            {
+                while (Volatile.Read(ref _park) != Signaled)
+                {
+                    Monitor.Wait(this);
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes when signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
+    public ValueTask WaitAsync(int timeoutMilliseconds, CancellationToken cancellationToken)
+    {
+        Arm(timeoutMilliseconds, cancellationToken);
+        if (_arena is { } arena)
+        {
+            return arena.WaitAsync(_slot, this) ? default : new ValueTask(this, _core.Version);
+        }
+
+        long deadline = CspSpin.Deadline(CspSpin.LocalAsyncTicks);
+        do
+        {
+            if (Volatile.Read(ref _park) == Signaled)
+            {
+                return default;
+            }
+        }
+        while (CspSpin.Pause(deadline));
+
+        return Interlocked.CompareExchange(ref _park, Parked, Open) == Open
+            ? new ValueTask(this, _core.Version)
+            : default;
+    }
+
+    /// <summary>Drops the timer and the token's registration once the wait is over (before <see cref="Return"/>).</summary>
+    public void Disarm()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        _timer?.Dispose();
+    }
+
+    /// <summary>Ends an async wait (<see cref="IValueTaskSource.GetResult"/>).</summary>
+    public void GetResult(short token) => _core.GetResult(token);
+
+    /// <summary>The async wait's status (<see cref="IValueTaskSource.GetStatus"/>).</summary>
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    /// <summary>Schedules the async wait's continuation (<see cref="IValueTaskSource.OnCompleted"/>).</summary>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Lets the timeout and the token claim the selection (a timeout of 0 claims it at once if nobody did).</summary>
+    private void Arm(int timeoutMilliseconds, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static state => ((Selection)state!).Expire(Cancelled), this);
+        }
+
+        if (timeoutMilliseconds >= 0)
+        {
+            _timer = new Timer(static state => ((Selection)state!).Expire(TimedOut), this, timeoutMilliseconds, Timeout.Infinite);
+        }
+    }
+
+    private void Expire(int outcome)
+    {
+        if (TryClaim(outcome))
+        {
+            Signal();
         }
     }
 }
 
 /// <summary>A waiting read or write left on one channel; <see cref="Selection"/> says whether it is still wanted.</summary>
-internal abstract class Offer(Selection selection, int guardIndex)
+internal abstract class Offer
 {
     /// <summary>The waiter this offer belongs to.</summary>
-    public Selection Selection { get; } = selection;
+    public Selection Selection { get; set; } = null!;
 
     /// <summary>The guard index the waiter's selection takes when this offer is the one matched.</summary>
-    public int GuardIndex { get; } = guardIndex;
+    public int GuardIndex { get; set; }
+
+    /// <summary>For an input guard's offer that was matched: the value read (after <see cref="Withdraw"/>).</summary>
+    public virtual object? Boxed => null;
+
+    /// <summary>For an input guard's offer that was matched: whether its value was lost with a writer that died handing it over.</summary>
+    public virtual bool LostValue => false;
 
     /// <summary>Removes the offer from its channel's queue if it is still there.</summary>
     public abstract void Withdraw();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -6,7 +7,7 @@ namespace ParallelKit.CspRuntime;
 
 /// <summary>
 /// Runs in the OS process started for a CSP process: the job <see cref="ParallelProcess"/> delivers. It runs
-/// the process's method with remote ends, then tells the starting process how the method ended (the starting
+/// the process's method with the ends it was passed (channels in shared memory), then tells the starting process how the method ended (the starting
 /// process retires or poisons the real ends, as it would for a process of its own).
 /// </summary>
 internal sealed class CspChildJob : VoidJobCall
@@ -34,12 +35,20 @@ internal sealed class CspChildJob : VoidJobCall
         PipeEnd<byte[]> pipe = arguments.Read<PipeEnd<byte[]>>()
             ?? throw new InvalidOperationException($"The CSP process '{name}' was started without its link to the starting process.");
         var client = new CspEndClient(pipe);
-        CspProcessCall process;
-        using (CspMarshal.Importing(client))
-        {
-            process = decoder(ref arguments);
-        }
+        CspProcessCall process = decoder(ref arguments);
+        var ends = new List<ChannelEnd>();
+        process.CollectEnds(ends);
 
+        // The starting process is gone: its processes can no longer see this one end, and their channels may
+        // never be poisoned by anyone else; poisoning them here ends whatever waits on them in this process.
+        client.Gone = () =>
+        {
+            foreach (ChannelEnd end in ends)
+            {
+                end.Poison();
+            }
+        };
+        client.Start();
         return new CspChildJob(name, key, process, client);
     }
 

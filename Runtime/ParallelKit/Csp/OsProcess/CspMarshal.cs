@@ -6,19 +6,14 @@ using ParallelKit.CspRuntime;
 namespace ParallelKit;
 
 /// <summary>
-/// Marshals channel ends for a CSP process that runs in its own OS process: an end crosses as its index
-/// among the ends given to the process (and its channel's name); the receiving process gets a remote end
-/// whose operations the starting process performs on the real one. Called by generated code.
+/// Marshals channel ends for a CSP process that runs in its own OS process, by handle: the end's channel moves
+/// to shared memory (once), and the end crosses as the name of that memory, its channel's record there, its
+/// own record (one end in both processes, retired once) and its channel's name; the receiving process opens the
+/// same channel and works on it directly. Called by generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CspMarshal
 {
-    [ThreadStatic]
-    private static CspEndServer? t_exporting;
-
-    [ThreadStatic]
-    private static CspEndClient? t_importing;
-
     /// <summary>Writes one end (or <see langword="null"/>).</summary>
     /// <param name="writer">The arguments' writer.</param>
     /// <param name="end">The end.</param>
@@ -30,9 +25,13 @@ public static class CspMarshal
             return;
         }
 
-        CspEndServer server = t_exporting ?? throw new InvalidOperationException("Channel ends are marshaled only when a CSP process starts in its own OS process.");
-        writer.Write(server.IndexOf(end));
-        writer.Write(end.ChannelName);
+        CspChannel channel = end.ChannelObject;
+        SharedChannel shared = channel.Promote();
+        writer.Write(end.Export(shared.Arena));
+        writer.Write(shared.Arena.Name);
+        writer.Write(shared.Record);
+        writer.Write(channel.Name);
+        writer.Write(end.IsRetired);
     }
 
     /// <summary>Writes a sequence of ends (or <see langword="null"/>).</summary>
@@ -57,27 +56,39 @@ public static class CspMarshal
     /// <summary>Reads a reading end.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>A remote end.</returns>
+    /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelIn<T> ReadIn<T>(ref JobReader reader)
     {
-        int index = reader.Read<int>();
-        return index < 0 ? null! : new ChannelIn<T>(CurrentClient, index, reader.Read<string>() ?? string.Empty);
+        int end = reader.Read<int>();
+        if (end < 0)
+        {
+            return null!;
+        }
+
+        CspChannel<T> channel = ReadChannel<T>(ref reader, out CspArena arena);
+        return new ChannelIn<T>(channel, arena, end, reader.Read<bool>());
     }
 
     /// <summary>Reads a writing end.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>A remote end.</returns>
+    /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelOut<T> ReadOut<T>(ref JobReader reader)
     {
-        int index = reader.Read<int>();
-        return index < 0 ? null! : new ChannelOut<T>(CurrentClient, index, reader.Read<string>() ?? string.Empty);
+        int end = reader.Read<int>();
+        if (end < 0)
+        {
+            return null!;
+        }
+
+        CspChannel<T> channel = ReadChannel<T>(ref reader, out CspArena arena);
+        return new ChannelOut<T>(channel, arena, end, reader.Read<bool>());
     }
 
     /// <summary>Reads an array of reading ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static ChannelIn<T>[] ReadInArray<T>(ref JobReader reader)
     {
         int count = reader.Read<int>();
@@ -98,7 +109,7 @@ public static class CspMarshal
     /// <summary>Reads an array of writing ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static ChannelOut<T>[] ReadOutArray<T>(ref JobReader reader)
     {
         int count = reader.Read<int>();
@@ -119,44 +130,22 @@ public static class CspMarshal
     /// <summary>Reads a list of reading ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static List<ChannelIn<T>> ReadInList<T>(ref JobReader reader) => ReadInArray<T>(ref reader) is { } ends ? [.. ends] : null!;
 
     /// <summary>Reads a list of writing ends.</summary>
     /// <typeparam name="T">The channel's value type.</typeparam>
     /// <param name="reader">The arguments' reader.</param>
-    /// <returns>Remote ends.</returns>
+    /// <returns>Ends of the same channels (in shared memory).</returns>
     public static List<ChannelOut<T>> ReadOutList<T>(ref JobReader reader) => ReadOutArray<T>(ref reader) is { } ends ? [.. ends] : null!;
 
-    /// <summary>Marshals ends of <paramref name="server"/> on this thread until disposed.</summary>
-    internal static Scope Exporting(CspEndServer server)
+    /// <summary>Opens the channel an end belongs to: its arena by name, then this process's view of its record.</summary>
+    private static CspChannel<T> ReadChannel<T>(ref JobReader reader, out CspArena arena)
     {
-        t_exporting = server;
-        return new Scope(export: true);
-    }
-
-    /// <summary>Unmarshals ends as remote ends of <paramref name="client"/> on this thread until disposed.</summary>
-    internal static Scope Importing(CspEndClient client)
-    {
-        t_importing = client;
-        return new Scope(export: false);
-    }
-
-    private static CspEndClient CurrentClient => t_importing ?? throw new InvalidOperationException("Channel ends are unmarshaled only in an OS process started for a CSP process.");
-
-    /// <summary>Ends an <see cref="Exporting"/> or <see cref="Importing"/> scope.</summary>
-    internal readonly struct Scope(bool export) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (export)
-            {
-                t_exporting = null;
-            }
-            else
-            {
-                t_importing = null;
-            }
-        }
+        string arenaName = reader.Read<string>() ?? throw new InvalidOperationException("A channel end arrived without the name of its shared memory.");
+        int record = reader.Read<int>();
+        string name = reader.Read<string>() ?? string.Empty;
+        arena = CspArena.Open(arenaName);
+        return arena.View<T>(record, name);
     }
 }

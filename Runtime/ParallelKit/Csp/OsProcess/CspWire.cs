@@ -1,102 +1,46 @@
 using System;
-using System.Buffers.Binary;
 
 namespace ParallelKit.CspRuntime;
 
 /// <summary>
-/// The messages on the pipe between a CSP process in its own OS process (the client, which holds remote
-/// ends) and the OS process that started it (the server, which holds the real ends and performs every
-/// operation on them). One layout each, used by both sides; nothing else knows an offset.
+/// The one message on the pipe between a CSP process in its own OS process and the OS process that started it:
+/// how the process's method ended, sent by the child last (the channels themselves live in shared memory, see
+/// <see cref="SharedChannel"/>; the pipe is the link whose end tells either side that the other is gone).
 /// <code>
-/// request (client → server)           reply (server → client)
-/// +0  int32  request id               +0  int32  request id
-/// +4  byte   operation (CspOp)        +4  byte   status (CspStatus)
-/// +5  int32  end index                +5  ...    payload
-/// +9  ...    payload
+/// +0  byte   status (CspStatus)
+/// +1  ...    the result's bytes, the poison or retire message (UTF-8), or the error's name, type, message and stack
 /// </code>
-/// Payloads: a value is MemoryPack bytes; <see cref="CspOp.Select"/> carries the guards
-/// (mode byte, count, then per guard: kind byte, enabled byte, end index, timeout ticks, value length, value);
-/// its reply carries the chosen index and, for an input guard, the value read. <see cref="CspOp.Done"/>
-/// carries a <see cref="CspStatus"/> byte, then the result's bytes or the error's type, message and stack.
 /// </summary>
 internal static class CspWire
 {
-    public const int RequestIdAt = 0;
-    public const int OperationAt = 4;
-    public const int EndIndexAt = 5;
-    public const int RequestPayloadAt = 9;
+    public const int StatusAt = 0;
+    public const int PayloadAt = 1;
 
-    public const int StatusAt = 4;
-    public const int ReplyPayloadAt = 5;
-
-    public static byte[] Request(int requestId, CspOp operation, int endIndex, ReadOnlySpan<byte> payload)
+    public static byte[] Done(CspStatus status, ReadOnlySpan<byte> payload)
     {
-        byte[] message = new byte[RequestPayloadAt + payload.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(RequestIdAt), requestId);
-        message[OperationAt] = (byte)operation;
-        BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(EndIndexAt), endIndex);
-        payload.CopyTo(message.AsSpan(RequestPayloadAt));
-        return message;
-    }
-
-    public static byte[] Reply(int requestId, CspStatus status, ReadOnlySpan<byte> payload)
-    {
-        byte[] message = new byte[ReplyPayloadAt + payload.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(RequestIdAt), requestId);
+        byte[] message = new byte[PayloadAt + payload.Length];
         message[StatusAt] = (byte)status;
-        payload.CopyTo(message.AsSpan(ReplyPayloadAt));
+        payload.CopyTo(message.AsSpan(PayloadAt));
         return message;
     }
-
-    public static int RequestId(ReadOnlySpan<byte> message) => BinaryPrimitives.ReadInt32LittleEndian(message[RequestIdAt..]);
-
-    public static CspOp Operation(ReadOnlySpan<byte> message) => (CspOp)message[OperationAt];
-
-    public static int EndIndex(ReadOnlySpan<byte> message) => BinaryPrimitives.ReadInt32LittleEndian(message[EndIndexAt..]);
 
     public static CspStatus Status(ReadOnlySpan<byte> message) => (CspStatus)message[StatusAt];
+
+    public static byte[] Payload(ReadOnlySpan<byte> message) => message[PayloadAt..].ToArray();
 }
 
-/// <summary>What a client asks of the server.</summary>
-internal enum CspOp : byte
-{
-    /// <summary>Read one value from end n; the reply carries it.</summary>
-    Read = 1,
-
-    /// <summary>Write the payload's value to end n; the reply comes when it was taken.</summary>
-    Write = 2,
-
-    /// <summary>Poison end n's channel.</summary>
-    Poison = 3,
-
-    /// <summary>Retire end n.</summary>
-    Retire = 4,
-
-    /// <summary>Run an alternation over the payload's guards.</summary>
-    Select = 5,
-
-    /// <summary>Give up the pending request whose id is the end index.</summary>
-    Cancel = 6,
-
-    /// <summary>The process's method has ended; the payload says how. The last message.</summary>
-    Done = 7,
-}
-
-/// <summary>How an operation (or the process) ended.</summary>
+/// <summary>How the process ended.</summary>
 internal enum CspStatus : byte
 {
-    /// <summary>Done; the payload holds the value, if any.</summary>
+    /// <summary>Done; the payload holds the result, if any.</summary>
     Ok = 0,
 
-    /// <summary>The channel is poisoned.</summary>
+    /// <summary>A channel was poisoned.</summary>
     Poisoned = 1,
 
-    /// <summary>The channel (or end) is retired.</summary>
+    /// <summary>A channel (or end) was retired.</summary>
     Retired = 2,
 
-    /// <summary>Another exception; the payload holds its type, message and stack trace.</summary>
+    /// <summary>Another exception; the payload holds its process name, type, message and stack trace.</summary>
     Failed = 3,
-
-    /// <summary>The request was cancelled.</summary>
-    Cancelled = 4,
 }

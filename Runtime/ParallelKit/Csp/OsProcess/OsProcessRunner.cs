@@ -22,14 +22,11 @@ public static partial class Csp
         public static async Task<object?> RunAsync(CspProcessCall process, List<ChannelEnd> ends, CancellationToken cancellationToken)
         {
             (PipeEnd<byte[]> mine, PipeEnd<byte[]> theirs) = ProcessPipe.Create<byte[]>();
-            using var server = new CspEndServer(process.Name, mine, ends);
+            using var server = new CspEndServer(process.Name, mine);
             ParallelProcess child;
             try
             {
-                using (CspMarshal.Exporting(server))
-                {
-                    child = ParallelProcess.Start(new StartJob(process, theirs), process.Name);
-                }
+                child = ParallelProcess.Start(new StartJob(process, theirs), process.Name);
             }
             finally
             {

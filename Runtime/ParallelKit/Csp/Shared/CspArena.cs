@@ -1,0 +1,589 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using ParallelKit.SharedMemory;
+using ParallelKit.Sync;
+using static ParallelKit.CspRuntime.CspArenaLayout;
+
+namespace ParallelKit.CspRuntime;
+
+/// <summary>
+/// The shared memory of the CSP channels one OS process has passed to OS processes of its own (see
+/// <see cref="SharedChannel"/>): their states, the offers of waiting readers and writers, the claim slots of
+/// waiting selections and the values in flight, in one segment under one robust lock (<see cref="CspArenaLayout"/>).
+/// The process that promotes its first channel creates it; every OS process an end is passed to opens it by name.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One lock for all of them keeps an alternation over several channels to one lock (no lock order across
+/// processes, no partly registered selection) and costs little: each critical section moves a few words and
+/// at most one value.
+/// </para>
+/// <para>
+/// A waiting selection owns a slot: a claim word (compare-and-swapped from <see cref="Selection.Waiting"/> to the
+/// chosen guard or a failure, by whoever completes it, in any process) and a state word, the futex the waiter
+/// sleeps on: <c>Unparked</c> while it spins, <c>ParkedBlocking</c> (a thread sleeps on the word) or
+/// <c>ParkedAsync</c> (an async waiter: its process's doorbell thread completes it), and <c>Done</c>, set once by
+/// the signal with an exchange whose old value says whom to wake. A process rings another's doorbell (a
+/// sequence word its doorbell thread sleeps on) only to complete an async waiter there.
+/// </para>
+/// <para>
+/// A process killed while it holds the lock leaves it to the next taker (the lock is robust) and may leave a
+/// list half-linked; its channels are poisoned by the process that started it as soon as it is reaped, which is
+/// what every waiter on them then sees.
+/// </para>
+/// </remarks>
+internal sealed unsafe class CspArena
+{
+    private const int Unparked = 0;
+    private const int ParkedBlocking = 1;
+    private const int ParkedAsync = 2;
+    private const int Done = 3;
+
+    private static readonly ulong Tag = SharedSegment.TypeTag("CspArena", typeof(int), DataSize);
+    private static readonly Lock s_gate = new();
+    private static readonly Dictionary<string, CspArena> s_opened = [];
+    private static CspArena? s_own;
+
+    [ThreadStatic]
+    private static byte[]? t_value;
+
+    private readonly SharedSegment _segment;
+    private readonly byte* _data;
+    private readonly int _me;
+    private readonly Dictionary<int, Selection> _parked = [];
+    private readonly Dictionary<int, CspChannel> _views = [];
+    private int _listeners;     // doorbell threads
+    private int _idleListeners; // doorbell threads listening (not running a continuation)
+
+    private CspArena(SharedSegment segment)
+    {
+        _segment = segment;
+        _data = segment.Data;
+        using (Lock())
+        {
+            _me = AttachLocked();
+        }
+    }
+
+    /// <summary>The segment's name, which OS processes open it by.</summary>
+    public string Name => _segment.Name;
+
+    /// <summary>This process's arena, created the first time a channel of this process is promoted.</summary>
+    public static CspArena Own
+    {
+        get
+        {
+            lock (s_gate)
+            {
+                if (s_own is null)
+                {
+                    s_own = new CspArena(SharedSegment.Create(DataSize, Tag));
+                    s_opened[s_own.Name] = s_own;
+                }
+
+                return s_own;
+            }
+        }
+    }
+
+    /// <summary>The arena named <paramref name="name"/>, opened once per process (and never closed: waiters may sleep on it).</summary>
+    public static CspArena Open(string name)
+    {
+        lock (s_gate)
+        {
+            if (!s_opened.TryGetValue(name, out CspArena? arena))
+            {
+                arena = new CspArena(SharedSegment.Open(name, Tag, "CSP channels"));
+                s_opened[name] = arena;
+            }
+
+            return arena;
+        }
+    }
+
+    /// <summary>Takes the arena's lock. A holder that died leaves it to us; see the remarks on what that leaves behind.</summary>
+    public Holder Lock()
+    {
+        Enter();
+        return new Holder(_segment.LockWord);
+    }
+
+    /// <summary>Takes the arena's lock, for a holder that releases it with <see cref="Unlock"/> (it cannot use <see langword="using"/>).</summary>
+    public void Enter()
+    {
+        RobustLock.Enter(_segment.LockWord, reentrant: false, -1, out bool abandoned);
+        if (abandoned)
+        {
+            FinishAbandonedClaims();
+        }
+    }
+
+    /// <summary>Releases the lock taken by <see cref="Enter"/>.</summary>
+    public void Unlock() => RobustLock.Exit(_segment.LockWord);
+
+    /// <summary>The channel object of record <paramref name="record"/> in this process: one per record, so that the ends of one channel share it.</summary>
+    public CspChannel<T> View<T>(int record, string name)
+    {
+        if (record < 1 || record > MaxChannels)
+        {
+            throw new InvalidOperationException($"Channel record {record} is not in the CSP arena {Name}.");
+        }
+
+        lock (_views)
+        {
+            if (_views.TryGetValue(record, out CspChannel? view) && view is CspChannel<T> typed)
+            {
+                return typed;
+            }
+
+            int buffer = Volatile.Read(ref *ChannelField(record, ChannelLayout.CapacityAt));
+            var channel = new CspChannel<T>(new SharedChannel(this, record, name), buffer, name);
+            _views[record] = channel;
+            return channel;
+        }
+    }
+
+    /// <summary>Allocates a channel record holding the given state; the caller holds the lock.</summary>
+    public int AllocateChannelLocked(int capacity, int liveReaders, int liveWriters, ChannelState state)
+    {
+        int record = *Int(ChannelCountAt) + 1;
+        if (record > MaxChannels)
+        {
+            throw new InvalidOperationException($"More than {MaxChannels} CSP channels of this process are used across OS processes.");
+        }
+
+        *Int(ChannelCountAt) = record;
+        int* channel = ChannelField(record, 0);
+        new Span<byte>(channel, ChannelSize).Clear();
+        channel[ChannelLayout.StateAt / 4] = (int)state;
+        channel[ChannelLayout.LiveReadersAt / 4] = liveReaders;
+        channel[ChannelLayout.LiveWritersAt / 4] = liveWriters;
+        channel[ChannelLayout.CapacityAt / 4] = capacity;
+        return record;
+    }
+
+    /// <summary>A word of channel record <paramref name="record"/>.</summary>
+    public int* ChannelField(int record, int at) => Int(ChannelsAt + ((record - 1) * ChannelSize) + at);
+
+    /// <summary>Allocates an end record (its retired flag); the caller holds the lock.</summary>
+    public int AllocateEndLocked()
+    {
+        int end = *Int(EndCountAt) + 1;
+        if (end > MaxEnds)
+        {
+            throw new InvalidOperationException($"More than {MaxEnds} CSP channel ends of this process were passed to OS processes.");
+        }
+
+        *Int(EndCountAt) = end;
+        return end;
+    }
+
+    /// <summary>Marks end <paramref name="end"/> retired; false when it already was (by its copy in another process).</summary>
+    public bool TryRetireEnd(int end) => Interlocked.CompareExchange(ref *Int(EndsAt + ((end - 1) * 4)), 1, 0) == 0;
+
+    /// <summary>Allocates a claim slot for a selection of this process; the caller holds the lock.</summary>
+    public int AllocateSlotLocked()
+    {
+        int slot = Pop(FreeSlotAt, SlotBumpAt, MaxSlots, SlotsAt, SlotSize, "waiting selections");
+        int* s = SlotField(slot, 0);
+        s[SlotClaimAt / 4] = Selection.Waiting;
+        s[SlotStateAt / 4] = Unparked;
+        s[SlotOwnerAt / 4] = _me;
+        s[SlotFailedGuardAt / 4] = -1;
+        return slot;
+    }
+
+    /// <summary>Frees a slot whose offers are all withdrawn; the caller holds the lock.</summary>
+    public void FreeSlotLocked(int slot)
+    {
+        *SlotField(slot, SlotOwnerAt) = 0; // not in use: FinishAbandonedClaims skips it
+        Push(FreeSlotAt, SlotsAt, SlotSize, slot);
+    }
+
+    /// <summary>Claims slot <paramref name="slot"/> for <paramref name="outcome"/>; false when someone claimed it first.</summary>
+    public bool TryClaim(int slot, int outcome) => Interlocked.CompareExchange(ref *SlotField(slot, SlotClaimAt), outcome, Selection.Waiting) == Selection.Waiting;
+
+    /// <summary>The outcome a slot was claimed for (<see cref="Selection.Waiting"/> until then).</summary>
+    public int ClaimOf(int slot) => Volatile.Read(ref *SlotField(slot, SlotClaimAt));
+
+    /// <summary>The guard whose channel failed a slot's selection (-1 when none did).</summary>
+    public int FailedGuardOf(int slot) => Volatile.Read(ref *SlotField(slot, SlotFailedGuardAt));
+
+    /// <summary>Records which guard's channel failed a slot's selection, before the signal.</summary>
+    public void SetFailedGuard(int slot, int guard) => Volatile.Write(ref *SlotField(slot, SlotFailedGuardAt), guard);
+
+    /// <summary>Wakes a slot's waiter, in whatever process it waits; called once, by its claimer, once the value has moved.</summary>
+    public void Signal(int slot)
+    {
+        int* state = SlotField(slot, SlotStateAt);
+        int old = Interlocked.Exchange(ref *state, Done);
+        if (old == ParkedBlocking)
+        {
+            new WaitWord(state, null).Wake(1);
+        }
+        else if (old == ParkedAsync)
+        {
+            // The waiter cannot free its slot before it is completed: the owner read here is still its own.
+            int owner = Volatile.Read(ref *SlotField(slot, SlotOwnerAt));
+            if (owner == _me)
+            {
+                CompleteParked(slot);
+            }
+            else
+            {
+                int* bell = Int(ProcessesAt + (owner * ProcessSize) + ProcessDoorbellAt);
+                Interlocked.Increment(ref *bell);
+                new WaitWord(bell, null).Wake(1);
+            }
+        }
+    }
+
+    /// <summary>Blocks the calling thread until slot <paramref name="slot"/> is signaled: spins briefly, then sleeps on its state word.</summary>
+    public void WaitBlocking(int slot)
+    {
+        int* state = SlotField(slot, SlotStateAt);
+        if (Spin(state, CspSpin.SharedBlockingTicks))
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref *state, ParkedBlocking, Unparked) != Unparked)
+        {
+            return;
+        }
+
+        new WaitWord(state, null).SleepWhileUnchanged(ParkedBlocking, Deadline.Never, _segment, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Spins briefly for slot <paramref name="slot"/>'s signal, then parks <paramref name="selection"/> for the
+    /// doorbell: true when it was signaled meanwhile (the caller goes on at once), false when the selection's task
+    /// completes later.
+    /// </summary>
+    public bool WaitAsync(int slot, Selection selection)
+    {
+        int* state = SlotField(slot, SlotStateAt);
+        if (Spin(state, CspSpin.SharedAsyncTicks))
+        {
+            return true;
+        }
+
+        lock (_parked)
+        {
+            _parked[slot] = selection;
+        }
+
+        if (Interlocked.CompareExchange(ref *state, ParkedAsync, Unparked) != Unparked)
+        {
+            lock (_parked)
+            {
+                // Signaled meanwhile: the doorbell may have found it first and completes it; else we go on at once.
+                return _parked.Remove(slot);
+            }
+        }
+
+        EnsureDoorbell();
+        return false;
+    }
+
+    /// <summary>Copies a value's MemoryPack bytes into cells; returns the chain; the caller holds the lock.</summary>
+    /// <exception cref="InvalidOperationException">The arena has no room for the value.</exception>
+    public int WriteValueLocked(ReadOnlySpan<byte> bytes)
+    {
+        int first = 0;
+        int previous = 0;
+        int at = 0;
+        do
+        {
+            int cell;
+            try
+            {
+                cell = Pop(FreeCellAt, CellBumpAt, MaxCells, CellsAt, CellSize, "values in flight");
+            }
+            catch (InvalidOperationException)
+            {
+                if (first != 0)
+                {
+                    FreeValueLocked(first);
+                }
+
+                throw new InvalidOperationException(
+                    $"A CSP channel value of {bytes.Length} bytes does not fit in the shared memory left for values in flight between OS processes ({(long)MaxCells * CellPayload} bytes in all): send smaller values, or a ProcessQueue or SharedArray by handle.");
+            }
+
+            int* header = CellField(cell, 0);
+            header[CellNextAt / 4] = 0;
+            header[CellLengthAt / 4] = bytes.Length;
+            header[CellNextValueAt / 4] = 0;
+            int length = Math.Min(CellPayload, bytes.Length - at);
+            bytes.Slice(at, length).CopyTo(new Span<byte>((byte*)header + CellPayloadAt, length));
+            at += length;
+            if (first == 0)
+            {
+                first = cell;
+            }
+            else
+            {
+                *CellField(previous, CellNextAt) = cell;
+            }
+
+            previous = cell;
+        }
+        while (at < bytes.Length);
+
+        return first;
+    }
+
+    /// <summary>Copies a value out of its cells and frees them; the span lives until the calling thread's next call. The caller holds the lock.</summary>
+    public ReadOnlySpan<byte> TakeValueLocked(int chain)
+    {
+        int length = *CellField(chain, CellLengthAt);
+        byte[] buffer = t_value is { } b && b.Length >= length ? b : t_value = new byte[Math.Max(length, 256)];
+        int at = 0;
+        for (int cell = chain; cell != 0; cell = *CellField(cell, CellNextAt))
+        {
+            int part = Math.Min(CellPayload, length - at);
+            new ReadOnlySpan<byte>((byte*)CellField(cell, CellPayloadAt), part).CopyTo(buffer.AsSpan(at));
+            at += part;
+        }
+
+        FreeValueLocked(chain);
+        if (buffer.Length > 1 << 20)
+        {
+            t_value = null; // do not keep a huge value's buffer per thread
+        }
+
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>Frees a value's cells; the caller holds the lock.</summary>
+    public void FreeValueLocked(int chain)
+    {
+        while (chain != 0)
+        {
+            int next = *CellField(chain, CellNextAt);
+            Push(FreeCellAt, CellsAt, CellSize, chain);
+            chain = next;
+        }
+    }
+
+    /// <summary>The link from a buffered value to the next one (a word of its first cell).</summary>
+    public int* NextValue(int chain) => CellField(chain, CellNextValueAt);
+
+    /// <summary>Allocates an offer record; the caller holds the lock.</summary>
+    public int AllocateOfferLocked()
+    {
+        int offer = Pop(FreeOfferAt, OfferBumpAt, MaxOffers, OffersAt, OfferSize, "waiting offers");
+        new Span<byte>(OfferField(offer, 0), OfferSize).Clear();
+        return offer;
+    }
+
+    /// <summary>Frees an offer record (unlinked); the caller holds the lock.</summary>
+    public void FreeOfferLocked(int offer) => Push(FreeOfferAt, OffersAt, OfferSize, offer);
+
+    /// <summary>A word of offer record <paramref name="offer"/>.</summary>
+    public int* OfferField(int offer, int at) => Int(OffersAt + ((offer - 1) * OfferSize) + at);
+
+    /// <summary>
+    /// The lock's last holder died holding it: a process killed in the middle of a hand-over may have claimed a
+    /// waiter's slot and never signaled it. Every slot in use that is claimed but not signaled is signaled now; its
+    /// waiter then finds no value where one should be, and fails as poisoned (the process that died is reaped, and
+    /// its channels poisoned, within a second anyway). The caller holds the lock.
+    /// </summary>
+    private void FinishAbandonedClaims()
+    {
+        int used = *Int(SlotBumpAt);
+        for (int slot = 1; slot <= used; slot++)
+        {
+            if (*SlotField(slot, SlotOwnerAt) != 0
+                && ClaimOf(slot) != Selection.Waiting
+                && Volatile.Read(ref *SlotField(slot, SlotStateAt)) != Done)
+            {
+                Signal(slot);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a process entry (its doorbell): a fresh one, or, once all were used, one whose process has died (pid and
+    /// start time: a reused pid is not mistaken for it). The caller holds the lock.
+    /// </summary>
+    private int AttachLocked()
+    {
+        int entry = *Int(ProcessCountAt) + 1;
+        if (entry <= MaxProcesses)
+        {
+            *Int(ProcessCountAt) = entry;
+        }
+        else
+        {
+            entry = 0;
+            for (int candidate = 1; candidate <= MaxProcesses && entry == 0; candidate++)
+            {
+                int* e = Int(ProcessesAt + (candidate * ProcessSize));
+                if (!OwnerIdentity.IsAlive(e[ProcessPidAt / 4], *(long*)(e + (ProcessStartTimeAt / 4))))
+                {
+                    entry = candidate;
+                }
+            }
+
+            if (entry == 0)
+            {
+                throw new InvalidOperationException($"{MaxProcesses} live OS processes already use the CSP channels created by process {Environment.ProcessId}: no room for one more.");
+            }
+        }
+
+        int* mine = Int(ProcessesAt + (entry * ProcessSize));
+        mine[ProcessPidAt / 4] = Environment.ProcessId;
+        *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
+        return entry;
+    }
+
+    private static bool Spin(int* state, long ticks)
+    {
+        long deadline = CspSpin.Deadline(ticks);
+        do
+        {
+            if (Volatile.Read(ref *state) == Done)
+            {
+                return true;
+            }
+        }
+        while (CspSpin.Pause(deadline));
+
+        return false;
+    }
+
+    private int* Int(int at) => (int*)(_data + at);
+
+    private int* SlotField(int slot, int at) => Int(SlotsAt + ((slot - 1) * SlotSize) + at);
+
+    private int* CellField(int cell, int at) => Int(CellsAt + ((cell - 1) * CellSize) + at);
+
+    /// <summary>Takes a record from a free list (its first word links the next), or a fresh one; 1-based.</summary>
+    private int Pop(int freeAt, int bumpAt, int max, int tableAt, int size, string what)
+    {
+        int head = *Int(freeAt);
+        if (head != 0)
+        {
+            *Int(freeAt) = *Int(tableAt + ((head - 1) * size));
+            return head;
+        }
+
+        int next = *Int(bumpAt) + 1;
+        if (next > max)
+        {
+            throw new InvalidOperationException($"The shared memory of CSP channels across OS processes is full: more than {max} {what}.");
+        }
+
+        *Int(bumpAt) = next;
+        return next;
+    }
+
+    private void Push(int freeAt, int tableAt, int size, int record)
+    {
+        *Int(tableAt + ((record - 1) * size)) = *Int(freeAt);
+        *Int(freeAt) = record;
+    }
+
+    private void CompleteParked(int slot)
+    {
+        Selection? selection;
+        lock (_parked)
+        {
+            _parked.Remove(slot, out selection);
+        }
+
+        selection?.WakeParked();
+    }
+
+    private void EnsureDoorbell()
+    {
+        if (Volatile.Read(ref _listeners) == 0)
+        {
+            lock (_parked)
+            {
+                if (_listeners == 0)
+                {
+                    StartListener();
+                }
+            }
+        }
+    }
+
+    private void StartListener()
+    {
+        Interlocked.Increment(ref _listeners);
+        Interlocked.Increment(ref _idleListeners);
+        var thread = new Thread(DoorbellLoop) { IsBackground = true, Name = "ParallelKit CSP doorbell" };
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Completes this process's async waiters whose slots other processes signaled; a lost ring costs one slice at
+    /// most. The thread runs the first ready waiter's continuation itself (one thread wake-up per crossing instead of
+    /// two: no thread-pool hop), so it first makes sure another thread listens meanwhile (leader and followers): a
+    /// continuation that blocks, even on another async waiter of this process, never stops the doorbell.
+    /// </summary>
+    private void DoorbellLoop()
+    {
+        int* bell = Int(ProcessesAt + (_me * ProcessSize) + ProcessDoorbellAt);
+        var ready = new List<Selection>();
+        var slots = new List<int>();
+        while (true)
+        {
+            int seen = Volatile.Read(ref *bell);
+            lock (_parked)
+            {
+                foreach (KeyValuePair<int, Selection> parked in _parked)
+                {
+                    if (Volatile.Read(ref *SlotField(parked.Key, SlotStateAt)) == Done)
+                    {
+                        slots.Add(parked.Key);
+                        ready.Add(parked.Value);
+                    }
+                }
+
+                foreach (int slot in slots)
+                {
+                    _parked.Remove(slot);
+                }
+
+                if (ready.Count > 0 && Interlocked.Decrement(ref _idleListeners) == 0)
+                {
+                    StartListener();
+                }
+            }
+
+            if (ready.Count == 0)
+            {
+                new WaitWord(bell, null).SleepWhileUnchanged(seen, Deadline.After(WaitWord.SliceMilliseconds), _segment, CancellationToken.None);
+                continue;
+            }
+
+            for (int i = 1; i < ready.Count; i++)
+            {
+                ready[i].WakeParked();
+            }
+
+            Selection first = ready[0];
+            ready.Clear();
+            slots.Clear();
+            first.WakeParked(inline: true);
+            if (Interlocked.Increment(ref _idleListeners) > 2)
+            {
+                // Enough listen already (two: one to take the next ring, one spare so that taking it starts no thread).
+                Interlocked.Decrement(ref _idleListeners);
+                Interlocked.Decrement(ref _listeners);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A held arena lock; disposing it releases the lock.</summary>
+    public readonly ref struct Holder(int* word)
+    {
+        public void Dispose() => RobustLock.Exit(word);
+    }
+}

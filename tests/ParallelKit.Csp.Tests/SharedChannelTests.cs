@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.CspTests;
+
+/// <summary>
+/// Channels whose ends are given to OS processes of their own: they move to shared memory, where every process
+/// holding an end reads, writes, selects, poisons and retires directly.
+/// </summary>
+public sealed class SharedChannelTests
+{
+    [Fact]
+    public async Task A_rendezvous_between_blocking_ends_in_two_OS_processes_delivers_every_value_in_order()
+    {
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.BlockingProducer(a.Writer(), 0, 300),
+            Net.Processes.BlockingSucc(a.Reader(), b.Writer()).InOsProcess(),
+            Net.Processes.Collect(b.Reader()));
+
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), (List<long>)results[2]!);
+    }
+
+    [Fact]
+    public async Task Two_OS_processes_talk_to_each_other_through_a_channel_neither_created()
+    {
+        var c = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(c.Writer(), 10, 100).InOsProcess(),
+            Net.Processes.Collect(c.Reader()).InOsProcess());
+
+        Assert.Equal(Enumerable.Range(10, 100).Select(i => (long)i), (List<long>)results[1]!);
+    }
+
+    [Fact]
+    public async Task A_buffered_channel_across_OS_processes_keeps_order_and_retire_delivers_every_value()
+    {
+        var c = CspChannel.Create<long>(buffer: 8);
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(c.Writer(), 0, 500).InOsProcess(),
+            Net.Processes.Collect(c.Reader()));
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), (List<long>)results[1]!);
+    }
+
+    [Fact]
+    public async Task Values_of_any_size_cross_between_OS_processes()
+    {
+        var there = CspChannel.Create<string>();
+        var back = CspChannel.Create<string>(buffer: 2);
+        string[] texts = ["", "short", new string('x', 243), new string('y', 244), new string('z', 245), string.Concat(Enumerable.Repeat("0123456789", 10_000))];
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.SendTexts(there.Writer(), texts),
+            Net.Processes.EchoText(there.Reader(), back.Writer()).InOsProcess(),
+            Net.Processes.CollectTexts(back.Reader()));
+
+        Assert.Equal(texts.Select(t => t + "!"), (List<string>)results[2]!);
+    }
+
+    [Fact]
+    public async Task A_readers_poison_reaches_a_writer_blocked_in_another_OS_process()
+    {
+        var c = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteForever(c.Writer()).InOsProcess(),
+            Net.Processes.ReadThenPoison(c.Reader(), 20));
+
+        Assert.Null(results[0]);
+        Assert.Equal(20, results[1]);
+        Assert.True(c.IsPoisoned);
+    }
+
+    [Fact]
+    public async Task A_SIGKILLed_writer_has_its_channel_poisoned_for_the_reader_waiting_on_it()
+    {
+        var pids = CspChannel.Create<long>();
+        var output = CspChannel.Create<long>();
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => Csp.Parallel(
+            Net.Processes.PidThenWriteForever(pids.Writer(), output.Writer()).InOsProcess(),
+            Net.Processes.KillWhenPid(pids.Reader()),
+            Net.Processes.ReadForever(output.Reader())));
+
+        CspProcessDiedException died = Assert.IsType<CspProcessDiedException>(Assert.Single(error.InnerExceptions));
+        Assert.Equal("ParallelKit.CspTests.Net.PidThenWriteForever", died.ProcessName);
+        Assert.Equal(9, died.Signal);
+        Assert.True(output.IsPoisoned);
+    }
+
+    [Fact]
+    public async Task An_alternation_here_chooses_between_a_channel_in_shared_memory_and_one_in_this_process()
+    {
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        var output = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(a.Writer(), 0, 30).InOsProcess(),
+            Net.Processes.Producer(b.Writer(), 100, 30),
+            Net.Processes.AltEcho(a.Reader(), b.Reader(), output.Writer(), 60),
+            Net.Processes.Collect(output.Reader()));
+
+        var echoed = (List<long>)results[3]!;
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), echoed.Where(v => v < 1000));
+        Assert.Equal(Enumerable.Range(100, 30).Select(i => 1000L + i), echoed.Where(v => v >= 1000));
+    }
+
+    [Fact]
+    public async Task Alternating_readers_in_two_OS_processes_take_each_value_exactly_once()
+    {
+        var c = CspChannel.Create<long>();
+        var idle = CspChannel.Create<long>();
+        ChannelOut<long> idleWriter = idle.Writer();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(c.Writer(), 0, 300),
+            Net.Processes.AltCollect(c.Reader(), idle.Reader()).InOsProcess(),
+            Net.Processes.AltCollect(c.Reader(), idle.Reader()).InOsProcess());
+
+        List<long> all = [.. (List<long>)results[1]!, .. (List<long>)results[2]!];
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), all.Order());
+        GC.KeepAlive(idleWriter);
+    }
+
+    [Fact]
+    public async Task An_output_guard_here_gives_each_value_to_a_reader_in_another_OS_process()
+    {
+        var c = CspChannel.Create<long>();
+        var idle = CspChannel.Create<long>();
+        ChannelOut<long> idleWriter = idle.Writer();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.OfferEach(c.Writer(), idle.Reader(), 50),
+            Net.Processes.Collect(c.Reader()).InOsProcess());
+
+        Assert.Equal(50, results[0]);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (long)i), (List<long>)results[1]!);
+        GC.KeepAlive(idleWriter);
+    }
+
+    [Fact]
+    public async Task Values_buffered_before_a_channel_moves_to_shared_memory_are_delivered_there()
+    {
+        var c = CspChannel.Create<long>(buffer: 4);
+        ChannelOut<long> early = c.Writer();
+        early.Write(7);
+        early.Write(8);
+        early.Retire();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(c.Writer(), 9, 3),
+            Net.Processes.Collect(c.Reader()).InOsProcess());
+
+        Assert.Equal([7L, 8, 9, 10, 11], (List<long>)results[1]!);
+    }
+
+    [Fact]
+    public async Task A_channel_with_a_read_waiting_here_cannot_move_to_shared_memory_and_says_why()
+    {
+        var c = CspChannel.Create<long>();
+        ChannelIn<long> reader = c.Reader();
+        ChannelOut<long> writer = c.Writer();
+        Task<long> waiting = reader.ReadAsync().AsTask(); // its offer is left on the channel before ReadAsync returns
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Net.Processes.Producer(c.Writer(), 0, 1).InOsProcess());
+        Assert.Contains("waiting", error.Message, StringComparison.Ordinal);
+        await writer.WriteAsync(5);
+        Assert.Equal(5, await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task An_end_retired_in_its_OS_process_is_not_counted_again_when_that_process_ends()
+    {
+        var c = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteThenRetire(c.Writer(), -1).InOsProcess(),
+            Net.Processes.SlowProducer(c.Writer(), 0, 40),
+            Net.Processes.Collect(c.Reader()));
+
+        var all = (List<long>)results[2]!;
+        Assert.Equal([-1L, .. Enumerable.Range(0, 40).Select(i => (long)i)], all.Order());
+    }
+
+    [Fact]
+    public async Task A_value_too_large_for_the_shared_memory_fails_the_write_with_a_clear_error()
+    {
+        var c = CspChannel.Create<string>();
+        string huge = new('h', 5 << 20);
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => Csp.Parallel(
+            Net.Processes.SendTexts(c.Writer(), [huge]),
+            Net.Processes.CollectTexts(c.Reader()).InOsProcess()));
+
+        InvalidOperationException failure = Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions));
+        Assert.Contains("does not fit", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_blocking_alternation_in_an_OS_process_takes_a_value_then_times_out()
+    {
+        var input = CspChannel.Create<long>();
+        var output = CspChannel.Create<long>();
+        ChannelOut<long> silent = input.Writer(); // a writer that stays: the input is not retired when the producer ends
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(input.Writer(), 7, 1),
+            Net.Processes.BlockingSelectWithTimeout(input.Reader(), output.Writer()).InOsProcess(),
+            Net.Processes.Collect(output.Reader()));
+
+        Assert.Equal(1, results[1]); // guard 0 (the value), then guard 1 (the timeout)
+        Assert.Equal([7L], (List<long>)results[2]!);
+        GC.KeepAlive(silent);
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Python peer baselines and ParallelKit's C# peer mode, same machine, same run.
-#   tests/Benchmarks/run-peer-comparison.sh [--quick] [--cluster | --csp]
+#   tests/Benchmarks/run-peer-comparison.sh [--quick] [--cluster | --csp | --ipc]
 # Builds tests/Benchmarks in Release, runs the Python suite (run_all.sh) first and then the
 # C# peer mode, writes both JSON-lines files under artifacts/bench/, and prints
 # `python3 compare.py py.jsonl cs.jsonl --markdown`, then the targets summary (targets.py).
@@ -10,6 +10,9 @@
 # --csp: only the CSP benchmarks (issue 15): host calibration, csp_commstime.py (threads and
 # processes), then `peer --only csp` (ParallelKit's CommsTime and ping-pong, .NET's capacity-0
 # Channel network, and Go's CommsTime when `go` is there), calibration again; files *-csp.jsonl.
+# --ipc: only the benchmarks of issue 14's targets (the IPC core): host calibration, the Python
+# pool_roundtrip, pool_throughput, map_speedup, queue_throughput (queue and pipe) and manager_dict,
+# then `peer --only` the same (with the socket-transport variants), calibration again; files *-ipc.jsonl.
 # Go: the C# peer mode runs tests/Benchmarks/Go/commstime.go with `go run` when `go` is on the
 # PATH; when it is not, this script installs golang-go with apt-get if it runs as root (set
 # NO_GO_INSTALL=1 not to), and otherwise says why Go is skipped.
@@ -24,16 +27,18 @@ py_dir="${PY_BASELINES:-$repo/../shared/baselines/python}"
 quick=""
 cluster=""
 csp=""
+ipc=""
 for arg in "$@"; do
   case "$arg" in
     --quick) quick="--quick" ;;
     --cluster) cluster="1" ;;
     --csp) csp="1" ;;
-    *) echo "usage: $0 [--quick] [--cluster | --csp]" >&2; exit 2 ;;
+    --ipc) ipc="1" ;;
+    *) echo "usage: $0 [--quick] [--cluster | --csp | --ipc]" >&2; exit 2 ;;
   esac
 done
-if [ -n "$cluster" ] && [ -n "$csp" ]; then
-  echo "usage: $0 [--quick] [--cluster | --csp]" >&2
+if [ "$(( ${cluster:-0} + ${csp:-0} + ${ipc:-0} ))" -gt 1 ]; then
+  echo "usage: $0 [--quick] [--cluster | --csp | --ipc]" >&2
   exit 2
 fi
 
@@ -65,6 +70,7 @@ ensure_go() {
   return 0
 }
 cluster_benches="cluster_roundtrip,cluster_throughput,cluster_map_speedup,cluster_node_death,cluster_scale"
+ipc_benches="pool_roundtrip,pool_throughput,map_speedup,queue_throughput,pipe_throughput,manager_dict"
 
 if [ ! -x "$py_dir/run_all.sh" ] && [ ! -f "$py_dir/run_all.sh" ]; then
   echo "Python baselines not found at $py_dir (set PY_BASELINES)" >&2
@@ -74,7 +80,7 @@ py_dir="$(cd "$py_dir" && pwd)"
 
 out="$repo/artifacts/bench"
 mkdir -p "$out"
-suffix="${cluster:+-cluster}${csp:+-csp}${quick:+-quick}"
+suffix="${cluster:+-cluster}${csp:+-csp}${ipc:+-ipc}${quick:+-quick}"
 py_out="$out/py$suffix.jsonl"
 cs_out="$out/cs$suffix.jsonl"
 md_out="$out/compare$suffix.md"
@@ -115,6 +121,20 @@ elif [ -n "$csp" ]; then
   t0=$SECONDS
   "$exe" peer $quick --only csp | tee "$cs_out" || cs_rc=$?
   echo "   (C# CSP benchmarks: $((SECONDS - t0)) s)" >&2
+elif [ -n "$ipc" ]; then
+  # Python: calibration + the baselines of issue 14's ratios (queue_throughput.py measures the pipe too).
+  py="${PYTHON:-python3}"
+  : > "$py_out"
+  echo "== host calibration, then python pool_roundtrip pool_throughput map_speedup queue_throughput manager_dict $quick" >&2
+  "$py" "$py_dir/calibrate.py" --tag start | tee -a "$py_out" || py_rc=$?
+  for b in pool_roundtrip pool_throughput map_speedup queue_throughput manager_dict; do
+    "$py" "$py_dir/$b.py" $quick | tee -a "$py_out" || py_rc=$?
+  done
+  "$py" "$py_dir/calibrate.py" --tag end | tee -a "$py_out" || py_rc=$?
+  echo "== C# peer mode ($exe peer $quick --only $ipc_benches)" >&2
+  t0=$SECONDS
+  "$exe" peer $quick --only "$ipc_benches" | tee "$cs_out" || cs_rc=$?
+  echo "   (C# IPC benchmarks: $((SECONDS - t0)) s)" >&2
 else
   echo "== python peers ($py_dir/run_all.sh $quick)" >&2
   bash "$py_dir/run_all.sh" $quick "$py_out" || py_rc=$?

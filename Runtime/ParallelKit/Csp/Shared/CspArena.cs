@@ -166,22 +166,6 @@ internal sealed unsafe class CspArena
     /// <summary>A word of channel record <paramref name="record"/>.</summary>
     public int* ChannelField(int record, int at) => Int(ChannelsAt + ((record - 1) * ChannelSize) + at);
 
-    /// <summary>Allocates an end record (its retired flag); the caller holds the lock.</summary>
-    public int AllocateEndLocked()
-    {
-        int end = *Int(EndCountAt) + 1;
-        if (end > MaxEnds)
-        {
-            throw new InvalidOperationException($"More than {MaxEnds} CSP channel ends of this process were passed to OS processes.");
-        }
-
-        *Int(EndCountAt) = end;
-        return end;
-    }
-
-    /// <summary>Marks end <paramref name="end"/> retired; false when it already was (by its copy in another process).</summary>
-    public bool TryRetireEnd(int end) => Interlocked.CompareExchange(ref *Int(EndsAt + ((end - 1) * 4)), 1, 0) == 0;
-
     /// <summary>Allocates a claim slot for a selection of this process; the caller holds the lock.</summary>
     public int AllocateSlotLocked()
     {

@@ -7,8 +7,8 @@ namespace ParallelKit;
 
 /// <summary>
 /// Marshals channel ends for a CSP process that runs in its own OS process, by handle: the end's channel moves
-/// to shared memory (once), and the end crosses as the name of that memory, its channel's record there, its
-/// channel's name and whether it has retired; the receiving process opens the same channel and works on it
+/// to shared memory (once), and the end crosses as the name of that memory, its channel's record there (and
+/// generation), its channel's name and whether it has retired; the receiving process opens the same channel and works on it
 /// directly. Called by generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -30,6 +30,7 @@ public static class CspMarshal
         writer.Write(1);
         writer.Write(shared.Arena.Name);
         writer.Write(shared.Record);
+        writer.Write(shared.Generation);
         writer.Write(channel.Name);
         writer.Write(end.IsRetired);
     }
@@ -144,7 +145,8 @@ public static class CspMarshal
     {
         string arenaName = reader.Read<string>() ?? throw new InvalidOperationException("A channel end arrived without the name of its shared memory.");
         int record = reader.Read<int>();
+        int generation = reader.Read<int>();
         string name = reader.Read<string>() ?? string.Empty;
-        return CspArena.Open(arenaName).View<T>(record, name);
+        return CspArena.Open(arenaName).View<T>(record, generation, name);
     }
 }

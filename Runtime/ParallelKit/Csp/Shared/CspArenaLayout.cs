@@ -79,6 +79,7 @@ internal static class CspArenaLayout
     ///  0 state (ChannelState)   4 live reader ends   8 live writer ends   12 capacity   16 buffered count
     /// 20 first buffered value  24 last buffered value
     /// 28 first waiting reader  32 last waiting reader   36 first waiting writer   40 last waiting writer
+    /// 44 generation (moved on when an ended channel's record is reused: views of the old channel see it retired)
     /// </code>
     /// </remarks>
     public static class ChannelLayout
@@ -94,5 +95,6 @@ internal static class CspArenaLayout
         public const int ReadersTailAt = 32;
         public const int WritersHeadAt = 36;
         public const int WritersTailAt = 40;
+        public const int GenerationAt = 44;
     }
 }

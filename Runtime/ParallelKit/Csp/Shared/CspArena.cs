@@ -25,12 +25,13 @@ namespace ParallelKit.CspRuntime;
 /// sleeps on: <c>Unparked</c> while it spins, <c>ParkedBlocking</c> (a thread sleeps on the word) or
 /// <c>ParkedAsync</c> (an async waiter: its process's doorbell thread completes it), and <c>Done</c>, set once by
 /// the signal with an exchange whose old value says whom to wake. A process rings another's doorbell (a
-/// sequence word its doorbell thread sleeps on) only to complete an async waiter there.
+/// sequence word its doorbell threads sleep on) only to complete an async waiter there.
 /// </para>
 /// <para>
-/// A process killed while it holds the lock leaves it to the next taker (the lock is robust) and may leave a
-/// list half-linked; its channels are poisoned by the process that started it as soon as it is reaped, which is
-/// what every waiter on them then sees.
+/// A process killed while it holds the lock leaves it to the next taker (the lock is robust), which signals the
+/// claims it made but never signaled (<see cref="FinishAbandonedClaims"/>); it may also leave a list half-linked.
+/// Its channels are poisoned by the process that started it as soon as it is reaped, which is what every waiter on
+/// them then sees.
 /// </para>
 /// </remarks>
 internal sealed unsafe class CspArena

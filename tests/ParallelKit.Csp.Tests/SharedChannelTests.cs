@@ -221,4 +221,35 @@ public sealed class SharedChannelTests
         Assert.Equal([7L], (List<long>)results[2]!);
         GC.KeepAlive(silent);
     }
+
+    [Fact]
+    public async Task Records_of_ended_channels_are_reused_once_all_were_used_and_their_old_ends_see_them_retired()
+    {
+        // More channels move to shared memory than the arena has records (1,024): each is poisoned (ended) after it
+        // moved, so its record can hold a later channel.
+        var ended = new List<ChannelIn<long>>();
+        for (int i = 0; i < 1100; i++)
+        {
+            var c = CspChannel.Create<long>();
+            ended.Add(c.Reader());
+            _ = Net.Processes.Collect(c.Reader()).InOsProcess(); // moves c to shared memory; never run
+            c.Poison();
+        }
+
+        var a = CspChannel.Create<long>();
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(a.Writer(), 0, 10).InOsProcess(),
+            Net.Processes.Collect(a.Reader()));
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), (List<long>)results[1]!);
+        int retired = 0;
+        foreach (ChannelIn<long> reader in ended)
+        {
+            Exception error = Assert.ThrowsAny<Exception>(() => reader.Read());
+            Assert.True(error is ChannelPoisonedException or ChannelRetiredException, error.ToString());
+            retired += error is ChannelRetiredException ? 1 : 0;
+        }
+
+        Assert.True(retired > 0, "no record was reused");
+    }
 }

@@ -30,15 +30,6 @@ public abstract class ChannelEnd
     /// <summary>The channel this end belongs to.</summary>
     internal abstract CspChannel ChannelObject { get; }
 
-    /// <summary>The arena of <see cref="SharedEnd"/>, once this end was passed to another OS process.</summary>
-    internal CspArena? SharedArena { get; private set; }
-
-    /// <summary>
-    /// This end's record in <see cref="SharedArena"/> (its retired flag), once it was passed to another OS process: the
-    /// end there and this one are the same end, retired once between them. 0 before.
-    /// </summary>
-    internal int SharedEnd { get; private set; }
-
     /// <summary>
     /// Poisons the channel: every pending and later operation on it, at either end, throws
     /// <see cref="ChannelPoisonedException"/>. From a writer on a buffered channel, readers first drain what
@@ -55,11 +46,6 @@ public abstract class ChannelEnd
     {
         if (Interlocked.Exchange(ref _retired, 1) == 0)
         {
-            if (SharedEnd != 0 && !SharedArena!.TryRetireEnd(SharedEnd))
-            {
-                return; // its copy in another OS process retired it already
-            }
-
             RetireCore();
         }
     }
@@ -71,41 +57,10 @@ public abstract class ChannelEnd
     private protected abstract void RetireCore();
 
     /// <summary>
-    /// Gives this end a record in its channel's arena (the channel is in shared memory by now), for an OS process
-    /// it is passed to; returns it. The same end passed again keeps its record.
+    /// Marks this end retired without telling its channel: its copy in the OS process it was passed to retired it
+    /// there already (an end passed to another process is one end in both, counted once).
     /// </summary>
-    internal int Export(CspArena arena)
-    {
-        lock (this)
-        {
-            if (SharedEnd == 0)
-            {
-                using (arena.Lock())
-                {
-                    SharedEnd = arena.AllocateEndLocked();
-                }
-
-                SharedArena = arena;
-                if (IsRetired)
-                {
-                    arena.TryRetireEnd(SharedEnd);
-                }
-            }
-
-            return SharedEnd;
-        }
-    }
-
-    /// <summary>Binds an end unmarshaled in an OS process to its record; <paramref name="retired"/> when it had retired before it came.</summary>
-    private protected void Import(CspArena arena, int end, bool retired)
-    {
-        SharedArena = arena;
-        SharedEnd = end;
-        if (retired)
-        {
-            _retired = 1;
-        }
-    }
+    internal void MarkRetired() => Volatile.Write(ref _retired, 1);
 
     /// <summary>Throws when this end has retired.</summary>
     private protected void ThrowIfRetired()

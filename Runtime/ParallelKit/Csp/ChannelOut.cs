@@ -20,11 +20,14 @@ public sealed class ChannelOut<T> : ChannelEnd
         _channel = channel;
     }
 
-    /// <summary>An end passed from another OS process: end record <paramref name="end"/> of a channel in shared memory.</summary>
-    internal ChannelOut(CspChannel<T> channel, CspArena arena, int end, bool retired)
+    /// <summary>An end passed from another OS process (its channel is in shared memory); <paramref name="retired"/> when it had retired there.</summary>
+    internal ChannelOut(CspChannel<T> channel, bool retired)
     {
         _channel = channel;
-        Import(arena, end, retired);
+        if (retired)
+        {
+            MarkRetired();
+        }
     }
 
     /// <inheritdoc/>

@@ -261,8 +261,8 @@ public sealed class CspChannel<T> : CspChannel
             SharedChannel shared;
             using (arena.Lock())
             {
-                int record = arena.AllocateChannelLocked(BufferSize, _liveReaderEnds, _liveWriterEnds, State);
-                shared = new SharedChannel(arena, record, Name);
+                int record = arena.AllocateChannelLocked(BufferSize, _liveReaderEnds, _liveWriterEnds, State, out int generation);
+                shared = new SharedChannel(arena, record, generation, Name);
                 foreach (T value in _buffer)
                 {
                     shared.Enqueue(arena.WriteValueLocked(Serialize(value)));

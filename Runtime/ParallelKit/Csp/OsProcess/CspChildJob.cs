@@ -16,13 +16,15 @@ internal sealed class CspChildJob : VoidJobCall
     private readonly ulong _key;
     private readonly CspProcessCall _process;
     private readonly CspEndClient _client;
+    private readonly List<ChannelEnd> _ends;
 
-    private CspChildJob(string name, ulong key, CspProcessCall process, CspEndClient client)
+    private CspChildJob(string name, ulong key, CspProcessCall process, CspEndClient client, List<ChannelEnd> ends)
     {
         _name = name;
         _key = key;
         _process = process;
         _client = client;
+        _ends = ends;
     }
 
     public override string JobName => _name;
@@ -49,7 +51,7 @@ internal sealed class CspChildJob : VoidJobCall
             }
         };
         client.Start();
-        return new CspChildJob(name, key, process, client);
+        return new CspChildJob(name, key, process, client, ends);
     }
 
     protected internal override void WriteArguments(ref JobWriter writer)
@@ -60,23 +62,38 @@ internal sealed class CspChildJob : VoidJobCall
         try
         {
             object? result = await Csp.RunHereAsync(_process, cancellationToken).ConfigureAwait(false);
-            _client.SendDone(CspStatus.Ok, _process.SerializeResult(result));
+            _client.SendDone(CspStatus.Ok, RetiredHere(), _process.SerializeResult(result));
         }
         catch (ChannelPoisonedException e)
         {
-            _client.SendDone(CspStatus.Poisoned, System.Text.Encoding.UTF8.GetBytes(e.Message));
+            _client.SendDone(CspStatus.Poisoned, RetiredHere(), System.Text.Encoding.UTF8.GetBytes(e.Message));
         }
         catch (ChannelRetiredException e)
         {
-            _client.SendDone(CspStatus.Retired, System.Text.Encoding.UTF8.GetBytes(e.Message));
+            _client.SendDone(CspStatus.Retired, RetiredHere(), System.Text.Encoding.UTF8.GetBytes(e.Message));
         }
         catch (Exception e)
         {
-            _client.SendDone(CspStatus.Failed, CspValues.Serialize(new[] { _name, e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace ?? string.Empty }));
+            _client.SendDone(CspStatus.Failed, RetiredHere(), CspValues.Serialize(new[] { _name, e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace ?? string.Empty }));
         }
         finally
         {
             _client.Dispose();
         }
+    }
+
+    /// <summary>The indexes of the process's ends that retired here (the starting process must not retire them again).</summary>
+    private List<int> RetiredHere()
+    {
+        var retired = new List<int>();
+        for (int i = 0; i < _ends.Count; i++)
+        {
+            if (_ends[i].IsRetired)
+            {
+                retired.Add(i);
+            }
+        }
+
+        return retired;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 
@@ -31,14 +32,14 @@ internal sealed class CspEndClient : IDisposable
         receiver.Start();
     }
 
-    /// <summary>Reports how the process's method ended; the last message.</summary>
-    public void SendDone(CspStatus status, ReadOnlySpan<byte> payload)
+    /// <summary>Reports how the process's method ended, and which of its ends retired here; the last message.</summary>
+    public void SendDone(CspStatus status, IReadOnlyList<int> retired, ReadOnlySpan<byte> payload)
     {
         try
         {
             lock (_sendLock)
             {
-                _pipe.Send(CspWire.Done(status, payload));
+                _pipe.Send(CspWire.Done(status, retired, payload));
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)

@@ -30,6 +30,9 @@ internal sealed class CspEndServer : IDisposable
     /// <summary>How the child's method ended (its one message), or <see langword="null"/> when it never said.</summary>
     public (CspStatus Status, byte[] Payload)? Outcome { get; private set; }
 
+    /// <summary>The indexes of the process's ends that retired in the child (with <see cref="Outcome"/>).</summary>
+    public int[] RetiredThere { get; private set; } = [];
+
     /// <summary>Starts waiting on a thread of its own.</summary>
     public void Start()
     {
@@ -44,6 +47,7 @@ internal sealed class CspEndServer : IDisposable
         try
         {
             byte[] message = _pipe.Receive();
+            RetiredThere = CspWire.Retired(message);
             Outcome = (CspWire.Status(message), CspWire.Payload(message));
         }
         catch (Exception e) when (e is EndOfStreamException or ObjectDisposedException or IOException)

@@ -7,9 +7,9 @@ namespace ParallelKit;
 
 /// <summary>
 /// Marshals channel ends for a CSP process that runs in its own OS process, by handle: the end's channel moves
-/// to shared memory (once), and the end crosses as the name of that memory, its channel's record there, its
-/// own record (one end in both processes, retired once) and its channel's name; the receiving process opens the
-/// same channel and works on it directly. Called by generated code.
+/// to shared memory (once), and the end crosses as the name of that memory, its channel's record there (and
+/// generation), its channel's name and whether it has retired; the receiving process opens the same channel and works on it
+/// directly. Called by generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CspMarshal
@@ -27,9 +27,10 @@ public static class CspMarshal
 
         CspChannel channel = end.ChannelObject;
         SharedChannel shared = channel.Promote();
-        writer.Write(end.Export(shared.Arena));
+        writer.Write(1);
         writer.Write(shared.Arena.Name);
         writer.Write(shared.Record);
+        writer.Write(shared.Generation);
         writer.Write(channel.Name);
         writer.Write(end.IsRetired);
     }
@@ -59,14 +60,14 @@ public static class CspMarshal
     /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelIn<T> ReadIn<T>(ref JobReader reader)
     {
-        int end = reader.Read<int>();
-        if (end < 0)
+        int present = reader.Read<int>();
+        if (present < 0)
         {
             return null!;
         }
 
-        CspChannel<T> channel = ReadChannel<T>(ref reader, out CspArena arena);
-        return new ChannelIn<T>(channel, arena, end, reader.Read<bool>());
+        CspChannel<T> channel = ReadChannel<T>(ref reader);
+        return new ChannelIn<T>(channel, reader.Read<bool>());
     }
 
     /// <summary>Reads a writing end.</summary>
@@ -75,14 +76,14 @@ public static class CspMarshal
     /// <returns>An end of the same channel (in shared memory), the same end as the one passed.</returns>
     public static ChannelOut<T> ReadOut<T>(ref JobReader reader)
     {
-        int end = reader.Read<int>();
-        if (end < 0)
+        int present = reader.Read<int>();
+        if (present < 0)
         {
             return null!;
         }
 
-        CspChannel<T> channel = ReadChannel<T>(ref reader, out CspArena arena);
-        return new ChannelOut<T>(channel, arena, end, reader.Read<bool>());
+        CspChannel<T> channel = ReadChannel<T>(ref reader);
+        return new ChannelOut<T>(channel, reader.Read<bool>());
     }
 
     /// <summary>Reads an array of reading ends.</summary>
@@ -140,12 +141,12 @@ public static class CspMarshal
     public static List<ChannelOut<T>> ReadOutList<T>(ref JobReader reader) => ReadOutArray<T>(ref reader) is { } ends ? [.. ends] : null!;
 
     /// <summary>Opens the channel an end belongs to: its arena by name, then this process's view of its record.</summary>
-    private static CspChannel<T> ReadChannel<T>(ref JobReader reader, out CspArena arena)
+    private static CspChannel<T> ReadChannel<T>(ref JobReader reader)
     {
         string arenaName = reader.Read<string>() ?? throw new InvalidOperationException("A channel end arrived without the name of its shared memory.");
         int record = reader.Read<int>();
+        int generation = reader.Read<int>();
         string name = reader.Read<string>() ?? string.Empty;
-        arena = CspArena.Open(arenaName);
-        return arena.View<T>(record, name);
+        return CspArena.Open(arenaName).View<T>(record, generation, name);
     }
 }

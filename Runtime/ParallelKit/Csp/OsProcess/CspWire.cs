@@ -1,4 +1,6 @@
 using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
 
 namespace ParallelKit.CspRuntime;
 
@@ -7,26 +9,48 @@ namespace ParallelKit.CspRuntime;
 /// how the process's method ended, sent by the child last (the channels themselves live in shared memory, see
 /// <see cref="SharedChannel"/>; the pipe is the link whose end tells either side that the other is gone).
 /// <code>
-/// +0  byte   status (CspStatus)
-/// +1  ...    the result's bytes, the poison or retire message (UTF-8), or the error's name, type, message and stack
+/// +0      byte        status (CspStatus)
+/// +1      int32       n: how many of the process's ends retired in the child (explicitly, or by a process it ran)
+/// +5      int32 × n   their indexes among the process's ends (CollectEnds order, the same in both processes)
+/// +5+4n   ...         the result's bytes, the poison or retire message (UTF-8), or the error's name, type, message and stack
 /// </code>
 /// </summary>
 internal static class CspWire
 {
     public const int StatusAt = 0;
-    public const int PayloadAt = 1;
+    public const int RetiredCountAt = 1;
+    public const int RetiredAt = 5;
 
-    public static byte[] Done(CspStatus status, ReadOnlySpan<byte> payload)
+    public static byte[] Done(CspStatus status, IReadOnlyList<int> retired, ReadOnlySpan<byte> payload)
     {
-        byte[] message = new byte[PayloadAt + payload.Length];
+        int payloadAt = RetiredAt + (4 * retired.Count);
+        byte[] message = new byte[payloadAt + payload.Length];
         message[StatusAt] = (byte)status;
-        payload.CopyTo(message.AsSpan(PayloadAt));
+        BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(RetiredCountAt), retired.Count);
+        for (int i = 0; i < retired.Count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(RetiredAt + (4 * i)), retired[i]);
+        }
+
+        payload.CopyTo(message.AsSpan(payloadAt));
         return message;
     }
 
     public static CspStatus Status(ReadOnlySpan<byte> message) => (CspStatus)message[StatusAt];
 
-    public static byte[] Payload(ReadOnlySpan<byte> message) => message[PayloadAt..].ToArray();
+    public static int[] Retired(ReadOnlySpan<byte> message)
+    {
+        int[] retired = new int[BinaryPrimitives.ReadInt32LittleEndian(message[RetiredCountAt..])];
+        for (int i = 0; i < retired.Length; i++)
+        {
+            retired[i] = BinaryPrimitives.ReadInt32LittleEndian(message[(RetiredAt + (4 * i))..]);
+        }
+
+        return retired;
+    }
+
+    public static byte[] Payload(ReadOnlySpan<byte> message)
+        => message[(RetiredAt + (4 * BinaryPrimitives.ReadInt32LittleEndian(message[RetiredCountAt..])))..].ToArray();
 }
 
 /// <summary>How the process ended.</summary>

@@ -66,6 +66,16 @@ public static partial class Csp
                     throw new CspProcessDiedException(process.Name, child.Pid, child.ExitCode ?? -1);
                 }
 
+                // Ends the child retired are retired here already (one end in both processes): Parallel's own retire of
+                // the process's ends must not count them again.
+                foreach (int index in server.RetiredThere)
+                {
+                    if ((uint)index < (uint)ends.Count)
+                    {
+                        ends[index].MarkRetired();
+                    }
+                }
+
                 return outcome.Status switch
                 {
                     CspStatus.Ok => process.DeserializeResult(outcome.Payload),

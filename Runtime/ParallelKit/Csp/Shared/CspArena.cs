@@ -25,12 +25,13 @@ namespace ParallelKit.CspRuntime;
 /// sleeps on: <c>Unparked</c> while it spins, <c>ParkedBlocking</c> (a thread sleeps on the word) or
 /// <c>ParkedAsync</c> (an async waiter: its process's doorbell thread completes it), and <c>Done</c>, set once by
 /// the signal with an exchange whose old value says whom to wake. A process rings another's doorbell (a
-/// sequence word its doorbell thread sleeps on) only to complete an async waiter there.
+/// sequence word its doorbell threads sleep on) only to complete an async waiter there.
 /// </para>
 /// <para>
-/// A process killed while it holds the lock leaves it to the next taker (the lock is robust) and may leave a
-/// list half-linked; its channels are poisoned by the process that started it as soon as it is reaped, which is
-/// what every waiter on them then sees.
+/// A process killed while it holds the lock leaves it to the next taker (the lock is robust), which signals the
+/// claims it made but never signaled (<see cref="FinishAbandonedClaims"/>); it may also leave a list half-linked.
+/// Its channels are poisoned by the process that started it as soon as it is reaped, which is what every waiter on
+/// them then sees.
 /// </para>
 /// </remarks>
 internal sealed unsafe class CspArena
@@ -123,7 +124,7 @@ internal sealed unsafe class CspArena
     public void Unlock() => RobustLock.Exit(_segment.LockWord);
 
     /// <summary>The channel object of record <paramref name="record"/> in this process: one per record, so that the ends of one channel share it.</summary>
-    public CspChannel<T> View<T>(int record, string name)
+    public CspChannel<T> View<T>(int record, int generation, string name)
     {
         if (record < 1 || record > MaxChannels)
         {
@@ -132,30 +133,52 @@ internal sealed unsafe class CspArena
 
         lock (_views)
         {
-            if (_views.TryGetValue(record, out CspChannel? view) && view is CspChannel<T> typed)
+            if (_views.TryGetValue(record, out CspChannel? view) && view is CspChannel<T> typed && typed.Shared!.Generation == generation)
             {
                 return typed;
             }
 
             int buffer = Volatile.Read(ref *ChannelField(record, ChannelLayout.CapacityAt));
-            var channel = new CspChannel<T>(new SharedChannel(this, record, name), buffer, name);
+            var channel = new CspChannel<T>(new SharedChannel(this, record, generation, name), buffer, name);
             _views[record] = channel;
             return channel;
         }
     }
 
-    /// <summary>Allocates a channel record holding the given state; the caller holds the lock.</summary>
-    public int AllocateChannelLocked(int capacity, int liveReaders, int liveWriters, ChannelState state)
+    /// <summary>
+    /// Allocates a channel record holding the given state; the caller holds the lock. Once every record was used, one
+    /// whose channel has ended (poisoned, or retired on both sides, with nothing buffered and nobody waiting) is reused,
+    /// its generation moved on: the views of the ended channel still held anywhere then see it retired.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">All records hold channels that have not ended.</exception>
+    public int AllocateChannelLocked(int capacity, int liveReaders, int liveWriters, ChannelState state, out int generation)
     {
         int record = *Int(ChannelCountAt) + 1;
-        if (record > MaxChannels)
+        if (record <= MaxChannels)
         {
-            throw new InvalidOperationException($"More than {MaxChannels} CSP channels of this process are used across OS processes.");
+            *Int(ChannelCountAt) = record;
+        }
+        else
+        {
+            record = 0;
+            for (int candidate = 1; candidate <= MaxChannels && record == 0; candidate++)
+            {
+                if (HasEnded(candidate))
+                {
+                    record = candidate;
+                }
+            }
+
+            if (record == 0)
+            {
+                throw new InvalidOperationException($"{MaxChannels} CSP channels of this process that are used across OS processes have not ended: no room for one more.");
+            }
         }
 
-        *Int(ChannelCountAt) = record;
         int* channel = ChannelField(record, 0);
+        generation = channel[ChannelLayout.GenerationAt / 4] + 1;
         new Span<byte>(channel, ChannelSize).Clear();
+        channel[ChannelLayout.GenerationAt / 4] = generation;
         channel[ChannelLayout.StateAt / 4] = (int)state;
         channel[ChannelLayout.LiveReadersAt / 4] = liveReaders;
         channel[ChannelLayout.LiveWritersAt / 4] = liveWriters;
@@ -165,22 +188,6 @@ internal sealed unsafe class CspArena
 
     /// <summary>A word of channel record <paramref name="record"/>.</summary>
     public int* ChannelField(int record, int at) => Int(ChannelsAt + ((record - 1) * ChannelSize) + at);
-
-    /// <summary>Allocates an end record (its retired flag); the caller holds the lock.</summary>
-    public int AllocateEndLocked()
-    {
-        int end = *Int(EndCountAt) + 1;
-        if (end > MaxEnds)
-        {
-            throw new InvalidOperationException($"More than {MaxEnds} CSP channel ends of this process were passed to OS processes.");
-        }
-
-        *Int(EndCountAt) = end;
-        return end;
-    }
-
-    /// <summary>Marks end <paramref name="end"/> retired; false when it already was (by its copy in another process).</summary>
-    public bool TryRetireEnd(int end) => Interlocked.CompareExchange(ref *Int(EndsAt + ((end - 1) * 4)), 1, 0) == 0;
 
     /// <summary>Allocates a claim slot for a selection of this process; the caller holds the lock.</summary>
     public int AllocateSlotLocked()
@@ -438,6 +445,31 @@ internal sealed unsafe class CspArena
         mine[ProcessPidAt / 4] = Environment.ProcessId;
         *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
         return entry;
+    }
+
+    /// <summary>Whether channel record <paramref name="record"/> holds a channel that has ended and that nobody waits on. The caller holds the lock.</summary>
+    private bool HasEnded(int record)
+    {
+        var state = (ChannelState)(*ChannelField(record, ChannelLayout.StateAt));
+        int buffered = *ChannelField(record, ChannelLayout.CountAt);
+        bool ended = (state & ChannelState.PoisonedByReader) != 0
+            || ((state & ChannelState.PoisonedByWriter) != 0 && buffered == 0)
+            || (state & (ChannelState.ReadersRetired | ChannelState.WritersRetired)) == (ChannelState.ReadersRetired | ChannelState.WritersRetired);
+        if (!ended || *ChannelField(record, ChannelLayout.ReadersHeadAt) != 0 || *ChannelField(record, ChannelLayout.WritersHeadAt) != 0)
+        {
+            return false;
+        }
+
+        // Its buffered values (a reader's poison drops them) go back to the free cells.
+        int value = *ChannelField(record, ChannelLayout.BufferHeadAt);
+        while (value != 0)
+        {
+            int next = *NextValue(value);
+            FreeValueLocked(value);
+            value = next;
+        }
+
+        return true;
     }
 
     private static bool Spin(int* state, long ticks)

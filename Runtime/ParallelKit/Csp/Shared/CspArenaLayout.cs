@@ -8,17 +8,15 @@ namespace ParallelKit.CspRuntime;
 ///  offset        size            field
 ///       0        4               process entries used (an entry of a dead process is reused once all were used)
 ///       4        4               channel records used
-///       8        4               end records used
 ///      12        4 + 4           free slot list head, slots ever used
 ///      20        4 + 4           free offer list head, offers ever used
 ///      28        4 + 4           free cell list head, cells ever used
 ///      64        16 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex), start time(8)
 ///    4160        64 × 1024       channels (see ChannelLayout)
-///   69696        4 × 8192        ends: 1 once retired (an end passed to another process is one end in both)
-///  102464        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
-///  168000        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
-///  430144        256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
-///  4624448                       end: 4.4 MiB, reserved in /dev/shm when the first channel is promoted
+///   69696        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
+///  135232        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
+///  397376        256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
+///  4591680                       end: 4.4 MiB, reserved in /dev/shm when the first channel is promoted
 /// </code>
 /// A value in flight (buffered, or held by a waiting writer's offer) is a chain of cells; the first holds its
 /// length and, while buffered, the link to the next buffered value.
@@ -27,7 +25,6 @@ internal static class CspArenaLayout
 {
     public const int ProcessCountAt = 0;
     public const int ChannelCountAt = 4;
-    public const int EndCountAt = 8;
     public const int FreeSlotAt = 12;
     public const int SlotBumpAt = 16;
     public const int FreeOfferAt = 20;
@@ -46,10 +43,7 @@ internal static class CspArenaLayout
     public const int MaxChannels = 1024;
     public const int ChannelSize = 64;
 
-    public const int EndsAt = ChannelsAt + (MaxChannels * ChannelSize);
-    public const int MaxEnds = 8192;
-
-    public const int SlotsAt = EndsAt + (MaxEnds * 4);
+    public const int SlotsAt = ChannelsAt + (MaxChannels * ChannelSize);
     public const int MaxSlots = 4096;
     public const int SlotSize = 16;
     public const int SlotClaimAt = 0;
@@ -85,6 +79,7 @@ internal static class CspArenaLayout
     ///  0 state (ChannelState)   4 live reader ends   8 live writer ends   12 capacity   16 buffered count
     /// 20 first buffered value  24 last buffered value
     /// 28 first waiting reader  32 last waiting reader   36 first waiting writer   40 last waiting writer
+    /// 44 generation (moved on when an ended channel's record is reused: views of the old channel see it retired)
     /// </code>
     /// </remarks>
     public static class ChannelLayout
@@ -100,5 +95,6 @@ internal static class CspArenaLayout
         public const int ReadersTailAt = 32;
         public const int WritersHeadAt = 36;
         public const int WritersTailAt = 40;
+        public const int GenerationAt = 44;
     }
 }

@@ -11,7 +11,7 @@ namespace ParallelKit.CspRuntime;
 /// the buffer is full), on values as MemoryPack bytes. Every method whose name ends in <c>Locked</c> is called
 /// holding the arena's lock.
 /// </summary>
-internal sealed unsafe class SharedChannel(CspArena arena, int record, string name)
+internal sealed unsafe class SharedChannel(CspArena arena, int record, int generation, string name)
 {
     private const int NoList = 0;
     private const int ReaderList = 1;
@@ -23,11 +23,22 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, string na
     /// <summary>The channel's record in the arena.</summary>
     public int Record { get; } = record;
 
+    /// <summary>The generation of <see cref="Record"/> this channel is.</summary>
+    public int Generation { get; } = generation;
+
     /// <summary>The channel's name, for messages.</summary>
     public string Name { get; } = name;
 
-    /// <summary>Poison and retire, as the last lock holder left them.</summary>
-    public ChannelState State => (ChannelState)Volatile.Read(ref *Field(StateAt));
+    /// <summary>
+    /// Poison and retire, as the last lock holder left them; a channel whose record was reused (it had ended) reads as
+    /// retired on both sides.
+    /// </summary>
+    public ChannelState State => IsStale
+        ? ChannelState.ReadersRetired | ChannelState.WritersRetired
+        : (ChannelState)Volatile.Read(ref *Field(StateAt));
+
+    /// <summary>Whether the record now holds another channel (this one had ended, see <see cref="CspArena.AllocateChannelLocked"/>).</summary>
+    private bool IsStale => Volatile.Read(ref *Arena.ChannelField(Record, GenerationAt)) != Generation;
 
     /// <summary>
     /// Takes a value if one is ready: from the buffer (then refilling it from a waiting writer), or from a waiting
@@ -37,6 +48,11 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, string na
     {
         ChannelState state = State;
         value = 0;
+        if (IsStale)
+        {
+            return Selection.Retired;
+        }
+
         if ((state & ChannelState.PoisonedByReader) != 0)
         {
             return Selection.Poisoned;
@@ -80,6 +96,11 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, string na
     public int TryWriteLocked(int value)
     {
         ChannelState state = State;
+        if (IsStale)
+        {
+            return Selection.Retired;
+        }
+
         if ((state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
         {
             return Selection.Poisoned;
@@ -154,13 +175,19 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, string na
     }
 
     /// <summary>Counts one more end on one side.</summary>
-    public void AddEndLocked(bool writer) => (*Field(writer ? LiveWritersAt : LiveReadersAt))++;
+    public void AddEndLocked(bool writer)
+    {
+        if (!IsStale)
+        {
+            (*Field(writer ? LiveWritersAt : LiveReadersAt))++;
+        }
+    }
 
     /// <summary>Poisons the channel and fails every waiting offer; a reader's poison drops what is buffered.</summary>
     public void PoisonLocked(bool byWriter)
     {
         ChannelState state = State;
-        if ((state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
+        if (IsStale || (state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
         {
             return;
         }
@@ -178,6 +205,11 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, string na
     /// <summary>Retires one end of the given side; the last one of a side retires that side.</summary>
     public void RetireEndLocked(bool writer)
     {
+        if (IsStale)
+        {
+            return;
+        }
+
         int* live = Field(writer ? LiveWritersAt : LiveReadersAt);
         if (--*live != 0)
         {

@@ -330,4 +330,58 @@ public static partial class Net
             await output.WriteAsync(from + i);
         }
     }
+
+    [CspProcess]
+    public static async Task JitterProducers(ChannelOut<long>[] outputs, int count)
+    {
+        // Each output gets count values, each after a random pause of up to 1.5 ms: about the 1 ms timeout of
+        // TimeoutCollect, so that writers and timeout timers race.
+        var writers = new Task[outputs.Length];
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            writers[k] = JitterWrite(outputs[k], count, k);
+        }
+
+        await Task.WhenAll(writers);
+    }
+
+    private static async Task JitterWrite(ChannelOut<long> output, int count, int seed)
+    {
+        await Task.Yield();
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + (random.Next(1500) * System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+            }
+
+            await output.WriteAsync(i);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<List<long>> TimeoutCollect(ChannelIn<long> input)
+    {
+        // A selection that times out is simply tried again; any other outcome than a value or the retire fails.
+        var all = new List<long>();
+        var fromInput = input.Guard();
+        var alt = new Alternation(fromInput, Guard.Timeout(TimeSpan.FromMilliseconds(1)));
+        while (true)
+        {
+            try
+            {
+                Choice chosen = await alt.PriSelectAsync();
+                if (chosen.Guard == fromInput)
+                {
+                    all.Add(chosen.ValueAs<long>());
+                }
+            }
+            catch (ChannelRetiredException)
+            {
+                return all;
+            }
+        }
+    }
 }

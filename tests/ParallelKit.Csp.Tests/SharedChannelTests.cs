@@ -204,4 +204,32 @@ public sealed class SharedChannelTests
         InvalidOperationException failure = Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions));
         Assert.Contains("does not fit", failure.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_timeout_that_fires_as_a_value_comes_never_claims_the_next_waiter_in_its_shared_slot()
+    {
+        // Alternations with a 1 ms timeout race writers in another OS process, beside a plain reader and an
+        // alternation without a timeout whose waits reuse the same claim slots: a late timer must not claim them.
+        var timed = CspChannel.Create<long>();
+        var plain = CspChannel.Create<long>();
+        var alternating = CspChannel.Create<long>();
+        var idle = CspChannel.Create<long>();
+        ChannelOut<long> idleWriter = idle.Writer();
+        const int count = 1500;
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.JitterProducers([timed.Writer(), plain.Writer(), alternating.Writer()], count).InOsProcess(),
+            Net.Processes.TimeoutCollect(timed.Reader()),
+            Net.Processes.TimeoutCollect(timed.Reader()),
+            Net.Processes.Collect(plain.Reader()),
+            Net.Processes.AltCollect(alternating.Reader(), idle.Reader())).WaitAsync(TimeSpan.FromMinutes(2));
+
+        // A process that ended by a (spurious) poison has no result.
+        List<long> all = [.. Assert.IsType<List<long>>(results[1]), .. Assert.IsType<List<long>>(results[2])];
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), all.Order());
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), Assert.IsType<List<long>>(results[3]));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), Assert.IsType<List<long>>(results[4]));
+        Assert.False(timed.IsPoisoned || plain.IsPoisoned || alternating.IsPoisoned);
+        GC.KeepAlive(idleWriter);
+    }
 }

@@ -767,12 +767,13 @@ public sealed class CspChannel<T> : CspChannel
     private T FinishShared(SharedChannel shared, Selection selection, int offer, bool reader, CancellationToken cancellationToken)
     {
         selection.Disarm();
-        int outcome = selection.Outcome;
+        int outcome;
         CspArena arena = shared.Arena;
         ReadOnlySpan<byte> bytes = default;
         using (arena.Lock())
         {
             int cells = shared.WithdrawLocked(offer);
+            outcome = selection.Outcome; // withdrawn and disarmed: nobody claims it any more
             if (outcome == 0 && reader && cells == 0)
             {
                 outcome = Selection.Poisoned; // its writer died handing it over (see CspArena.FinishAbandonedClaims)

@@ -245,7 +245,7 @@ public sealed class Alternation
         selection.Return();
         if (outcome >= 0 && pending.Offers![outcome] is { LostValue: true })
         {
-            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process writing the value chosen died while handing it over.");
+            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process at its other end died while the value chosen was handed over.");
         }
 
         if (outcome >= 0)

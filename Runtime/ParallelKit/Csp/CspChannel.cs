@@ -782,6 +782,11 @@ public sealed class CspChannel<T> : CspChannel
             {
                 bytes = arena.TakeValueLocked(cells);
             }
+            else if (outcome == 0 && cells != 0)
+            {
+                arena.FreeValueLocked(cells);
+                outcome = Selection.Poisoned; // its reader died taking it (see CspArena.FinishAbandonedClaims): nobody has the value
+            }
             else if (cells != 0)
             {
                 arena.FreeValueLocked(cells);
@@ -908,8 +913,8 @@ internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool read
 
     public override object? Boxed => _value;
 
-    /// <summary>Whether a read that was chosen found no value: its writer died handing it over (see <see cref="CspArena"/>).</summary>
-    public override bool LostValue => reader && _lost;
+    /// <summary>Whether a read that was chosen found no value, or a write that was chosen still has its value: the process at the other end died in the hand-over (see <see cref="CspArena"/>).</summary>
+    public override bool LostValue => reader ? _lost : !_lost; // a write chosen whose value is still here: its reader died taking it
 
     /// <summary>Withdraws the offer (taking the arena's lock); a read that was matched takes its value now.</summary>
     public override void Withdraw()

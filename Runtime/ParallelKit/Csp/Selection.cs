@@ -299,7 +299,7 @@ internal abstract class Offer
     /// <summary>For an input guard's offer that was matched: the value read (after <see cref="Withdraw"/>).</summary>
     public virtual object? Boxed => null;
 
-    /// <summary>For an input guard's offer that was matched: whether its value was lost with a writer that died handing it over.</summary>
+    /// <summary>For an offer that was matched: whether its value was lost with the process at the other end, which died in the hand-over.</summary>
     public virtual bool LostValue => false;
 
     /// <summary>Removes the offer from its channel's queue if it is still there.</summary>

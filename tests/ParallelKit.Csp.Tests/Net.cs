@@ -384,4 +384,46 @@ public static partial class Net
             }
         }
     }
+
+    [CspProcess]
+    public static async Task<string> OfferTwoTooLarge(ChannelOut<byte[]> a, ChannelOut<byte[]> b, ChannelOut<long> go, int size)
+    {
+        // Each value fits in the shared memory alone, not both: the alternation fails while it leaves its offers.
+        var alt = new Alternation(a.Guard(new byte[size]), b.Guard(new byte[size]));
+        string message;
+        try
+        {
+            await alt.SelectAsync();
+            return "a guard was chosen";
+        }
+        catch (InvalidOperationException e)
+        {
+            message = e.Message;
+        }
+
+        await go.WriteAsync(1);
+        await a.WriteAsync([1, 2, 3]);
+        a.Retire();
+        b.Retire();
+        return message;
+    }
+
+    [CspProcess]
+    public static async Task<List<int>> LengthsAfterGo(ChannelIn<long> go, ChannelIn<byte[]> a, ChannelIn<byte[]> b)
+    {
+        // Reads a until it retires, then b: lengths from a, negated lengths from b.
+        await go.ReadAsync();
+        var lengths = new List<int>();
+        await foreach (byte[] value in a)
+        {
+            lengths.Add(value.Length);
+        }
+
+        await foreach (byte[] value in b)
+        {
+            lengths.Add(-value.Length);
+        }
+
+        return lengths;
+    }
 }

@@ -232,4 +232,20 @@ public sealed class SharedChannelTests
         Assert.False(timed.IsPoisoned || plain.IsPoisoned || alternating.IsPoisoned);
         GC.KeepAlive(idleWriter);
     }
+
+    [Fact]
+    public async Task An_alternation_that_fails_while_it_leaves_its_offers_leaves_none_behind()
+    {
+        // The reader starts only once the alternation has failed: an offer left behind would give it a value first.
+        var a = CspChannel.Create<byte[]>();
+        var b = CspChannel.Create<byte[]>();
+        var go = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.OfferTwoTooLarge(a.Writer(), b.Writer(), go.Writer(), 2_500_000),
+            Net.Processes.LengthsAfterGo(go.Reader(), a.Reader(), b.Reader()).InOsProcess()).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Contains("does not fit", Assert.IsType<string>(results[0]), StringComparison.Ordinal);
+        Assert.Equal([3], Assert.IsType<List<int>>(results[1]));
+    }
 }

@@ -418,7 +418,15 @@ public sealed class CspChannel<T> : CspChannel
         if (_shared is { } shared)
         {
             int cells = shared.Arena.WriteValueLocked(Serialize(value));
-            return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: false, cells), reader: false);
+            try
+            {
+                return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: false, cells), reader: false);
+            }
+            catch
+            {
+                shared.Arena.FreeValueLocked(cells); // no room for one more offer
+                throw;
+            }
         }
 
         var offer = new ValueOffer(this) { Selection = selection, GuardIndex = guardIndex, Value = value };
@@ -880,6 +888,8 @@ public sealed class CspChannel<T> : CspChannel
             }
         }
 
+        public override void WithdrawLocked() => Node.List?.Remove(Node);
+
         T IValueTaskSource<T>.GetResult(short token)
         {
             OwnSelection.GetResult(token);
@@ -937,6 +947,15 @@ internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool read
             {
                 arena.FreeValueLocked(cells);
             }
+        }
+    }
+
+    public override void WithdrawLocked()
+    {
+        int cells = channel.WithdrawLocked(offer);
+        if (cells != 0)
+        {
+            channel.Arena.FreeValueLocked(cells);
         }
     }
 }

@@ -304,4 +304,7 @@ internal abstract class Offer
 
     /// <summary>Removes the offer from its channel's queue if it is still there.</summary>
     public abstract void Withdraw();
+
+    /// <summary>Removes an offer never matched (its value, if any, freed), holding its channel's lock and its arena's: an alternation that failed to leave all its offers.</summary>
+    public abstract void WithdrawLocked();
 }

@@ -649,6 +649,7 @@ public sealed class CspChannel<T> : CspChannel
         T value = offer.Value;
         offer.Value = default!;
         offer.Token = default;
+        selection.TryReset(async: false); // a new version first: its finished ValueTask awaited again throws, never finishes twice
         Volatile.Write(ref offer.IsWriter ? ref _spareWriteOffer : ref _spareReadOffer, offer);
         if (outcome == 0)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -248,4 +249,50 @@ public sealed class SharedChannelTests
         Assert.Contains("does not fit", Assert.IsType<string>(results[0]), StringComparison.Ordinal);
         Assert.Equal([3], Assert.IsType<List<int>>(results[1]));
     }
+
+    [Fact]
+    public async Task A_write_whose_reader_died_after_claiming_it_fails_as_poisoned_instead_of_succeeding()
+    {
+        // What a reader SIGKILLed between claiming a waiting write and taking its value leaves behind, once
+        // CspArena.FinishAbandonedClaims signals that claim: the value is still in the write's offer. Made here
+        // through the internals (no kill can be timed inside that window).
+        var c = CspChannel.Create<long>();
+        ChannelOut<long> writer = c.Writer();
+        ChannelIn<long> reader = c.Reader();
+        object shared = Internal(c, "Promote");
+        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
+        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
+        Type layout = typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
+        int writersHeadAt = (int)layout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
+        int offerSlotAt = (int)layout.GetField("OfferSlotAt")!.GetValue(null)!;
+
+        Task write = Task.Run(() => writer.Write(5));
+        int offer = 0;
+        for (int i = 0; i < 30_000 && offer == 0; i++)
+        {
+            await Task.Delay(1);
+            offer = ReadInt(Internal(arena, "ChannelField", record, writersHeadAt));
+        }
+
+        Assert.NotEqual(0, offer);
+        Internal(arena, "Enter");
+        try
+        {
+            int slot = ReadInt(Internal(arena, "OfferField", offer, offerSlotAt));
+            Assert.True((bool)Internal(arena, "TryClaim", slot, 0));
+            Internal(arena, "Signal", slot);
+        }
+        finally
+        {
+            Internal(arena, "Unlock");
+        }
+
+        await Assert.ThrowsAsync<ChannelPoisonedException>(() => write.WaitAsync(TimeSpan.FromSeconds(30)));
+        GC.KeepAlive(reader);
+    }
+
+    private static object Internal(object target, string method, params object[] arguments)
+        => target.GetType().GetMethod(method, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!.Invoke(target, arguments) ?? "void";
+
+    private static unsafe int ReadInt(object pointer) => *(int*)Pointer.Unbox(pointer);
 }

@@ -228,4 +228,20 @@ public sealed class CspChannelTests
         await producing;
         Assert.Equal(["a", "b", "c"], words);
     }
+
+    [Fact]
+    public async Task A_finished_read_awaited_again_throws_instead_of_reading_nothing()
+    {
+        var c = CspChannel.Create<int>();
+        ChannelOut<int> writer = c.Writer();
+        ChannelIn<int> reader = c.Reader();
+
+        ValueTask<int> read = reader.ReadAsync(Token);
+        Assert.False(read.IsCompleted);
+        await writer.WriteAsync(7, Token);
+        Assert.Equal(7, await read);
+#pragma warning disable CA2012 // awaited twice on purpose
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await read);
+#pragma warning restore CA2012
+    }
 }

@@ -341,4 +341,100 @@ public static partial class Net
         output.Write(first.ValueAs<long>());
         return (first.Index * 10) + second.Index;
     }
+
+    [CspProcess]
+    public static async Task JitterProducers(ChannelOut<long>[] outputs, int count)
+    {
+        // Each output gets count values, each after a random pause of up to 1.5 ms: about the 1 ms timeout of
+        // TimeoutCollect, so that writers and timeout timers race.
+        var writers = new Task[outputs.Length];
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            writers[k] = JitterWrite(outputs[k], count, k);
+        }
+
+        await Task.WhenAll(writers);
+    }
+
+    private static async Task JitterWrite(ChannelOut<long> output, int count, int seed)
+    {
+        await Task.Yield();
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + (random.Next(1500) * System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+            }
+
+            await output.WriteAsync(i);
+        }
+    }
+
+    [CspProcess]
+    public static async Task<List<long>> TimeoutCollect(ChannelIn<long> input)
+    {
+        // A selection that times out is simply tried again; any other outcome than a value or the retire fails.
+        var all = new List<long>();
+        var fromInput = input.Guard();
+        var alt = new Alternation(fromInput, Guard.Timeout(TimeSpan.FromMilliseconds(1)));
+        while (true)
+        {
+            try
+            {
+                Choice chosen = await alt.PriSelectAsync();
+                if (chosen.Guard == fromInput)
+                {
+                    all.Add(chosen.ValueAs<long>());
+                }
+            }
+            catch (ChannelRetiredException)
+            {
+                return all;
+            }
+        }
+    }
+
+    [CspProcess]
+    public static async Task<string> OfferTwoTooLarge(ChannelOut<byte[]> a, ChannelOut<byte[]> b, ChannelOut<long> go, int size)
+    {
+        // Each value fits in the shared memory alone, not both: the alternation fails while it leaves its offers.
+        var alt = new Alternation(a.Guard(new byte[size]), b.Guard(new byte[size]));
+        string message;
+        try
+        {
+            await alt.SelectAsync();
+            return "a guard was chosen";
+        }
+        catch (InvalidOperationException e)
+        {
+            message = e.Message;
+        }
+
+        await go.WriteAsync(1);
+        await a.WriteAsync([1, 2, 3]);
+        a.Retire();
+        b.Retire();
+        return message;
+    }
+
+    [CspProcess]
+    public static async Task<List<int>> LengthsAfterGo(ChannelIn<long> go, ChannelIn<byte[]> a, ChannelIn<byte[]> b)
+    {
+        // Reads a until it retires, then b: lengths from a, negated lengths from b.
+        await go.ReadAsync();
+        var lengths = new List<int>();
+        await foreach (byte[] value in a)
+        {
+            lengths.Add(value.Length);
+        }
+
+        await foreach (byte[] value in b)
+        {
+            lengths.Add(-value.Length);
+        }
+
+        return lengths;
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -252,4 +253,94 @@ public sealed class SharedChannelTests
 
         Assert.True(retired > 0, "no record was reused");
     }
+
+    [Fact]
+    public async Task A_timeout_that_fires_as_a_value_comes_never_claims_the_next_waiter_in_its_shared_slot()
+    {
+        // Alternations with a 1 ms timeout race writers in another OS process, beside a plain reader and an
+        // alternation without a timeout whose waits reuse the same claim slots: a late timer must not claim them.
+        var timed = CspChannel.Create<long>();
+        var plain = CspChannel.Create<long>();
+        var alternating = CspChannel.Create<long>();
+        var idle = CspChannel.Create<long>();
+        ChannelOut<long> idleWriter = idle.Writer();
+        const int count = 1500;
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.JitterProducers([timed.Writer(), plain.Writer(), alternating.Writer()], count).InOsProcess(),
+            Net.Processes.TimeoutCollect(timed.Reader()),
+            Net.Processes.TimeoutCollect(timed.Reader()),
+            Net.Processes.Collect(plain.Reader()),
+            Net.Processes.AltCollect(alternating.Reader(), idle.Reader())).WaitAsync(TimeSpan.FromMinutes(2));
+
+        // A process that ended by a (spurious) poison has no result.
+        List<long> all = [.. Assert.IsType<List<long>>(results[1]), .. Assert.IsType<List<long>>(results[2])];
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), all.Order());
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), Assert.IsType<List<long>>(results[3]));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), Assert.IsType<List<long>>(results[4]));
+        Assert.False(timed.IsPoisoned || plain.IsPoisoned || alternating.IsPoisoned);
+        GC.KeepAlive(idleWriter);
+    }
+
+    [Fact]
+    public async Task An_alternation_that_fails_while_it_leaves_its_offers_leaves_none_behind()
+    {
+        // The reader starts only once the alternation has failed: an offer left behind would give it a value first.
+        var a = CspChannel.Create<byte[]>();
+        var b = CspChannel.Create<byte[]>();
+        var go = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.OfferTwoTooLarge(a.Writer(), b.Writer(), go.Writer(), 2_500_000),
+            Net.Processes.LengthsAfterGo(go.Reader(), a.Reader(), b.Reader()).InOsProcess()).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Contains("does not fit", Assert.IsType<string>(results[0]), StringComparison.Ordinal);
+        Assert.Equal([3], Assert.IsType<List<int>>(results[1]));
+    }
+
+    [Fact]
+    public async Task A_write_whose_reader_died_after_claiming_it_fails_as_poisoned_instead_of_succeeding()
+    {
+        // What a reader SIGKILLed between claiming a waiting write and taking its value leaves behind, once
+        // CspArena.FinishAbandonedClaims signals that claim: the value is still in the write's offer. Made here
+        // through the internals (no kill can be timed inside that window).
+        var c = CspChannel.Create<long>();
+        ChannelOut<long> writer = c.Writer();
+        ChannelIn<long> reader = c.Reader();
+        object shared = Internal(c, "Promote");
+        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
+        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
+        Type layout = typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
+        int writersHeadAt = (int)layout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
+        int offerSlotAt = (int)layout.GetField("OfferSlotAt")!.GetValue(null)!;
+
+        Task write = Task.Run(() => writer.Write(5));
+        int offer = 0;
+        for (int i = 0; i < 30_000 && offer == 0; i++)
+        {
+            await Task.Delay(1);
+            offer = ReadInt(Internal(arena, "ChannelField", record, writersHeadAt));
+        }
+
+        Assert.NotEqual(0, offer);
+        Internal(arena, "Enter");
+        try
+        {
+            int slot = ReadInt(Internal(arena, "OfferField", offer, offerSlotAt));
+            Assert.True((bool)Internal(arena, "TryClaim", slot, 0));
+            Internal(arena, "Signal", slot);
+        }
+        finally
+        {
+            Internal(arena, "Unlock");
+        }
+
+        await Assert.ThrowsAsync<ChannelPoisonedException>(() => write.WaitAsync(TimeSpan.FromSeconds(30)));
+        GC.KeepAlive(reader);
+    }
+
+    private static object Internal(object target, string method, params object[] arguments)
+        => target.GetType().GetMethod(method, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!.Invoke(target, arguments) ?? "void";
+
+    private static unsafe int ReadInt(object pointer) => *(int*)Pointer.Unbox(pointer);
 }

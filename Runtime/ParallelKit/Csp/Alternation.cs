@@ -201,9 +201,30 @@ public sealed class Alternation
             }
 
             var offers = new Offer?[_guards.Length];
-            foreach (int i in sequence)
+            try
             {
-                offers[i] = _guards[i].Register(selection, i);
+                foreach (int i in sequence)
+                {
+                    offers[i] = _guards[i].Register(selection, i);
+                }
+            }
+            catch
+            {
+                // A value that does not fit, a full arena: no offer left so far may stay. Nobody could match one yet (every
+                // lock is held here); claimed first, none can be matched ever.
+                selection.TryClaim(Selection.Cancelled);
+                foreach (Offer? offer in offers)
+                {
+                    offer?.WithdrawLocked();
+                }
+
+                if (arena is not null)
+                {
+                    arena.FreeSlotLocked(selection.Slot);
+                }
+
+                selection.Return();
+                throw;
             }
 
             return new Pending(selection, offers, timeoutIndex, timeoutIndex < 0 ? -1 : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds)));
@@ -245,7 +266,7 @@ public sealed class Alternation
         selection.Return();
         if (outcome >= 0 && pending.Offers![outcome] is { LostValue: true })
         {
-            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process writing the value chosen died while handing it over.");
+            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process at its other end died while the value chosen was handed over.");
         }
 
         if (outcome >= 0)

@@ -418,7 +418,15 @@ public sealed class CspChannel<T> : CspChannel
         if (_shared is { } shared)
         {
             int cells = shared.Arena.WriteValueLocked(Serialize(value));
-            return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: false, cells), reader: false);
+            try
+            {
+                return new SharedOffer<T>(shared, shared.OfferLocked(selection.Slot, guardIndex, reader: false, cells), reader: false);
+            }
+            catch
+            {
+                shared.Arena.FreeValueLocked(cells); // no room for one more offer
+                throw;
+            }
         }
 
         var offer = new ValueOffer(this) { Selection = selection, GuardIndex = guardIndex, Value = value };
@@ -641,6 +649,7 @@ public sealed class CspChannel<T> : CspChannel
         T value = offer.Value;
         offer.Value = default!;
         offer.Token = default;
+        selection.TryReset(async: false); // a new version first: its finished ValueTask awaited again throws, never finishes twice
         Volatile.Write(ref offer.IsWriter ? ref _spareWriteOffer : ref _spareReadOffer, offer);
         if (outcome == 0)
         {
@@ -767,12 +776,13 @@ public sealed class CspChannel<T> : CspChannel
     private T FinishShared(SharedChannel shared, Selection selection, int offer, bool reader, CancellationToken cancellationToken)
     {
         selection.Disarm();
-        int outcome = selection.Outcome;
+        int outcome;
         CspArena arena = shared.Arena;
         ReadOnlySpan<byte> bytes = default;
         using (arena.Lock())
         {
             int cells = shared.WithdrawLocked(offer);
+            outcome = selection.Outcome; // withdrawn and disarmed: nobody claims it any more
             if (outcome == 0 && reader && cells == 0)
             {
                 outcome = Selection.Poisoned; // its writer died handing it over (see CspArena.FinishAbandonedClaims)
@@ -780,6 +790,11 @@ public sealed class CspChannel<T> : CspChannel
             else if (outcome == 0 && reader)
             {
                 bytes = arena.TakeValueLocked(cells);
+            }
+            else if (outcome == 0 && cells != 0)
+            {
+                arena.FreeValueLocked(cells);
+                outcome = Selection.Poisoned; // its reader died taking it (see CspArena.FinishAbandonedClaims): nobody has the value
             }
             else if (cells != 0)
             {
@@ -874,6 +889,8 @@ public sealed class CspChannel<T> : CspChannel
             }
         }
 
+        public override void WithdrawLocked() => Node.List?.Remove(Node);
+
         T IValueTaskSource<T>.GetResult(short token)
         {
             OwnSelection.GetResult(token);
@@ -907,8 +924,8 @@ internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool read
 
     public override object? Boxed => _value;
 
-    /// <summary>Whether a read that was chosen found no value: its writer died handing it over (see <see cref="CspArena"/>).</summary>
-    public override bool LostValue => reader && _lost;
+    /// <summary>Whether a read that was chosen found no value, or a write that was chosen still has its value: the process at the other end died in the hand-over (see <see cref="CspArena"/>).</summary>
+    public override bool LostValue => reader ? _lost : !_lost; // a write chosen whose value is still here: its reader died taking it
 
     /// <summary>Withdraws the offer (taking the arena's lock); a read that was matched takes its value now.</summary>
     public override void Withdraw()
@@ -931,6 +948,15 @@ internal sealed class SharedOffer<T>(SharedChannel channel, int offer, bool read
             {
                 arena.FreeValueLocked(cells);
             }
+        }
+    }
+
+    public override void WithdrawLocked()
+    {
+        int cells = channel.WithdrawLocked(offer);
+        if (cells != 0)
+        {
+            channel.Arena.FreeValueLocked(cells);
         }
     }
 }

@@ -57,6 +57,8 @@ internal sealed class Selection : IValueTaskSource
     private bool _async;
     private CancellationTokenRegistration _cancellation;
     private Timer? _timer;
+    private readonly Lock _disarmGate = new(); // Disarm vs a timer callback still running (Timer.Dispose does not wait for it)
+    private bool _disarmed;
     private CspArena? _arena;
     private int _slot;
 
@@ -106,6 +108,7 @@ internal sealed class Selection : IValueTaskSource
 
         _outcome = Waiting;
         _park = Open;
+        _disarmed = false;
         _core.Reset();
         _core.RunContinuationsAsynchronously = true;
         FailedChannel = null;
@@ -237,6 +240,12 @@ internal sealed class Selection : IValueTaskSource
     /// <summary>Drops the timer and the token's registration once the wait is over (before <see cref="Return"/>).</summary>
     public void Disarm()
     {
+        lock (_disarmGate)
+        {
+            // A timer callback that already runs Expire finishes first; a later one claims nothing (the slot may be freed and reused).
+            _disarmed = true;
+        }
+
         _cancellation.Dispose();
         _cancellation = default;
         _timer?.Dispose();
@@ -268,9 +277,12 @@ internal sealed class Selection : IValueTaskSource
 
     private void Expire(int outcome)
     {
-        if (TryClaim(outcome))
+        lock (_disarmGate)
         {
-            Signal();
+            if (!_disarmed && TryClaim(outcome))
+            {
+                Signal();
+            }
         }
     }
 }
@@ -287,9 +299,12 @@ internal abstract class Offer
     /// <summary>For an input guard's offer that was matched: the value read (after <see cref="Withdraw"/>).</summary>
     public virtual object? Boxed => null;
 
-    /// <summary>For an input guard's offer that was matched: whether its value was lost with a writer that died handing it over.</summary>
+    /// <summary>For an offer that was matched: whether its value was lost with the process at the other end, which died in the hand-over.</summary>
     public virtual bool LostValue => false;
 
     /// <summary>Removes the offer from its channel's queue if it is still there.</summary>
     public abstract void Withdraw();
+
+    /// <summary>Removes an offer never matched (its value, if any, freed), holding its channel's lock and its arena's: an alternation that failed to leave all its offers.</summary>
+    public abstract void WithdrawLocked();
 }

@@ -224,6 +224,9 @@ internal sealed unsafe class CspArena
     public void Signal(int slot)
     {
         int* state = SlotField(slot, SlotStateAt);
+
+        // Read before Done is set: from then on the waiter (or this process's doorbell) may free the slot and reuse it.
+        int owner = Volatile.Read(ref *SlotField(slot, SlotOwnerAt));
         int old = Interlocked.Exchange(ref *state, Done);
         if (old == ParkedBlocking)
         {
@@ -231,8 +234,6 @@ internal sealed unsafe class CspArena
         }
         else if (old == ParkedAsync)
         {
-            // The waiter cannot free its slot before it is completed: the owner read here is still its own.
-            int owner = Volatile.Read(ref *SlotField(slot, SlotOwnerAt));
             if (owner == _me)
             {
                 CompleteParked(slot);
@@ -521,10 +522,14 @@ internal sealed unsafe class CspArena
 
     private void CompleteParked(int slot)
     {
-        Selection? selection;
+        Selection? selection = null;
         lock (_parked)
         {
-            _parked.Remove(slot, out selection);
+            // The doorbell may have completed it already, and the slot been freed and reused by a waiter not yet signaled.
+            if (Volatile.Read(ref *SlotField(slot, SlotStateAt)) == Done)
+            {
+                _parked.Remove(slot, out selection);
+            }
         }
 
         selection?.WakeParked();

@@ -48,7 +48,8 @@ internal static class CspSpin
 
     private static long Ticks(string variable, int defaultMicroseconds)
     {
-        int microseconds = int.TryParse(Environment.GetEnvironmentVariable(variable), out int set) && set >= 0 ? set : defaultMicroseconds;
+        // Clamped: a spin longer than 100 µs only takes the CPU from the peer waited for (and a huge value would overflow).
+        int microseconds = int.TryParse(Environment.GetEnvironmentVariable(variable), out int set) && set >= 0 ? Math.Min(set, 100) : defaultMicroseconds;
         return microseconds * Stopwatch.Frequency / 1_000_000;
     }
 }

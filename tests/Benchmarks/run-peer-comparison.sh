@@ -97,44 +97,38 @@ echo "== date: $(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2
 
 py_rc=0
 cs_rc=0
-if [ -n "$cluster" ]; then
-  # Python: calibration + the Dask distributed baseline only (run_all.sh runs it too, with everything else).
-  py="${PYTHON:-python3}"
+py="${PYTHON:-python3}"
+
+# One subset of the benchmarks: host calibration and the given Python baselines only (run_all.sh runs them too,
+# with everything else), then the C# peer mode for the given benches.
+#   run_subset LABEL "python scripts (space-separated)" "C# benches (comma-separated)" [hook run between the two]
+run_subset() {
+  local label="$1" scripts="$2" benches="$3" hook="${4:-}"
   : > "$py_out"
-  echo "== host calibration, then python dask_cluster.py $quick" >&2
+  echo "== host calibration, then python $scripts $quick" >&2
   "$py" "$py_dir/calibrate.py" --tag start | tee -a "$py_out" || py_rc=$?
-  "$py" "$py_dir/dask_cluster.py" $quick | tee -a "$py_out" || py_rc=$?
-  grep -q '"python-dask-distributed"' "$py_out" || echo "!! dask_cluster.py wrote no result (is python3-distributed installed? see its SKIP line above)" >&2
-  echo "== C# peer mode ($exe peer $quick --only $cluster_benches)" >&2
-  t0=$SECONDS
-  "$exe" peer $quick --only "$cluster_benches" | tee "$cs_out" || cs_rc=$?
-  echo "   (C# cluster benchmarks: $((SECONDS - t0)) s)" >&2
-elif [ -n "$csp" ]; then
-  # Python: calibration + the CSP baselines only (run_all.sh runs them too, with everything else).
-  py="${PYTHON:-python3}"
-  : > "$py_out"
-  echo "== host calibration, then python csp_commstime.py $quick" >&2
-  "$py" "$py_dir/calibrate.py" --tag start | tee -a "$py_out" || py_rc=$?
-  "$py" "$py_dir/csp_commstime.py" $quick | tee -a "$py_out" || py_rc=$?
-  ensure_go
-  echo "== C# peer mode ($exe peer $quick --only csp)" >&2
-  t0=$SECONDS
-  "$exe" peer $quick --only csp | tee "$cs_out" || cs_rc=$?
-  echo "   (C# CSP benchmarks: $((SECONDS - t0)) s)" >&2
-elif [ -n "$ipc" ]; then
-  # Python: calibration + the baselines of issue 14's ratios (queue_throughput.py measures the pipe too).
-  py="${PYTHON:-python3}"
-  : > "$py_out"
-  echo "== host calibration, then python pool_roundtrip pool_throughput map_speedup queue_throughput manager_dict $quick" >&2
-  "$py" "$py_dir/calibrate.py" --tag start | tee -a "$py_out" || py_rc=$?
-  for b in pool_roundtrip pool_throughput map_speedup queue_throughput manager_dict; do
+  for b in $scripts; do
     "$py" "$py_dir/$b.py" $quick | tee -a "$py_out" || py_rc=$?
   done
   "$py" "$py_dir/calibrate.py" --tag end | tee -a "$py_out" || py_rc=$?
-  echo "== C# peer mode ($exe peer $quick --only $ipc_benches)" >&2
-  t0=$SECONDS
-  "$exe" peer $quick --only "$ipc_benches" | tee "$cs_out" || cs_rc=$?
-  echo "   (C# IPC benchmarks: $((SECONDS - t0)) s)" >&2
+  if [ -n "$hook" ]; then "$hook"; fi
+  echo "== C# peer mode ($exe peer $quick --only $benches)" >&2
+  local t0=$SECONDS
+  "$exe" peer $quick --only "$benches" | tee "$cs_out" || cs_rc=$?
+  echo "   (C# $label benchmarks: $((SECONDS - t0)) s)" >&2
+}
+
+check_dask() {
+  grep -q '"python-dask-distributed"' "$py_out" || echo "!! dask_cluster.py wrote no result (is python3-distributed installed? see its SKIP line above)" >&2
+}
+
+if [ -n "$cluster" ]; then
+  run_subset cluster "dask_cluster" "$cluster_benches" check_dask
+elif [ -n "$csp" ]; then
+  run_subset CSP "csp_commstime" csp ensure_go
+elif [ -n "$ipc" ]; then
+  # queue_throughput.py measures the pipe too.
+  run_subset IPC "pool_roundtrip pool_throughput map_speedup queue_throughput manager_dict" "$ipc_benches"
 else
   echo "== python peers ($py_dir/run_all.sh $quick)" >&2
   bash "$py_dir/run_all.sh" $quick "$py_out" || py_rc=$?

@@ -14,8 +14,10 @@ public abstract class ChannelEnd
 {
     private int _retired;
 
-    private protected ChannelEnd()
+    /// <param name="retired">Whether the end had already retired (an end coming back from the OS process that retired it).</param>
+    private protected ChannelEnd(bool retired)
     {
+        _retired = retired ? 1 : 0;
     }
 
     /// <summary>The name of the channel this end belongs to.</summary>

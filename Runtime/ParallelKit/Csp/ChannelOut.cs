@@ -15,19 +15,11 @@ public sealed class ChannelOut<T> : ChannelEnd
 {
     private readonly CspChannel<T> _channel;
 
-    internal ChannelOut(CspChannel<T> channel)
+    /// <summary>An end of <paramref name="channel"/>; <paramref name="retired"/> for one passed back from another OS process that had retired it there.</summary>
+    internal ChannelOut(CspChannel<T> channel, bool retired = false)
+        : base(retired)
     {
         _channel = channel;
-    }
-
-    /// <summary>An end passed from another OS process (its channel is in shared memory); <paramref name="retired"/> when it had retired there.</summary>
-    internal ChannelOut(CspChannel<T> channel, bool retired)
-    {
-        _channel = channel;
-        if (retired)
-        {
-            MarkRetired();
-        }
     }
 
     /// <inheritdoc/>

@@ -339,6 +339,31 @@ public sealed class SharedChannelTests
         GC.KeepAlive(reader);
     }
 
+    [Fact]
+    public async Task A_corrupt_record_number_in_shared_memory_is_a_clear_error_not_a_stray_write()
+    {
+        // A broken process that wrote a wild offer number into a channel's queue: the next read must fail clearly,
+        // without addressing memory outside the arena's tables.
+        var c = CspChannel.Create<long>();
+        ChannelOut<long> writer = c.Writer();
+        ChannelIn<long> reader = c.Reader();
+        object shared = Internal(c, "Promote");
+        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
+        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
+        Type layout = typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
+        int writersHeadAt = (int)layout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
+        WriteInt(Internal(arena, "ChannelField", record, writersHeadAt), 1_000_000);
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Task.Run(() => reader.Read()).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+
+        var outOfRange = Assert.Throws<TargetInvocationException>(() => Internal(arena, "ChannelField", 0, 0));
+        Assert.IsType<InvalidOperationException>(outOfRange.InnerException);
+        GC.KeepAlive(writer);
+    }
+
+    private static unsafe void WriteInt(object pointer, int value) => *(int*)Pointer.Unbox(pointer) = value;
+
     private static object Internal(object target, string method, params object[] arguments)
         => target.GetType().GetMethod(method, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!.Invoke(target, arguments) ?? "void";
 

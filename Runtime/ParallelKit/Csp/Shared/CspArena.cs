@@ -187,7 +187,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>A word of channel record <paramref name="record"/>.</summary>
-    public int* ChannelField(int record, int at) => Int(ChannelsAt + ((record - 1) * ChannelSize) + at);
+    public int* ChannelField(int record, int at) => Int(ChannelsAt + ((Checked(record, MaxChannels, "channel") - 1) * ChannelSize) + at);
 
     /// <summary>Allocates a claim slot for a selection of this process; the caller holds the lock.</summary>
     public int AllocateSlotLocked()
@@ -240,7 +240,7 @@ internal sealed unsafe class CspArena
             }
             else
             {
-                int* bell = Int(ProcessesAt + (owner * ProcessSize) + ProcessDoorbellAt);
+                int* bell = Int(ProcessesAt + (Checked(owner, MaxProcesses, "process") * ProcessSize) + ProcessDoorbellAt);
                 Interlocked.Increment(ref *bell);
                 new WaitWord(bell, null).Wake(1);
             }
@@ -347,13 +347,23 @@ internal sealed unsafe class CspArena
     public ReadOnlySpan<byte> TakeValueLocked(int chain)
     {
         int length = *CellField(chain, CellLengthAt);
+        if ((uint)length > (uint)(MaxCells * CellPayload))
+        {
+            throw new InvalidOperationException($"The CSP shared memory is corrupt: a value of {length} bytes is announced.");
+        }
+
         byte[] buffer = t_value is { } b && b.Length >= length ? b : t_value = new byte[Math.Max(length, 256)];
         int at = 0;
-        for (int cell = chain; cell != 0; cell = *CellField(cell, CellNextAt))
+        for (int cell = chain; cell != 0 && at < length; cell = *CellField(cell, CellNextAt))
         {
             int part = Math.Min(CellPayload, length - at);
             new ReadOnlySpan<byte>((byte*)CellField(cell, CellPayloadAt), part).CopyTo(buffer.AsSpan(at));
             at += part;
+        }
+
+        if (at < length)
+        {
+            throw new InvalidOperationException($"The CSP shared memory is corrupt: a value of {length} bytes has only {at} in its cells.");
         }
 
         FreeValueLocked(chain);
@@ -368,8 +378,13 @@ internal sealed unsafe class CspArena
     /// <summary>Frees a value's cells; the caller holds the lock.</summary>
     public void FreeValueLocked(int chain)
     {
-        while (chain != 0)
+        for (int freed = 0; chain != 0; freed++)
         {
+            if (freed == MaxCells)
+            {
+                throw new InvalidOperationException("The CSP shared memory is corrupt: a value's cells link in a cycle.");
+            }
+
             int next = *CellField(chain, CellNextAt);
             Push(FreeCellAt, CellsAt, CellSize, chain);
             chain = next;
@@ -388,10 +403,10 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Frees an offer record (unlinked); the caller holds the lock.</summary>
-    public void FreeOfferLocked(int offer) => Push(FreeOfferAt, OffersAt, OfferSize, offer);
+    public void FreeOfferLocked(int offer) => Push(FreeOfferAt, OffersAt, OfferSize, Checked(offer, MaxOffers, "offer"));
 
     /// <summary>A word of offer record <paramref name="offer"/>.</summary>
-    public int* OfferField(int offer, int at) => Int(OffersAt + ((offer - 1) * OfferSize) + at);
+    public int* OfferField(int offer, int at) => Int(OffersAt + ((Checked(offer, MaxOffers, "offer") - 1) * OfferSize) + at);
 
     /// <summary>
     /// The lock's last holder died holding it: a process killed in the middle of a hand-over may have claimed a
@@ -490,9 +505,19 @@ internal sealed unsafe class CspArena
 
     private int* Int(int at) => (int*)(_data + at);
 
-    private int* SlotField(int slot, int at) => Int(SlotsAt + ((slot - 1) * SlotSize) + at);
+    private int* SlotField(int slot, int at) => Int(SlotsAt + ((Checked(slot, MaxSlots, "claim slot") - 1) * SlotSize) + at);
 
-    private int* CellField(int cell, int at) => Int(CellsAt + ((cell - 1) * CellSize) + at);
+    private int* CellField(int cell, int at) => Int(CellsAt + ((Checked(cell, MaxCells, "value cell") - 1) * CellSize) + at);
+
+    /// <summary>
+    /// A 1-based record number read from the arena, checked against its table: a number out of range means a broken
+    /// process wrote where it should not, and is never used to address memory.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The number is out of range.</exception>
+    private static int Checked(int record, int max, string what)
+        => (uint)(record - 1) < (uint)max
+            ? record
+            : throw new InvalidOperationException($"The CSP shared memory is corrupt: {what} number {record} is out of range (1 to {max}).");
 
     /// <summary>Takes a record from a free list (its first word links the next), or a fresh one; 1-based.</summary>
     private int Pop(int freeAt, int bumpAt, int max, int tableAt, int size, string what)
@@ -500,7 +525,7 @@ internal sealed unsafe class CspArena
         int head = *Int(freeAt);
         if (head != 0)
         {
-            *Int(freeAt) = *Int(tableAt + ((head - 1) * size));
+            *Int(freeAt) = *Int(tableAt + ((Checked(head, max, what) - 1) * size));
             return head;
         }
 

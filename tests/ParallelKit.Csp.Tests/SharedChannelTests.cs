@@ -307,12 +307,8 @@ public sealed class SharedChannelTests
         var c = CspChannel.Create<long>();
         ChannelOut<long> writer = c.Writer();
         ChannelIn<long> reader = c.Reader();
-        object shared = Internal(c, "Promote");
-        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
-        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
-        Type layout = typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
-        int writersHeadAt = (int)layout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
-        int offerSlotAt = (int)layout.GetField("OfferSlotAt")!.GetValue(null)!;
+        (object arena, int record, int writersHeadAt) = MoveToSharedMemory(c);
+        int offerSlotAt = (int)ArenaLayout.GetField("OfferSlotAt")!.GetValue(null)!;
 
         Task write = Task.Run(() => writer.Write(5));
         int offer = 0;
@@ -347,11 +343,7 @@ public sealed class SharedChannelTests
         var c = CspChannel.Create<long>();
         ChannelOut<long> writer = c.Writer();
         ChannelIn<long> reader = c.Reader();
-        object shared = Internal(c, "Promote");
-        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
-        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
-        Type layout = typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
-        int writersHeadAt = (int)layout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
+        (object arena, int record, int writersHeadAt) = MoveToSharedMemory(c);
         WriteInt(Internal(arena, "ChannelField", record, writersHeadAt), 1_000_000);
 
         Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Task.Run(() => reader.Read()).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
@@ -360,6 +352,18 @@ public sealed class SharedChannelTests
         var outOfRange = Assert.Throws<TargetInvocationException>(() => Internal(arena, "ChannelField", 0, 0));
         Assert.IsType<InvalidOperationException>(outOfRange.InnerException);
         GC.KeepAlive(writer);
+    }
+
+    private static Type ArenaLayout => typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
+
+    /// <summary>Moves <paramref name="channel"/> to shared memory; its arena, its record there and where its writers' queue starts.</summary>
+    private static (object Arena, int Record, int WritersHeadAt) MoveToSharedMemory(CspChannel channel)
+    {
+        object shared = Internal(channel, "Promote");
+        object arena = shared.GetType().GetProperty("Arena")!.GetValue(shared)!;
+        int record = (int)shared.GetType().GetProperty("Record")!.GetValue(shared)!;
+        int writersHeadAt = (int)ArenaLayout.GetNestedType("ChannelLayout")!.GetField("WritersHeadAt")!.GetValue(null)!;
+        return (arena, record, writersHeadAt);
     }
 
     private static unsafe void WriteInt(object pointer, int value) => *(int*)Pointer.Unbox(pointer) = value;

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -152,29 +151,7 @@ internal static class CspProcessModelBuilder
             && CspRules.IsProcess(method);
 
     /// <summary><c>{Method}Process</c>, numbered in declaration order for overloads, skipping names already taken by factories.</summary>
-    private static string ClassName(IMethodSymbol method)
-    {
-        IMethodSymbol[] all = [.. method.ContainingType.GetMembers().OfType<IMethodSymbol>().Where(IsProcessMethod)];
-        var taken = new HashSet<string>(all.Select(m => m.Name), System.StringComparer.Ordinal);
-        foreach (IMethodSymbol other in all)
-        {
-            string name;
-            int number = 1;
-            do
-            {
-                name = other.Name + "Process" + (number > 1 ? number.ToString(CultureInfo.InvariantCulture) : string.Empty);
-                number++;
-            }
-            while (!taken.Add(name));
-
-            if (SymbolEqualityComparer.Default.Equals(other, method))
-            {
-                return name;
-            }
-        }
-
-        return method.Name + "Process";
-    }
+    private static string ClassName(IMethodSymbol method) => Identifiers.NestedClassName(method, IsProcessMethod, "Process");
 
     private static bool ReadPropagate(IMethodSymbol method)
     {

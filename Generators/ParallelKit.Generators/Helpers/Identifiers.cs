@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -6,6 +9,37 @@ namespace ParallelKit.Generators.Helpers;
 /// <summary>How generated code spells the names it takes from the user's code.</summary>
 internal static class Identifiers
 {
+    /// <summary>
+    /// The class generated for <paramref name="method"/>: its name and <paramref name="suffix"/>, numbered (2, 3, …) for
+    /// overloads. Names are handed out over every method of its type that <paramref name="isMember"/> picks, in
+    /// declaration order, skipping the methods' own names (the factories beside the classes) and names handed out
+    /// already, so each method gets the same name whichever is built first.
+    /// </summary>
+    public static string NestedClassName(IMethodSymbol method, System.Func<IMethodSymbol, bool> isMember, string suffix)
+    {
+        IMethodSymbol[] members = [.. method.ContainingType.GetMembers().OfType<IMethodSymbol>().Where(isMember)];
+        var taken = new HashSet<string>(members.Select(m => m.Name), System.StringComparer.Ordinal);
+        foreach (IMethodSymbol member in members)
+        {
+            string name;
+            int number = 1;
+            do
+            {
+                name = member.Name + suffix + (number > 1 ? number.ToString(CultureInfo.InvariantCulture) : string.Empty);
+                number++;
+            }
+            while (!taken.Add(name));
+
+            if (SymbolEqualityComparer.Default.Equals(member, method))
+            {
+                return name;
+            }
+        }
+
+        // Unreachable: the method is one of the members.
+        return method.Name + suffix;
+    }
+
     /// <summary>Types as generated code writes them: fully qualified (<c>global::</c>), with their nullable annotations.</summary>
     public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);

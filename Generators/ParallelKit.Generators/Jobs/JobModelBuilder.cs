@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -96,30 +95,7 @@ internal static class JobModelBuilder
     /// (a job named <c>XCall</c> beside a job <c>X</c>) or another call class is skipped. Names are handed
     /// out over every job of the type in declaration order, so each job gets the same name whichever is built first.
     /// </summary>
-    private static string CallClassName(IMethodSymbol method, JobRules rules)
-    {
-        IMethodSymbol[] jobs = [.. method.ContainingType.GetMembers().OfType<IMethodSymbol>().Where(rules.IsJob)];
-        var taken = new HashSet<string>(jobs.Select(j => j.Name), System.StringComparer.Ordinal);
-        foreach (IMethodSymbol job in jobs)
-        {
-            string name;
-            int number = 1;
-            do
-            {
-                name = job.Name + "Call" + (number > 1 ? number.ToString(CultureInfo.InvariantCulture) : string.Empty);
-                number++;
-            }
-            while (!taken.Add(name));
-
-            if (SymbolEqualityComparer.Default.Equals(job, method))
-            {
-                return name;
-            }
-        }
-
-        // Unreachable: the method is one of its type's jobs.
-        return method.Name + "Call";
-    }
+    private static string CallClassName(IMethodSymbol method, JobRules rules) => Identifiers.NestedClassName(method, rules.IsJob, "Call");
 
     /// <summary>
     /// Whether a base type of <paramref name="type"/> already has a member named <c>Jobs</c> that

@@ -45,4 +45,7 @@ public ref struct JobWriter
     }
 
     internal void Flush() => _inner.Flush();
+
+    /// <summary>Bytes written since this writer was made, flushed or not: the buffer's count at that time plus this is where the next value goes.</summary>
+    internal int WrittenCount => _inner.WrittenCount;
 }

@@ -72,10 +72,11 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
             // The count is patched below if the chunk shrinks to fit. The first map index names the items in errors; a
             // streaming map past int.MaxValue names them approximately.
             Ipc.JobPayload.WriteHeader(ref writer, _end - _from, (int)Math.Min(baseIndex + _from, int.MaxValue), map.TraceParent);
+
+            // The writer writes past frame.WrittenCount until it is flushed: what it wrote ends at payloadAt + writer.WrittenCount.
             for (int i = _from; i < _end; i++)
             {
-                writer.Flush();
-                int itemAt = frame.WrittenCount;
+                int itemAt = payloadAt + writer.WrittenCount;
                 JobCall<TResult> call = Call(i);
                 if (_costKey == 0)
                 {
@@ -85,15 +86,14 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
                 writer.Write(call.JobKey);
                 call.WriteArguments(ref writer);
                 _retryable &= call.IsRetryable;
-                writer.Flush();
-                if (frame.WrittenCount - payloadAt <= limit)
+                if (writer.WrittenCount <= limit)
                 {
-                    writer = new JobWriter(ref buffer, state);
                     continue;
                 }
 
                 // Over the message size limit: the items before this one go now, this one and the rest in
                 // chunks of their own. An item too large by itself goes alone, and fails naming itself.
+                writer.Flush();
                 int keep = i == _from ? i + 1 : i;
                 if (keep == i)
                 {
@@ -238,17 +238,19 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
         int start = _from;
         int count = _end - _from;
         int i = start;
+        // One token for the chunk's items; with a timeout, each item arms it for itself and disarms it after.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(map.CancellationToken, stopping);
         try
         {
             for (; i < start + count && !map.IsFinished; i++)
             {
                 JobCall<TResult> call = Call(i);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(map.CancellationToken, stopping);
                 TResult result;
                 if (timeout is { } limit)
                 {
                     linked.CancelAfter(limit);
                     result = await call.InvokeAsync(linked.Token).AsTask().WaitAsync(limit, CancellationToken.None).ConfigureAwait(false);
+                    linked.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
                 }
                 else
                 {

@@ -293,6 +293,44 @@ internal sealed class WorkerLoop : IDisposable
     }
 
     /// <summary>
+    /// Tells when a map chunk's part of results is old enough to send, reading the clock only every so many items:
+    /// after each reading that finds the part young, the stride between readings doubles (up to 256 items); after one
+    /// that finds it old, it starts again at one. Tiny jobs then pay for a clock reading every few hundred items,
+    /// and a job that takes a millisecond is still followed by a reading.
+    /// </summary>
+    private struct PartClock(long started)
+    {
+        private const int MaxStride = 256;
+        private long _lastReading = started;
+        private int _stride = 1;
+        private int _untilReading = 1;
+
+        /// <summary>Starts a new part now; returns the time.</summary>
+        public long Restart()
+        {
+            _stride = 1;
+            _untilReading = 1;
+            return _lastReading = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Whether the part that began at <paramref name="partStarted"/> is older than <paramref name="ticks"/> (read at this item or not at all).</summary>
+        public bool IsOlderThan(long partStarted, long ticks)
+        {
+            if (--_untilReading > 0)
+            {
+                return false;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            // Items that took a sixteenth of the limit since the last reading are slow enough to read the clock after each.
+            _stride = now - _lastReading > ticks / 16 ? 1 : Math.Min(_stride * 2, MaxStride);
+            _untilReading = _stride;
+            _lastReading = now;
+            return now - partStarted > ticks;
+        }
+    }
+
+    /// <summary>
     /// Sends the results of a map chunk's items so far as a <see cref="RecordStatus.Partial"/> record (with
     /// everything before it in the frame), and opens the record again, for the same sequence, for the rest.
     /// <paramref name="carried"/> are the bytes of a result that did not fit the part: they start the next one.
@@ -335,12 +373,17 @@ internal sealed class WorkerLoop : IDisposable
         RecordLayout record = RecordLayout.Begin(_out, sequence);
         CancellationToken token = BeginRecord(sequence);
         string jobName = "job";
+        int mapItem = -1;
         var status = RecordStatus.Ok;
         var reader = new JobReader(payload);
         Activity? run = null;
         FrameBuffer output = _out;
         MemoryPackWriterOptionalState state = MemoryPackWriterOptionalStatePool.Rent(null);
         var results = new JobWriter(ref output, state);
+
+        // Where the results writer began in _out: it writes past _out.WrittenCount until it is flushed, so the
+        // position of what it wrote is resultsAt + results.WrittenCount (no flush per item).
+        int resultsAt = _out.WrittenCount;
         try
         {
             JobPayload.ReadHeader(ref reader, out int jobs, out int firstMapIndex, out string? traceParent);
@@ -351,11 +394,13 @@ internal sealed class WorkerLoop : IDisposable
             int partCountAt = -1;
             int partFirst = 0;
             long partStarted = Stopwatch.GetTimestamp();
+            var clock = new PartClock(partStarted);
             if (map)
             {
                 results.Flush();
                 partCountAt = _out.Reserve(4);
                 results = new JobWriter(ref output, state);
+                resultsAt = _out.WrittenCount;
             }
 
             for (int i = 0; i < jobs; i++)
@@ -366,7 +411,13 @@ internal sealed class WorkerLoop : IDisposable
                     throw new OperationCanceledException(token);
                 }
 
-                int itemAt = _out.WrittenCount;
+                int itemAt = resultsAt + results.WrittenCount;
+                if (map)
+                {
+                    // The item's name ("job (map item n)") is made only if it fails.
+                    mapItem = firstMapIndex + i;
+                }
+
                 ulong key = reader.Read<ulong>();
                 if (key == _lastKey)
                 {
@@ -384,11 +435,6 @@ internal sealed class WorkerLoop : IDisposable
                         "the entry assembly and of every library it references directly; reference the library that declares the job from the executable project.");
                 }
 
-                if (firstMapIndex >= 0)
-                {
-                    jobName = $"{jobName} (map item {firstMapIndex + i})";
-                }
-
                 if (i == 0)
                 {
                     run?.SetTag("parallelkit.job.name", _lastName);
@@ -402,6 +448,7 @@ internal sealed class WorkerLoop : IDisposable
                     pending!.GetAwaiter().GetResult();
                     call.WritePendingResult(pending, _out);
                     results = new JobWriter(ref output, state);
+                    resultsAt = _out.WrittenCount;
                 }
 
                 if (!map)
@@ -412,30 +459,34 @@ internal sealed class WorkerLoop : IDisposable
                 // Each item's result is checked on its own (the error names that item), and the part is sent
                 // before it would outgrow the limit, after the first item, or once it is a millisecond old: a
                 // worker that dies later keeps what it delivered.
-                results.Flush();
-                int itemSize = _out.WrittenCount - itemAt;
+                int written = resultsAt + results.WrittenCount;
+                int itemSize = written - itemAt;
                 if (itemSize > _maxMessageSize)
                 {
                     throw ResultTooLarge(itemSize);
                 }
 
-                if (_out.WrittenCount - record.PayloadAt - 4 > _maxMessageSize)
+                if (written - record.PayloadAt - 4 > _maxMessageSize)
                 {
+                    results.Flush();
                     byte[] carried = _out.WrittenSpan[itemAt..].ToArray();
                     _out.Truncate(itemAt);
                     SendPartial(sequence, ref record, ref partCountAt, i - partFirst, carried);
                     partFirst = i;
-                    partStarted = Stopwatch.GetTimestamp();
+                    partStarted = clock.Restart();
+                    results = new JobWriter(ref output, state);
+                    resultsAt = _out.WrittenCount;
                 }
                 else if (i < jobs - 1
-                    && (i == 0 || Stopwatch.GetTimestamp() - partStarted > FlushAfterTicks || _out.WrittenCount - record.PayloadAt > FlushAfterBytes))
+                    && (i == 0 || written - record.PayloadAt > FlushAfterBytes || clock.IsOlderThan(partStarted, FlushAfterTicks)))
                 {
+                    results.Flush();
                     SendPartial(sequence, ref record, ref partCountAt, i + 1 - partFirst, []);
                     partFirst = i + 1;
-                    partStarted = Stopwatch.GetTimestamp();
+                    partStarted = clock.Restart();
+                    results = new JobWriter(ref output, state);
+                    resultsAt = _out.WrittenCount;
                 }
-
-                results = new JobWriter(ref output, state);
             }
 
             results.Flush();
@@ -461,6 +512,11 @@ internal sealed class WorkerLoop : IDisposable
             run?.SetStatus(ActivityStatusCode.Error, ex.Message);
             _failedRecords++;
             _out.Truncate(record.PayloadAt);
+            if (mapItem >= 0)
+            {
+                jobName = $"{jobName} (map item {mapItem})";
+            }
+
             RemoteError.Write(_out, jobName, ex);
             if (_singleJob)
             {

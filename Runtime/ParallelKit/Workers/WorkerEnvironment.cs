@@ -25,42 +25,9 @@ internal static class WorkerEnvironment
     /// <summary>The .NET host's list of startup hooks; workers are launched with ParallelKit's.</summary>
     public const string StartupHooks = "DOTNET_STARTUP_HOOKS";
 
-    /// <summary>
-    /// The .NET runtime settings a server worker starts with unless the parent's environment names them: tiered
-    /// compilation without its instrumented (profile-guided) tier and without the call-counting delay. A worker runs
-    /// the same few job methods millions of times from its first map on; with the defaults its hot path took several
-    /// seconds to reach optimized code (the delay restarts whenever anything new is compiled), and a map of tiny jobs
-    /// ran on unoptimized code meanwhile. A user who sets either variable keeps their value.
-    /// </summary>
-    public static readonly (string Name, string Value)[] ServerJitSettings =
-    [
-        ("DOTNET_TieredPGO", "0"),
-        ("DOTNET_TC_CallCountingDelayMs", "0"),
-    ];
-
-    /// <summary>The names of the <see cref="ServerJitSettings"/> a parent set for this worker (not the user): removed again by <see cref="Clear"/>.</summary>
-    public const string JitSettingsSet = "PARALLELKIT_WORKER_JIT_SET";
-
     /// <summary>Removes the worker variables, so that processes a job starts are not workers.</summary>
     public static void Clear()
     {
-        string? jitSet = Environment.GetEnvironmentVariable(JitSettingsSet);
-        if (jitSet is not null)
-        {
-            foreach (string name in jitSet.Split(';'))
-            {
-                foreach ((string setting, _) in ServerJitSettings)
-                {
-                    if (name == setting)
-                    {
-                        Environment.SetEnvironmentVariable(name, null);
-                    }
-                }
-            }
-
-            Environment.SetEnvironmentVariable(JitSettingsSet, null);
-        }
-
         Environment.SetEnvironmentVariable(Endpoint, null);
         Environment.SetEnvironmentVariable(Token, null);
         Environment.SetEnvironmentVariable(WorkerId, null);

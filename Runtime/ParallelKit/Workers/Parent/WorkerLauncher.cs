@@ -59,24 +59,6 @@ internal static class WorkerLauncher
             start.Environment[WorkerEnvironment.Initializer] = initializer;
         }
 
-        if (mode == WorkerEnvironment.ServerMode)
-        {
-            string? set = null;
-            foreach ((string name, string setting) in WorkerEnvironment.ServerJitSettings)
-            {
-                if (!start.Environment.ContainsKey(name))
-                {
-                    start.Environment[name] = setting;
-                    set = set is null ? name : set + ";" + name;
-                }
-            }
-
-            if (set is not null)
-            {
-                start.Environment[WorkerEnvironment.JitSettingsSet] = set;
-            }
-        }
-
         if (WorkerHost.ServesBeforeMain)
         {
             // The entry type's generated static constructor serves jobs: no startup hook to pay for.

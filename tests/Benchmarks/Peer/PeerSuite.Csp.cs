@@ -64,6 +64,23 @@ public static partial class PeerSuite
         GoCommsTime(n);
     }
 
+    /// <summary>
+    /// <c>csp-probe in|cross [cycles]</c>: a warm-up and one CommsTime run (in process, or with the successor in its own OS
+    /// process), printing µs per communication; nothing else runs, so <c>perf stat -e context-switches,syscalls:sys_enter_futex</c>
+    /// around it counts the wake-ups of that network (divide by 4 × cycles, less the warm-up's share).
+    /// </summary>
+    /// <param name="args"><c>in</c> or <c>cross</c>, then the number of timed cycles (default 20,000).</param>
+    /// <returns>The exit code.</returns>
+    public static int RunCspProbe(string[] args)
+    {
+        bool cross = args.Length > 0 && args[0] == "cross";
+        int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+        _ = CommsTime(200, cross);
+        double seconds = CommsTime(n, cross);
+        Console.WriteLine(FormattableString.Invariant($"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication"));
+        return 0;
+    }
+
     /// <summary>One CommsTime run of <paramref name="n"/> timed reads; seconds.</summary>
     private static double CommsTime(int n, bool successorInOsProcess)
     {

@@ -256,6 +256,7 @@ internal sealed unsafe class CspArena
             return;
         }
 
+        CspRunner.BeforeBlocking();
         if (Interlocked.CompareExchange(ref *state, ParkedBlocking, Unparked) != Unparked)
         {
             return;
@@ -584,8 +585,8 @@ internal sealed unsafe class CspArena
 
     /// <summary>
     /// Completes this process's async waiters whose slots other processes signaled; a lost ring costs one slice at
-    /// most. The thread runs the first ready waiter's continuation itself (one thread wake-up per crossing instead of
-    /// two: no thread-pool hop), so it first makes sure another thread listens meanwhile (leader and followers): a
+    /// most. The thread runs the first ready waiter's continuation itself, with the hand-offs it makes
+    /// (<see cref="CspRunner"/>: one thread wake-up per crossing instead of two, no thread-pool hop), so it first makes sure another thread listens meanwhile (leader and followers): a
     /// continuation that blocks, even on another async waiter of this process, never stops the doorbell.
     /// </summary>
     private void DoorbellLoop()

@@ -40,11 +40,23 @@ public static partial class CspBenchProcesses
         }
     }
 
-    /// <summary>Reads one value (every process is up), then times <paramref name="n"/> reads; poisons the ring; returns seconds.</summary>
+    /// <summary>
+    /// Reads one value (every process is up) and <paramref name="warmUp"/> more untimed (a member in an OS process of
+    /// its own is a fresh process each run: its code is compiled as it first runs), then times <paramref name="n"/>
+    /// reads; poisons the ring; returns seconds.
+    /// </summary>
     [CspProcess]
-    public static async Task<double> Consumer(ChannelIn<long> input, int n)
+    public static async Task<double> Consumer(ChannelIn<long> input, int n, int warmUp)
     {
         long expected = await input.ReadAsync() + 1;
+        for (int i = 0; i < warmUp; i++)
+        {
+            if (await input.ReadAsync() != expected++)
+            {
+                throw new InvalidOperationException($"CommsTime read out of order in its warm-up");
+            }
+        }
+
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < n; i++)
         {

@@ -76,12 +76,15 @@ public static partial class PeerSuite
         bool cross = args.Length > 0 && args[0] == "cross";
         int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
         _ = CommsTime(200, cross);
+        long items = System.Threading.ThreadPool.CompletedWorkItemCount;
         double seconds = CommsTime(n, cross);
-        Console.WriteLine(FormattableString.Invariant($"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication"));
+        items = System.Threading.ThreadPool.CompletedWorkItemCount - items;
+        Console.WriteLine(FormattableString.Invariant(
+            $"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication, {items / (4.0 * n):F3} thread-pool items per communication (this process)"));
         return 0;
     }
 
-    /// <summary>One CommsTime run of <paramref name="n"/> timed reads; seconds.</summary>
+    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after n / 5 untimed ones (the warm-up of a fresh OS process member); seconds.</summary>
     private static double CommsTime(int n, bool successorInOsProcess)
     {
         var a = CspChannel.Create<long>();
@@ -93,7 +96,7 @@ public static partial class PeerSuite
             CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
             CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
             successorInOsProcess ? successor.InOsProcess() : successor,
-            CspBenchProcesses.Processes.Consumer(b.Reader(), n)).GetAwaiter().GetResult();
+            CspBenchProcesses.Processes.Consumer(b.Reader(), n, n / 5)).GetAwaiter().GetResult();
         return (double)results[3]!;
     }
 

@@ -7,10 +7,12 @@ namespace ParallelKit.CspRuntime;
 /// <summary>
 /// Where the continuation of an async CSP waiter runs once a peer completes it: Go's <c>runnext</c>. A thread that
 /// runs CSP continuations through <see cref="Run"/> (a thread-pool thread, or a doorbell thread of
-/// <see cref="CspArena"/>) keeps its <em>hand-offs</em>: the waiters the continuations it runs complete, in order, up
-/// to <see cref="Capacity"/>. When a continuation returns (its process parked on its next wait, or ended), the thread
-/// runs the oldest hand-off next, instead of queueing it to the thread pool and waking another thread for it, which
-/// then waits for a core and finds the value in another core's cache. A network whose processes take turns (a ring like CommsTime, a
+/// <see cref="CspArena"/>) keeps one <em>hand-off</em>: the waiter the continuation it runs completed last. When that
+/// continuation returns (its process parked on its next wait, or ended), the thread runs the hand-off next, instead of
+/// queueing it to the thread pool and waking another thread for it, which then waits for a core and finds the value in
+/// another core's cache. A second waiter completed meanwhile takes the slot, and the one it held goes to the thread
+/// pool, where another core may take it: a process that wakes two (a pipeline stage whose read met a waiting writer
+/// after its write met a waiting reader) runs one of them next and lets the other run beside it. A network whose processes take turns (a ring like CommsTime, a
 /// pipeline that waits on its neighbours) so runs on one thread, one process after another, with no thread
 /// wake-up per communication.
 /// </summary>
@@ -24,10 +26,10 @@ namespace ParallelKit.CspRuntime;
 /// operation queues the hand-off to the pool before it parks.
 /// </para>
 /// <para>
-/// What it costs: a process handed off waits until the ones before it on that thread park. When that one computes for long
+/// What it costs: a process handed off waits until the one that woke it parks. When that one computes for long
 /// after its write instead (a producer that makes its next value), a monitor thread (Go's <c>sysmon</c>), awake
-/// only while hand-offs happen, moves the hand-offs of a thread that ran one continuation through a whole tick (about
-/// a millisecond) to the thread pool, where other cores take them; a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock)
+/// only while hand-offs happen, moves a hand-off that sat through a whole tick (about a millisecond) to the thread
+/// pool, where another core takes it; a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock)
 /// so delays its hand-off by a tick at most, never for ever. A thread runs at most <see cref="Budget"/>
 /// hand-offs in a row before it gives the rest back to the pool (other work queued on it gets its turn).
 /// <c>PARALLELKIT_CSP_HANDOFF=0</c> turns hand-offs off (every completed waiter is queued to the pool, as
@@ -39,15 +41,11 @@ internal sealed class CspRunner
     /// <summary>Hand-offs one thread runs in a row before it queues the next one to the thread pool.</summary>
     public const int Budget = 256;
 
-    /// <summary>Hand-offs one thread keeps; more go to the thread pool.</summary>
-    public const int Capacity = 16;
-
     /// <summary>Whether hand-offs are on (<c>PARALLELKIT_CSP_HANDOFF</c> is not <c>0</c>).</summary>
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("PARALLELKIT_CSP_HANDOFF") != "0";
 
     private static readonly List<CspRunner> s_runners = [];
     private static int s_monitoring; // 1 while the monitor thread runs
-    private static long s_rescued;
 
     [ThreadStatic]
     private static CspRunner? t_active; // the runner whose loop is on this thread's stack
@@ -56,19 +54,13 @@ internal sealed class CspRunner
     private static CspRunner? t_own;
 
     private readonly Thread _thread = Thread.CurrentThread;
-    private readonly Lock _gate = new();          // the queue: this runner's thread and the monitor
-    private readonly Selection?[] _queue = new Selection?[Capacity];
-    private int _head;
-    private int _count;
-    private int _handOffs;        // continuations run from the queue (written by this runner's thread), for the monitor
+    private Selection? _next;     // the hand-off; exchanged by this runner's thread and the monitor
+    private int _handOffs;        // counts hand-offs made (written by this runner's thread only), for the monitor
     private int _seenHandOffs;    // the count the monitor saw at its last look (the monitor's own)
 
     private CspRunner()
     {
     }
-
-    /// <summary>How many hand-offs the monitor moved to the thread pool (for tests: a hand-off that would have waited for ever).</summary>
-    internal static long Rescued => Interlocked.Read(ref s_rescued);
 
     /// <summary>
     /// Runs <paramref name="first"/>'s continuation on this thread, then the hand-offs it and its successors leave
@@ -90,12 +82,11 @@ internal sealed class CspRunner
             for (int left = Budget; ;)
             {
                 next.InvokeContinuation();
-                if (Volatile.Read(ref runner._count) == 0 || (next = runner.Take()) is null)
+                if (Volatile.Read(ref runner._next) is null || (next = Interlocked.Exchange(ref runner._next, null)) is null)
                 {
                     return;
                 }
 
-                Volatile.Write(ref runner._handOffs, runner._handOffs + 1);
                 if (--left == 0)
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
@@ -106,21 +97,30 @@ internal sealed class CspRunner
         finally
         {
             t_active = null;
-            runner.MoveAllToPool(preferLocal: true); // the budget is spent, or a continuation threw: nothing stays behind
+            if (Volatile.Read(ref runner._next) is not null && Interlocked.Exchange(ref runner._next, null) is { } left)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(left, preferLocal: true); // a continuation threw: nothing stays behind
+            }
         }
     }
 
     /// <summary>
     /// Schedules a completed waiter's continuation from the thread that completed it (maybe holding a channel's
-    /// lock: nothing runs here): a hand-off of this thread's runner when it has one, else the thread pool.
+    /// lock: nothing runs here): the hand-off of this thread's runner when it has one, else the thread pool.
     /// </summary>
     public static void Dispatch(Selection selection)
     {
         CspRunner? runner = t_active;
-        if (runner is null || !runner.TryAdd(selection))
+        if (runner is null)
         {
             ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal: true);
             return;
+        }
+
+        Volatile.Write(ref runner._handOffs, runner._handOffs + 1);
+        if (Interlocked.Exchange(ref runner._next, selection) is { } older)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(older, preferLocal: true); // the newest runs next (its peer just ran here: warm caches)
         }
 
         if (Volatile.Read(ref s_monitoring) == 0)
@@ -129,8 +129,14 @@ internal sealed class CspRunner
         }
     }
 
-    /// <summary>Before this thread blocks in a channel operation: its hand-offs go to the thread pool (nobody else would run them).</summary>
-    public static void BeforeBlocking() => t_active?.MoveAllToPool(preferLocal: true);
+    /// <summary>Before this thread blocks in a channel operation: its hand-off goes to the thread pool (nobody else would run it).</summary>
+    public static void BeforeBlocking()
+    {
+        if (t_active is { } runner && Volatile.Read(ref runner._next) is not null && Interlocked.Exchange(ref runner._next, null) is { } next)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
+        }
+    }
 
     private static CspRunner Register()
     {
@@ -152,8 +158,8 @@ internal sealed class CspRunner
     }
 
     /// <summary>
-    /// Every tick, moves to the thread pool the hand-offs of each runner that has run none since the last tick (its
-    /// thread has run one continuation for a whole tick: computing, or blocked); ends after a tenth of a second
+    /// Every tick, moves to the thread pool each hand-off that sat there since the last tick (its thread made none
+    /// meanwhile: it has run one continuation for a whole tick, computing or blocked); ends after a tenth of a second
     /// without hand-offs.
     /// </summary>
     private static void MonitorLoop()
@@ -179,9 +185,9 @@ internal sealed class CspRunner
                         runner._seenHandOffs = handOffs;
                         any = true;
                     }
-                    else if (Volatile.Read(ref runner._count) > 0)
+                    else if (Volatile.Read(ref runner._next) is { } stuck && Interlocked.CompareExchange(ref runner._next, null, stuck) == stuck)
                     {
-                        Interlocked.Add(ref s_rescued, runner.MoveAllToPool(preferLocal: false));
+                        ThreadPool.UnsafeQueueUserWorkItem(stuck, preferLocal: false);
                         any = true;
                     }
                 }
@@ -198,7 +204,7 @@ internal sealed class CspRunner
                 continue;
             }
 
-            // Quiet: stop; a hand-off made meanwhile starts a new monitor (it reads s_monitoring after adding).
+            // Quiet: stop; a hand-off made meanwhile starts a new monitor (it reads s_monitoring after its exchange).
             Interlocked.Exchange(ref s_monitoring, 0); // a full fence: a later hand-off sees 0, or this look sees it
             if (!HasHandOff() || Interlocked.CompareExchange(ref s_monitoring, 1, 0) != 0)
             {
@@ -215,7 +221,7 @@ internal sealed class CspRunner
         {
             foreach (CspRunner runner in s_runners)
             {
-                if (Volatile.Read(ref runner._count) > 0)
+                if (Volatile.Read(ref runner._next) is not null)
                 {
                     return true;
                 }
@@ -223,55 +229,5 @@ internal sealed class CspRunner
         }
 
         return false;
-    }
-
-    private bool TryAdd(Selection selection)
-    {
-        lock (_gate)
-        {
-            if (_count == Capacity)
-            {
-                return false;
-            }
-
-            _queue[(_head + _count) % Capacity] = selection;
-            Volatile.Write(ref _count, _count + 1); // written under the gate; read without it only as a hint
-            return true;
-        }
-    }
-
-    private Selection? Take()
-    {
-        lock (_gate)
-        {
-            if (_count == 0)
-            {
-                return null;
-            }
-
-            Selection selection = _queue[_head]!;
-            _queue[_head] = null;
-            _head = (_head + 1) % Capacity;
-            Volatile.Write(ref _count, _count - 1);
-            return selection;
-        }
-    }
-
-    /// <summary>Queues every hand-off to the thread pool, oldest first; returns how many.</summary>
-    private int MoveAllToPool(bool preferLocal)
-    {
-        if (Volatile.Read(ref _count) == 0)
-        {
-            return 0;
-        }
-
-        int moved = 0;
-        while (Take() is { } selection)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal);
-            moved++;
-        }
-
-        return moved;
     }
 }

@@ -103,4 +103,47 @@ public static partial class CspBenchProcesses
         output.Poison();
         return seconds;
     }
+    /// <summary>Computes for <paramref name="microseconds"/> before each of its <paramref name="n"/> writes (a producer making its next value).</summary>
+    [CspProcess]
+    public static async Task Source(ChannelOut<long> output, int n, int microseconds)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            Compute(microseconds);
+            await output.WriteAsync(i);
+        }
+    }
+
+    /// <summary>Computes for <paramref name="microseconds"/> on each value it reads, then passes it on.</summary>
+    [CspProcess]
+    public static async Task Stage(ChannelIn<long> input, ChannelOut<long> output, int microseconds)
+    {
+        await foreach (long v in input)
+        {
+            Compute(microseconds);
+            await output.WriteAsync(v);
+        }
+    }
+
+    /// <summary>Counts what it reads until the writers retire.</summary>
+    [CspProcess]
+    public static async Task<long> Sink(ChannelIn<long> input)
+    {
+        long count = 0;
+        await foreach (long v in input)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void Compute(int microseconds)
+    {
+        long until = Stopwatch.GetTimestamp() + (microseconds * Stopwatch.Frequency / 1_000_000);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            System.Threading.Thread.SpinWait(10);
+        }
+    }
 }

@@ -40,11 +40,23 @@ public static partial class CspBenchProcesses
         }
     }
 
-    /// <summary>Reads one value (every process is up), then times <paramref name="n"/> reads; poisons the ring; returns seconds.</summary>
+    /// <summary>
+    /// Reads one value (every process is up) and <paramref name="warmUp"/> more untimed (a member in an OS process of
+    /// its own is a fresh process each run: its code is compiled as it first runs), then times <paramref name="n"/>
+    /// reads; poisons the ring; returns seconds.
+    /// </summary>
     [CspProcess]
-    public static async Task<double> Consumer(ChannelIn<long> input, int n)
+    public static async Task<double> Consumer(ChannelIn<long> input, int n, int warmUp)
     {
         long expected = await input.ReadAsync() + 1;
+        for (int i = 0; i < warmUp; i++)
+        {
+            if (await input.ReadAsync() != expected++)
+            {
+                throw new InvalidOperationException($"CommsTime read out of order in its warm-up");
+            }
+        }
+
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < n; i++)
         {
@@ -90,5 +102,48 @@ public static partial class CspBenchProcesses
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         output.Poison();
         return seconds;
+    }
+    /// <summary>Computes for <paramref name="microseconds"/> before each of its <paramref name="n"/> writes (a producer making its next value).</summary>
+    [CspProcess]
+    public static async Task Source(ChannelOut<long> output, int n, int microseconds)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            Compute(microseconds);
+            await output.WriteAsync(i);
+        }
+    }
+
+    /// <summary>Computes for <paramref name="microseconds"/> on each value it reads, then passes it on.</summary>
+    [CspProcess]
+    public static async Task Stage(ChannelIn<long> input, ChannelOut<long> output, int microseconds)
+    {
+        await foreach (long v in input)
+        {
+            Compute(microseconds);
+            await output.WriteAsync(v);
+        }
+    }
+
+    /// <summary>Counts what it reads until the writers retire.</summary>
+    [CspProcess]
+    public static async Task<long> Sink(ChannelIn<long> input)
+    {
+        long count = 0;
+        await foreach (long v in input)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void Compute(int microseconds)
+    {
+        long until = Stopwatch.GetTimestamp() + (microseconds * Stopwatch.Frequency / 1_000_000);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            System.Threading.Thread.SpinWait(10);
+        }
     }
 }

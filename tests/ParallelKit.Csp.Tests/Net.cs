@@ -437,4 +437,58 @@ public static partial class Net
 
         return lengths;
     }
+    [CspProcess]
+    public static async Task Prefix(ChannelIn<long> input, ChannelOut<long> output, long first)
+    {
+        await output.WriteAsync(first);
+        while (true)
+        {
+            await output.WriteAsync(await input.ReadAsync());
+        }
+    }
+
+    [CspProcess]
+    public static async Task Delta(ChannelIn<long> input, ChannelOut<long> first, ChannelOut<long> second)
+    {
+        while (true)
+        {
+            long v = await input.ReadAsync();
+            await first.WriteAsync(v);
+            await second.WriteAsync(v);
+        }
+    }
+
+    /// <summary>Reads <paramref name="count"/> values that must count up by one (CommsTime's consumer); poisons; returns how many did.</summary>
+    [CspProcess]
+    public static async Task<int> ReadCountingUp(ChannelIn<long> input, int count)
+    {
+        long expected = await input.ReadAsync();
+        int inOrder = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (await input.ReadAsync() == ++expected)
+            {
+                inOrder++;
+            }
+        }
+
+        input.Poison();
+        return inOrder;
+    }
+
+    /// <summary>A successor that, after <paramref name="after"/> values, sends its pid (to be killed) and goes on.</summary>
+    [CspProcess]
+    public static async Task SuccThenPid(ChannelIn<long> input, ChannelOut<long> output, ChannelOut<long> pid, int after)
+    {
+        for (int i = 0; i < after; i++)
+        {
+            await output.WriteAsync(await input.ReadAsync() + 1);
+        }
+
+        await pid.WriteAsync(Environment.ProcessId);
+        while (true)
+        {
+            await output.WriteAsync(await input.ReadAsync() + 1);
+        }
+    }
 }

@@ -99,6 +99,31 @@ public sealed class OsProcessTests
     }
 
     [Fact]
+    public async Task A_member_killed_while_a_ring_across_processes_runs_at_full_speed_has_its_ends_poisoned()
+    {
+        // The successor is killed while the ring runs: both processes' doorbells ring every cycle, and the owner's
+        // runs the continuations it wakes (and the hand-offs they make) when the kill lands.
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        var c = CspChannel.Create<long>();
+        var d = CspChannel.Create<long>();
+        var pids = CspChannel.Create<long>();
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => Csp.Parallel(
+            Net.Processes.Prefix(c.Reader(), a.Writer(), 0),
+            Net.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
+            Net.Processes.SuccThenPid(d.Reader(), c.Writer(), pids.Writer(), 2_000).InOsProcess(),
+            Net.Processes.ReadForever(b.Reader()),
+            Net.Processes.KillWhenPid(pids.Reader())));
+
+        CspProcessDiedException died = Assert.IsType<CspProcessDiedException>(Assert.Single(error.InnerExceptions));
+        Assert.Equal("ParallelKit.CspTests.Net.SuccThenPid", died.ProcessName);
+        Assert.Equal(9, died.Signal);
+        Assert.True(c.IsPoisoned);
+        Assert.True(d.IsPoisoned);
+    }
+
+    [Fact]
     public async Task A_member_that_exits_from_inside_is_reported_with_its_exit_code()
     {
         var c = CspChannel.Create<long>();

@@ -21,11 +21,13 @@ namespace ParallelKit.CspRuntime;
 /// Selections are pooled (one per thread): a waiting read or write allocates nothing once warm. The waiter
 /// spins briefly before it parks (the peer of a busy network acts within microseconds, and parking costs a
 /// thread-pool hop or a sleep); parking is a <see cref="ManualResetValueTaskSourceCore{TResult}"/> for async
-/// waiters and a monitor wait for blocking ones.
+/// waiters and a monitor wait for blocking ones. An async waiter's continuation never runs inside the signal (its
+/// signaler may hold a channel's lock): it becomes the signaling thread's hand-off or a thread-pool item
+/// (<see cref="CspRunner"/>).
 /// </para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The timer is disposed by Disarm, which every waiter calls when its wait is over.")]
-internal sealed class Selection : IValueTaskSource
+internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
 {
     /// <summary>Nothing has claimed it yet.</summary>
     public const int Waiting = -1;
@@ -51,7 +53,16 @@ internal sealed class Selection : IValueTaskSource
     [ThreadStatic]
     private static Selection? t_cached;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    [ThreadStatic]
+    private static bool t_signaling; // set while WakeParked completes a waiter from the thread that claimed it (maybe holding a lock)
+
+    private static readonly Action<object?> s_relay = Relay;
+
+    // Continuations never run inside SetResult: every one goes through Relay, which hands it to CspRunner.
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private bool _contextual; // the continuation captured a context to run in or an execution context to flow
     private int _outcome = Waiting;
     private int _park; // Open, Parked or Signaled
     private bool _async;
@@ -110,7 +121,6 @@ internal sealed class Selection : IValueTaskSource
         _park = Open;
         _disarmed = false;
         _core.Reset();
-        _core.RunContinuationsAsynchronously = true;
         FailedChannel = null;
         _arena = null;
         _slot = 0;
@@ -162,15 +172,25 @@ internal sealed class Selection : IValueTaskSource
     }
 
     /// <summary>
-    /// Completes a parked waiter; <paramref name="inline"/> runs an async waiter's continuation on the calling thread
-    /// (a doorbell thread that holds no lock), else it goes to the thread pool.
+    /// Completes a parked waiter. An async waiter's continuation never runs here: the caller may hold a channel's
+    /// lock, so it becomes this thread's hand-off or goes to the thread pool (<see cref="CspRunner.Dispatch"/>);
+    /// <paramref name="inline"/> (a doorbell thread that holds no lock and is about to idle) runs it on the calling
+    /// thread instead, with the hand-offs it makes (<see cref="CspRunner.Run"/>).
     /// </summary>
     public void WakeParked(bool inline = false)
     {
         if (_async)
         {
-            _core.RunContinuationsAsynchronously = !inline;
-            _core.SetResult(true);
+            bool signaling = t_signaling;
+            t_signaling = !inline;
+            try
+            {
+                _core.SetResult(true);
+            }
+            finally
+            {
+                t_signaling = signaling;
+            }
         }
         else
         {
@@ -180,6 +200,19 @@ internal sealed class Selection : IValueTaskSource
             }
         }
     }
+
+    /// <summary>Runs the async wait's continuation (on a thread that holds no lock: a <see cref="CspRunner"/>'s).</summary>
+    public void InvokeContinuation()
+    {
+        Action<object?> continuation = _continuation!;
+        object? state = _continuationState;
+        _continuation = null;
+        _continuationState = null;
+        continuation(state);
+    }
+
+    /// <summary>A completed waiter queued to the thread pool: runs its continuation, then the hand-offs it makes.</summary>
+    void IThreadPoolWorkItem.Execute() => CspRunner.Run(this);
 
     /// <summary>Blocks until signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
     public void Wait(int timeoutMilliseconds, CancellationToken cancellationToken)
@@ -201,6 +234,7 @@ internal sealed class Selection : IValueTaskSource
         }
         while (CspSpin.Pause(deadline));
 
+        CspRunner.BeforeBlocking();
         lock (this)
         {
             if (Interlocked.CompareExchange(ref _park, Parked, Open) == Open)
@@ -259,7 +293,47 @@ internal sealed class Selection : IValueTaskSource
 
     /// <summary>Schedules the async wait's continuation (<see cref="IValueTaskSource.OnCompleted"/>).</summary>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+    {
+        _continuation = continuation;
+        _continuationState = state;
+        _contextual = (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0
+            || ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
+                && ((SynchronizationContext.Current is { } context && context.GetType() != typeof(SynchronizationContext)) || TaskScheduler.Current != TaskScheduler.Default));
+
+        // The core captures what the flags ask for and calls Relay there: at once from SetResult (then on the signaling
+        // thread), or posted to the captured context, or queued when the wait had completed before this call.
+        _core.OnCompleted(s_relay, this, token, flags);
+    }
+
+    /// <summary>
+    /// The continuation's way out of the core: from the thread that signaled (<see cref="t_signaling"/>, maybe holding
+    /// a lock) it becomes a hand-off or a thread-pool item; anywhere else (a pool item the core queued, a posted
+    /// context, a doorbell thread running it inline) it runs now.
+    /// </summary>
+    private static void Relay(object? state)
+    {
+        var selection = (Selection)state!;
+        if (!t_signaling)
+        {
+            if (selection._contextual)
+            {
+                selection.InvokeContinuation(); // already where it asked to run
+            }
+            else
+            {
+                CspRunner.Run(selection);
+            }
+        }
+        else if (selection._contextual)
+        {
+            // An inline post of its context, or the execution context it flows (the core runs this inside it): queued with it.
+            ThreadPool.QueueUserWorkItem(static s => ((Selection)s!).InvokeContinuation(), selection, preferLocal: true);
+        }
+        else
+        {
+            CspRunner.Dispatch(selection);
+        }
+    }
 
     /// <summary>Lets the timeout and the token claim the selection (a timeout of 0 claims it at once if nobody did).</summary>
     private void Arm(int timeoutMilliseconds, CancellationToken cancellationToken)

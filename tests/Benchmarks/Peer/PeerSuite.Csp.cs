@@ -64,7 +64,67 @@ public static partial class PeerSuite
         GoCommsTime(n);
     }
 
-    /// <summary>One CommsTime run of <paramref name="n"/> timed reads; seconds.</summary>
+    /// <summary>
+    /// <c>csp-probe in|cross [cycles]</c> (or <c>pipeline</c>, see <see cref="RunPipelineProbe"/>): a warm-up and one CommsTime run (in process, or with the successor in its own OS
+    /// process), printing µs per communication; nothing else runs, so <c>perf stat -e context-switches,syscalls:sys_enter_futex</c>
+    /// around it counts the wake-ups of that network (divide by 4 × cycles, less the warm-up's share).
+    /// </summary>
+    /// <param name="args"><c>in</c> or <c>cross</c>, then the number of timed cycles (default 20,000).</param>
+    /// <returns>The exit code.</returns>
+    public static int RunCspProbe(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "pipeline")
+        {
+            return RunPipelineProbe(args);
+        }
+
+        bool cross = args.Length > 0 && args[0] == "cross";
+        int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+        _ = CommsTime(200, cross);
+        long items = System.Threading.ThreadPool.CompletedWorkItemCount;
+        double seconds = CommsTime(n, cross);
+        items = System.Threading.ThreadPool.CompletedWorkItemCount - items;
+        Console.WriteLine(FormattableString.Invariant(
+            $"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication, {items / (4.0 * n):F3} thread-pool items per communication (this process)"));
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>csp-probe pipeline [values] [µs]</c>: a source and two stages that each compute that long per value, and a
+    /// sink; prints the run's milliseconds beside the serial and the two-core ideal (what hand-offs may cost a network
+    /// whose processes compute between communications).
+    /// </summary>
+    private static int RunPipelineProbe(string[] args)
+    {
+        int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+        int work = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50;
+        double Once(int values)
+        {
+            var a = CspChannel.Create<long>();
+            var b = CspChannel.Create<long>();
+            var c = CspChannel.Create<long>();
+            long started = Stopwatch.GetTimestamp();
+            object?[] results = Csp.Parallel(
+                CspBenchProcesses.Processes.Source(a.Writer(), values, work),
+                CspBenchProcesses.Processes.Stage(a.Reader(), b.Writer(), work),
+                CspBenchProcesses.Processes.Stage(b.Reader(), c.Writer(), work),
+                CspBenchProcesses.Processes.Sink(c.Reader())).GetAwaiter().GetResult();
+            if ((long)results[3]! != values)
+            {
+                throw new InvalidOperationException("the pipeline lost values");
+            }
+
+            return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        _ = Once(Math.Min(n, 200));
+        double ms = Once(n);
+        Console.WriteLine(FormattableString.Invariant(
+            $"csp-probe pipeline: {n} values, 3 processes computing {work} µs each per value: {ms:F0} ms (serial {3.0 * n * work / 1000:F0} ms, ideal on {Environment.ProcessorCount} cores {3.0 * n * work / 1000 / Math.Min(3, Environment.ProcessorCount):F0} ms)"));
+        return 0;
+    }
+
+    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after n / 5 untimed ones (the warm-up of a fresh OS process member); seconds.</summary>
     private static double CommsTime(int n, bool successorInOsProcess)
     {
         var a = CspChannel.Create<long>();
@@ -76,7 +136,7 @@ public static partial class PeerSuite
             CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
             CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
             successorInOsProcess ? successor.InOsProcess() : successor,
-            CspBenchProcesses.Processes.Consumer(b.Reader(), n)).GetAwaiter().GetResult();
+            CspBenchProcesses.Processes.Consumer(b.Reader(), n, n / 5)).GetAwaiter().GetResult();
         return (double)results[3]!;
     }
 

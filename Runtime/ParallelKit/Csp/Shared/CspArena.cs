@@ -56,6 +56,7 @@ internal sealed unsafe class CspArena
     private readonly Dictionary<int, CspChannel> _views = [];
     private int _listeners;     // doorbell threads
     private int _idleListeners; // doorbell threads listening (not running a continuation)
+    private int _spinning;      // 1 while a doorbell thread spins on the bell (one at a time: the others sleep)
 
     private CspArena(SharedSegment segment)
     {
@@ -240,9 +241,11 @@ internal sealed unsafe class CspArena
             }
             else
             {
-                int* bell = Int(ProcessesAt + (Checked(owner, MaxProcesses, "process") * ProcessSize) + ProcessDoorbellAt);
+                // Always moved on (a doorbell thread that spins watches it), woken only when one sleeps (a system call saved).
+                int* entry = Int(ProcessesAt + (Checked(owner, MaxProcesses, "process") * ProcessSize));
+                int* bell = entry + (ProcessDoorbellAt / 4);
                 Interlocked.Increment(ref *bell);
-                new WaitWord(bell, null).Wake(1);
+                new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
             }
         }
     }
@@ -256,6 +259,7 @@ internal sealed unsafe class CspArena
             return;
         }
 
+        CspRunner.BeforeBlocking();
         if (Interlocked.CompareExchange(ref *state, ParkedBlocking, Unparked) != Unparked)
         {
             return;
@@ -459,6 +463,7 @@ internal sealed unsafe class CspArena
 
         int* mine = Int(ProcessesAt + (entry * ProcessSize));
         mine[ProcessPidAt / 4] = Environment.ProcessId;
+        mine[ProcessDoorbellSleepersAt / 4] = 0; // a dead process's sleepers never withdrew
         *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
         return entry;
     }
@@ -584,13 +589,18 @@ internal sealed unsafe class CspArena
 
     /// <summary>
     /// Completes this process's async waiters whose slots other processes signaled; a lost ring costs one slice at
-    /// most. The thread runs the first ready waiter's continuation itself (one thread wake-up per crossing instead of
-    /// two: no thread-pool hop), so it first makes sure another thread listens meanwhile (leader and followers): a
-    /// continuation that blocks, even on another async waiter of this process, never stops the doorbell.
+    /// most. The thread runs the first ready waiter's continuation itself, with the hand-offs it makes
+    /// (<see cref="CspRunner"/>: one thread wake-up per crossing at most, no thread-pool hop), so it first makes sure
+    /// another thread listens meanwhile (leader and followers): a continuation that blocks, even on another async
+    /// waiter of this process, never stops the doorbell. Before it sleeps, one listener at a time spins on the bell
+    /// for <see cref="CspSpin.DoorbellTicks"/>: the peer of a network that takes turns across processes answers
+    /// within microseconds, and then a ring costs neither a system call nor a wake-up.
     /// </summary>
     private void DoorbellLoop()
     {
-        int* bell = Int(ProcessesAt + (_me * ProcessSize) + ProcessDoorbellAt);
+        int* entry = Int(ProcessesAt + (_me * ProcessSize));
+        int* bell = entry + (ProcessDoorbellAt / 4);
+        var doorbell = new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4));
         var ready = new List<Selection>();
         var slots = new List<int>();
         while (true)
@@ -620,7 +630,19 @@ internal sealed unsafe class CspArena
 
             if (ready.Count == 0)
             {
-                new WaitWord(bell, null).SleepWhileUnchanged(seen, Deadline.After(WaitWord.SliceMilliseconds), _segment, CancellationToken.None);
+                if (!SpinOnBell(bell, seen))
+                {
+                    doorbell.Announce();
+                    try
+                    {
+                        doorbell.SleepWhileUnchanged(seen, Deadline.After(WaitWord.SliceMilliseconds), _segment, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        doorbell.Withdraw();
+                    }
+                }
+
                 continue;
             }
 
@@ -640,6 +662,34 @@ internal sealed unsafe class CspArena
                 Interlocked.Decrement(ref _listeners);
                 return;
             }
+        }
+    }
+
+    /// <summary>Spins until the bell moves from <paramref name="seen"/> (true) or the doorbell spin is over (false); false at once while another listener spins.</summary>
+    private bool SpinOnBell(int* bell, int seen)
+    {
+        if (CspSpin.DoorbellTicks <= 0 || Interlocked.CompareExchange(ref _spinning, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            long deadline = CspSpin.Deadline(CspSpin.DoorbellTicks);
+            do
+            {
+                if (Volatile.Read(ref *bell) != seen)
+                {
+                    return true;
+                }
+            }
+            while (CspSpin.Pause(deadline));
+
+            return false;
+        }
+        finally
+        {
+            Volatile.Write(ref _spinning, 0);
         }
     }
 

@@ -11,12 +11,13 @@ namespace ParallelKit.CspRuntime;
 ///      12        4 + 4           free slot list head, slots ever used
 ///      20        4 + 4           free offer list head, offers ever used
 ///      28        4 + 4           free cell list head, cells ever used
-///      64        16 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex), start time(8)
-///    4160        64 × 1024       channels (see ChannelLayout)
-///   69696        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
-///  135232        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
-///  397376        256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
-///  4591680                       end: 4.4 MiB, reserved in /dev/shm when the first channel is promoted
+///      64        32 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex),
+///                                start time(8), doorbell sleepers(4: a ring makes a system call only when one sleeps)
+///    8256        64 × 1024       channels (see ChannelLayout)
+///   73792        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
+///  139328        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
+///  401472        256 × 16384     cells: next cell(4), value length(4), next buffered value(4), 244 bytes of value
+///  4595776                       end: 4.4 MiB, reserved in /dev/shm when the first channel is promoted
 /// </code>
 /// A value in flight (buffered, or held by a waiting writer's offer) is a chain of cells; the first holds its
 /// length and, while buffered, the link to the next buffered value.
@@ -34,10 +35,11 @@ internal static class CspArenaLayout
 
     public const int ProcessesAt = 64;
     public const int MaxProcesses = 255; // entry 0 unused: process indexes are 1-based
-    public const int ProcessSize = 16;
+    public const int ProcessSize = 32;
     public const int ProcessPidAt = 0;
     public const int ProcessDoorbellAt = 4;
     public const int ProcessStartTimeAt = 8;
+    public const int ProcessDoorbellSleepersAt = 16;
 
     public const int ChannelsAt = ProcessesAt + ((MaxProcesses + 1) * ProcessSize);
     public const int MaxChannels = 1024;

@@ -31,6 +31,15 @@ internal static class CspSpin
     /// <summary>A blocking waiter on a channel in shared memory: its park costs a futex sleep and wake-up.</summary>
     public static readonly long SharedBlockingTicks = Ticks("PARALLELKIT_CSP_SPIN_SHARED_US", 5);
 
+    /// <summary>
+    /// A doorbell thread of <see cref="CspArena"/> with nothing to run, before it sleeps (one per process at a time).
+    /// Off by default: on a shared two-core host, 5–50 µs of it made cross-process CommsTime 3–10× slower (a thread
+    /// that spins is a CPU hog to the scheduler, and waits behind the other tenants when it needs the CPU; one that
+    /// sleeps is woken ahead of them). On a host with idle cores, a spin the peer answers within saves a futex wake-up
+    /// per crossing.
+    /// </summary>
+    public static readonly long DoorbellTicks = Ticks("PARALLELKIT_CSP_SPIN_DOORBELL_US", 0);
+
     /// <summary>The deadline of a spin that starts now.</summary>
     public static long Deadline(long ticks) => ticks <= 0 ? 0 : Stopwatch.GetTimestamp() + ticks;
 

@@ -652,9 +652,25 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     /// <summary>The sequence word at <paramref name="sequenceAt"/> with its sleepers at <paramref name="waitersAt"/>.</summary>
-    private WaitWord Waits(int sequenceAt, int waitersAt) => new((int*)(_header + sequenceAt), (int*)(_header + waitersAt));
+    private WaitWord Waits(int sequenceAt, int waitersAt)
+        => new((int*)(_header + sequenceAt), (int*)(_header + waitersAt), (int*)(_header + (sequenceAt == NotEmptyAt ? NotEmptyArmedAt : NotFullArmedAt)));
 
-    private void Signal(int sequenceAt, int waitersAt, int count) => Waits(sequenceAt, waitersAt).Advance(count);
+    /// <summary>
+    /// Wakes the sleepers of a sequence word: for one item or one slot (<paramref name="count"/> 1), only when one of them
+    /// armed it since the last wake-up (a stream of puts to a consumer that is still waking up costs no system call per
+    /// item, see <see cref="WaitWord.AdvanceIfArmed"/>); for a close or a recount, always.
+    /// </summary>
+    private void Signal(int sequenceAt, int waitersAt, int count)
+    {
+        if (count == 1)
+        {
+            Waits(sequenceAt, waitersAt).AdvanceIfArmed();
+        }
+        else
+        {
+            Waits(sequenceAt, waitersAt).Advance(count);
+        }
+    }
 
     /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for an item (or the queue's close).</summary>
     internal void WaitForItem(int milliseconds)

@@ -14,6 +14,8 @@ namespace ParallelKit;
 ///  128     16        consumers' lock (RobustLock)
 ///  192      4        not-empty sequence  (WaitWord)    196  4  its sleepers
 ///  200      4        not-full sequence   (WaitWord)    204  4  its sleepers
+///  208      4        not-empty armed: a consumer is about to sleep and no put has woken it yet
+///  212      4        not-full armed: a producer is about to sleep and no get has woken it yet
 ///  256      4        capacity (0: unbounded)         260  4  closed (1 once Close was called)
 ///  264      4        recount needed (a producer found its lock abandoned and has not recounted yet)
 ///  272      8        standard chunk size
@@ -41,6 +43,8 @@ internal static class QueueLayout
     public const int NotEmptyWaitersAt = 196;
     public const int NotFullAt = 200;
     public const int NotFullWaitersAt = 204;
+    public const int NotEmptyArmedAt = 208;
+    public const int NotFullArmedAt = 212;
     public const int CapacityAt = 256;
     public const int ClosedAt = 260;
     public const int RecountNeededAt = 264;

@@ -65,6 +65,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private long _readIndex = -1;
     private SharedSegment? _readChunk;
 
+    // The write position this process's consumers last read (consumers' lock): see SeesItem.
+    private long _seenWrite;
+
     // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
     // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
     // nothing more than storing a delegate.
@@ -323,7 +326,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             EnterConsumers(Segment);
             try
             {
-                if (!HasItems && !WaitForItemLocked(timeoutMilliseconds))
+                if (!SeesItem() && !WaitForItemLocked(timeoutMilliseconds))
                 {
                     item = default!;
                     return false;
@@ -357,6 +360,23 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         }
     }
 
+    /// <summary>
+    /// Holding the consumers' lock: whether an item is committed after the read position. The write position last seen
+    /// here answers while the reader is behind it (positions only grow), so a consumer that is behind does not read the
+    /// line producers write on every put; only once it has caught up does it look again.
+    /// </summary>
+    private bool SeesItem()
+    {
+        long read = Volatile.Read(ref *(long*)(_header + ReadPositionAt));
+        if ((ulong)read < (ulong)_seenWrite)
+        {
+            return true;
+        }
+
+        _seenWrite = Volatile.Read(ref *(long*)(_header + WritePositionAt));
+        return _seenWrite != read;
+    }
+
     /// <summary>Holding the consumers' lock on an empty queue: waits for an item; throws once the queue is closed and drained.</summary>
     private bool WaitForItemLocked(int timeoutMilliseconds)
     {
@@ -365,7 +385,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         {
             // Closed is read before the positions: every put was committed before the close.
             bool closed = IsClosed;
-            if (HasItems)
+            if (SeesItem())
             {
                 return true;
             }
@@ -388,11 +408,10 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     {
         byte* header = _header;
         (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(header + ReadPositionAt)));
-        long writeChunk = Unpack(Volatile.Read(ref *(long*)(header + WritePositionAt))).Chunk;
         SharedSegment chunk = ReadChunk(chunkIndex);
         while (offset + 8 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
         {
-            if (chunkIndex >= writeChunk)
+            if (chunkIndex >= Unpack(_seenWrite).Chunk)
             {
                 throw Corrupt($"a read position past the end of chunk {chunkIndex}, the last one written");
             }

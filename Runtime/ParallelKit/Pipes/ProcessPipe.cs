@@ -204,6 +204,14 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     private bool TryReceive(int timeoutMilliseconds, out T message)
     {
         ThrowIfDisposed();
+
+        // A message already there is taken at once: no deadline, no look at the pipe's own state (the queue holds its
+        // own memory mapped while it takes it).
+        if (Incoming.TryGet(0, out message))
+        {
+            return true;
+        }
+
         using SegmentUse use = _pipe.Use(); // the end may be disposed meanwhile by another thread (a cancelled ReceiveAsync's)
         Deadline deadline = Deadline.After(timeoutMilliseconds);
         while (true)

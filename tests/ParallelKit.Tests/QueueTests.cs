@@ -199,6 +199,36 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public async Task Items_larger_than_a_chunk_cross_between_threads_that_put_and_get_at_once()
+    {
+        // Each item gets a chunk of its own, which the producer's process unmaps once consumers are past it: here the
+        // consumer is a thread of the same process, reading items in place while the producer moves on.
+        const int Items = 40;
+        const int Length = (3 << 20) / 2;
+        using var queue = new ProcessQueue<byte[]>();
+        var producer = Task.Run(
+            () =>
+            {
+                for (int n = 0; n < Items; n++)
+                {
+                    byte[] item = new byte[Length];
+                    item.AsSpan().Fill((byte)n);
+                    queue.Put(item);
+                }
+            },
+            TestContext.Current.CancellationToken);
+        for (int n = 0; n < Items; n++)
+        {
+            byte[] item = queue.Get(TimeSpan.FromSeconds(60));
+            Assert.Equal(Length, item.Length);
+            Assert.True(item.AsSpan().IndexOfAnyExcept((byte)n) < 0, $"item {n} is not intact");
+        }
+
+        await producer.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.False(queue.TryGet(out _));
+    }
+
+    [Fact]
     public async Task A_64_MiB_item_crosses_intact()
     {
         const int Length = 64 << 20;

@@ -38,6 +38,16 @@ public static partial class PipeJobs
         Environment.FailFast("a pipe peer killed (expected by the test)");
     }
 
+    /// <summary>Sends 0, 1, 2, … for as long as it lives (the test kills it).</summary>
+    [ParallelJob(Retry = false)]
+    public static void SendForever(PipeEnd<int> end)
+    {
+        for (int i = 0; ; i++)
+        {
+            end.Send(i);
+        }
+    }
+
     /// <summary>Sends one message and closes its end, as the seed example does.</summary>
     [ParallelJob]
     public static void SendAndClose(PipeEnd<string> end, string message)

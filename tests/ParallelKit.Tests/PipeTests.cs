@@ -56,6 +56,38 @@ public sealed class PipeTests
     }
 
     [Fact]
+    public void A_sender_killed_mid_stream_leaves_the_receiver_what_it_sent_then_the_end_of_the_stream()
+    {
+        var (parent, child) = ProcessPipe.Create<int>();
+        using (parent)
+        {
+            var received = new System.Collections.Generic.List<int>();
+            using (var process = ParallelProcess.Start(PipeJobs.Jobs.SendForever(child)))
+            {
+                child.Dispose();
+                for (int i = 0; i < 50_000; i++)
+                {
+                    received.Add(parent.Receive(TimeSpan.FromSeconds(60)));
+                }
+
+                process.Kill();
+                Assert.True(process.Join(TimeSpan.FromSeconds(30)));
+            }
+
+            void ReceiveAll()
+            {
+                while (true)
+                {
+                    received.Add(parent.Receive(TimeSpan.FromSeconds(60)));
+                }
+            }
+
+            Assert.Throws<EndOfStreamException>(ReceiveAll);
+            Assert.Equal(Enumerable.Range(0, received.Count), received);
+        }
+    }
+
+    [Fact]
     public async Task Messages_sent_before_the_creator_disposed_both_ends_still_arrive()
     {
         var (parent, child) = ProcessPipe.Create<string>();

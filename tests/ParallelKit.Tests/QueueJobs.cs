@@ -16,6 +16,16 @@ public static partial class QueueJobs
         }
     }
 
+    /// <summary>Takes items for as long as it lives (the test kills it).</summary>
+    [ParallelJob(Retry = false)]
+    public static void ConsumeForever(ProcessQueue<int> queue)
+    {
+        while (true)
+        {
+            queue.Get();
+        }
+    }
+
     /// <summary>Takes items until it reads -1; returns what it took.</summary>
     [ParallelJob]
     public static List<int> ConsumeUntilStop(ProcessQueue<int> queue)

@@ -204,6 +204,14 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
     private bool TryReceive(int timeoutMilliseconds, out T message)
     {
         ThrowIfDisposed();
+
+        // A message already there is taken at once: no deadline, no look at the pipe's own state (the queue holds its
+        // own memory mapped while it takes it).
+        if (Incoming.TryGet(0, out message))
+        {
+            return true;
+        }
+
         using SegmentUse use = _pipe.Use(); // the end may be disposed meanwhile by another thread (a cancelled ReceiveAsync's)
         Deadline deadline = Deadline.After(timeoutMilliseconds);
         while (true)
@@ -214,7 +222,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
             }
 
             // Nothing came: is anyone left to send? (Checked after the wait, so nothing in flight is missed.)
-            if (!_pipe.IsHeld(1 - _end, checkLiveness: true) && Incoming.Count == 0)
+            if (!_pipe.IsHeld(1 - _end, checkLiveness: true) && !Incoming.HasItems)
             {
                 throw new System.IO.EndOfStreamException("The other end of the pipe is closed and every message it sent has been read.");
             }
@@ -236,7 +244,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
         Deadline deadline = Deadline.After(timeoutMilliseconds);
         while (true)
         {
-            if (Incoming.Count > 0 || !_pipe.IsHeld(1 - _end, checkLiveness: true))
+            if (Incoming.HasItems || !_pipe.IsHeld(1 - _end, checkLiveness: true))
             {
                 return true;
             }
@@ -244,7 +252,7 @@ public sealed class PipeEnd<T> : IMarshalByHandle, IMemoryPackFormatterRegister,
             int slice = deadline.Slice(PeerCheckMilliseconds);
             if (slice == 0)
             {
-                return Incoming.Count > 0;
+                return Incoming.HasItems;
             }
 
             Incoming.WaitForItem(slice);
@@ -381,7 +389,7 @@ internal sealed unsafe class PipeState<T>
         // Otherwise it stays until the owner exits (the other side drains it and sees the end of the stream).
         if (Interlocked.Decrement(ref _ownerEnds) == 0
             && !IsHeld(0, checkLiveness: true) && !IsHeld(1, checkLiveness: true)
-            && _queues[0].Count == 0 && _queues[1].Count == 0)
+            && !_queues[0].HasItems && !_queues[1].HasItems)
         {
             _queues[0].Dispose();
             _queues[1].Dispose();

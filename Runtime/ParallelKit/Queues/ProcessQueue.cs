@@ -16,7 +16,8 @@ namespace ParallelKit;
 /// marshaled with MemoryPack into shared memory (<c>/dev/shm</c>), so a put is complete when
 /// <see cref="Put"/> returns: a producer may exit (or be killed) right after without losing what it put,
 /// and never waits for a consumer (no join-before-drain deadlock). Unbounded by default; with a capacity,
-/// producers wait while it is full. Waiting threads spin briefly, then sleep on a futex.
+/// producers wait while it is full. Producers and consumers hold different locks, so a put and a get run side by side;
+/// waiting threads spin briefly, then sleep on a futex.
 /// </summary>
 /// <typeparam name="T">The item type: anything a job argument can be.</typeparam>
 /// <example>
@@ -38,7 +39,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
 {
     private const long DefaultChunkSize = 1 << 20;
 
-    private static readonly ulong Tag = SharedSegment.TypeTag("ProcessQueue", typeof(T), 0);
+    // 2: the layout with a lock for producers and one for consumers (QueueLayout); a queue of the one-lock layout
+    // is not opened as one of this.
+    private static readonly ulong Tag = SharedSegment.TypeTag("ProcessQueue", typeof(T), 2);
     private static readonly ulong ChunkTag = SharedSegment.TypeTag("ProcessQueueChunk", typeof(T), 0);
     private static readonly string ChunkDescription = $"ProcessQueue<{typeof(T).Name}> chunk";
 
@@ -48,6 +51,22 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private static ArrayBufferWriter<byte>? t_buffer;
 
     private readonly ChunkChain _chunks;
+
+    // The queue's header, the producers' lock (the segment's own) and the consumers' lock: valid while a use of the
+    // segment lasts (every operation holds one), so an operation never trips over a disposal in another thread.
+    private readonly byte* _header;
+    private readonly int* _producerLock;
+    private readonly int* _consumerLock;
+
+    // This process's mappings of the chunks being written and read, by chunk number (not by slot: a slot is reused,
+    // a chunk number never), under the producers' and the consumers' lock respectively.
+    private long _writeIndex = -1;
+    private SharedSegment? _writeChunk;
+    private long _readIndex = -1;
+    private SharedSegment? _readChunk;
+
+    // The write position this process's consumers last read (consumers' lock): see SeesItem.
+    private long _seenWrite;
 
     // Declares the formatter for HandleTypes, which registers it without reflection (trimmed and Native AOT
     // apps too). A static constructor, not a field initializer: it runs before any use of the type, and costs
@@ -65,6 +84,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal ProcessQueue(int capacity, long chunkSize)
         : base(CreateSegment(capacity))
     {
+        _header = Segment.Data;
+        _producerLock = Segment.LockWord;
+        _consumerLock = (int*)(_header + ConsumerLockAt);
         *(int*)(Data + CapacityAt) = capacity;
         *(long*)(Data + ChunkSizeAt) = chunkSize;
         _chunks = new ChunkChain(Segment, ChunkTag, ChunkDescription);
@@ -75,6 +97,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     private ProcessQueue(SharedSegment segment)
         : base(segment)
     {
+        _header = Segment.Data;
+        _producerLock = Segment.LockWord;
+        _consumerLock = (int*)(_header + ConsumerLockAt);
         _chunks = new ChunkChain(Segment, ChunkTag, ChunkDescription);
         HandleTypes.Ensure<T>();
     }
@@ -83,7 +108,16 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     public int Capacity => *(int*)(Data + CapacityAt);
 
     /// <summary>The number of items in the queue now (others may change it at any moment).</summary>
-    public long Count => Volatile.Read(ref *(long*)(Data + CountAt));
+    public long Count
+    {
+        get
+        {
+            // Taken first: an item taken after this read is counted as put, never the other way round. A put or a
+            // take between its position and its count may make it one off for a moment (never below 0).
+            long taken = Volatile.Read(ref *(long*)(Data + TakenCountAt));
+            return Math.Max(0, Volatile.Read(ref *(long*)(Data + PutCountAt)) - taken);
+        }
+    }
 
     /// <summary>Whether <see cref="Close"/> was called, in any process.</summary>
     public bool IsClosed => Volatile.Read(ref *(int*)(Data + ClosedAt)) != 0;
@@ -130,7 +164,7 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     /// <returns>Whether there was an item.</returns>
     public bool TryGet(out T item)
     {
-        if (Count == 0)
+        if (!HasItems)
         {
             item = default!;
             return false;
@@ -152,11 +186,25 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     /// </summary>
     public void Close()
     {
-        using (Lock())
+        Segment.BeginUse();
+        try
         {
-            Interlocked.Exchange(ref *(int*)(Data + ClosedAt), 1); // a full fence before Signal reads the sleepers
-            Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
-            Signal(NotFullAt, NotFullWaitersAt, int.MaxValue);
+            // Under the producers' lock: every put either committed before the close or throws.
+            EnterProducers(Segment);
+            try
+            {
+                Interlocked.Exchange(ref *(int*)(_header + ClosedAt), 1); // a full fence before Signal reads the sleepers
+                Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
+                Signal(NotFullAt, NotFullWaitersAt, int.MaxValue);
+            }
+            finally
+            {
+                RobustLock.Exit(_producerLock);
+            }
+        }
+        finally
+        {
+            Segment.EndUse();
         }
     }
 
@@ -200,153 +248,358 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     internal bool Append(ReadOnlySpan<byte> payload, int timeoutMilliseconds)
     {
         long need = 8 + Align8(payload.Length);
-        using SegmentUse use = Use();
-        using (Lock())
+        Segment.BeginUse();
+        try
         {
-            ThrowIfClosed();
-            int capacity = *(int*)(Data + CapacityAt);
-            if (capacity > 0 && *(long*)(Data + CountAt) >= capacity)
+            EnterProducers(Segment);
+            try
             {
-                if (timeoutMilliseconds == 0 || !WaitLocked(NotFullAt, NotFullWaitersAt, timeoutMilliseconds, () => Volatile.Read(ref *(long*)(Data + CountAt)) < capacity || IsClosed))
-                {
-                    return false;
-                }
-
+                byte* header = _header;
                 ThrowIfClosed();
-            }
+                int capacity = *(int*)(header + CapacityAt);
+                if (capacity > 0 && Count >= capacity)
+                {
+                    if (timeoutMilliseconds == 0 || !WaitLocked(consumers: false, NotFullAt, NotFullWaitersAt, timeoutMilliseconds, () => Count < capacity || IsClosed))
+                    {
+                        return false;
+                    }
 
-            (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt)));
-            SharedSegment chunk = _chunks.Chunk(chunkIndex);
-            if (offset + need > chunk.DataSize)
+                    ThrowIfClosed();
+                }
+
+                _chunks.ReleaseWritten();
+                (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(header + WritePositionAt)));
+                SharedSegment chunk = WriteChunk(chunkIndex);
+                long size = chunk.DataSize;
+                if (offset > size)
+                {
+                    throw Corrupt($"a write position at {offset} in a chunk of {size} bytes");
+                }
+
+                if (offset + need > size)
+                {
+                    if (offset + 8 <= size)
+                    {
+                        *(int*)(chunk.Data + offset) = EndOfChunk;
+                    }
+
+                    if (size != *(long*)(header + ChunkSizeAt))
+                    {
+                        _chunks.Written(chunkIndex, chunk); // a one-item chunk: unmapped here once consumers are past it
+                    }
+
+                    chunkIndex++;
+                    chunk = _chunks.Append(chunkIndex, need);
+                    (_writeIndex, _writeChunk) = (chunkIndex, chunk);
+                    offset = 0;
+                }
+
+                byte* record = chunk.Data + offset;
+                *(int*)record = payload.Length;
+                *(int*)(record + 4) = 0;
+                payload.CopyTo(new Span<byte>(record + 8, payload.Length));
+
+                // Committed only now, in one store: a producer killed before it leaves no half item behind. A full
+                // fence before Signal reads the sleepers. The count follows (a producer killed in between leaves it
+                // one short, which whoever takes the abandoned lock recounts).
+                Interlocked.Exchange(ref *(long*)(header + WritePositionAt), Pack(chunkIndex, offset + need));
+                Volatile.Write(ref *(long*)(header + PutCountAt), *(long*)(header + PutCountAt) + 1);
+                Signal(NotEmptyAt, NotEmptyWaitersAt, 1);
+                return true;
+            }
+            finally
             {
-                if (offset + 4 <= chunk.DataSize)
-                {
-                    *(int*)(chunk.Data + offset) = EndOfChunk;
-                }
-
-                if (chunk.DataSize != *(long*)(Data + ChunkSizeAt))
-                {
-                    _chunks.Unmap(chunkIndex); // a one-item chunk: this process writes no more there
-                }
-
-                chunkIndex++;
-                chunk = _chunks.Append(chunkIndex, need);
-                offset = 0;
+                RobustLock.Exit(_producerLock);
             }
-
-            byte* record = chunk.Data + offset;
-            *(int*)record = payload.Length;
-            *(int*)(record + 4) = 0;
-            payload.CopyTo(new Span<byte>(record + 8, payload.Length));
-
-            // Committed only now, in one store: a producer killed before it leaves no half item behind.
-            Volatile.Write(ref *(long*)(Data + WritePositionAt), Pack(chunkIndex, offset + need));
-            Interlocked.Increment(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
-            Signal(NotEmptyAt, NotEmptyWaitersAt, 1);
-            return true;
+        }
+        finally
+        {
+            Segment.EndUse();
         }
     }
 
     internal bool TryGet(int timeoutMilliseconds, out T item)
     {
-        int length;
-        using SegmentUse use = Use();
-        using (Lock())
+        Segment.BeginUse();
+        try
         {
-            if (*(long*)(Data + CountAt) == 0)
+            EnterConsumers(Segment);
+            try
             {
-                if (IsClosed)
-                {
-                    throw ClosedAndEmpty();
-                }
-
-                if (timeoutMilliseconds == 0
-                    || !WaitLocked(NotEmptyAt, NotEmptyWaitersAt, timeoutMilliseconds, () => Volatile.Read(ref *(long*)(Data + CountAt)) > 0 || IsClosed))
+                if (!SeesItem() && !WaitForItemLocked(timeoutMilliseconds))
                 {
                     item = default!;
                     return false;
                 }
 
-                if (*(long*)(Data + CountAt) == 0)
-                {
-                    throw ClosedAndEmpty();
-                }
-            }
-
-            (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt)));
-            SharedSegment chunk = _chunks.Chunk(chunkIndex);
-            while (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
-            {
-                // This chunk is done: move on first, then hand its slot back (a consumer killed in between
-                // leaks one slot, never hands it back twice).
-                Volatile.Write(ref *(long*)(Data + ReadPositionAt), Pack(chunkIndex + 1, 0));
-                _chunks.Finish(chunkIndex);
-                chunkIndex++;
-                offset = 0;
-                chunk = _chunks.Chunk(chunkIndex);
-            }
-
-            byte* record = chunk.Data + offset;
-            length = *(int*)record;
-
-            // The item is taken before it is read, as Python's get does: one that cannot be read (say, a handle
-            // whose owner has gone) fails this get only, and the queue goes on.
-            Volatile.Write(ref *(long*)(Data + ReadPositionAt), Pack(chunkIndex, offset + 8 + Align8(length)));
-            Interlocked.Decrement(ref *(long*)(Data + CountAt)); // a full fence before Signal reads the sleepers
-            Signal(NotFullAt, NotFullWaitersAt, 1);
-
-            // Read in place (one copy less): the lock keeps producers off these bytes meanwhile.
-            MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
-            try
-            {
-                var reader = new MemoryPackReader(new ReadOnlySpan<byte>(record + 8, length), state);
-                item = reader.ReadValue<T>()!;
+                Take(out item);
+                return true;
             }
             finally
             {
-                ((IDisposable)state).Dispose();
+                RobustLock.Exit(_consumerLock);
             }
-
-            return true;
+        }
+        finally
+        {
+            Segment.EndUse();
         }
     }
 
     /// <summary>
-    /// Takes the queue's lock. A process killed while it held the lock may have moved a position without
-    /// counting the item (the two stores in Append and TryGet): the count is then recomputed from the positions.
+    /// Whether an item is committed and not yet taken. The positions say so, not the count: the count follows them,
+    /// and after a producer was killed between the two it is off until the next put.
     /// </summary>
-    private LockScope Lock()
+    internal bool HasItems
     {
-        LockScope scope = EnterLock(reentrant: false);
-        if (scope.WasAbandoned)
+        get
         {
-            Recount();
+            byte* header = Data; // checked: also asked outside an operation (TryGet, the waits' conditions)
+            long read = Volatile.Read(ref *(long*)(header + ReadPositionAt));
+            return Volatile.Read(ref *(long*)(header + WritePositionAt)) != read;
         }
-
-        return scope;
     }
 
-    /// <summary>Counts the committed items between the read and write positions. Caller holds the lock.</summary>
+    /// <summary>
+    /// Holding the consumers' lock: whether an item is committed after the read position. The write position last seen
+    /// here answers while the reader is behind it (positions only grow), so a consumer that is behind does not read the
+    /// line producers write on every put; only once it has caught up does it look again.
+    /// </summary>
+    private bool SeesItem()
+    {
+        long read = Volatile.Read(ref *(long*)(_header + ReadPositionAt));
+        if ((ulong)read < (ulong)_seenWrite)
+        {
+            return true;
+        }
+
+        _seenWrite = Volatile.Read(ref *(long*)(_header + WritePositionAt));
+        return _seenWrite != read;
+    }
+
+    /// <summary>Holding the consumers' lock on an empty queue: waits for an item; throws once the queue is closed and drained.</summary>
+    private bool WaitForItemLocked(int timeoutMilliseconds)
+    {
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
+        while (true)
+        {
+            // Closed is read before the positions: every put was committed before the close.
+            bool closed = IsClosed;
+            if (SeesItem())
+            {
+                return true;
+            }
+
+            if (closed)
+            {
+                throw ClosedAndEmpty();
+            }
+
+            if (deadline.Remaining == 0
+                || !WaitLocked(consumers: true, NotEmptyAt, NotEmptyWaitersAt, deadline.Remaining, () => HasItems || IsClosed))
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Takes the first item; the caller holds the consumers' lock and saw one committed.</summary>
+    private void Take(out T item)
+    {
+        byte* header = _header;
+        (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(header + ReadPositionAt)));
+        SharedSegment chunk = ReadChunk(chunkIndex);
+        while (offset + 8 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
+        {
+            if (chunkIndex >= Unpack(_seenWrite).Chunk)
+            {
+                throw Corrupt($"a read position past the end of chunk {chunkIndex}, the last one written");
+            }
+
+            // This chunk is done: move on first, then hand its slot back (a consumer killed in between leaks one
+            // slot, never hands it back twice). The free slots are the producers': their lock guards them.
+            Volatile.Write(ref *(long*)(header + ReadPositionAt), Pack(chunkIndex + 1, 0));
+            RobustLock.Enter(_producerLock, reentrant: false, -1, out bool abandoned);
+            try
+            {
+                if (abandoned)
+                {
+                    Recount();
+                }
+
+                _chunks.Finish(chunkIndex);
+            }
+            finally
+            {
+                RobustLock.Exit(_producerLock);
+            }
+
+            chunkIndex++;
+            offset = 0;
+            chunk = ReadChunk(chunkIndex);
+        }
+
+        byte* record = chunk.Data + offset;
+        int length = *(int*)record;
+
+        // The length comes from shared memory: a broken or hostile process may have written anything there.
+        if (length < 0 || 8 + Align8(length) > chunk.DataSize - offset)
+        {
+            throw Corrupt($"an item of {length} bytes at {offset} in a chunk of {chunk.DataSize} bytes");
+        }
+
+        // The item is taken before it is read, as Python's get does: one that cannot be read (say, a handle whose
+        // owner has gone) fails this get only, and the queue goes on. The count follows, as in Append.
+        long next = Pack(chunkIndex, offset + 8 + Align8(length));
+        Volatile.Write(ref *(long*)(header + ReadPositionAt), next);
+        if (*(int*)(header + CapacityAt) > 0)
+        {
+            // Producers wait for room on the count: a full fence after it, before Signal reads the sleepers.
+            Interlocked.Exchange(ref *(long*)(header + TakenCountAt), *(long*)(header + TakenCountAt) + 1);
+            Signal(NotFullAt, NotFullWaitersAt, 1);
+        }
+        else
+        {
+            Volatile.Write(ref *(long*)(header + TakenCountAt), *(long*)(header + TakenCountAt) + 1); // nobody waits for room
+        }
+
+        // Read in place (one copy less): the consumers' lock keeps the chunk from being reused meanwhile (only a
+        // consumer finishes a chunk), and producers write only after the committed items.
+        MemoryPackReaderOptionalState state = MemoryPackReaderOptionalStatePool.Rent(null);
+        try
+        {
+            var reader = new MemoryPackReader(new ReadOnlySpan<byte>(record + 8, length), state);
+            item = reader.ReadValue<T>()!;
+        }
+        finally
+        {
+            ((IDisposable)state).Dispose();
+        }
+    }
+
+    /// <summary>This process's mapping of chunk <paramref name="index"/>, for the producer that holds the lock.</summary>
+    private SharedSegment WriteChunk(long index)
+    {
+        SharedSegment? chunk = _writeChunk;
+        if (chunk is null || _writeIndex != index || chunk.IsDisposed)
+        {
+            chunk = _chunks.Chunk(index);
+            (_writeIndex, _writeChunk) = (index, chunk);
+        }
+
+        return chunk;
+    }
+
+    /// <summary>This process's mapping of chunk <paramref name="index"/>, for the consumer that holds the lock.</summary>
+    private SharedSegment ReadChunk(long index)
+    {
+        SharedSegment? chunk = _readChunk;
+        if (chunk is null || _readIndex != index || chunk.IsDisposed)
+        {
+            chunk = _chunks.Chunk(index);
+            (_readIndex, _readChunk) = (index, chunk);
+        }
+
+        return chunk;
+    }
+
+    /// <summary>
+    /// Takes the producers' lock (the segment's). A producer killed holding it may have committed an item without
+    /// counting it: the count is then recomputed, which takes the consumers' lock first (the order every thread
+    /// keeps), so this lock is let go meanwhile, with a flag that makes whoever comes next recount if this thread
+    /// dies before it has.
+    /// </summary>
+    private void EnterProducers(SharedSegment? lifetime)
+    {
+        RobustLock.Enter(_producerLock, reentrant: false, -1, out bool abandoned, lifetime);
+        if (!abandoned && Volatile.Read(ref *(int*)(_header + RecountNeededAt)) == 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref *(int*)(_header + RecountNeededAt), 1);
+        RobustLock.Exit(_producerLock);
+        RobustLock.Enter(_consumerLock, reentrant: false, -1, out _);
+        try
+        {
+            RobustLock.Enter(_producerLock, reentrant: false, -1, out _);
+            try
+            {
+                Recount();
+            }
+            catch
+            {
+                RobustLock.Exit(_producerLock);
+                throw;
+            }
+        }
+        finally
+        {
+            RobustLock.Exit(_consumerLock);
+        }
+    }
+
+    /// <summary>
+    /// Takes the consumers' lock. A consumer killed holding it may have taken an item without counting it (or a
+    /// producer asked for a recount): the count is then recomputed under the producers' lock too.
+    /// </summary>
+    private void EnterConsumers(SharedSegment? lifetime)
+    {
+        RobustLock.Enter(_consumerLock, reentrant: false, -1, out bool abandoned, lifetime);
+        if (!abandoned && Volatile.Read(ref *(int*)(_header + RecountNeededAt)) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            RobustLock.Enter(_producerLock, reentrant: false, -1, out _);
+            try
+            {
+                Recount();
+            }
+            finally
+            {
+                RobustLock.Exit(_producerLock);
+            }
+        }
+        catch
+        {
+            RobustLock.Exit(_consumerLock);
+            throw;
+        }
+    }
+
+    /// <summary>Counts the committed items between the read and write positions. Caller holds both locks.</summary>
     private void Recount()
     {
-        (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(Data + ReadPositionAt)));
-        (long lastChunk, long end) = Unpack(Volatile.Read(ref *(long*)(Data + WritePositionAt)));
+        byte* header = _header;
+        (long chunkIndex, long offset) = Unpack(Volatile.Read(ref *(long*)(header + ReadPositionAt)));
+        (long lastChunk, long end) = Unpack(Volatile.Read(ref *(long*)(header + WritePositionAt)));
         long items = 0;
         while (chunkIndex < lastChunk || (chunkIndex == lastChunk && offset < end))
         {
             SharedSegment chunk = _chunks.Chunk(chunkIndex);
-            if (offset + 4 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
+            if (offset + 8 > chunk.DataSize || *(int*)(chunk.Data + offset) == EndOfChunk)
             {
                 chunkIndex++;
                 offset = 0;
                 continue;
             }
 
-            offset += 8 + Align8(*(int*)(chunk.Data + offset));
+            int length = *(int*)(chunk.Data + offset);
+            if (length < 0 || 8 + Align8(length) > chunk.DataSize - offset)
+            {
+                break; // corrupt: the items before it are counted, and the get that reaches it throws
+            }
+
+            offset += 8 + Align8(length);
             items++;
         }
 
-        Interlocked.Exchange(ref *(long*)(Data + CountAt), items); // a full fence before Signal reads the sleepers
+        // Only the put count moves: both locks are held, so neither count is moving meanwhile.
+        Volatile.Write(ref *(long*)(header + PutCountAt), Volatile.Read(ref *(long*)(header + TakenCountAt)) + items);
+        Interlocked.Exchange(ref *(int*)(header + RecountNeededAt), 0); // a full fence before Signal reads the sleepers
 
         // Whoever sleeps on the old count looks again (an item the count had missed, or room it had hidden).
         Signal(NotEmptyAt, NotEmptyWaitersAt, int.MaxValue);
@@ -354,15 +607,15 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     /// <summary>
-    /// Holding the lock, waits for <paramref name="ready"/>: spins a little outside the lock (a busy producer
-    /// or consumer is about to act), then sleeps on the sequence word until signalled or out of time, and takes
-    /// the lock back to look again (another consumer or producer may have been first).
+    /// Holding the producers' or the consumers' lock, waits for <paramref name="ready"/>: spins a little outside the
+    /// lock (a busy producer or consumer is about to act), then sleeps on the sequence word until signalled or out of
+    /// time, and takes the lock back to look again (another consumer or producer may have been first).
     /// </summary>
-    private bool WaitLocked(int sequenceAt, int waitersAt, int timeoutMilliseconds, Func<bool> ready)
+    private bool WaitLocked(bool consumers, int sequenceAt, int waitersAt, int timeoutMilliseconds, Func<bool> ready)
     {
         Deadline deadline = Deadline.After(timeoutMilliseconds);
         var condition = new Ready(ready);
-        int* lockWord = LockWord; // mapped while the caller's use lasts, even if the queue is disposed meanwhile
+        int* lockWord = consumers ? _consumerLock : _producerLock; // mapped while the caller's use lasts
         for (int round = 0; !ready(); round++)
         {
             if (deadline.HasPassed)
@@ -382,10 +635,13 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             }
             finally
             {
-                RobustLock.Enter(lockWord, reentrant: false, -1, out bool abandoned);
-                if (abandoned)
+                if (consumers)
                 {
-                    Recount();
+                    EnterConsumers(null);
+                }
+                else
+                {
+                    EnterProducers(null);
                 }
             }
         }
@@ -415,15 +671,31 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     /// <summary>The sequence word at <paramref name="sequenceAt"/> with its sleepers at <paramref name="waitersAt"/>.</summary>
-    private WaitWord Waits(int sequenceAt, int waitersAt) => new((int*)(Data + sequenceAt), (int*)(Data + waitersAt));
+    private WaitWord Waits(int sequenceAt, int waitersAt)
+        => new((int*)(_header + sequenceAt), (int*)(_header + waitersAt), (int*)(_header + (sequenceAt == NotEmptyAt ? NotEmptyArmedAt : NotFullArmedAt)));
 
-    private void Signal(int sequenceAt, int waitersAt, int count) => Waits(sequenceAt, waitersAt).Advance(count);
+    /// <summary>
+    /// Wakes the sleepers of a sequence word: for one item or one slot (<paramref name="count"/> 1), only when one of them
+    /// armed it since the last wake-up (a stream of puts to a consumer that is still waking up costs no system call per
+    /// item, see <see cref="WaitWord.AdvanceIfArmed"/>); for a close or a recount, always.
+    /// </summary>
+    private void Signal(int sequenceAt, int waitersAt, int count)
+    {
+        if (count == 1)
+        {
+            Waits(sequenceAt, waitersAt).AdvanceIfArmed();
+        }
+        else
+        {
+            Waits(sequenceAt, waitersAt).Advance(count);
+        }
+    }
 
     /// <summary>Waits, without the lock, at most <paramref name="milliseconds"/> for an item (or the queue's close).</summary>
     internal void WaitForItem(int milliseconds)
     {
         using SegmentUse use = Use();
-        var condition = new Ready(() => Count > 0 || IsClosed);
+        var condition = new Ready(() => HasItems || IsClosed);
         Waits(NotEmptyAt, NotEmptyWaitersAt).WaitUntil(ref condition, Deadline.After(milliseconds), Segment);
     }
 
@@ -444,6 +716,9 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     private static InvalidOperationException ClosedAndEmpty() => new("The queue is closed and empty: no item will come.");
+
+    /// <summary>What a get or put that finds impossible values in shared memory (a broken or hostile process) throws.</summary>
+    private static InvalidOperationException Corrupt(string what) => new($"Corrupt ParallelKit queue: {what}. Nothing was read or written outside the queue's memory.");
 
     /// <summary>A wait's condition given as a delegate (a queue's conditions read several words).</summary>
     private readonly struct Ready(Func<bool> ready) : IWaitCondition

@@ -61,8 +61,11 @@ public sealed unsafe class SharedSegment : IDisposable
     /// <summary>Whether this process created the segment (and removes it).</summary>
     public bool IsOwner { get; }
 
-    /// <summary>The size of the data, in bytes.</summary>
-    public long DataSize => *(long*)(_base + SegmentHeader.DataSizeAt);
+    /// <summary>
+    /// The size of the data, in bytes: as this process found it when it created or checked the segment, never read
+    /// again from shared memory, where another process could change it to address memory past the mapping.
+    /// </summary>
+    public long DataSize { get; private set; }
 
     /// <summary>The first byte of the data.</summary>
     /// <exception cref="ObjectDisposedException">The segment was disposed.</exception>
@@ -133,6 +136,7 @@ public sealed unsafe class SharedSegment : IDisposable
             MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             var segment = new SharedSegment(name, file, view, isOwner: owned);
             SegmentHeader.Write(segment._base, dataSize, typeTag);
+            segment.DataSize = dataSize;
             return segment;
         }
         catch
@@ -181,7 +185,9 @@ public sealed unsafe class SharedSegment : IDisposable
             MemoryMappedFile file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
             MemoryMappedViewAccessor view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             var segment = new SharedSegment(name, file, view, isOwner: false);
-            string? wrong = SegmentHeader.Check(segment._base, length, typeTag);
+            long dataSize = *(long*)(segment._base + SegmentHeader.DataSizeAt);
+            string? wrong = dataSize < 0 || DataOffset + dataSize > length ? "layout" : SegmentHeader.Check(segment._base, length, typeTag);
+            segment.DataSize = dataSize;
             if (wrong is not null)
             {
                 segment.Dispose();

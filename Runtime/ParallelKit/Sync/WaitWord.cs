@@ -36,12 +36,24 @@ internal readonly unsafe struct WaitWord
 
     private readonly int* _word;
     private readonly int* _sleepers;
+    private readonly int* _armed;
 
     /// <summary>A wait on <paramref name="word"/>; <paramref name="sleepers"/> counts sleepers (null: signals always wake).</summary>
     public WaitWord(int* word, int* sleepers)
     {
         _word = word;
         _sleepers = sleepers;
+    }
+
+    /// <summary>
+    /// A wait on <paramref name="word"/> whose <see cref="AdvanceIfArmed"/> signals cost one wake-up per sleep, not one
+    /// per signal: <paramref name="armed"/> is set by a waiter each time before it looks and sleeps, and cleared by the
+    /// signal that wakes it (see <see cref="AdvanceIfArmed"/>).
+    /// </summary>
+    public WaitWord(int* word, int* sleepers, int* armed)
+        : this(word, sleepers)
+    {
+        _armed = armed;
     }
 
     /// <summary>The word's current value.</summary>
@@ -73,6 +85,11 @@ internal readonly unsafe struct WaitWord
             while (true)
             {
                 int seen = Value;
+                if (_armed != null)
+                {
+                    Interlocked.Exchange(ref *_armed, 1); // after reading the word, a full fence before the look: see AdvanceIfArmed
+                }
+
                 if (condition.IsMet())
                 {
                     return true;
@@ -149,6 +166,24 @@ internal readonly unsafe struct WaitWord
         {
             Interlocked.Increment(ref *_word);
             Futex.Wake(_word, count);
+        }
+    }
+
+    /// <summary>
+    /// For a stream of signals (a queue's puts): like <see cref="Advance"/> waking every sleeper, but only when a waiter
+    /// armed the word since the last such wake-up. A producer that puts while its consumer is still waking up then pays no
+    /// system call per item. No wake-up is lost: a waiter reads the word, then arms (with a full fence), then looks at its
+    /// condition and sleeps while the word still holds what it read; the signaller changed the state with a full fence
+    /// before it reads the flag. Either the signaller read the flag before the waiter armed, and the waiter's look sees
+    /// the change; or some signaller cleared the waiter's flag, and that one moves the word after the waiter read it, so
+    /// the sleep returns at once (everyone is woken: the flag is one for all sleepers).
+    /// </summary>
+    public void AdvanceIfArmed()
+    {
+        if (HasSleepers && Volatile.Read(ref *_armed) != 0 && Interlocked.Exchange(ref *_armed, 0) != 0)
+        {
+            Interlocked.Increment(ref *_word);
+            Futex.Wake(_word, int.MaxValue);
         }
     }
 

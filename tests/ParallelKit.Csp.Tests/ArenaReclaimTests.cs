@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -74,6 +76,46 @@ public sealed class ArenaReclaimTests
                 await Assert.ThrowsAsync<ChannelPoisonedException>(() => reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Generous, TestContext.Current.CancellationToken));
             }
         }
+    }
+
+    [Fact]
+    public async Task A_write_never_hands_its_value_to_a_reader_whose_process_is_known_dead()
+    {
+        // The reader's process is stopped (so it cannot take anything) and marked dead as its reaping marks it; the
+        // write must not succeed by handing it the value, and fails as poisoned once the member is reaped.
+        (int Slots, int Offers, int Cells) before = InUse(OwnArena);
+        var pids = CspChannel.Create<long>();
+        var data = CspChannel.Create<long>();
+        ChannelIn<long> pidIn = pids.Reader();
+        ChannelOut<long> writer = data.Writer();
+        Task<object?[]> network = Csp.Parallel(Net.Processes.PidThenReadForever(pids.Writer(), data.Reader()).InOsProcess());
+        int pid = (int)await pidIn.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Generous, TestContext.Current.CancellationToken);
+        (object arena, int record, int readersHeadAt) = SharedState(data, "ReadersHeadAt");
+        for (int i = 0; i < 30_000 && ReadInt(Invoke(arena, "ChannelField", record, readersHeadAt)) == 0; i++)
+        {
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        Assert.NotEqual(0, ReadInt(Invoke(arena, "ChannelField", record, readersHeadAt)));
+        Assert.Equal(0, Kill(pid, SignalStop));
+        try
+        {
+            MarkDead(arena, pid);
+            Task write = writer.WriteAsync(7, TestContext.Current.CancellationToken).AsTask();
+            await Task.WhenAny(write, Task.Delay(300, TestContext.Current.CancellationToken));
+            Assert.False(write.IsCompleted, "the write completed on a reader known dead");
+            Assert.Equal(0, Kill(pid, SignalKill));
+            await Assert.ThrowsAsync<ChannelPoisonedException>(() => write.WaitAsync(Generous, TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            _ = Kill(pid, SignalKill);
+        }
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => network.WaitAsync(Generous, TestContext.Current.CancellationToken));
+        Assert.IsType<CspProcessDiedException>(Assert.Single(error.InnerExceptions));
+        (int Slots, int Offers, int Cells) after = InUse(OwnArena);
+        Assert.True(after.Slots <= before.Slots && after.Offers <= before.Offers && after.Cells <= before.Cells, $"{after} in use after the kill, {before} before");
     }
 
     [Fact]
@@ -155,6 +197,31 @@ public sealed class ArenaReclaimTests
             Assert.Throws<ChannelRetiredException>(() => reader.Read());
             reader.Retire();
         }
+    }
+
+    private const int SignalKill = 9;
+    private const int SignalStop = 19;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Sets the dead mark of <paramref name="pid"/>'s process entry in <paramref name="arena"/>, as its reaping does.</summary>
+    private static unsafe void MarkDead(object arena, int pid)
+    {
+        int pidAt = (int)ArenaLayout.GetField("ProcessPidAt")!.GetValue(null)!;
+        int deadAt = (int)ArenaLayout.GetField("ProcessDeadAt")!.GetValue(null)!;
+        int entries = ReadInt(Invoke(arena, "Int", (int)ArenaLayout.GetField("ProcessCountAt")!.GetValue(null)!));
+        for (int entry = 1; entry <= entries; entry++)
+        {
+            int* e = (int*)Pointer.Unbox(Invoke(arena, "ProcessEntry", entry));
+            if (e[pidAt / 4] == pid)
+            {
+                Volatile.Write(ref e[deadAt / 4], 1);
+                return;
+            }
+        }
+
+        Assert.Fail($"process {pid} has no entry in the arena");
     }
 
     private static int DoorbellThreads()

@@ -502,9 +502,10 @@ internal sealed unsafe class CspArena
             for (int entry = 1; entry <= Math.Min(entries, MaxProcesses); entry++)
             {
                 int* e = ProcessEntry(entry);
+                // Reclaiming twice finds nothing the second time (its freed slots have no owner); an entry reused by
+                // another process holds a live process.
                 if (entry != _me
                     && e[ProcessPidAt / 4] == pid
-                    && Volatile.Read(ref e[ProcessDeadAt / 4]) == 0
                     && !OwnerIdentity.IsAlive(pid, *(long*)(e + (ProcessStartTimeAt / 4))))
                 {
                     Volatile.Write(ref e[ProcessDeadAt / 4], 1);

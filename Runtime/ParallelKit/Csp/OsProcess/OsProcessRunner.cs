@@ -58,6 +58,9 @@ public static partial class Csp
                 await server.Ended.ConfigureAwait(false);
                 if (server.Outcome is not { } outcome)
                 {
+                    // Reaped: what it owned in shared memory (waiting offers, claim slots, values in flight) is freed
+                    // before its ends are poisoned, so that no writer hands it a value meanwhile.
+                    CspArena.ReclaimDeadProcess(child.Pid);
                     foreach (ChannelEnd end in ends)
                     {
                         end.Poison();

@@ -31,7 +31,12 @@ namespace ParallelKit.CspRuntime;
 /// A process killed while it holds the lock leaves it to the next taker (the lock is robust), which signals the
 /// claims it made but never signaled (<see cref="FinishAbandonedClaims"/>); it may also leave a list half-linked.
 /// Its channels are poisoned by the process that started it as soon as it is reaped, which is what every waiter on
-/// them then sees.
+/// them then sees; just before, that process reclaims the slots, offers and values the dead one owned
+/// (<see cref="ReclaimDeadProcess"/>).
+/// </para>
+/// <para>
+/// A doorbell thread ends after a few quiet slices with nothing of its process parked, and the next parked async
+/// waiter starts one again (<see cref="EnsureDoorbell"/>).
 /// </para>
 /// </remarks>
 internal sealed unsafe class CspArena
@@ -40,6 +45,9 @@ internal sealed unsafe class CspArena
     private const int ParkedBlocking = 1;
     private const int ParkedAsync = 2;
     private const int Done = 3;
+
+    /// <summary>Sleep slices (of <see cref="WaitWord.SliceMilliseconds"/>) with no ring and nothing parked after which a doorbell thread ends.</summary>
+    private const int IdleSlicesBeforeExit = 3;
 
     private static readonly ulong Tag = SharedSegment.TypeTag("CspArena", typeof(int), DataSize);
     private static readonly Lock s_gate = new();
@@ -407,7 +415,61 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Frees an offer record (unlinked); the caller holds the lock.</summary>
-    public void FreeOfferLocked(int offer) => Push(FreeOfferAt, OffersAt, OfferSize, Checked(offer, MaxOffers, "offer"));
+    public void FreeOfferLocked(int offer)
+    {
+        *OfferField(offer, OfferSlotAt) = 0; // not in use: ReclaimLocked skips it
+        Push(FreeOfferAt, OffersAt, OfferSize, Checked(offer, MaxOffers, "offer"));
+    }
+
+    /// <summary>Whether the process that owns slot <paramref name="slot"/> is known dead (reaped; see <see cref="ReclaimDeadProcess"/>).</summary>
+    public bool IsOwnerDead(int slot)
+    {
+        int owner = Volatile.Read(ref *SlotField(slot, SlotOwnerAt));
+        return owner != 0 && Volatile.Read(ref *(ProcessEntry(owner) + (ProcessDeadAt / 4))) != 0;
+    }
+
+    /// <summary>
+    /// Called when the OS process <paramref name="pid"/> (a member this process started) has been reaped: in every arena
+    /// this process has open, under its lock, the dead process's entry is marked dead (a hand-over never goes to its
+    /// offers) and every claim slot, offer and value in flight it owned is freed, its offers taken off their channels'
+    /// queues. A program whose members die so keeps its room in the arena.
+    /// </summary>
+    public static void ReclaimDeadProcess(int pid)
+    {
+        CspArena[] arenas;
+        lock (s_gate)
+        {
+            arenas = [.. s_opened.Values];
+        }
+
+        foreach (CspArena arena in arenas)
+        {
+            arena.ReclaimDead(pid);
+        }
+    }
+
+    /// <summary>The claim slots, offers and value cells in use in this arena (taken and not on a free list); for tests and diagnostics.</summary>
+    internal (int Slots, int Offers, int Cells) InUse()
+    {
+        using (Lock())
+        {
+            return (
+                *Int(SlotBumpAt) - FreeCount(FreeSlotAt, MaxSlots, SlotsAt, SlotSize, "claim slot"),
+                *Int(OfferBumpAt) - FreeCount(FreeOfferAt, MaxOffers, OffersAt, OfferSize, "offer"),
+                *Int(CellBumpAt) - FreeCount(FreeCellAt, MaxCells, CellsAt, CellSize, "value cell"));
+        }
+    }
+
+    private int FreeCount(int freeAt, int max, int tableAt, int size, string what)
+    {
+        int count = 0;
+        for (int record = *Int(freeAt); record != 0 && count <= max; count++)
+        {
+            record = *Int(tableAt + ((Checked(record, max, what) - 1) * size));
+        }
+
+        return count;
+    }
 
     /// <summary>A word of offer record <paramref name="offer"/>.</summary>
     public int* OfferField(int offer, int at) => Int(OffersAt + ((Checked(offer, MaxOffers, "offer") - 1) * OfferSize) + at);
@@ -431,6 +493,78 @@ internal sealed unsafe class CspArena
             }
         }
     }
+
+    private void ReclaimDead(int pid)
+    {
+        using (Lock())
+        {
+            int entries = *Int(ProcessCountAt);
+            for (int entry = 1; entry <= Math.Min(entries, MaxProcesses); entry++)
+            {
+                int* e = ProcessEntry(entry);
+                // Reclaiming twice finds nothing the second time (its freed slots have no owner); an entry reused by
+                // another process holds a live process.
+                if (entry != _me
+                    && e[ProcessPidAt / 4] == pid
+                    && !OwnerIdentity.IsAlive(pid, *(long*)(e + (ProcessStartTimeAt / 4))))
+                {
+                    Volatile.Write(ref e[ProcessDeadAt / 4], 1);
+                    ReclaimLocked(entry);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Frees every claim slot of process entry <paramref name="entry"/>, its offers (taken off their queues) and the
+    /// values they hold (a write's value, or a value handed to a read it never took). The caller holds the lock.
+    /// </summary>
+    private void ReclaimLocked(int entry)
+    {
+        int usedSlots = *Int(SlotBumpAt);
+        var owned = new bool[usedSlots + 1];
+        bool any = false;
+        for (int slot = 1; slot <= usedSlots; slot++)
+        {
+            if (*SlotField(slot, SlotOwnerAt) == entry)
+            {
+                owned[slot] = any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        int usedOffers = *Int(OfferBumpAt);
+        for (int offer = 1; offer <= usedOffers; offer++)
+        {
+            int slot = *OfferField(offer, OfferSlotAt);
+            if ((uint)slot < (uint)owned.Length && owned[slot])
+            {
+                SharedChannel.UnlinkQueuedLocked(this, offer);
+                int value = *OfferField(offer, OfferValueAt);
+                if (value != 0)
+                {
+                    FreeValueLocked(value);
+                }
+
+                FreeOfferLocked(offer);
+            }
+        }
+
+        for (int slot = 1; slot <= usedSlots; slot++)
+        {
+            if (owned[slot])
+            {
+                FreeSlotLocked(slot);
+            }
+        }
+    }
+
+    /// <summary>The words of process entry <paramref name="entry"/>.</summary>
+    private int* ProcessEntry(int entry) => Int(ProcessesAt + (Checked(entry, MaxProcesses, "process") * ProcessSize));
 
     /// <summary>
     /// Takes a process entry (its doorbell): a fresh one, or, once all were used, one whose process has died (pid and
@@ -464,6 +598,7 @@ internal sealed unsafe class CspArena
         int* mine = Int(ProcessesAt + (entry * ProcessSize));
         mine[ProcessPidAt / 4] = Environment.ProcessId;
         mine[ProcessDoorbellSleepersAt / 4] = 0; // a dead process's sleepers never withdrew
+        mine[ProcessDeadAt / 4] = 0;
         *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
         return entry;
     }
@@ -583,7 +718,7 @@ internal sealed unsafe class CspArena
     {
         Interlocked.Increment(ref _listeners);
         Interlocked.Increment(ref _idleListeners);
-        var thread = new Thread(DoorbellLoop) { IsBackground = true, Name = "ParallelKit CSP doorbell" };
+        var thread = new Thread(DoorbellLoop) { IsBackground = true, Name = "PK CSP doorbell" };
         thread.Start();
     }
 
@@ -603,6 +738,7 @@ internal sealed unsafe class CspArena
         var doorbell = new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4));
         var ready = new List<Selection>();
         var slots = new List<int>();
+        int quietSlices = 0;
         while (true)
         {
             int seen = Volatile.Read(ref *bell);
@@ -641,10 +777,18 @@ internal sealed unsafe class CspArena
                     {
                         doorbell.Withdraw();
                     }
+
+                    quietSlices = Volatile.Read(ref *bell) == seen ? quietSlices + 1 : 0;
+                    if (quietSlices >= IdleSlicesBeforeExit && TryEndIdleListener())
+                    {
+                        return;
+                    }
                 }
 
                 continue;
             }
+
+            quietSlices = 0;
 
             for (int i = 1; i < ready.Count; i++)
             {
@@ -662,6 +806,26 @@ internal sealed unsafe class CspArena
                 Interlocked.Decrement(ref _listeners);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Ends an idle doorbell thread when nothing of this process is parked for the doorbell (a ring is only ever for a
+    /// parked async waiter): a process whose shared channels have ended, or that no longer waits on them, keeps no
+    /// thread. Under the same lock as <see cref="EnsureDoorbell"/>, which starts one again for the next parked waiter.
+    /// </summary>
+    private bool TryEndIdleListener()
+    {
+        lock (_parked)
+        {
+            if (_parked.Count != 0)
+            {
+                return false;
+            }
+
+            Interlocked.Decrement(ref _idleListeners);
+            Interlocked.Decrement(ref _listeners);
+            return true;
         }
     }
 

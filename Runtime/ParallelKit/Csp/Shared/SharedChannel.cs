@@ -273,8 +273,16 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
     }
 
+    /// <summary>
+    /// Claims a popped offer for its guard; false when someone claimed it first, or when its owner is known dead (its
+    /// process was reaped: see <see cref="CspArena.ReclaimDeadProcess"/>), so that no value is handed to a process that
+    /// will never take it. Such an offer stays allocated for the reclaim.
+    /// </summary>
     private bool Claim(int offer)
-        => Arena.TryClaim(*Arena.OfferField(offer, OfferSlotAt), *Arena.OfferField(offer, OfferGuardAt));
+    {
+        int slot = *Arena.OfferField(offer, OfferSlotAt);
+        return !Arena.IsOwnerDead(slot) && Arena.TryClaim(slot, *Arena.OfferField(offer, OfferGuardAt));
+    }
 
     private int TakeOfferValue(int offer)
     {
@@ -296,27 +304,40 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         return offer;
     }
 
-    private void Unlink(int offer, int headAt)
+    private void Unlink(int offer, int headAt) => Unlink(Arena, Record, offer, headAt);
+
+    /// <summary>Removes an offer from the queue it is in (if any) on its channel; the offer stays allocated. The caller holds the lock.</summary>
+    internal static void UnlinkQueuedLocked(CspArena arena, int offer)
     {
-        int* o = Arena.OfferField(offer, 0);
+        int* o = arena.OfferField(offer, 0);
+        int list = o[OfferListAt / 4];
+        if (list != NoList)
+        {
+            Unlink(arena, o[OfferChannelAt / 4], offer, list == ReaderList ? ReadersHeadAt : WritersHeadAt);
+        }
+    }
+
+    private static void Unlink(CspArena arena, int record, int offer, int headAt)
+    {
+        int* o = arena.OfferField(offer, 0);
         int next = o[OfferNextAt / 4];
         int previous = o[OfferPreviousAt / 4];
         if (previous == 0)
         {
-            *Field(headAt) = next;
+            *arena.ChannelField(record, headAt) = next;
         }
         else
         {
-            *Arena.OfferField(previous, OfferNextAt) = next;
+            *arena.OfferField(previous, OfferNextAt) = next;
         }
 
         if (next == 0)
         {
-            *Field(headAt + 4) = previous;
+            *arena.ChannelField(record, headAt + 4) = previous;
         }
         else
         {
-            *Arena.OfferField(next, OfferPreviousAt) = previous;
+            *arena.OfferField(next, OfferPreviousAt) = previous;
         }
 
         o[OfferNextAt / 4] = 0;

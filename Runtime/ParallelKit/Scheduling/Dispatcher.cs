@@ -289,6 +289,28 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>
+    /// Leases <paramref name="worker"/>, which is running a batch, the batch it runs next, to hold until then (so that
+    /// it does not wait a round trip between the two). Only while no worker is idle (work queued now is for all of
+    /// them), and never to a worker that is retiring or due to be recycled, which get nothing more; unlike
+    /// <see cref="TryAssign"/> it never parks or retires the worker. The caller sends the batch.
+    /// </summary>
+    public bool TryLeaseNext(WorkerSlot worker, [NotNullWhen(true)] out BatchLease? lease)
+    {
+        lease = null;
+        lock (_gate)
+        {
+            if (_closedReason is not null || _idle.Count > 0 || _queue.Count == 0 || worker.Retiring
+                || (MaxItemsPerWorker > 0 && worker.ItemsTaken >= MaxItemsPerWorker))
+            {
+                return false;
+            }
+
+            lease = FillBatch(worker);
+            return lease is not null;
+        }
+    }
+
+    /// <summary>
     /// Retires <paramref name="count"/> of <paramref name="candidates"/>: idle ones first, which stop at
     /// once; busy ones stop when they next ask for work (see <see cref="TryAssign"/>).
     /// </summary>

@@ -277,7 +277,8 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     /// </summary>
     private Dispatcher.BatchLease? LeaseNext()
     {
-        if (!_prefetch || _rings is null || Volatile.Read(ref _running) is not { } running || !_backend.Costs.IsShort(running.Items))
+        if (!_prefetch || _rings is null || !Dispatcher.MayHaveQueuedWork
+            || Volatile.Read(ref _running) is not { } running || !_backend.Costs.IsShort(running.Items))
         {
             return null;
         }

@@ -76,6 +76,34 @@ public sealed class ByteRingTests
     }
 
     [Fact]
+    public void TryWrite_writes_a_frame_whole_only_when_it_fits_now_and_never_waits()
+    {
+        (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);
+        using (segment)
+        {
+            byte[] forty = Enumerable.Range(0, 40).Select(i => (byte)i).ToArray();
+            Assert.True(producer.TryWrite(forty, out bool closed));
+            Assert.False(closed);
+
+            // 24 bytes free: a frame of 40 does not go in, not even in part, and the producer does not wait for room.
+            Assert.False(producer.TryWrite(forty, out closed));
+            Assert.False(closed);
+            byte[] read = new byte[64];
+            Assert.Equal(40, consumer.Read(read));
+            Assert.Equal(forty, read[..40]);
+
+            // Read: room again, across the end of the ring.
+            Assert.True(producer.TryWrite(forty, out closed));
+            Assert.Equal(40, consumer.Read(read));
+            Assert.Equal(forty, read[..40]);
+
+            consumer.Close();
+            Assert.False(producer.TryWrite([1], out closed));
+            Assert.True(closed);
+        }
+    }
+
+    [Fact]
     public async Task Many_small_writes_against_a_slow_reader_lose_and_reorder_nothing()
     {
         (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);

@@ -14,6 +14,18 @@ public sealed class ProcessBackendTests
     private static JobServerOptions TwoWorkers => new() { Workers = 2 };
 
     [Fact]
+    public async Task Workers_start_with_their_runtime_settings_and_hide_them_from_the_processes_their_jobs_start()
+    {
+        // Only where the user has not set them (this test process has not): the parent's own choice would be kept.
+        Assert.Null(Environment.GetEnvironmentVariable("DOTNET_TieredPGO"));
+        Assert.Null(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"));
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Assert.Equal("-|0", await server.Submit(TestJobs.Jobs.ReadVariable("DOTNET_TieredPGO")));
+        Assert.Equal("-|0", await server.Submit(TestJobs.Jobs.ReadVariable("DOTNET_TC_CallCountingDelayMs")));
+        Assert.Equal("-|TC_CallCountingDelayMs,TieredPGO", await server.Submit(TestJobs.Jobs.ReadVariable("PARALLELKIT_WORKER_TUNED")));
+    }
+
+    [Fact]
     public async Task Jobs_run_in_other_processes_and_return_results()
     {
         await using var server = JobServer.Start(TwoWorkers);

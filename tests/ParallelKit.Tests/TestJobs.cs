@@ -164,6 +164,22 @@ public static partial class TestJobs
     [ParallelJob]
     public static string? ReadInitialized() => s_initializedWith;
 
+    /// <summary>The variable <paramref name="name"/> in the worker now, and as the worker process started with it ("-" for unset).</summary>
+    [ParallelJob]
+    public static string ReadVariable(string name)
+    {
+        string initial = "-";
+        foreach (string entry in System.IO.File.ReadAllText("/proc/self/environ").Split('\0'))
+        {
+            if (entry.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                initial = entry[(name.Length + 1)..];
+            }
+        }
+
+        return (Environment.GetEnvironmentVariable(name) ?? "-") + "|" + initial;
+    }
+
     [ParallelJob]
     public static int Print(string line)
     {

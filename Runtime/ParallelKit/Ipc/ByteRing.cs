@@ -182,6 +182,45 @@ internal sealed unsafe class ByteRing
     }
 
     /// <summary>
+    /// Producer: writes all of <paramref name="data"/> at once if the ring has room for it now, and never waits (a
+    /// writer that must not block until the consumer reads, such as one that also reads the consumer's replies).
+    /// </summary>
+    /// <param name="data">The bytes, published together.</param>
+    /// <param name="closed">Set when the ring was closed (or the peer broke it) first: nothing was written.</param>
+    /// <returns><see langword="true"/> when written; <see langword="false"/> when there was no room or the ring is closed.</returns>
+    public bool TryWrite(ReadOnlySpan<byte> data, out bool closed)
+    {
+        using SegmentUse use = UseOrNull(out bool gone);
+        closed = gone || Volatile.Read(ref ClosedFlag) != 0;
+        if (closed)
+        {
+            return false;
+        }
+
+        long published = _published;
+        long used = published - Volatile.Read(ref Taken);
+        if ((ulong)used > (ulong)_capacity)
+        {
+            // The peer moved its position where no consumer can: a broken or hostile process. Its stream ends.
+            Close();
+            closed = true;
+            return false;
+        }
+
+        if (_capacity - used < data.Length)
+        {
+            return false;
+        }
+
+        Copy(data, published);
+        published += data.Length;
+        _published = published;
+        Interlocked.Exchange(ref Published, published);
+        DataWord.Advance(1);
+        return true;
+    }
+
+    /// <summary>
     /// Consumer: reads what is there into <paramref name="buffer"/>, waiting until something is; 0 once the ring
     /// is closed and drained.
     /// </summary>

@@ -289,6 +289,35 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>
+    /// Whether anything may be queued: read without the lock, so only a hint (for a worker deciding whether to ask for
+    /// a batch to hold next, see <see cref="TryLeaseNext"/>, which looks again under the lock). A round trip of one job
+    /// at a time asks for nothing.
+    /// </summary>
+    public bool MayHaveQueuedWork => _queue.Count > 0;
+
+    /// <summary>
+    /// Leases <paramref name="worker"/>, which is running a batch, the batch it runs next, to hold until then (so that
+    /// it does not wait a round trip between the two). Only while no worker is idle (work queued now is for all of
+    /// them), and never to a worker that is retiring or due to be recycled, which get nothing more; unlike
+    /// <see cref="TryAssign"/> it never parks or retires the worker. The caller sends the batch.
+    /// </summary>
+    public bool TryLeaseNext(WorkerSlot worker, [NotNullWhen(true)] out BatchLease? lease)
+    {
+        lease = null;
+        lock (_gate)
+        {
+            if (_closedReason is not null || _idle.Count > 0 || _queue.Count == 0 || worker.Retiring
+                || (MaxItemsPerWorker > 0 && worker.ItemsTaken >= MaxItemsPerWorker))
+            {
+                return false;
+            }
+
+            lease = FillBatch(worker);
+            return lease is not null;
+        }
+    }
+
+    /// <summary>
     /// Retires <paramref name="count"/> of <paramref name="candidates"/>: idle ones first, which stop at
     /// once; busy ones stop when they next ask for work (see <see cref="TryAssign"/>).
     /// </summary>

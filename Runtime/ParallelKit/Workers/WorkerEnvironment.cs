@@ -16,6 +16,12 @@ internal static class WorkerEnvironment
     /// <summary>Milliseconds between a server worker's heartbeats; absent or 0: none.</summary>
     public const string Heartbeat = "PARALLELKIT_WORKER_HEARTBEAT";
 
+    /// <summary>
+    /// The runtime settings (<c>DOTNET_</c> knobs, comma-separated) the parent gave a server worker on top of the user's
+    /// environment (see <c>WorkerLauncher</c>): the worker removes them, so that processes its jobs start do not inherit them.
+    /// </summary>
+    public const string Tuned = "PARALLELKIT_WORKER_TUNED";
+
     /// <summary>Serve jobs until told to stop (a job server worker).</summary>
     public const string ServerMode = "server";
 
@@ -35,6 +41,15 @@ internal static class WorkerEnvironment
         Environment.SetEnvironmentVariable(MaxMessageSize, null);
         Environment.SetEnvironmentVariable(Heartbeat, null);
         Environment.SetEnvironmentVariable(Initializer, null);
+        if (Environment.GetEnvironmentVariable(Tuned) is { Length: > 0 } tuned)
+        {
+            foreach (string knob in tuned.Split(','))
+            {
+                Environment.SetEnvironmentVariable("DOTNET_" + knob, null);
+            }
+
+            Environment.SetEnvironmentVariable(Tuned, null);
+        }
         string? hooks = Environment.GetEnvironmentVariable(StartupHooks);
         if (hooks is not null)
         {

@@ -12,9 +12,18 @@ using ParallelKit.Scheduling;
 namespace ParallelKit.Workers;
 
 /// <summary>
-/// The parent's handle on one worker process: its two channels, its batch in flight, its death. Its deadlines
+/// The parent's handle on one worker process: its two channels, its batches in flight, its death. Its deadlines
 /// (watchdog, cancellation grace, heartbeat) are kept apart, in <see cref="WorkerDeadlines"/>.
 /// </summary>
+/// <remarks>
+/// A worker holds at most two batches: the one it runs and, behind it in its calls ring, the one it runs next (sent
+/// only while the running one is known to be short, see <see cref="CostModel.IsShort"/>, so that a worker does not
+/// wait a round trip between two short batches, yet never sits on work another worker could start). Results name
+/// their record by sequence and come back in the order the records were sent; deadlines judge the running batch
+/// only. When the worker dies, the running batch's unreported items are lost (retried or failed, see
+/// <see cref="Dispatcher.BatchLease.Lost"/>) and the batch behind it, which it never started, goes back to the queue
+/// uncharged.
+/// </remarks>
 internal sealed class WorkerConnection : WorkerSlot, IDisposable
 {
     private readonly ProcessBackend _backend;
@@ -26,8 +35,17 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     // and kills need meanwhile. Also guards the send buffer and the rings' disposal.
     private readonly object _writeGate = new();
     private readonly FrameBuffer _send = new(64 * 1024);
-    private List<WorkItem> _inFlight = [];
-    private Dispatcher.BatchLease? _lease;
+
+    // The batch the worker runs and the one sent behind it; changed under the gate, _running also read by the results
+    // thread without it (which alone completes batches).
+    private SentBatch? _running;
+    private SentBatch? _queued;
+
+    // Batches handed to this worker and not finished, with a claim on a second one being leased: 0, 1 or 2.
+    private int _batches;
+
+    // Whether a second batch may be sent behind a short running one (PARALLELKIT_WORKER_PREFETCH=0 turns it off).
+    private readonly bool _prefetch;
     private Process? _process;
     private Socket? _data;
 
@@ -36,7 +54,6 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     private Socket? _control;
     private int _pid = -1;
     private int _state; // a WorkerLifecycle, read and written whole (see State)
-    private int _reported;
     private Timer? _startTimer;
     private bool _condemned;
     private int _disconnected;
@@ -49,7 +66,11 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     {
         _backend = backend;
         _deadlines = new WorkerDeadlines(this, _gate, backend);
+        _prefetch = !string.Equals(Environment.GetEnvironmentVariable(PrefetchVariable), "0", StringComparison.Ordinal);
     }
+
+    /// <summary>Set to <c>0</c> (in the parent, when the server starts) to send a worker one batch at a time.</summary>
+    public const string PrefetchVariable = "PARALLELKIT_WORKER_PREFETCH";
 
     public override int ProcessId => Volatile.Read(ref _pid);
 
@@ -65,18 +86,29 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
     }
 
     /// <summary>
-    /// The items of the batch in flight the worker has not reported on yet, the one it runs now first; empty unless it
-    /// is alive. Caller holds the gate (<see cref="WorkerDeadlines"/> judges them).
+    /// The items of the running batch the worker has not reported on yet, the one it runs now first (not those of the
+    /// batch behind it); empty unless it is alive. Caller holds the gate (<see cref="WorkerDeadlines"/> judges them).
     /// </summary>
     internal ReadOnlySpan<WorkItem> Unreported
+        => State == WorkerLifecycle.Alive && _running is { } running ? running.Unreported : default;
+
+    /// <summary>Whether record <paramref name="sequence"/> is in the batch sent behind the running one (not started yet). Caller holds the gate.</summary>
+    internal bool IsQueued(long sequence)
     {
-        get
+        if (State != WorkerLifecycle.Alive || _queued is not { } queued)
         {
-            int reported = Volatile.Read(ref _reported);
-            return State == WorkerLifecycle.Alive && reported < _inFlight.Count
-                ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_inFlight)[reported..]
-                : default;
+            return false;
         }
+
+        foreach (WorkItem item in queued.Items)
+        {
+            if (item.Sequence == sequence)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a deadline has doomed the worker (see <see cref="Condemn"/>). Caller holds the gate.</summary>
@@ -163,6 +195,17 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
     public override void Run(Dispatcher.BatchLease lease)
     {
+        // The dispatcher hands a batch this way only to a worker that holds none (idle, or asking for more).
+        Interlocked.Increment(ref _batches);
+        Send(lease);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="lease"/>'s batch (counted in <see cref="_batches"/> already): it runs at once, or next when
+    /// another is running. Then, while the batch running is short, leases and sends the one behind it.
+    /// </summary>
+    private void Send(Dispatcher.BatchLease lease)
+    {
         while (true)
         {
             IReadOnlyList<WorkItem> batch = lease.Items;
@@ -170,13 +213,18 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             List<WorkItem>? leftovers = null;
             int sent = 0;
             bool written = true;
+            bool noRoom = false;
+            bool behind = false;
             lock (_writeGate)
             {
-                sent = BuildBatchFrame(lease, ref leftovers, out orphaned);
+                sent = BuildBatchFrame(lease, ref leftovers, out orphaned, out behind);
 
                 // Written outside the gate: a worker slow to make room (stopped, say) must not keep its deadlines from
                 // killing it.
-                written = sent == 0 || WriteBatchFrame();
+                if (sent > 0)
+                {
+                    written = WriteBatchFrame(lease, behind, out noRoom);
+                }
             }
 
             if (!written)
@@ -190,15 +238,27 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                 Dispatcher.Requeue(leftovers);
             }
 
-            if (orphaned)
+            if (orphaned || noRoom)
             {
-                // Assigned while dying: the batch goes back to the queue untouched, no attempt charged.
+                // Assigned while dying, or no room behind the running batch: the batch goes back to the queue untouched,
+                // no attempt charged.
                 lease.ReturnUnrun(batch, _backend.IsDisposed);
+                BatchEnded();
                 return;
             }
 
-            // Items that could not be sent were failed on the lease; with none sent, the worker takes the next batch.
-            if (sent > 0 || !Dispatcher.TryAssign(this, out Dispatcher.BatchLease? next))
+            Dispatcher.BatchLease? next;
+            if (sent == 0)
+            {
+                // Every item failed on the lease: the worker takes the next batch if it holds no other.
+                if (BatchEnded() > 0 || !Dispatcher.TryAssign(this, out next))
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref _batches);
+            }
+            else if (behind || (next = LeaseNext()) is null)
             {
                 return;
             }
@@ -207,15 +267,53 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
     }
 
+    /// <summary>One batch handed to this worker is over (reported, or never sent); returns how many it still holds.</summary>
+    private int BatchEnded() => Interlocked.Decrement(ref _batches);
+
     /// <summary>
-    /// Writes <paramref name="lease"/>'s batch into the send buffer and makes it the batch in flight; items that cannot
-    /// be sent fail on the lease. Returns how many records the frame holds (0: none, or the worker is dying, then
-    /// <paramref name="orphaned"/>). Caller holds the write gate.
+    /// Leases the batch to send behind the running one, when the running one is short and nothing else is behind it;
+    /// <see langword="null"/> otherwise. Only over rings (a socket write could wait for the worker, which waits for
+    /// the results this thread may have to read).
     /// </summary>
-    private int BuildBatchFrame(Dispatcher.BatchLease lease, ref List<WorkItem>? leftovers, out bool orphaned)
+    private Dispatcher.BatchLease? LeaseNext()
+    {
+        if (!_prefetch || _rings is null || !Dispatcher.MayHaveQueuedWork
+            || Volatile.Read(ref _running) is not { } running || !_backend.Costs.IsShort(running.Items))
+        {
+            return null;
+        }
+
+        // The claim on a second batch: only one thread makes it, and only while exactly one batch is held.
+        if (Interlocked.CompareExchange(ref _batches, 2, 1) != 1)
+        {
+            return null;
+        }
+
+        if (Dispatcher.TryLeaseNext(this, out Dispatcher.BatchLease? next))
+        {
+            return next;
+        }
+
+        if (BatchEnded() == 0 && State == WorkerLifecycle.Alive)
+        {
+            // The running batch ended while the claim was held: its results thread left asking for more to this thread.
+            Dispatcher.WorkerReady(this);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="lease"/>'s batch into the send buffer and makes it the running batch, or the one behind it
+    /// (<paramref name="behind"/>) when another is running; items that cannot be sent fail on the lease. Returns how
+    /// many records the frame holds (0: none, or the worker is dying, then <paramref name="orphaned"/>). Caller holds
+    /// the write gate.
+    /// </summary>
+    private int BuildBatchFrame(Dispatcher.BatchLease lease, ref List<WorkItem>? leftovers, out bool orphaned, out bool behind)
     {
         IReadOnlyList<WorkItem> batch = lease.Items;
         orphaned = false;
+        behind = false;
         int sent = 0;
         lock (_gate)
         {
@@ -264,10 +362,18 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                 if (sent > 0)
                 {
                     BatchRecord.EndBatch(_send, countAt, sent);
-                    _inFlight = inFlight;
-                    _lease = lease;
-                    Volatile.Write(ref _reported, 0);
-                    _deadlines.BatchSent(inFlight);
+                    var sentBatch = new SentBatch(lease, inFlight);
+                    if (_running is null)
+                    {
+                        Volatile.Write(ref _running, sentBatch);
+                        _deadlines.BatchStarted(inFlight);
+                    }
+                    else
+                    {
+                        // Its deadlines start when the running batch is over and it runs (see FinishRunning).
+                        _queued = sentBatch;
+                        behind = true;
+                    }
                 }
             }
         }
@@ -277,12 +383,42 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
 
     /// <summary>
     /// Sends the frame in the send buffer: false when the rings were closed (the results reader sees the death and hands
-    /// the batch on) or the worker broke them (it is then killed, and that is the death). Caller holds the write gate.
+    /// the batch on) or the worker broke them (it is then killed, and that is the death). A frame sent
+    /// <paramref name="behind"/> a running batch goes in whole at once or not at all (<paramref name="noRoom"/>, and
+    /// <paramref name="lease"/>'s batch is no longer the worker's): waiting for room would wait for the worker to
+    /// finish the running batch, whose results this thread may be the one to read. Caller holds the write gate.
     /// </summary>
-    private bool WriteBatchFrame()
+    private bool WriteBatchFrame(Dispatcher.BatchLease lease, bool behind, out bool noRoom)
     {
+        noRoom = false;
         if (_rings is { } rings)
         {
+            if (!behind)
+            {
+                return rings.Calls.Write(_send.WrittenSpan);
+            }
+
+            if (rings.Calls.TryWrite(_send.WrittenSpan, out bool closed))
+            {
+                return true;
+            }
+
+            if (closed)
+            {
+                return false;
+            }
+
+            lock (_gate)
+            {
+                if (_queued?.Lease == lease)
+                {
+                    _queued = null;
+                    noRoom = true;
+                    return true;
+                }
+            }
+
+            // The running batch ended meanwhile and this one runs now: the worker, idle, makes room.
             return rings.Calls.Write(_send.WrittenSpan);
         }
 
@@ -356,17 +492,19 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         // First, so that a write waiting for the worker (holding the write gate) ends now.
         KillProcess();
         _rings?.Close();
-        Dispatcher.BatchLease? lease;
+        SentBatch? running;
+        SentBatch? queued;
         lock (_gate)
         {
             State = WorkerLifecycle.Dead;
-            (lease, _) = TakeUnreported();
+            (running, queued) = TakeBatches();
         }
 
         KillProcess();
 
         // What it reported is released already: the rest is what it held.
-        lease?.Abandon(reason);
+        running?.Lease.Abandon(reason);
+        queued?.Lease.Abandon(reason);
 
         CloseChannels();
     }
@@ -499,16 +637,14 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
         }
     }
 
-    /// <summary>Takes the batch in flight's lease and the items not reported yet; caller holds the gate.</summary>
-    private (Dispatcher.BatchLease? Lease, List<WorkItem> Unreported) TakeUnreported()
+    /// <summary>Takes the running batch and the one behind it, if any; caller holds the gate.</summary>
+    private (SentBatch? Running, SentBatch? Queued) TakeBatches()
     {
-        int reported = Volatile.Read(ref _reported);
-        List<WorkItem> unfinished = reported < _inFlight.Count ? _inFlight.GetRange(reported, _inFlight.Count - reported) : [];
-        Dispatcher.BatchLease? lease = _lease;
-        _inFlight = [];
-        _lease = null;
-        Volatile.Write(ref _reported, 0);
-        return (lease, unfinished);
+        SentBatch? running = _running;
+        SentBatch? queued = _queued;
+        Volatile.Write(ref _running, null);
+        _queued = null;
+        return (running, queued);
     }
 
     /// <summary>The results thread: whatever goes wrong on it is printed, never left to end the user's process.</summary>
@@ -617,8 +753,7 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             return false;
         }
 
-        List<WorkItem> inFlight = _inFlight;
-        Dispatcher.BatchLease? lease = _lease;
+        SentBatch? batch = Volatile.Read(ref _running);
         for (int r = 0; r < results.Count; r++)
         {
             if (!results.TryNext(out long sequence, out RecordStatus status, out long elapsed, out ReadOnlySpan<byte> payload))
@@ -626,13 +761,12 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                 return false;
             }
 
-            int index = Volatile.Read(ref _reported);
-            if (index >= inFlight.Count || inFlight[index].Sequence != sequence)
+            // Records come back in the order they were sent: this one is the running batch's next.
+            if (batch is null || batch.Next is not { } item || item.Sequence != sequence)
             {
                 return false;
             }
 
-            WorkItem item = inFlight[index];
             if (status == RecordStatus.Partial)
             {
                 // More of the same record follows: the item stays in flight.
@@ -669,20 +803,63 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
                     break;
             }
 
-            lease!.Done(item);
-            Volatile.Write(ref _reported, index + 1);
-            if (index + 1 == inFlight.Count)
+            batch.Lease.Done(item);
+            if (batch.Reported())
             {
-                _deadlines.BatchDone();
-                if (State == WorkerLifecycle.Alive)
-                {
-                    // Runs the next batch, or parks the worker, or (when it is retiring) shuts it down.
-                    Dispatcher.WorkerReady(this);
-                }
+                FinishRunning(batch);
+                batch = Volatile.Read(ref _running);
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The worker reported the whole of <paramref name="finished"/>, the running batch: the one behind it runs now (its
+    /// deadlines start, and a next one may be sent behind it), or, with none, the worker asks for more. Results thread.
+    /// </summary>
+    private void FinishRunning(SentBatch finished)
+    {
+        SentBatch? promoted = null;
+        lock (_gate)
+        {
+            if (_running != finished)
+            {
+                return; // taken by a death meanwhile
+            }
+
+            promoted = _queued;
+            _queued = null;
+            Volatile.Write(ref _running, promoted);
+            if (promoted is not null)
+            {
+                _deadlines.BatchStarted(promoted.Items);
+            }
+            else
+            {
+                _deadlines.BatchDone();
+            }
+        }
+
+        int held = BatchEnded();
+        if (State != WorkerLifecycle.Alive)
+        {
+            return;
+        }
+
+        if (promoted is not null)
+        {
+            if (LeaseNext() is { } next)
+            {
+                Send(next);
+            }
+        }
+        else if (held == 0)
+        {
+            // Runs the next batch, or parks the worker, or (when it is retiring) shuts it down. (With a batch still
+            // held, a claim on one being leased, the thread that made it sends it, or asks for more.)
+            Dispatcher.WorkerReady(this);
+        }
     }
 
     private void OnDisconnected()
@@ -692,18 +869,24 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             return;
         }
 
-        List<WorkItem> unfinished;
-        Dispatcher.BatchLease? lease;
+        SentBatch? running;
+        SentBatch? queued;
         bool expected;
         lock (_gate)
         {
             expected = State is WorkerLifecycle.ShuttingDown or WorkerLifecycle.Dead;
             State = WorkerLifecycle.Dead;
-            (lease, unfinished) = TakeUnreported();
+            (running, queued) = TakeBatches();
         }
 
         CloseChannels();
         Dispatcher.Remove(this);
+
+        // The batch behind the running one never started (the worker sends a batch's last result before it reads the
+        // next, and every result it published was read before the end): back to the queue, uncharged, whatever the death.
+        queued?.Lease.ReturnUnrun(queued.Items, _backend.IsDisposed);
+        IReadOnlyList<WorkItem> unfinished = running is null ? [] : running.Unreported.ToArray();
+        Dispatcher.BatchLease? lease = running?.Lease;
         if (expected)
         {
             // Stopped on purpose (disposed, or retired while shrinking): what it had not run moves on, uncharged.
@@ -770,6 +953,38 @@ internal sealed class WorkerConnection : WorkerSlot, IDisposable
             _rings?.Close();
             _data?.Dispose();
             _control?.Dispose();
+        }
+    }
+
+    /// <summary>One batch frame sent to the worker: its lease, the records it carries in order, and how many the worker reported.</summary>
+    private sealed class SentBatch(Dispatcher.BatchLease lease, List<WorkItem> items)
+    {
+        private int _reported;
+
+        public Dispatcher.BatchLease Lease { get; } = lease;
+
+        public List<WorkItem> Items { get; } = items;
+
+        /// <summary>The record the worker reports on next; <see langword="null"/> once all are reported.</summary>
+        public WorkItem? Next
+        {
+            get
+            {
+                int reported = Volatile.Read(ref _reported);
+                return reported < Items.Count ? Items[reported] : null;
+            }
+        }
+
+        /// <summary>The records not reported yet, the one running first.</summary>
+        public ReadOnlySpan<WorkItem> Unreported
+            => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Items)[Math.Min(Volatile.Read(ref _reported), Items.Count)..];
+
+        /// <summary>The next record is reported (results thread only); <see langword="true"/> when it was the last.</summary>
+        public bool Reported()
+        {
+            int reported = Volatile.Read(ref _reported) + 1;
+            Volatile.Write(ref _reported, reported);
+            return reported == Items.Count;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using ParallelKit.Scheduling;
 
@@ -12,8 +13,9 @@ namespace ParallelKit.Workers;
 /// rest of its work on, and a replacement starts).
 /// </summary>
 /// <remarks>
-/// A deadline judges the batch the connection holds, so it takes the connection's lock (<c>gate</c>) to look at it:
-/// a batch that is reported and replaced while a timer fires must not be mistaken for the late one.
+/// A deadline judges the batch the worker runs (not the one sent behind it, whose deadlines start when it runs), so it
+/// takes the connection's lock (<c>gate</c>) to look at it: a batch that is reported and replaced while a timer fires
+/// must not be mistaken for the late one.
 /// </remarks>
 internal sealed class WorkerDeadlines : IDisposable
 {
@@ -25,6 +27,7 @@ internal sealed class WorkerDeadlines : IDisposable
     private Timer? _watchdog;
     private long _batchGeneration;
     private long _watchdogGeneration;
+    private long _watchdogDue; // the Stopwatch timestamp at which the armed batch is late
 
     // When the worker last sent anything (a heartbeat, results), and when its current batch went out
     // (Environment.TickCount64): a busy worker silent since both for HeartbeatTimeout is hung.
@@ -49,11 +52,11 @@ internal sealed class WorkerDeadlines : IDisposable
     public void Heard() => Volatile.Write(ref _lastHeard, Environment.TickCount64);
 
     /// <summary>
-    /// <paramref name="batch"/> went out: the heartbeat is owed from now, and with a job timeout (the server's, or one
-    /// given at submit) the batch gets a deadline: its one job's timeout, or a chunk's timeout per item. Caller holds
-    /// the gate.
+    /// The worker starts running <paramref name="batch"/> (it was sent with nothing running, or the batch ahead of it
+    /// was reported): the heartbeat is owed from now, and with a job timeout (the server's, or one given at submit) the
+    /// batch gets a deadline: its one job's timeout, or a chunk's timeout per item. Caller holds the gate.
     /// </summary>
-    public void BatchSent(List<WorkItem> batch)
+    public void BatchStarted(List<WorkItem> batch)
     {
         Volatile.Write(ref _batchSentAt, Environment.TickCount64);
         long ticks = 0;
@@ -61,6 +64,9 @@ internal sealed class WorkerDeadlines : IDisposable
         {
             if (item.LimitOr(_backend.Options.JobTimeout) is not { } limit)
             {
+                // No deadline for this batch: one armed for the batch before must not judge it.
+                _watchdogGeneration = 0;
+                _watchdog?.Change(Timeout.Infinite, Timeout.Infinite);
                 return;
             }
 
@@ -70,10 +76,12 @@ internal sealed class WorkerDeadlines : IDisposable
         long generation = ++_batchGeneration;
         _watchdog ??= new Timer(static state => ((WorkerDeadlines)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
         _watchdogGeneration = generation;
-        _watchdog.Change(TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks)), Timeout.InfiniteTimeSpan);
+        TimeSpan due = TimeSpan.FromTicks(Math.Min(ticks, TimeSpan.FromDays(24).Ticks));
+        _watchdogDue = Stopwatch.GetTimestamp() + (long)(due.TotalSeconds * Stopwatch.Frequency);
+        _watchdog.Change(due, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>The worker reported its whole batch: its deadline is off.</summary>
+    /// <summary>The worker reported its whole batch and runs none: its deadline is off.</summary>
     public void BatchDone()
     {
         if (_watchdog is null)
@@ -97,6 +105,15 @@ internal sealed class WorkerDeadlines : IDisposable
             ReadOnlySpan<WorkItem> running = _worker.Unreported;
             if (_watchdogGeneration != 0 && _watchdogGeneration == _batchGeneration && running.Length > 0 && !running[0].IsFinished)
             {
+                long early = _watchdogDue - Stopwatch.GetTimestamp();
+                if (early > 0)
+                {
+                    // A callback of the timer as it was armed for an earlier batch (the one that runs now started while it
+                    // fired), or the timer's coarser clock: this batch is not late yet.
+                    _watchdog!.Change(TimeSpan.FromSeconds((double)early / Stopwatch.Frequency) + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                    return;
+                }
+
                 late = running[0];
 
                 // From here on the worker takes no new batch: it is about to be killed.
@@ -127,8 +144,10 @@ internal sealed class WorkerDeadlines : IDisposable
     private void OnCancellationGraceExpired(long sequence)
     {
         WorkItem? stuck = null;
+        bool queued;
         lock (_gate)
         {
+            queued = _worker.IsQueued(sequence);
             foreach (WorkItem item in _worker.Unreported)
             {
                 // A chunk of a cancelled map counts as finished (its map is), but still runs until its worker reports.
@@ -143,6 +162,13 @@ internal sealed class WorkerDeadlines : IDisposable
 
         if (stuck is null)
         {
+            if (queued)
+            {
+                // Sent behind the running batch, it has not started: its grace runs once it does (the worker cancels it
+                // as it starts; a job that ignores that is judged a grace period later).
+                StartCancellationGrace(sequence);
+            }
+
             return;
         }
 

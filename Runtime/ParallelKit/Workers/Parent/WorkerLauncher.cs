@@ -59,6 +59,11 @@ internal static class WorkerLauncher
             start.Environment[WorkerEnvironment.Initializer] = initializer;
         }
 
+        if (mode == WorkerEnvironment.ServerMode)
+        {
+            TuneTieredCompilation(start);
+        }
+
         if (WorkerHost.ServesBeforeMain)
         {
             // The entry type's generated static constructor serves jobs: no startup hook to pay for.
@@ -71,6 +76,38 @@ internal static class WorkerLauncher
         start.Environment[WorkerEnvironment.StartupHooks] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
 
         return start;
+    }
+
+    /// <summary>
+    /// A server worker runs the user's hot job code from its first batch on, while its own start-up code is still being
+    /// compiled: with the runtime's defaults, call counting waits until no new method has been compiled for 100 ms
+    /// (a young worker compiles new methods all the time, so its job code stays at tier 0 for its first maps), and
+    /// TieredPGO compiles every hot method twice more (instrumented, then optimized) on the background thread, which
+    /// takes a core from the jobs on a small machine. Workers start with call counting at once and without the
+    /// instrumented tier; a setting the user gave (environment or runtimeconfig) is kept.
+    /// </summary>
+    private static void TuneTieredCompilation(ProcessStartInfo start)
+    {
+        string tuned = string.Empty;
+        SetUnlessGiven(start, "TC_CallCountingDelayMs", "0", runtimeConfigName: null, ref tuned);
+        SetUnlessGiven(start, "TieredPGO", "0", runtimeConfigName: "System.Runtime.TieredPGO", ref tuned);
+        if (tuned.Length > 0)
+        {
+            // For the worker to take them out again (WorkerEnvironment.Clear): processes its jobs start get the user's.
+            start.Environment[WorkerEnvironment.Tuned] = tuned;
+        }
+    }
+
+    private static void SetUnlessGiven(ProcessStartInfo start, string knob, string value, string? runtimeConfigName, ref string tuned)
+    {
+        if (start.Environment.ContainsKey("DOTNET_" + knob) || start.Environment.ContainsKey("COMPlus_" + knob)
+            || (runtimeConfigName is not null && AppContext.GetData(runtimeConfigName) is not null))
+        {
+            return;
+        }
+
+        start.Environment["DOTNET_" + knob] = value;
+        tuned = tuned.Length == 0 ? knob : tuned + "," + knob;
     }
 
     private static bool IsDotnetHost(string processPath)

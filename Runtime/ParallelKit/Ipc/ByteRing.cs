@@ -57,8 +57,12 @@ internal sealed unsafe class ByteRing
     public const int ClosedAt = 144;
     public const int BytesAt = 192;
 
-    /// <summary>The longest a side spins before it sleeps, in microseconds.</summary>
-    public const int MaxSpinMicroseconds = 50;
+    /// <summary>
+    /// The longest a side spins before it sleeps, in microseconds. Between two calls of a one-at-a-time round trip
+    /// with <c>.Result</c> a worker waits through the caller's own kernel wake-up; a shorter limit (50 µs was tried)
+    /// let the spin fail and halve itself often, and the round trip took about twice as long (see docs/benchmarks.md).
+    /// </summary>
+    public const int MaxSpinMicroseconds = 200;
 
     private const int MinSpinMicroseconds = 2;
 

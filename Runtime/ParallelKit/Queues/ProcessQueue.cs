@@ -478,26 +478,19 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
     }
 
     /// <summary>This process's mapping of chunk <paramref name="index"/>, for the producer that holds the lock.</summary>
-    private SharedSegment WriteChunk(long index)
-    {
-        SharedSegment? chunk = _writeChunk;
-        if (chunk is null || _writeIndex != index || chunk.IsDisposed)
-        {
-            chunk = _chunks.Chunk(index);
-            (_writeIndex, _writeChunk) = (index, chunk);
-        }
-
-        return chunk;
-    }
+    private SharedSegment WriteChunk(long index) => CachedChunk(index, ref _writeIndex, ref _writeChunk);
 
     /// <summary>This process's mapping of chunk <paramref name="index"/>, for the consumer that holds the lock.</summary>
-    private SharedSegment ReadChunk(long index)
+    private SharedSegment ReadChunk(long index) => CachedChunk(index, ref _readIndex, ref _readChunk);
+
+    /// <summary>The chunk a side used last when it is <paramref name="index"/> and still mapped; else the chain's mapping, kept as that side's last.</summary>
+    private SharedSegment CachedChunk(long index, ref long cachedIndex, ref SharedSegment? cached)
     {
-        SharedSegment? chunk = _readChunk;
-        if (chunk is null || _readIndex != index || chunk.IsDisposed)
+        SharedSegment? chunk = cached;
+        if (chunk is null || cachedIndex != index || chunk.IsDisposed)
         {
             chunk = _chunks.Chunk(index);
-            (_readIndex, _readChunk) = (index, chunk);
+            (cachedIndex, cached) = (index, chunk);
         }
 
         return chunk;

@@ -294,9 +294,9 @@ internal sealed class WorkerLoop : IDisposable
 
     /// <summary>
     /// Tells when a map chunk's part of results is old enough to send, reading the clock only every so many items:
-    /// after each reading that finds the part young, the stride between readings doubles (up to 256 items); after one
-    /// that finds it old, it starts again at one. Tiny jobs then pay for a clock reading every few hundred items,
-    /// and a job that takes a millisecond is still followed by a reading.
+    /// while the items since the last reading took less than a sixteenth of the limit together, the stride between
+    /// readings doubles (up to 256 items); when they took more, and when a new part starts, it is one again. Tiny jobs
+    /// then pay for a clock reading every few hundred items, and a job that takes a millisecond is still followed by one.
     /// </summary>
     private struct PartClock(long started)
     {

@@ -238,8 +238,9 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
         int start = _from;
         int count = _end - _from;
         int i = start;
-        // One token for the chunk's items; with a timeout, each item arms it for itself and disarms it after.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(map.CancellationToken, stopping);
+        // One token for the chunk's items when they have no timeout; an item with a timeout gets a token of its own,
+        // which its timer cancels (it must not carry over to the next item).
+        using var shared = CancellationTokenSource.CreateLinkedTokenSource(map.CancellationToken, stopping);
         try
         {
             for (; i < start + count && !map.IsFinished; i++)
@@ -248,13 +249,13 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
                 TResult result;
                 if (timeout is { } limit)
                 {
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(map.CancellationToken, stopping);
                     linked.CancelAfter(limit);
                     result = await call.InvokeAsync(linked.Token).AsTask().WaitAsync(limit, CancellationToken.None).ConfigureAwait(false);
-                    linked.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
                 }
                 else
                 {
-                    result = await call.InvokeAsync(linked.Token).ConfigureAwait(false);
+                    result = await call.InvokeAsync(shared.Token).ConfigureAwait(false);
                 }
 
                 if (i == start + count - 1)

@@ -250,7 +250,7 @@ internal sealed unsafe class CspArena
             else
             {
                 // Always moved on (a doorbell thread that spins watches it), woken only when one sleeps (a system call saved).
-                int* entry = Int(ProcessesAt + (Checked(owner, MaxProcesses, "process") * ProcessSize));
+                int* entry = ProcessEntry(owner);
                 int* bell = entry + (ProcessDoorbellAt / 4);
                 Interlocked.Increment(ref *bell);
                 new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
@@ -582,7 +582,7 @@ internal sealed unsafe class CspArena
             entry = 0;
             for (int candidate = 1; candidate <= MaxProcesses && entry == 0; candidate++)
             {
-                int* e = Int(ProcessesAt + (candidate * ProcessSize));
+                int* e = ProcessEntry(candidate);
                 if (!OwnerIdentity.IsAlive(e[ProcessPidAt / 4], *(long*)(e + (ProcessStartTimeAt / 4))))
                 {
                     entry = candidate;
@@ -595,7 +595,7 @@ internal sealed unsafe class CspArena
             }
         }
 
-        int* mine = Int(ProcessesAt + (entry * ProcessSize));
+        int* mine = ProcessEntry(entry);
         mine[ProcessPidAt / 4] = Environment.ProcessId;
         mine[ProcessDoorbellSleepersAt / 4] = 0; // a dead process's sleepers never withdrew
         mine[ProcessDeadAt / 4] = 0;
@@ -733,7 +733,7 @@ internal sealed unsafe class CspArena
     /// </summary>
     private void DoorbellLoop()
     {
-        int* entry = Int(ProcessesAt + (_me * ProcessSize));
+        int* entry = ProcessEntry(_me);
         int* bell = entry + (ProcessDoorbellAt / 4);
         var doorbell = new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4));
         var ready = new List<Selection>();

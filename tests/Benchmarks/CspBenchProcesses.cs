@@ -82,11 +82,11 @@ public static partial class CspBenchProcesses
         }
     }
 
-    /// <summary>Bounces a value <paramref name="n"/> times off an echo after 100 untimed rounds; poisons; returns seconds.</summary>
+    /// <summary>Bounces a value <paramref name="n"/> times off an echo after <paramref name="warmUp"/> untimed rounds; poisons; returns seconds.</summary>
     [CspProcess]
-    public static async Task<double> Pinger(ChannelOut<long> output, ChannelIn<long> input, int n)
+    public static async Task<double> Pinger(ChannelOut<long> output, ChannelIn<long> input, int n, int warmUp)
     {
-        for (int i = 0; i < 100; i++)
+        for (int i = 0; i < warmUp; i++)
         {
             await output.WriteAsync(i);
             await input.ReadAsync();

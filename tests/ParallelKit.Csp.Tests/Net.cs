@@ -128,6 +128,23 @@ public static partial class Net
         return Environment.ProcessId;
     }
 
+    /// <summary>Sends its pid; returns an environment variable as the process sees it and as it was started with ("-" for unset), <c>now|initial</c>.</summary>
+    [CspProcess]
+    public static async Task<string> Variable(ChannelOut<long> output, string name)
+    {
+        await output.WriteAsync(Environment.ProcessId);
+        string initial = "-";
+        foreach (string entry in System.IO.File.ReadAllText("/proc/self/environ").Split('\0'))
+        {
+            if (entry.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                initial = entry[(name.Length + 1)..];
+            }
+        }
+
+        return (Environment.GetEnvironmentVariable(name) ?? "-") + "|" + initial;
+    }
+
     [CspProcess]
     public static async Task WaitForCancel(CancellationToken cancellationToken)
         => await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -38,6 +38,23 @@ public sealed class OsProcessTests
     }
 
     [Fact]
+    public async Task An_OS_process_member_starts_with_the_workers_runtime_settings_and_hides_them_from_processes_it_starts()
+    {
+        // Only where the user has not set them (this test process has not): the parent's own choice would be kept.
+        Assert.Null(Environment.GetEnvironmentVariable("DOTNET_TieredPGO"));
+        Assert.Null(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"));
+        foreach ((string name, string expected) in new[] { ("DOTNET_TieredPGO", "-|0"), ("DOTNET_TC_CallCountingDelayMs", "-|0"), ("PARALLELKIT_WORKER_TUNED", "-|TC_CallCountingDelayMs,TieredPGO") })
+        {
+            var c = CspChannel.Create<long>();
+            object?[] results = await Csp.Parallel(
+                Net.Processes.Variable(c.Writer(), name).InOsProcess(),
+                Net.Processes.Collect(c.Reader()));
+            Assert.Equal(expected, results[0]);
+            Assert.NotEqual(Environment.ProcessId, (int)((List<long>)results[1]!)[0]);
+        }
+    }
+
+    [Fact]
     public async Task An_alternation_in_an_OS_process_chooses_between_the_ends_it_was_given()
     {
         var a = CspChannel.Create<long>();

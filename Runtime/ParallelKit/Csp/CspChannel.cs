@@ -435,6 +435,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Reads one value, waiting for a writer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal T Read(CancellationToken cancellationToken)
     {
         ValueOffer? offer = null;
@@ -469,6 +470,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Reads one value without blocking a thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ValueTask<T> ReadAsync(CancellationToken cancellationToken)
     {
         ValueOffer? offer = null;
@@ -516,6 +518,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Writes one value, waiting for a reader to take it (or for room in the buffer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Write(T value, CancellationToken cancellationToken)
     {
         ValueOffer? offer = null;
@@ -551,6 +554,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Writes one value without blocking a thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ValueTask WriteAsync(T value, CancellationToken cancellationToken)
     {
         ValueOffer? offer = null;
@@ -599,6 +603,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>The MemoryPack bytes of a value, in this thread's buffer (valid until its next call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<byte> Serialize(T value)
     {
         HandleTypes.Ensure<T>();
@@ -711,6 +716,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Reads at once (true) or leaves a waiting read in shared memory for a new selection.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginSharedRead(SharedChannel shared, bool async, out T value, out Selection? selection, out int offer)
     {
         CspArena arena = shared.Arena;
@@ -743,6 +749,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>Writes at once (true: taken or buffered) or leaves a waiting write in shared memory for a new selection.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginSharedWrite(SharedChannel shared, T value, bool async, out Selection? selection, out int offer)
     {
         CspArena arena = shared.Arena;
@@ -773,6 +780,7 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>After a single shared read or write was signaled: withdraws its offer, frees its slot; the value read, or the exception.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private T FinishShared(SharedChannel shared, Selection selection, int offer, bool reader, CancellationToken cancellationToken)
     {
         selection.Disarm();

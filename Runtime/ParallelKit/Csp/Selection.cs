@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -89,6 +90,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     public int Slot => _slot;
 
     /// <summary>A selection from this thread's pool (or a new one) for a blocking or async wait.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Selection Rent(bool async)
     {
         Selection selection = t_cached ?? new Selection();
@@ -101,6 +103,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     /// Gives the selection back to this thread's pool once its waiter has finished with it (its offers withdrawn, its
     /// slot freed). A selection that armed a timer is not reused: the timer's callback may still run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Return()
     {
         if (TryReset(_async))
@@ -110,6 +113,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     }
 
     /// <summary>Makes the selection ready for another wait by its owner (an offer that reuses it); false when it cannot be reused (a timer may still fire).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReset(bool async)
     {
         if (_timer is not null)
@@ -132,6 +136,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     public short Version => _core.Version;
 
     /// <summary>Claims through <paramref name="slot"/> of <paramref name="arena"/> from now on; the caller holds the arena's lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AttachSlot(CspArena arena, int slot)
     {
         _arena = arena;
@@ -157,6 +162,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     }
 
     /// <summary>Wakes the waiter; called once, by the claimer, once the value has moved.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Signal()
     {
         if (_arena is { } arena)
@@ -177,6 +183,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     /// <paramref name="inline"/> (a doorbell thread that holds no lock and is about to idle) runs it on the calling
     /// thread instead, with the hand-offs it makes (<see cref="CspRunner.Run"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WakeParked(bool inline = false)
     {
         if (_async)
@@ -248,6 +255,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     }
 
     /// <summary>Completes when signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask WaitAsync(int timeoutMilliseconds, CancellationToken cancellationToken)
     {
         Arm(timeoutMilliseconds, cancellationToken);
@@ -292,6 +300,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     /// <summary>Schedules the async wait's continuation (<see cref="IValueTaskSource.OnCompleted"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         _continuation = continuation;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace ParallelKit.Sync;
@@ -41,6 +42,7 @@ internal static unsafe class RobustLock
     /// <param name="lifetime">The segment holding the lock, if any: a wait still going when it is disposed throws.</param>
     /// <returns><see langword="false"/> when the time ran out.</returns>
     /// <exception cref="ObjectDisposedException"><paramref name="lifetime"/> was disposed while waiting.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Enter(int* word, bool reentrant, int timeoutMilliseconds, out bool abandoned, SharedMemory.SharedSegment? lifetime = null)
     {
         abandoned = false;
@@ -68,6 +70,7 @@ internal static unsafe class RobustLock
 
     /// <summary>Leaves the lock (once, for a re-entrant holder); wakes one sleeper when the lock comes free.</summary>
     /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exit(int* word)
     {
         int state = Volatile.Read(ref *word);

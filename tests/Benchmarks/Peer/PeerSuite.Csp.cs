@@ -38,10 +38,12 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-dotnet-channel-capacity0", "in_process", 4 * n, samples, "batch");
 
-        _ = CommsTime(200, successorInOsProcess: true);
+        // Warm-ups as long as a timed run: the runtime compiles this process's shared-memory paths by tiers (and a fresh
+        // member process its own code, see CommsTime), which takes tens of milliseconds on two cores that both communicate.
+        _ = CommsTime(nCross, successorInOsProcess: true);
         for (int r = 0; r < Reps; r++)
         {
-            samples[r] = CommsTime(nCross, successorInOsProcess: true) / (4.0 * nCross);
+            samples[r] = CommsTime(nCross, successorInOsProcess: true, warmUp: nCross) / (4.0 * nCross);
         }
 
         Report.Emit("csp_commstime", "csharp-parallelkit", "one_member_os_process", 4 * nCross, samples, "batch");
@@ -54,10 +56,10 @@ public static partial class PeerSuite
 
         Report.Emit("csp_pingpong", "csharp-parallelkit", "in_process", 2 * n, samples, "batch");
 
-        _ = PingPong(200, echoInOsProcess: true);
+        _ = PingPong(nCross, echoInOsProcess: true);
         for (int r = 0; r < Reps; r++)
         {
-            samples[r] = PingPong(nCross, echoInOsProcess: true) / (2.0 * nCross);
+            samples[r] = PingPong(nCross, echoInOsProcess: true, warmUp: nCross) / (2.0 * nCross);
         }
 
         Report.Emit("csp_pingpong", "csharp-parallelkit", "processes", 2 * nCross, samples, "batch");
@@ -82,7 +84,8 @@ public static partial class PeerSuite
         int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
         _ = CommsTime(200, cross);
         long items = System.Threading.ThreadPool.CompletedWorkItemCount;
-        double seconds = CommsTime(n, cross);
+        int warm = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1;
+        double seconds = CommsTime(n, cross, warm);
         items = System.Threading.ThreadPool.CompletedWorkItemCount - items;
         Console.WriteLine(FormattableString.Invariant(
             $"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication, {items / (4.0 * n):F3} thread-pool items per communication (this process)"));
@@ -124,8 +127,8 @@ public static partial class PeerSuite
         return 0;
     }
 
-    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after n / 5 untimed ones (the warm-up of a fresh OS process member); seconds.</summary>
-    private static double CommsTime(int n, bool successorInOsProcess)
+    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after <paramref name="warmUp"/> untimed ones (default n / 5: the warm-up of a fresh OS process member); seconds.</summary>
+    private static double CommsTime(int n, bool successorInOsProcess, int warmUp = -1)
     {
         var a = CspChannel.Create<long>();
         var b = CspChannel.Create<long>();
@@ -136,7 +139,7 @@ public static partial class PeerSuite
             CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
             CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
             successorInOsProcess ? successor.InOsProcess() : successor,
-            CspBenchProcesses.Processes.Consumer(b.Reader(), n, n / 5)).GetAwaiter().GetResult();
+            CspBenchProcesses.Processes.Consumer(b.Reader(), n, warmUp < 0 ? n / 5 : warmUp)).GetAwaiter().GetResult();
         return (double)results[3]!;
     }
 
@@ -199,13 +202,13 @@ public static partial class PeerSuite
     }
 
     /// <summary>One ping-pong run of <paramref name="n"/> timed round trips; seconds.</summary>
-    private static double PingPong(int n, bool echoInOsProcess)
+    private static double PingPong(int n, bool echoInOsProcess, int warmUp = 100)
     {
         var there = CspChannel.Create<long>();
         var back = CspChannel.Create<long>();
         CspProcessCall echo = CspBenchProcesses.Processes.Echo(there.Reader(), back.Writer());
         object?[] results = Csp.Parallel(
-            CspBenchProcesses.Processes.Pinger(there.Writer(), back.Reader(), n),
+            CspBenchProcesses.Processes.Pinger(there.Writer(), back.Reader(), n, warmUp),
             echoInOsProcess ? echo.InOsProcess() : echo).GetAwaiter().GetResult();
         return (double)results[0]!;
     }

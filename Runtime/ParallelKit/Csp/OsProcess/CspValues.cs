@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using MemoryPack;
 using ParallelKit.SharedMemory;
 
@@ -13,6 +14,7 @@ internal static class CspValues
         return MemoryPackSerializer.Serialize(value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Deserialize<T>(ReadOnlySpan<byte> bytes)
     {
         var reader = new JobReader(bytes);

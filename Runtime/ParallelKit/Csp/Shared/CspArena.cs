@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Threading;
 using ParallelKit.SharedMemory;
@@ -113,6 +114,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Takes the arena's lock. A holder that died leaves it to us; see the remarks on what that leaves behind.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Holder Lock()
     {
         Enter();
@@ -120,6 +122,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Takes the arena's lock, for a holder that releases it with <see cref="Unlock"/> (it cannot use <see langword="using"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enter()
     {
         RobustLock.Enter(_segment.LockWord, reentrant: false, -1, out bool abandoned);
@@ -130,6 +133,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Releases the lock taken by <see cref="Enter"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Unlock() => RobustLock.Exit(_segment.LockWord);
 
     /// <summary>The channel object of record <paramref name="record"/> in this process: one per record, so that the ends of one channel share it.</summary>
@@ -199,6 +203,7 @@ internal sealed unsafe class CspArena
     public int* ChannelField(int record, int at) => Int(ChannelsAt + ((Checked(record, MaxChannels, "channel") - 1) * ChannelSize) + at);
 
     /// <summary>Allocates a claim slot for a selection of this process; the caller holds the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int AllocateSlotLocked()
     {
         int slot = Pop(FreeSlotAt, SlotBumpAt, MaxSlots, SlotsAt, SlotSize, "waiting selections");
@@ -211,6 +216,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Frees a slot whose offers are all withdrawn; the caller holds the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FreeSlotLocked(int slot)
     {
         *SlotField(slot, SlotOwnerAt) = 0; // not in use: FinishAbandonedClaims skips it
@@ -230,6 +236,7 @@ internal sealed unsafe class CspArena
     public void SetFailedGuard(int slot, int guard) => Volatile.Write(ref *SlotField(slot, SlotFailedGuardAt), guard);
 
     /// <summary>Wakes a slot's waiter, in whatever process it waits; called once, by its claimer, once the value has moved.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Signal(int slot)
     {
         int* state = SlotField(slot, SlotStateAt);
@@ -249,11 +256,16 @@ internal sealed unsafe class CspArena
             }
             else
             {
-                // Always moved on (a doorbell thread that spins watches it), woken only when one sleeps (a system call saved).
+                // Always moved on (a doorbell thread that spins watches it); a sleeper is woken only when none spins (the
+                // spinner takes the ring: no system call, and the process's spare listener sleeps on) and one sleeps.
+                // The spinner clears its word with a full fence before it looks at the bell a last time and sleeps.
                 int* entry = ProcessEntry(owner);
                 int* bell = entry + (ProcessDoorbellAt / 4);
                 Interlocked.Increment(ref *bell);
-                new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
+                if (Volatile.Read(ref entry[ProcessDoorbellSpinnerAt / 4]) == 0)
+                {
+                    new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
+                }
             }
         }
     }
@@ -281,6 +293,7 @@ internal sealed unsafe class CspArena
     /// doorbell: true when it was signaled meanwhile (the caller goes on at once), false when the selection's task
     /// completes later.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool WaitAsync(int slot, Selection selection)
     {
         int* state = SlotField(slot, SlotStateAt);
@@ -309,6 +322,7 @@ internal sealed unsafe class CspArena
 
     /// <summary>Copies a value's MemoryPack bytes into cells; returns the chain; the caller holds the lock.</summary>
     /// <exception cref="InvalidOperationException">The arena has no room for the value.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int WriteValueLocked(ReadOnlySpan<byte> bytes)
     {
         int first = 0;
@@ -356,6 +370,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Copies a value out of its cells and frees them; the span lives until the calling thread's next call. The caller holds the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> TakeValueLocked(int chain)
     {
         int length = *CellField(chain, CellLengthAt);
@@ -388,6 +403,7 @@ internal sealed unsafe class CspArena
     }
 
     /// <summary>Frees a value's cells; the caller holds the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FreeValueLocked(int chain)
     {
         for (int freed = 0; chain != 0; freed++)
@@ -599,6 +615,7 @@ internal sealed unsafe class CspArena
         mine[ProcessPidAt / 4] = Environment.ProcessId;
         mine[ProcessDoorbellSleepersAt / 4] = 0; // a dead process's sleepers never withdrew
         mine[ProcessDeadAt / 4] = 0;
+        mine[ProcessDoorbellSpinnerAt / 4] = 0; // nor did its spinner
         *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
         return entry;
     }
@@ -628,6 +645,7 @@ internal sealed unsafe class CspArena
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Spin(int* state, long ticks)
     {
         long deadline = CspSpin.Deadline(ticks);
@@ -660,6 +678,7 @@ internal sealed unsafe class CspArena
             : throw new InvalidOperationException($"The CSP shared memory is corrupt: {what} number {record} is out of range (1 to {max}).");
 
     /// <summary>Takes a record from a free list (its first word links the next), or a fresh one; 1-based.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Pop(int freeAt, int bumpAt, int max, int tableAt, int size, string what)
     {
         int head = *Int(freeAt);
@@ -679,12 +698,14 @@ internal sealed unsafe class CspArena
         return next;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Push(int freeAt, int tableAt, int size, int record)
     {
         *Int(tableAt + ((record - 1) * size)) = *Int(freeAt);
         *Int(freeAt) = record;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CompleteParked(int slot)
     {
         Selection? selection = null;
@@ -731,6 +752,7 @@ internal sealed unsafe class CspArena
     /// for <see cref="CspSpin.DoorbellTicks"/>: the peer of a network that takes turns across processes answers
     /// within microseconds, and then a ring costs neither a system call nor a wake-up.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DoorbellLoop()
     {
         int* entry = ProcessEntry(_me);
@@ -766,7 +788,7 @@ internal sealed unsafe class CspArena
 
             if (ready.Count == 0)
             {
-                if (!SpinOnBell(bell, seen))
+                if (!SpinOnBell(entry, bell, seen))
                 {
                     doorbell.Announce();
                     try
@@ -829,14 +851,23 @@ internal sealed unsafe class CspArena
         }
     }
 
-    /// <summary>Spins until the bell moves from <paramref name="seen"/> (true) or the doorbell spin is over (false); false at once while another listener spins.</summary>
-    private bool SpinOnBell(int* bell, int seen)
+    /// <summary>
+    /// Spins until the bell moves from <paramref name="seen"/> (true) or the doorbell spin is over (false). One listener
+    /// spins at a time, and only while no thread of this process runs a continuation: a spare listener spinning beside
+    /// a busy one takes a core the network needs. While it spins, the process's spinner word is set and rings wake
+    /// nobody; it is cleared (a full fence) before the bell is read a last time, so a ring that saw it set is seen here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool SpinOnBell(int* entry, int* bell, int seen)
     {
-        if (CspSpin.DoorbellTicks <= 0 || Interlocked.CompareExchange(ref _spinning, 1, 0) != 0)
+        if (CspSpin.DoorbellTicks <= 0 || Volatile.Read(ref _idleListeners) != Volatile.Read(ref _listeners)
+            || Interlocked.CompareExchange(ref _spinning, 1, 0) != 0)
         {
             return false;
         }
 
+        int* spinner = entry + (ProcessDoorbellSpinnerAt / 4);
+        Interlocked.Exchange(ref *spinner, 1);
         try
         {
             long deadline = CspSpin.Deadline(CspSpin.DoorbellTicks);
@@ -847,14 +878,15 @@ internal sealed unsafe class CspArena
                     return true;
                 }
             }
-            while (CspSpin.Pause(deadline));
-
-            return false;
+            while (CspSpin.Yield(deadline));
         }
         finally
         {
+            Interlocked.Exchange(ref *spinner, 0);
             Volatile.Write(ref _spinning, 0);
         }
+
+        return Volatile.Read(ref *bell) != seen;
     }
 
     /// <summary>A held arena lock; disposing it releases the lock.</summary>

@@ -13,7 +13,8 @@ namespace ParallelKit.CspRuntime;
 ///      28        4 + 4           free cell list head, cells ever used
 ///      64        32 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex),
 ///                                start time(8), doorbell sleepers(4: a ring makes a system call only when one sleeps),
-///                                dead(4: set when the process was reaped and what it owned reclaimed)
+///                                dead(4: set when the process was reaped and what it owned reclaimed),
+///                                doorbell spinner(4: 1 while a doorbell thread spins on the bell; a ring then makes no system call)
 ///    8256        64 × 1024       channels (see ChannelLayout)
 ///   73792        16 × 4096       slots: claim(4), state(4, the waiter's futex), owner process(4), failed guard(4)
 ///  139328        32 × 8192       offers: next(4), previous(4), channel(4), slot(4), guard(4), list(4), value(4)
@@ -42,6 +43,7 @@ internal static class CspArenaLayout
     public const int ProcessStartTimeAt = 8;
     public const int ProcessDoorbellSleepersAt = 16;
     public const int ProcessDeadAt = 20;
+    public const int ProcessDoorbellSpinnerAt = 24;
 
     public const int ChannelsAt = ProcessesAt + ((MaxProcesses + 1) * ProcessSize);
     public const int MaxChannels = 1024;

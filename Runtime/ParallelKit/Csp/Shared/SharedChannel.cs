@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading;
 using static ParallelKit.CspRuntime.CspArenaLayout;
 using static ParallelKit.CspRuntime.CspArenaLayout.ChannelLayout;
@@ -44,6 +45,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// Takes a value if one is ready: from the buffer (then refilling it from a waiting writer), or from a waiting
     /// writer directly; the value's cells become the caller's. Outcomes as <see cref="CspChannel{T}.TryReadLocked"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int TryReadLocked(out int value)
     {
         ChannelState state = State;
@@ -93,6 +95,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>Gives the value in cells <paramref name="value"/> to a waiting reader or the buffer (the cells are then theirs); outcomes as <see cref="TryReadLocked"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int TryWriteLocked(int value)
     {
         ChannelState state = State;
@@ -131,6 +134,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>Leaves a waiting read (or a write of the value in cells <paramref name="value"/>) for slot <paramref name="slot"/>'s selection.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int OfferLocked(int slot, int guard, bool reader, int value)
     {
         int offer = Arena.AllocateOfferLocked();
@@ -160,6 +164,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// Removes an offer (if still queued) and frees it; returns the value it holds: for a read that was matched, the
     /// value given (the caller takes it); for a write not taken, its own value (the caller frees it); else 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int WithdrawLocked(int offer)
     {
         int* o = Arena.OfferField(offer, 0);
@@ -232,6 +237,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>Appends a value's cells to the buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enqueue(int value)
     {
         *Arena.NextValue(value) = 0;
@@ -251,6 +257,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
 
     private int* Field(int at) => Arena.ChannelField(Record, at);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Dequeue()
     {
         int value = *Field(BufferHeadAt);
@@ -278,12 +285,14 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// process was reaped: see <see cref="CspArena.ReclaimDeadProcess"/>), so that no value is handed to a process that
     /// will never take it. Such an offer stays allocated for the reclaim.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Claim(int offer)
     {
         int slot = *Arena.OfferField(offer, OfferSlotAt);
         return !Arena.IsOwnerDead(slot) && Arena.TryClaim(slot, *Arena.OfferField(offer, OfferGuardAt));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int TakeOfferValue(int offer)
     {
         int* value = Arena.OfferField(offer, OfferValueAt);
@@ -293,6 +302,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>Unlinks and returns the first offer of a list (0 when empty); it stays allocated for its waiter to withdraw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PopOffer(int headAt)
     {
         int offer = *Field(headAt);
@@ -317,6 +327,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unlink(CspArena arena, int record, int offer, int headAt)
     {
         int* o = arena.OfferField(offer, 0);

@@ -59,10 +59,7 @@ internal static class WorkerLauncher
             start.Environment[WorkerEnvironment.Initializer] = initializer;
         }
 
-        if (mode == WorkerEnvironment.ServerMode)
-        {
-            TuneTieredCompilation(start);
-        }
+        TuneTieredCompilation(start);
 
         if (WorkerHost.ServesBeforeMain)
         {
@@ -79,12 +76,15 @@ internal static class WorkerLauncher
     }
 
     /// <summary>
-    /// A server worker runs the user's hot job code from its first batch on, while its own start-up code is still being
+    /// A worker runs the user's hot code from its first moments on, while its own start-up code is still being
     /// compiled: with the runtime's defaults, call counting waits until no new method has been compiled for 100 ms
     /// (a young worker compiles new methods all the time, so its job code stays at tier 0 for its first maps), and
     /// TieredPGO compiles every hot method twice more (instrumented, then optimized) on the background thread, which
-    /// takes a core from the jobs on a small machine. Workers start with call counting at once and without the
-    /// instrumented tier; a setting the user gave (environment or runtimeconfig) is kept.
+    /// takes a core from the jobs on a small machine. The same holds for a process of its own (a
+    /// <see cref="ParallelKit.ParallelProcess"/>, a CSP process run <c>.InOsProcess()</c>: a network member whose
+    /// channel loop ran at tier 0 for its first tens of milliseconds, 2–3× slower per communication). Workers start
+    /// with call counting at once and without the instrumented tier; a setting the user gave (environment or
+    /// runtimeconfig) is kept.
     /// </summary>
     private static void TuneTieredCompilation(ProcessStartInfo start)
     {

@@ -1,6 +1,6 @@
 using System;
-using System.Runtime.CompilerServices;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -38,6 +38,12 @@ namespace ParallelKit.CspRuntime;
 /// <para>
 /// A doorbell thread ends after a few quiet slices with nothing of its process parked, and the next parked async
 /// waiter starts one again (<see cref="EnsureDoorbell"/>).
+/// </para>
+/// <para>
+/// The paths every communication takes (here, in <see cref="SharedChannel"/>, and the shared paths of
+/// <see cref="CspChannel{T}"/> and <see cref="Selection"/>) are compiled optimized at their first call
+/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): an OS-process member is a fresh process, and tiered
+/// compilation would run its first thousands of communications as tier-0 code.
 /// </para>
 /// </remarks>
 internal sealed unsafe class CspArena

@@ -29,6 +29,37 @@ public sealed class QueueItemCodecTests
     }
 
     [Fact]
+    public void Numbers_and_enums_are_written_as_MemoryPack_writes_them()
+    {
+        AssertRaw(-123456789);
+        AssertRaw(long.MinValue + 7);
+        AssertRaw(3.25);
+        AssertRaw(1.5f);
+        AssertRaw(true);
+        AssertRaw((byte)200);
+        AssertRaw('é');
+        AssertRaw(DayOfWeek.Friday);
+        AssertRaw((nint)42);
+        Assert.False(QueueItemCodec.IsRaw<(int, long)>()); // an unmanaged struct is left to MemoryPack
+        Assert.False(QueueItemCodec.IsRaw<decimal>());
+        Assert.False(QueueItemCodec.IsRaw<string>());
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Numbers_come_out_of_a_queue_as_they_went_in_whichever_path_put_them()
+    {
+        using var queue = new ProcessQueue<long>();
+        queue.Put(long.MaxValue);
+        await queue.PutAsync(-5); // marshaled by MemoryPack
+        using var days = new ProcessQueue<DayOfWeek>();
+        days.Put(DayOfWeek.Sunday);
+
+        Assert.Equal(long.MaxValue, queue.Get(TimeSpan.FromSeconds(10)));
+        Assert.Equal(-5, queue.Get(TimeSpan.FromSeconds(10)));
+        Assert.Equal(DayOfWeek.Sunday, days.Get(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void Bytes_that_are_not_exactly_one_byte_array_are_left_to_MemoryPack()
     {
         byte[] item = MemoryPackSerializer.Serialize(Filled(8));
@@ -54,6 +85,14 @@ public sealed class QueueItemCodecTests
         Assert.Empty(queue.Get(TimeSpan.FromSeconds(10)));
         Assert.Equal(Filled(2 << 20), queue.Get(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, queue.Count);
+    }
+
+    private static void AssertRaw<T>(T value)
+        where T : struct
+    {
+        Assert.True(QueueItemCodec.IsRaw<T>());
+        byte[] memory = System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(ref value)).ToArray();
+        Assert.Equal(MemoryPackSerializer.Serialize(value), memory);
     }
 
     private static byte[] Filled(int length)

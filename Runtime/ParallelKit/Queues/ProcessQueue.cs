@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using MemoryPack;
@@ -232,6 +233,12 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
             Span<byte> prefix = stackalloc byte[QueueItemCodec.BytesPrefix];
             QueueItemCodec.WriteBytesPrefix(prefix, bytes);
             return Append(prefix, bytes, timeoutMilliseconds);
+        }
+
+        if (QueueItemCodec.IsRaw<T>())
+        {
+            // A number's or an enum's MemoryPack form is its memory.
+            return Append(default, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, byte>(ref item), Unsafe.SizeOf<T>()), timeoutMilliseconds);
         }
 
         ArrayBufferWriter<byte> buffer = QueueItemCodec.Buffer;
@@ -489,6 +496,12 @@ public sealed unsafe class ProcessQueue<T> : SharedObject, IMemoryPackFormatterR
         if (typeof(T) == typeof(byte[]) && QueueItemCodec.TryReadBytes(bytes, out byte[]? array))
         {
             item = Unsafe.As<byte[]?, T>(ref array);
+            return;
+        }
+
+        if (QueueItemCodec.IsRaw<T>() && length == Unsafe.SizeOf<T>())
+        {
+            item = Unsafe.ReadUnaligned<T>(record + 8);
             return;
         }
 

@@ -6,11 +6,13 @@ namespace ParallelKit;
 
 /// <summary>
 /// How a <see cref="ProcessQueue{T}"/> item's bytes are made and read back. Every item is in MemoryPack's format;
-/// a byte array's is simple enough to write and read here directly, which spares a small put or get the set-up of a
-/// MemoryPack writer or reader (the larger part of its cost). The record around the item is <see cref="QueueLayout"/>'s.
+/// a byte array's and a number's are simple enough to write and read here directly, which spares a small put or get
+/// the set-up of a MemoryPack writer or reader (the larger part of its cost). The record around the item is
+/// <see cref="QueueLayout"/>'s.
 /// <code>
-///  byte[] item:  length (4, little-endian; -1 for null) · the bytes      (MemoryPack's own form of a byte array)
-///  other items:  whatever MemoryPackSerializer.Serialize writes for them
+///  byte[] item:          length (4, little-endian; -1 for null) · the bytes   (MemoryPack's own form of a byte array)
+///  primitive or enum:    its memory, sizeof(T) bytes                          (MemoryPack's own form of an unmanaged value)
+///  other items:          whatever MemoryPackSerializer.Serialize writes for them
 /// </code>
 /// </summary>
 internal static class QueueItemCodec
@@ -44,6 +46,12 @@ internal static class QueueItemCodec
             t_buffer = null;
         }
     }
+
+    /// <summary>
+    /// Whether a <typeparamref name="T"/> is written as its memory: primitives and enums only, whose MemoryPack form is
+    /// that (a test holds it so); other unmanaged structs may have formatters of their own and are left to MemoryPack.
+    /// </summary>
+    public static bool IsRaw<T>() => typeof(T).IsPrimitive || typeof(T).IsEnum;
 
     /// <summary>Writes the <see cref="BytesPrefix"/> bytes before <paramref name="bytes"/>' contents.</summary>
     public static void WriteBytesPrefix(Span<byte> prefix, byte[]? bytes)

@@ -16,6 +16,39 @@ public static partial class QueueJobs
         }
     }
 
+    /// <summary>Puts <paramref name="count"/> byte arrays numbered from <paramref name="first"/> (see <see cref="NumberedBytes"/>).</summary>
+    [ParallelJob]
+    public static void ProduceBytes(ProcessQueue<byte[]> queue, int first, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            queue.Put(NumberedBytes(first + i));
+        }
+    }
+
+    /// <summary>Takes byte arrays for as long as it lives (the test kills it).</summary>
+    [ParallelJob(Retry = false)]
+    public static void ConsumeBytesForever(ProcessQueue<byte[]> queue)
+    {
+        while (true)
+        {
+            queue.Get();
+        }
+    }
+
+    /// <summary>Item <paramref name="number"/> of a byte-array stream: its number, then a length that varies with it, each byte saying where it is.</summary>
+    public static byte[] NumberedBytes(int number)
+    {
+        byte[] bytes = new byte[4 + (number % 61)];
+        BitConverter.TryWriteBytes(bytes, number);
+        for (int i = 4; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)(number + i);
+        }
+
+        return bytes;
+    }
+
     /// <summary>Takes items for as long as it lives (the test kills it).</summary>
     [ParallelJob(Retry = false)]
     public static void ConsumeForever(ProcessQueue<int> queue)

@@ -518,33 +518,50 @@ public static partial class PeerSuite
         int MapOn(JobServer server, (int From, int To)[] work)
             => server.MapAsync(work, static c => BenchJobs.Jobs.CountPrimes(c.From, c.To)).GetAwaiter().GetResult().Sum();
 
-        // Untimed maps before each variant's timed ones: the small map, then the whole one three times. This process's
-        // own map and dispatch code is still being compiled (tiered JIT, on a core the workers need) during its first
-        // whole maps; the variant timed first after the serial loop paid for it and the ones after it did not.
+        // Untimed maps before each variant's timed ones: the small map, then the whole one at least three times and
+        // until a whole map compiles no new method in this process (at most ten). This process's own map and dispatch
+        // code is still being compiled (tiered JIT with its instrumented tier, on a core the workers need: perf saw
+        // this process's tiering thread busy for seconds) during its first whole maps; a variant timed while it was
+        // paid for it and the ones after it did not.
         void WarmUp(JobServer server)
         {
             MapOn(server, warmChunks);
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < 10; i++)
             {
+                long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
                 MapOn(server, chunks);
+                if (i >= 2 && System.Runtime.JitInfo.GetCompiledMethodCount() == compiled)
+                {
+                    break;
+                }
             }
         }
 
         // The process and thread backends, whose speed-ups issue 14 compares, are timed in turns (process map, thread
-        // map, and again), nine of each: a host that drifts in speed over the seconds of a run (a neighbour's load,
+        // map, thread map, process map, and again), fifteen of each (nine with --quick): a host that drifts in speed over the seconds of a run (a neighbour's load,
         // the clock) then weighs on both alike, not on whichever ran while it was slow.
         using (JobServer processes = StartWarm(JobBackend.Processes))
         using (JobServer threads = StartWarm(JobBackend.Threads))
         {
             WarmUp(processes);
             WarmUp(threads);
-            int turns = (2 * reps) - 1;
+            int turns = 3 * reps;
             var processTimes = new double[turns];
             var threadTimes = new double[turns];
             for (int r = 0; r < turns; r++)
             {
-                processTimes[r] = TimeJob(() => MapOn(processes, chunks), 1, expect)[0];
-                threadTimes[r] = TimeJob(() => MapOn(threads, chunks), 1, expect)[0];
+                // Each goes first in every other turn: what is left of the background work after a map (the other
+                // variant's workers going idle, tiering) weighs on both alike.
+                if (r % 2 == 0)
+                {
+                    processTimes[r] = TimeJob(() => MapOn(processes, chunks), 1, expect)[0];
+                    threadTimes[r] = TimeJob(() => MapOn(threads, chunks), 1, expect)[0];
+                }
+                else
+                {
+                    threadTimes[r] = TimeJob(() => MapOn(threads, chunks), 1, expect)[0];
+                    processTimes[r] = TimeJob(() => MapOn(processes, chunks), 1, expect)[0];
+                }
             }
 
             ReportParallel("csharp-parallelkit-processes", string.Empty, processTimes, ("chunksize", "default"), ("timed_in_turns_with", "csharp-parallelkit-threads"));

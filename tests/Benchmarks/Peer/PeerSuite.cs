@@ -538,8 +538,9 @@ public static partial class PeerSuite
         }
 
         // The process and thread backends, whose speed-ups issue 14 compares, are timed in turns (process map, thread
-        // map, thread map, process map, and again), fifteen of each (nine with --quick): a host that drifts in speed over the seconds of a run (a neighbour's load,
-        // the clock) then weighs on both alike, not on whichever ran while it was slow.
+        // map, thread map, process map, and again), fifteen of each (nine with --quick): a host that drifts in speed
+        // over the seconds of a run (a neighbour's load, the clock) then weighs on both alike, not on whichever ran
+        // while it was slow.
         using (JobServer processes = StartWarm(JobBackend.Processes))
         using (JobServer threads = StartWarm(JobBackend.Threads))
         {

@@ -238,6 +238,9 @@ internal sealed class WorkerLoop : IDisposable
         return connection;
     }
 
+    // Compiled optimized at once (this and RunRecord): each runs once per batch, so tiered compilation would keep their
+    // per-item loops in tier-0 and on-stack-replaced code for the first hundreds of batches of a young worker.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RunBatch(ReadOnlySpan<byte> body)
     {
         var batch = new BatchRecord.Reader(body);
@@ -368,6 +371,7 @@ internal sealed class WorkerLoop : IDisposable
     /// then key and arguments per job) and appends its result record:
     /// sequence(8) status(1) elapsed ticks(8) length(4) payload.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RunRecord(long sequence, ReadOnlySpan<byte> payload)
     {
         RecordLayout record = RecordLayout.Begin(_out, sequence);

@@ -68,14 +68,7 @@ public sealed class QueueTests
             int first = round * 100_000_000;
             using (var producer = ParallelProcess.Start(QueueJobs.Jobs.Produce(queue, first, 100_000_000)))
             {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (queue.Count < 2_000 + (round * 997) && DateTime.UtcNow < deadline)
-                {
-                    Thread.Sleep(1);
-                }
-
-                producer.Kill();
-                Assert.True(producer.Join(TimeSpan.FromSeconds(30)));
+                KillWhen(producer, () => queue.Count >= 2_000 + (round * 997));
             }
 
             var items = new List<int>();
@@ -109,14 +102,7 @@ public sealed class QueueTests
         {
             long before = queue.Count;
             using var consumer = ParallelProcess.Start(QueueJobs.Jobs.ConsumeForever(queue));
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (queue.Count > before - 1_000 - (round * 997) && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(1);
-            }
-
-            consumer.Kill();
-            Assert.True(consumer.Join(TimeSpan.FromSeconds(30)));
+            KillWhen(consumer, () => queue.Count <= before - 1_000 - (round * 997));
         }
 
         var items = new List<int>();
@@ -145,27 +131,13 @@ public sealed class QueueTests
             int first = round * 100_000_000;
             using (var producer = ParallelProcess.Start(QueueJobs.Jobs.ProduceBytes(queue, first, 100_000_000)))
             {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (queue.Count < 100_000 + (round * 997) && DateTime.UtcNow < deadline)
-                {
-                    Thread.Sleep(1);
-                }
-
-                producer.Kill();
-                Assert.True(producer.Join(TimeSpan.FromSeconds(30)));
+                KillWhen(producer, () => queue.Count >= 100_000 + (round * 997));
             }
 
             long before = queue.Count;
             using (var consumer = ParallelProcess.Start(QueueJobs.Jobs.ConsumeBytesForever(queue)))
             {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (queue.Count > before - 1_000 - (round * 997) && DateTime.UtcNow < deadline)
-                {
-                    Thread.Sleep(1);
-                }
-
-                consumer.Kill();
-                Assert.True(consumer.Join(TimeSpan.FromSeconds(30)));
+                KillWhen(consumer, () => queue.Count <= before - 1_000 - (round * 997));
             }
 
             var numbers = new List<int>();
@@ -380,5 +352,18 @@ public sealed class QueueTests
         Assert.Equal(files.Length, Directory.GetFiles("/dev/shm", prefix + "*").Length);
         queue.Dispose();
         Assert.Empty(Directory.GetFiles("/dev/shm", prefix + "*"));
+    }
+
+    /// <summary>SIGKILLs <paramref name="process"/> once <paramref name="ready"/> holds (or after a minute), and reaps it.</summary>
+    private static void KillWhen(ParallelProcess process, Func<bool> ready)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ready() && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
+        process.Kill();
+        Assert.True(process.Join(TimeSpan.FromSeconds(30)));
     }
 }

@@ -167,6 +167,28 @@ public static partial class Net
     }
 
     [CspProcess]
+    public static async Task<int[]> FairCounts(ChannelIn<long> a, ChannelIn<long> b, int selections)
+    {
+        // Values from each first: both writers are running, and have met the reader, before the counted selections.
+        var alt = new Alternation(a.Guard(), b.Guard());
+        for (int i = 0; i < 10; i++)
+        {
+            await a.ReadAsync();
+            await b.ReadAsync();
+        }
+
+        int[] counts = new int[2];
+        for (int i = 0; i < selections; i++)
+        {
+            counts[(await alt.FairSelectAsync()).Index]++;
+        }
+
+        a.Poison();
+        b.Poison();
+        return counts;
+    }
+
+    [CspProcess]
     public static async Task AltEcho(ChannelIn<long> a, ChannelIn<long> b, ChannelOut<long> output, int count)
     {
         // Each input brings count / 2 values and is then retired by its producer. A guard is disabled once its share

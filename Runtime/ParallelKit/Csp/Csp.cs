@@ -241,12 +241,14 @@ public static partial class Csp
         }
         else
         {
+            // Started by a CSP runner: the processes the start wakes run on this thread after it, not in the thread
+            // pool's queue. The async lambda's change to s_spawned ends with its start (the runner runs others after).
             result = await Task.Run(
-                async () =>
+                () => ParallelKit.CspRuntime.CspRunner.Start(async () =>
                 {
                     s_spawned.Value = spawned;
                     return await process.InvokeBoxedAsync(cancellationToken).ConfigureAwait(false);
-                },
+                }),
                 CancellationToken.None).ConfigureAwait(false);
         }
 

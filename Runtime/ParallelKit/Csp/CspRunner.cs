@@ -1,20 +1,23 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 
 namespace ParallelKit.CspRuntime;
 
 /// <summary>
-/// Where the continuation of an async CSP waiter runs once a peer completes it: Go's <c>runnext</c>. A thread that
-/// runs CSP continuations through <see cref="Run"/> (a thread-pool thread, or a doorbell thread of
+/// Where the continuation of an async CSP waiter runs once a peer completes it: Go's <c>runnext</c>, in turn. A
+/// thread that runs CSP continuations through <see cref="Run"/> (a thread-pool thread, or a doorbell thread of
 /// <see cref="CspArena"/>) keeps one <em>hand-off</em>: the waiter the continuation it runs completed last. When that
 /// continuation returns (its process parked on its next wait, or ended), the thread runs the hand-off next, instead of
 /// queueing it to the thread pool and waking another thread for it, which then waits for a core and finds the value in
-/// another core's cache. A second waiter completed meanwhile takes the slot, and the one it held goes to the thread
-/// pool, where another core may take it: a process that wakes two (a pipeline stage whose read met a waiting writer
-/// after its write met a waiting reader) runs one of them next and lets the other run beside it. A network whose processes take turns (a ring like CommsTime, a
-/// pipeline that waits on its neighbours) so runs on one thread, one process after another, with no thread
-/// wake-up per communication.
+/// another core's cache. A second waiter completed meanwhile takes the slot, and the one it held joins this thread's
+/// <em>displaced</em> queue, which the thread runs first, oldest first: every waiter a process wakes runs in the order
+/// it was woken, as on PyCSP's greenlets. A network whose processes take turns (a ring like CommsTime, a pipeline
+/// that waits on its neighbours, a reader selecting between writers) so runs on one thread, one process after
+/// another, with no thread wake-up per communication, and in turn: a reader that took from one writer and then from
+/// another cannot select again before both writers have run and offered again, which is what keeps a fair selection
+/// between two writers fair.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,28 +26,49 @@ namespace ParallelKit.CspRuntime;
 /// stack does not grow along a chain of processes: a ring of a thousand processes runs at constant depth), run a
 /// continuation that captured a <see cref="SynchronizationContext"/>, a <see cref="System.Threading.Tasks.TaskScheduler"/>
 /// or an execution context to flow (those go where they asked to), or take a thread that blocks: a blocking channel
-/// operation queues the hand-off to the pool before it parks.
+/// operation makes <em>orphans</em> of what the thread holds before it parks.
+/// </para>
+/// <para>
+/// Orphans are continuations no runner holds: completed from a thread that runs no runner, left when a thread's
+/// <see cref="Budget"/> ran out, or moved off a stuck thread. They wait in one queue, oldest first, that every runner
+/// takes from before its own, and one thread-pool item (<c>Resume</c>) runs them when no runner does: a busy network
+/// never waits for a free pool thread (the pool may have none: its threads blocked elsewhere), and a network whose
+/// thread left it goes on together on the next thread instead of being dealt out to every pool thread. Processes
+/// are also started by a runner (<see cref="Start"/>), so that those a start wakes run in turn too.
 /// </para>
 /// <para>
 /// What it costs: a process handed off waits until the one that woke it parks. When that one computes for long
 /// after its write instead (a producer that makes its next value), a monitor thread (Go's <c>sysmon</c>), awake
-/// only while hand-offs happen, moves a hand-off that sat through a whole tick (about a millisecond) to the thread
-/// pool, where another core takes it; a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock)
-/// so delays its hand-off by a tick at most, never for ever. A thread runs at most <see cref="Budget"/>
-/// hand-offs in a row before it gives the rest back to the pool (other work queued on it gets its turn).
-/// <c>PARALLELKIT_CSP_HANDOFF=0</c> turns hand-offs off (every completed waiter is queued to the pool, as
-/// .NET's channels do).
+/// only while hand-offs happen, makes orphans of what a thread holds once that thread has made no hand-off for
+/// <see cref="StuckTicks"/> ticks (a millisecond each), and another core takes them; a thread that blocks outside a
+/// channel operation (<c>Task.Wait</c>, a lock) so delays what it holds by a few milliseconds, never for ever. A
+/// thread runs at most <see cref="Budget"/> continuations in a row before it gives the rest back (other work queued
+/// on it gets its turn). A continuation sits in more than one place at times (a displaced queue, the orphans): it is
+/// run by whoever claims it first (<see cref="Selection.TryClaimDispatch"/>), once. <c>PARALLELKIT_CSP_HANDOFF=0</c>
+/// turns all this off (every completed waiter is queued to the pool, as .NET's channels do; selections between
+/// live writers are then only as fair as the pool's timing).
 /// </para>
 /// </remarks>
 internal sealed class CspRunner
 {
-    /// <summary>Hand-offs one thread runs in a row before it queues the next one to the thread pool.</summary>
+    /// <summary>Continuations one thread runs in a row before it queues the rest to the thread pool.</summary>
     public const int Budget = 256;
+
+    /// <summary>
+    /// Monitor ticks (about a millisecond each) a runner may hold continuations while its thread runs one without
+    /// making a hand-off before the monitor makes orphans of them. More than one: a thread the kernel preempted for
+    /// a time slice (more runnable threads than cores) keeps its network; dealt out over threads, the network is
+    /// no longer run in turn, and a fair selection between two writers stays fair only while both run in turn.
+    /// </summary>
+    public const int StuckTicks = 4;
 
     /// <summary>Whether hand-offs are on (<c>PARALLELKIT_CSP_HANDOFF</c> is not <c>0</c>).</summary>
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("PARALLELKIT_CSP_HANDOFF") != "0";
 
     private static readonly List<CspRunner> s_runners = [];
+    private static readonly ConcurrentQueue<Selection> s_orphans = new(); // dispatched continuations no runner holds, oldest first
+    private static int s_orphanCount; // their number, read before looking into the queue
+    private static int s_resumeQueued; // 1 while the Resume item is in the thread pool's queue
     private static int s_monitoring; // 1 while the monitor thread runs
 
     [ThreadStatic]
@@ -54,16 +78,18 @@ internal sealed class CspRunner
     private static CspRunner? t_own;
 
     private readonly Thread _thread = Thread.CurrentThread;
+    private readonly ConcurrentQueue<Selection> _displaced = new(); // hand-offs a newer one displaced, oldest first
     private Selection? _next;     // the hand-off; exchanged by this runner's thread and the monitor
     private int _handOffs;        // counts hand-offs made (written by this runner's thread only), for the monitor
     private int _seenHandOffs;    // the count the monitor saw at its last look (the monitor's own)
+    private int _stuckTicks;      // the monitor's: ticks in a row this runner held continuations and made no hand-off
 
     private CspRunner()
     {
     }
 
     /// <summary>
-    /// Runs <paramref name="first"/>'s continuation on this thread, then the hand-offs it and its successors leave
+    /// Runs <paramref name="first"/>'s continuation on this thread, then whatever it and its successors leave to run
     /// (up to <see cref="Budget"/>). Called on a thread about to go idle: a thread-pool work item, a doorbell thread.
     /// </summary>
     public static void Run(Selection first)
@@ -78,49 +104,67 @@ internal sealed class CspRunner
         t_active = runner;
         try
         {
-            Selection? next = first;
-            for (int left = Budget; ;)
-            {
-                next.InvokeContinuation();
-                if (Volatile.Read(ref runner._next) is null || (next = Interlocked.Exchange(ref runner._next, null)) is null)
-                {
-                    return;
-                }
-
-                if (--left == 0)
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
-                    return;
-                }
-            }
+            first.InvokeContinuation();
+            runner.Drain(Budget - 1);
         }
         finally
         {
             t_active = null;
-            if (Volatile.Read(ref runner._next) is not null && Interlocked.Exchange(ref runner._next, null) is { } left)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(left, preferLocal: true); // a continuation threw: nothing stays behind
-            }
+            runner.OrphanAll(); // a continuation threw, or the budget ran out: nothing stays behind
+        }
+    }
+
+    /// <summary>
+    /// Starts a process on this thread (<paramref name="start"/> runs its body up to its first wait), then runs what
+    /// that start left to run, as <see cref="Run"/> does: the processes it woke before it parked run here, in turn,
+    /// instead of waiting in the thread pool for a thread.
+    /// </summary>
+    public static T Start<T>(Func<T> start)
+    {
+        if (t_active is not null || !Enabled)
+        {
+            return start();
+        }
+
+        CspRunner runner = t_own ??= Register();
+        t_active = runner;
+        try
+        {
+            T started = start();
+            runner.Drain(Budget);
+            return started;
+        }
+        finally
+        {
+            t_active = null;
+            runner.OrphanAll();
         }
     }
 
     /// <summary>
     /// Schedules a completed waiter's continuation from the thread that completed it (maybe holding a channel's
-    /// lock: nothing runs here): the hand-off of this thread's runner when it has one, else the thread pool.
+    /// lock: nothing runs here): the hand-off of this thread's runner when it has one, else an orphan.
     /// </summary>
     public static void Dispatch(Selection selection)
     {
+        selection.MarkDispatched();
+        if (!Enabled)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal: true); // as .NET's channels do
+            return;
+        }
+
         CspRunner? runner = t_active;
         if (runner is null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal: true);
+            Orphan(selection);
             return;
         }
 
         Volatile.Write(ref runner._handOffs, runner._handOffs + 1);
         if (Interlocked.Exchange(ref runner._next, selection) is { } older)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(older, preferLocal: true); // the newest runs next (its peer just ran here: warm caches)
+            runner._displaced.Enqueue(older); // runs before the newest: first woken, first run
         }
 
         if (Volatile.Read(ref s_monitoring) == 0)
@@ -129,12 +173,127 @@ internal sealed class CspRunner
         }
     }
 
-    /// <summary>Before this thread blocks in a channel operation: its hand-off goes to the thread pool (nobody else would run it).</summary>
+    /// <summary>Before this thread blocks in a channel operation: what its runner holds becomes orphans (nobody else would run it).</summary>
     public static void BeforeBlocking()
     {
-        if (t_active is { } runner && Volatile.Read(ref runner._next) is not null && Interlocked.Exchange(ref runner._next, null) is { } next)
+        t_active?.OrphanAll();
+    }
+
+    /// <summary>Runs up to <paramref name="left"/> continuations that this runner holds or that are orphaned, oldest first.</summary>
+    private void Drain(int left)
+    {
+        for (; left > 0 && TakeNext() is { } next; left--)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
+            next.InvokeContinuation();
+        }
+    }
+
+    /// <summary>
+    /// Claims the continuation this runner's thread runs next, oldest first: an orphan, else a displaced hand-off, else
+    /// the hand-off; null when there is none.
+    /// </summary>
+    private Selection? TakeNext()
+    {
+        if (Volatile.Read(ref s_orphanCount) > 0)
+        {
+            while (s_orphans.TryDequeue(out Selection? orphan))
+            {
+                Interlocked.Decrement(ref s_orphanCount);
+                if (orphan.TryClaimDispatch())
+                {
+                    return orphan;
+                }
+            }
+        }
+
+        while (_displaced.TryDequeue(out Selection? displaced))
+        {
+            if (displaced.TryClaimDispatch())
+            {
+                return displaced;
+            }
+        }
+
+        while (Volatile.Read(ref _next) is not null && Interlocked.Exchange(ref _next, null) is { } next)
+        {
+            if (next.TryClaimDispatch())
+            {
+                return next;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Makes orphans of everything this runner holds, oldest first (its thread leaves the loop, blocks, or is stuck).</summary>
+    private void OrphanAll()
+    {
+        if (Volatile.Read(ref s_orphanCount) > 0)
+        {
+            QueueResume(); // orphans this runner left (its budget ran out): the next thread takes them
+        }
+
+        while (_displaced.TryDequeue(out Selection? displaced))
+        {
+            if (displaced.IsDispatched)
+            {
+                Orphan(displaced);
+            }
+        }
+
+        if (Volatile.Read(ref _next) is not null && Interlocked.Exchange(ref _next, null) is { } next)
+        {
+            Orphan(next);
+        }
+    }
+
+    /// <summary>
+    /// Queues a dispatched continuation no runner holds: to the thread pool, and to the orphans every runner takes
+    /// first, so it runs on whichever comes first (a busy network's thread does not wait for a free pool thread).
+    /// </summary>
+    private static void Orphan(Selection selection)
+    {
+        s_orphans.Enqueue(selection);
+        Interlocked.Increment(ref s_orphanCount); // a full fence before reading s_resumeQueued (see Resume.Execute)
+        QueueResume();
+    }
+
+    private static void QueueResume()
+    {
+        if (Volatile.Read(ref s_resumeQueued) == 0 && Interlocked.Exchange(ref s_resumeQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(Resume.Instance, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// The thread-pool item that runs the orphans when no runner takes them first: one for all of them, so that a
+    /// network whose thread left it (its budget ran out, it blocked) goes on together on the next thread, in turn,
+    /// instead of being dealt out to every pool thread.
+    /// </summary>
+    private sealed class Resume : IThreadPoolWorkItem
+    {
+        public static readonly Resume Instance = new();
+
+        public void Execute()
+        {
+            Interlocked.Exchange(ref s_resumeQueued, 0); // a full fence: an orphan made from now on queues this again, or is seen below
+            if (Volatile.Read(ref s_orphanCount) == 0)
+            {
+                return; // runners took them all
+            }
+
+            CspRunner runner = t_own ??= Register();
+            t_active = runner;
+            try
+            {
+                runner.Drain(Budget);
+            }
+            finally
+            {
+                t_active = null;
+                runner.OrphanAll();
+            }
         }
     }
 
@@ -183,12 +342,17 @@ internal sealed class CspRunner
                     if (handOffs != runner._seenHandOffs)
                     {
                         runner._seenHandOffs = handOffs;
+                        runner._stuckTicks = 0;
                         any = true;
                     }
-                    else if (Volatile.Read(ref runner._next) is { } stuck && Interlocked.CompareExchange(ref runner._next, null, stuck) == stuck)
+                    else if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
                     {
-                        ThreadPool.UnsafeQueueUserWorkItem(stuck, preferLocal: false);
                         any = true;
+                        if (++runner._stuckTicks >= StuckTicks)
+                        {
+                            runner.OrphanAll(); // its thread ran one continuation for StuckTicks ticks: computing, blocked or preempted
+                            runner._stuckTicks = 0;
+                        }
                     }
                 }
             }
@@ -221,7 +385,7 @@ internal sealed class CspRunner
         {
             foreach (CspRunner runner in s_runners)
             {
-                if (Volatile.Read(ref runner._next) is not null)
+                if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
                 {
                     return true;
                 }

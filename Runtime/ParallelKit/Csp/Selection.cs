@@ -73,6 +73,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     private bool _disarmed;
     private CspArena? _arena;
     private int _slot;
+    private int _dispatched; // 1 from CspRunner.Dispatch until a thread claims the continuation to run it
 
     /// <summary>The guard index that was chosen, or one of the negative outcomes; <see cref="Waiting"/> until claimed.</summary>
     public int Outcome => _arena is { } arena ? arena.ClaimOf(_slot) : Volatile.Read(ref _outcome);
@@ -218,8 +219,27 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         continuation(state);
     }
 
-    /// <summary>A completed waiter queued to the thread pool: runs its continuation, then the hand-offs it makes.</summary>
-    void IThreadPoolWorkItem.Execute() => CspRunner.Run(this);
+    /// <summary>
+    /// Marks a completed waiter's continuation as dispatched (<see cref="CspRunner.Dispatch"/>): from now on it may sit
+    /// in more than one place (a thread's displaced hand-offs and the thread pool), and whichever takes it first with
+    /// <see cref="TryClaimDispatch"/> runs it.
+    /// </summary>
+    public void MarkDispatched() => Volatile.Write(ref _dispatched, 1);
+
+    /// <summary>Whether a dispatched continuation is still unclaimed.</summary>
+    public bool IsDispatched => Volatile.Read(ref _dispatched) == 1;
+
+    /// <summary>Takes the dispatched continuation to run it; false when another thread took it first.</summary>
+    public bool TryClaimDispatch() => Volatile.Read(ref _dispatched) == 1 && Interlocked.Exchange(ref _dispatched, 0) == 1;
+
+    /// <summary>A completed waiter queued to the thread pool: runs its continuation, then the hand-offs it makes (unless a runner took it first).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (TryClaimDispatch())
+        {
+            CspRunner.Run(this);
+        }
+    }
 
     /// <summary>Blocks until signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
     public void Wait(int timeoutMilliseconds, CancellationToken cancellationToken)

@@ -1,7 +1,13 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Numerics;
+using System.Runtime;
 using System.Threading;
+using ParallelKit.Sync;
 
 namespace ParallelKit.CspRuntime;
 
@@ -40,8 +46,10 @@ namespace ParallelKit.CspRuntime;
 /// What it costs: a process handed off waits until the one that woke it parks. When that one computes for long
 /// after its write instead (a producer that makes its next value), a monitor thread (Go's <c>sysmon</c>), awake
 /// only while hand-offs happen, makes orphans of what a thread holds once that thread has made no hand-off for
-/// <see cref="StuckTicks"/> ticks (a millisecond each), and another core takes them; a thread that blocks outside a
-/// channel operation (<c>Task.Wait</c>, a lock) so delays what it holds by a few milliseconds, never for ever. A
+/// <see cref="StuckTicks"/> ticks (a millisecond each) and was on a core or blocked meanwhile, and another core takes
+/// them; a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock) so delays what it holds by a few
+/// milliseconds, never for ever. A runner whose continuations compute (<see cref="HeavyTicks"/>) lets idle cores take
+/// what it is handed at once. A
 /// thread runs at most <see cref="Budget"/> continuations in a row before it gives the rest back (other work queued
 /// on it gets its turn). A continuation sits in more than one place at times (a displaced queue, the orphans): it is
 /// run by whoever claims it first (<see cref="Selection.TryClaimDispatch"/>), once. <c>PARALLELKIT_CSP_HANDOFF=0</c>
@@ -56,11 +64,22 @@ internal sealed class CspRunner
 
     /// <summary>
     /// Monitor ticks (about a millisecond each) a runner may hold continuations while its thread runs one without
-    /// making a hand-off before the monitor makes orphans of them. More than one: a thread the kernel preempted for
-    /// a time slice (more runnable threads than cores) keeps its network; dealt out over threads, the network is
-    /// no longer run in turn, and a fair selection between two writers stays fair only while both run in turn.
+    /// making a hand-off before the monitor makes orphans of them, unless the kernel has kept that thread off every
+    /// core meanwhile (preempted: more runnable threads than cores). Such a thread keeps its network: dealt out over
+    /// threads, the network no longer runs in turn, and a fair selection between two writers stays fair only while
+    /// both writers run in turn.
     /// </summary>
-    public const int StuckTicks = 4;
+    public const int StuckTicks = 2;
+
+    /// <summary>
+    /// How long a continuation runs (50 µs, not counting time the JIT compiled) before the runner counts it as
+    /// computing rather than talking. While two of the last four continuations a runner ran did, or the one it runs
+    /// does and one of the last four did, every continuation it is handed is also queued to the thread pool, where
+    /// an idle core may claim it first: a pipeline whose stages compute runs on every core, a network that only
+    /// talks stays on one thread, in turn. One long continuation alone (the kernel preempted its thread, an
+    /// exception was thrown) is not enough, and a thread's history starts afresh each time it comes back to CSP work.
+    /// </summary>
+    public static readonly long HeavyTicks = Stopwatch.Frequency / 20_000;
 
     /// <summary>Whether hand-offs are on (<c>PARALLELKIT_CSP_HANDOFF</c> is not <c>0</c>).</summary>
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("PARALLELKIT_CSP_HANDOFF") != "0";
@@ -82,6 +101,13 @@ internal sealed class CspRunner
     private Selection? _next;     // the hand-off; exchanged by this runner's thread and the monitor
     private int _handOffs;        // counts hand-offs made (written by this runner's thread only), for the monitor
     private int _seenHandOffs;    // the count the monitor saw at its last look (the monitor's own)
+    private byte _recent;         // one bit per continuation this runner ran lately, newest lowest: 1 if it took HeavyTicks or more
+    private bool _heavy;          // two or more of those did: its network computes (one alone may have been preempted)
+    private bool _publishing;     // the continuation it runs computes for long too: what it is handed is published
+    private long _started;        // when the continuation it runs started
+    private long _compiled;       // the methods this thread's JIT had compiled then (time spent compiling is not computing)
+    private readonly int _tid = OperatingSystem.IsLinux() ? ThreadIdentity.Current : 0; // the kernel's id of _thread
+    private long _stuckOnCpuNs;   // the monitor's: _thread's time on a core when it first looked stuck
     private int _stuckTicks;      // the monitor's: ticks in a row this runner held continuations and made no hand-off
 
     private CspRunner()
@@ -102,9 +128,10 @@ internal sealed class CspRunner
 
         CspRunner runner = t_own ??= Register();
         t_active = runner;
+        runner.Forget();
         try
         {
-            first.InvokeContinuation();
+            runner.Invoke(first);
             runner.Drain(Budget - 1);
         }
         finally
@@ -128,8 +155,11 @@ internal sealed class CspRunner
 
         CspRunner runner = t_own ??= Register();
         t_active = runner;
+        runner.Forget();
         try
         {
+            runner._started = Stopwatch.GetTimestamp();
+            runner._compiled = JitInfo.GetCompiledMethodCount(currentThread: true);
             T started = start();
             runner.Drain(Budget);
             return started;
@@ -167,6 +197,18 @@ internal sealed class CspRunner
             runner._displaced.Enqueue(older); // runs before the newest: first woken, first run
         }
 
+        if (runner._heavy || runner._publishing)
+        {
+            // This thread's last continuation computed for long: let an idle core take this one meanwhile.
+            ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal: true);
+        }
+        else if (runner._recent != 0 && Stopwatch.GetTimestamp() - runner._started >= HeavyTicks && JitInfo.GetCompiledMethodCount(currentThread: true) == runner._compiled)
+        {
+            // The one running now computes for long, as one did lately: an idle core may take whatever this thread holds meanwhile.
+            runner._publishing = true;
+            runner.Publish();
+        }
+
         if (Volatile.Read(ref s_monitoring) == 0)
         {
             StartMonitor();
@@ -184,7 +226,41 @@ internal sealed class CspRunner
     {
         for (; left > 0 && TakeNext() is { } next; left--)
         {
-            next.InvokeContinuation();
+            Invoke(next);
+        }
+    }
+
+    /// <summary>Runs a continuation, and notes whether it computed for long (<see cref="HeavyTicks"/>).</summary>
+    private void Invoke(Selection selection)
+    {
+        long started = _started = Stopwatch.GetTimestamp();
+        long compiled = _compiled = JitInfo.GetCompiledMethodCount(currentThread: true);
+        _publishing = false;
+        selection.InvokeContinuation();
+        bool heavy = Stopwatch.GetTimestamp() - started >= HeavyTicks && JitInfo.GetCompiledMethodCount(currentThread: true) == compiled;
+        _recent = (byte)(((_recent << 1) | (heavy ? 1 : 0)) & 0xF);
+        _heavy = BitOperations.PopCount(_recent) >= 2;
+    }
+
+    /// <summary>A thread that comes back to CSP work starts with no history: what it ran before may be another network's.</summary>
+    private void Forget()
+    {
+        _recent = 0;
+        _heavy = false;
+        _publishing = false;
+    }
+
+    /// <summary>Queues to the thread pool, besides holding them, the continuations this runner holds: an idle core may claim them first.</summary>
+    private void Publish()
+    {
+        foreach (Selection displaced in _displaced)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(displaced, preferLocal: true);
+        }
+
+        if (Volatile.Read(ref _next) is { } next)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
         }
     }
 
@@ -285,6 +361,7 @@ internal sealed class CspRunner
 
             CspRunner runner = t_own ??= Register();
             t_active = runner;
+            runner.Forget();
             try
             {
                 runner.Drain(Budget);
@@ -348,7 +425,16 @@ internal sealed class CspRunner
                     else if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
                     {
                         any = true;
-                        if (++runner._stuckTicks >= StuckTicks)
+                        if (++runner._stuckTicks == 1)
+                        {
+                            runner._stuckOnCpuNs = runner.OnCpuNs();
+                        }
+                        else if (runner._stuckTicks >= StuckTicks && runner.PreemptedSince(runner._stuckOnCpuNs))
+                        {
+                            runner._stuckTicks = 1; // waiting for a core, not computing or blocked: its network waits with it
+                            runner._stuckOnCpuNs = runner.OnCpuNs();
+                        }
+                        else if (runner._stuckTicks >= StuckTicks)
                         {
                             runner.OrphanAll(); // its thread ran one continuation for StuckTicks ticks: computing, blocked or preempted
                             runner._stuckTicks = 0;
@@ -376,6 +462,46 @@ internal sealed class CspRunner
             }
 
             quietTicks = 0;
+        }
+    }
+
+    /// <summary>This runner's thread's time on a core so far (ns; -1 where <c>/proc</c> does not tell).</summary>
+    private long OnCpuNs()
+    {
+        try
+        {
+            string schedStat = File.ReadAllText($"/proc/self/task/{_tid}/schedstat");
+            int space = schedStat.IndexOf(' ', StringComparison.Ordinal);
+            return _tid != 0 && long.TryParse(schedStat.AsSpan(0, space < 0 ? schedStat.Length : space), NumberStyles.None, CultureInfo.InvariantCulture, out long ns) ? ns : -1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1; // the thread ended, or no such file here
+        }
+    }
+
+    /// <summary>
+    /// Whether this runner's thread, stuck in one continuation, is runnable but has not been on a core since
+    /// <paramref name="onCpuNs"/> (the kernel preempted it: more runnable threads than cores) rather than computing or
+    /// blocked. Moving its processes to another thread would then deal its network out over threads, where they no
+    /// longer run in turn (a fair selection between two writers stays fair only while both writers run in turn).
+    /// </summary>
+    private bool PreemptedSince(long onCpuNs)
+    {
+        if (onCpuNs < 0 || OnCpuNs() != onCpuNs)
+        {
+            return false; // it ran meanwhile (computing), or we cannot tell
+        }
+
+        try
+        {
+            string stat = File.ReadAllText($"/proc/self/task/{_tid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] == 'R'; // runnable, not sleeping (blocked)
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

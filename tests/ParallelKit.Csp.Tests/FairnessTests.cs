@@ -1,0 +1,43 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace ParallelKit.CspTests;
+
+/// <summary>Tests that count how processes share the cores: run alone, so that other tests do not take the cores they count on.</summary>
+[CollectionDefinition(nameof(SchedulingGroup), DisableParallelization = true)]
+public sealed class SchedulingGroup
+{
+}
+
+/// <summary>
+/// Fairness between live processes: a reader selecting fairly between two writers that write for ever gets neither
+/// writer's values under 40% of the time, because the writers it took from run again (and offer again) before it
+/// selects again (<c>CspRunner</c> runs woken processes in the order they were woken).
+/// </summary>
+[Collection(nameof(SchedulingGroup))]
+public sealed class FairnessTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Fair_select_between_two_processes_that_write_for_ever_starves_neither()
+    {
+        // Live writers, not pre-filled buffers: each writer is ready again only once its continuation has run after
+        // its last value was taken, so the reader must not keep one writer's turns to itself.
+        for (int round = 0; round < 20; round++)
+        {
+            var a = CspChannel.Create<long>();
+            var b = CspChannel.Create<long>();
+            object?[] results = await Csp.Parallel(
+                    Net.Processes.WriteForever(a.Writer()),
+                    Net.Processes.WriteForever(b.Writer()),
+                    Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000))
+                .WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+            int[] counts = (int[])results[2]!;
+            Assert.True(counts[0] >= 400 && counts[1] >= 400, $"round {round}: a chosen {counts[0]} times, b {counts[1]} times");
+        }
+    }
+}

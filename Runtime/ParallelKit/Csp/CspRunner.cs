@@ -71,15 +71,22 @@ internal sealed class CspRunner
     /// </summary>
     public const int StuckTicks = 2;
 
+    /// <summary>Looks in a row (each after <see cref="StuckTicks"/> ticks) the monitor believes a thread preempted before it moves what the thread holds anyway.</summary>
+    public const int MaxPreemptedLooks = 10;
+
     /// <summary>
     /// How long a continuation runs (50 µs, not counting time the JIT compiled) before the runner counts it as
-    /// computing rather than talking. While two of the last four continuations a runner ran did, or the one it runs
-    /// does and one of the last four did, every continuation it is handed is also queued to the thread pool, where
-    /// an idle core may claim it first: a pipeline whose stages compute runs on every core, a network that only
-    /// talks stays on one thread, in turn. One long continuation alone (the kernel preempted its thread, an
-    /// exception was thrown) is not enough, and a thread's history starts afresh each time it comes back to CSP work.
+    /// computing rather than talking. A runner reads the clock once every <see cref="Sample"/> continuations; a sample
+    /// computed when its continuations took half that on average. While two of the last four samples did, or one did
+    /// and the continuation running now has run that long, every continuation the runner is handed is also queued to
+    /// the thread pool, where an idle core may claim it first: a pipeline whose stages compute runs on every core, a
+    /// network that only talks stays on one thread, in turn. One long continuation alone (the kernel preempted its
+    /// thread, an exception was thrown) is not enough, and time a thread spends outside CSP work is not counted.
     /// </summary>
     public static readonly long HeavyTicks = Stopwatch.Frequency / 20_000;
+
+    /// <summary>Continuations a runner runs between two clock reads (a read costs about as much as a communication's tenth).</summary>
+    private const int Sample = 8;
 
     /// <summary>Whether hand-offs are on (<c>PARALLELKIT_CSP_HANDOFF</c> is not <c>0</c>).</summary>
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("PARALLELKIT_CSP_HANDOFF") != "0";
@@ -101,14 +108,20 @@ internal sealed class CspRunner
     private Selection? _next;     // the hand-off; exchanged by this runner's thread and the monitor
     private int _handOffs;        // counts hand-offs made (written by this runner's thread only), for the monitor
     private int _seenHandOffs;    // the count the monitor saw at its last look (the monitor's own)
-    private byte _recent;         // one bit per continuation this runner ran lately, newest lowest: 1 if it took HeavyTicks or more
+    private byte _recent;         // one bit per sample of Sample continuations, the last four, newest lowest: 1 if they computed
     private bool _heavy;          // two or more of those did: its network computes (one alone may have been preempted)
     private bool _publishing;     // the continuation it runs computes for long too: what it is handed is published
-    private long _started;        // when the continuation it runs started
+    private long _started;        // when the continuation it runs started, timed only while _recent is not 0 (else 0)
+    private int _invoked;         // continuations run, counted for the sampling
+    private long _entered;        // when its loop started
+    private long _busy;           // time spent in its loops that ended
+    private long _sampled;        // time spent in its loops at the last sample (0: none yet)
+    private long _sampledCompiled; // the methods this thread's JIT had compiled then
     private long _compiled;       // the methods this thread's JIT had compiled then (time spent compiling is not computing)
     private readonly int _tid = OperatingSystem.IsLinux() ? ThreadIdentity.Current : 0; // the kernel's id of _thread
     private long _stuckOnCpuNs;   // the monitor's: _thread's time on a core when it first looked stuck
     private int _stuckTicks;      // the monitor's: ticks in a row this runner held continuations and made no hand-off
+    private int _preemptedLooks;  // the monitor's: looks in a row that found this runner's thread preempted
 
     private CspRunner()
     {
@@ -128,7 +141,7 @@ internal sealed class CspRunner
 
         CspRunner runner = t_own ??= Register();
         t_active = runner;
-        runner.Forget();
+        runner.Enter();
         try
         {
             runner.Invoke(first);
@@ -136,15 +149,16 @@ internal sealed class CspRunner
         }
         finally
         {
+            runner.Leave();
             t_active = null;
             runner.OrphanAll(); // a continuation threw, or the budget ran out: nothing stays behind
         }
     }
 
     /// <summary>
-    /// Starts a process on this thread (<paramref name="start"/> runs its body up to its first wait), then runs what
-    /// that start left to run, as <see cref="Run"/> does: the processes it woke before it parked run here, in turn,
-    /// instead of waiting in the thread pool for a thread.
+    /// Starts a process on this thread (<paramref name="start"/> runs its body up to its first wait) as a runner
+    /// would: the processes that start wakes are held, not queued one by one to the thread pool, and become orphans
+    /// when it returns, run in turn by one runner. Nothing else runs here: the caller gets the started task at once.
     /// </summary>
     public static T Start<T>(Func<T> start)
     {
@@ -155,17 +169,14 @@ internal sealed class CspRunner
 
         CspRunner runner = t_own ??= Register();
         t_active = runner;
-        runner.Forget();
+        runner.Enter();
         try
         {
-            runner._started = Stopwatch.GetTimestamp();
-            runner._compiled = JitInfo.GetCompiledMethodCount(currentThread: true);
-            T started = start();
-            runner.Drain(Budget);
-            return started;
+            return start();
         }
         finally
         {
+            runner.Leave();
             t_active = null;
             runner.OrphanAll();
         }
@@ -202,7 +213,7 @@ internal sealed class CspRunner
             // This thread's last continuation computed for long: let an idle core take this one meanwhile.
             ThreadPool.UnsafeQueueUserWorkItem(selection, preferLocal: true);
         }
-        else if (runner._recent != 0 && Stopwatch.GetTimestamp() - runner._started >= HeavyTicks && JitInfo.GetCompiledMethodCount(currentThread: true) == runner._compiled)
+        else if (runner._started != 0 && Stopwatch.GetTimestamp() - runner._started >= HeavyTicks && JitInfo.GetCompiledMethodCount(currentThread: true) == runner._compiled)
         {
             // The one running now computes for long, as one did lately: an idle core may take whatever this thread holds meanwhile.
             runner._publishing = true;
@@ -230,24 +241,50 @@ internal sealed class CspRunner
         }
     }
 
-    /// <summary>Runs a continuation, and notes whether it computed for long (<see cref="HeavyTicks"/>).</summary>
+    /// <summary>Runs a continuation, and samples whether this runner's continuations compute (<see cref="HeavyTicks"/>).</summary>
     private void Invoke(Selection selection)
     {
-        long started = _started = Stopwatch.GetTimestamp();
-        long compiled = _compiled = JitInfo.GetCompiledMethodCount(currentThread: true);
+        if ((++_invoked & (Sample - 1)) == 0)
+        {
+            // One clock read per Sample continuations: they computed if together they took Sample × HeavyTicks / 2.
+            long now = Stopwatch.GetTimestamp();
+            long compiled = JitInfo.GetCompiledMethodCount(currentThread: true);
+            long busy = _busy + (now - _entered); // time spent in this runner's loops, not idle between them
+            if (_sampled != 0)
+            {
+                bool heavy = busy - _sampled >= Sample * HeavyTicks / 2 && compiled == _sampledCompiled;
+                _recent = (byte)(((_recent << 1) | (heavy ? 1 : 0)) & 0xF);
+                _heavy = BitOperations.PopCount(_recent) >= 2;
+            }
+
+            (_sampled, _sampledCompiled) = (busy, compiled);
+        }
+
+        // Only a runner that computed lately times each continuation (for Dispatch): one that talks pays no clock read.
+        if (_recent != 0)
+        {
+            (_started, _compiled) = (Stopwatch.GetTimestamp(), JitInfo.GetCompiledMethodCount(currentThread: true));
+        }
+        else
+        {
+            _started = 0;
+        }
+
         _publishing = false;
         selection.InvokeContinuation();
-        bool heavy = Stopwatch.GetTimestamp() - started >= HeavyTicks && JitInfo.GetCompiledMethodCount(currentThread: true) == compiled;
-        _recent = (byte)(((_recent << 1) | (heavy ? 1 : 0)) & 0xF);
-        _heavy = BitOperations.PopCount(_recent) >= 2;
     }
 
-    /// <summary>A thread that comes back to CSP work starts with no history: what it ran before may be another network's.</summary>
-    private void Forget()
+    /// <summary>Notes when this runner's loop started (its samples count the time inside its loops only).</summary>
+    private void Enter()
     {
-        _recent = 0;
-        _heavy = false;
-        _publishing = false;
+        _entered = Stopwatch.GetTimestamp();
+        (_publishing, _started) = (false, 0);
+    }
+
+    /// <summary>Notes that this runner's loop ended.</summary>
+    private void Leave()
+    {
+        _busy += Stopwatch.GetTimestamp() - _entered;
     }
 
     /// <summary>Queues to the thread pool, besides holding them, the continuations this runner holds: an idle core may claim them first.</summary>
@@ -255,7 +292,10 @@ internal sealed class CspRunner
     {
         foreach (Selection displaced in _displaced)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(displaced, preferLocal: true);
+            if (displaced.IsDispatched)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(displaced, preferLocal: true);
+            }
         }
 
         if (Volatile.Read(ref _next) is { } next)
@@ -361,13 +401,14 @@ internal sealed class CspRunner
 
             CspRunner runner = t_own ??= Register();
             t_active = runner;
-            runner.Forget();
+            runner.Enter();
             try
             {
                 runner.Drain(Budget);
             }
             finally
             {
+                runner.Leave();
                 t_active = null;
                 runner.OrphanAll();
             }
@@ -420,6 +461,7 @@ internal sealed class CspRunner
                     {
                         runner._seenHandOffs = handOffs;
                         runner._stuckTicks = 0;
+                        runner._preemptedLooks = 0;
                         any = true;
                     }
                     else if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
@@ -429,15 +471,22 @@ internal sealed class CspRunner
                         {
                             runner._stuckOnCpuNs = runner.OnCpuNs();
                         }
-                        else if (runner._stuckTicks >= StuckTicks && runner.PreemptedSince(runner._stuckOnCpuNs))
+                        else if (runner._stuckTicks >= StuckTicks
+                            && runner._preemptedLooks < MaxPreemptedLooks
+                            && runner.PreemptedSince(runner._stuckOnCpuNs))
                         {
-                            runner._stuckTicks = 1; // waiting for a core, not computing or blocked: its network waits with it
+                            // Waiting for a core, not computing or blocked: its network waits with it. Not for ever:
+                            // the kernel updates a running thread's time on a core only at its ticks, which a
+                            // tickless core may not have.
+                            runner._preemptedLooks++;
+                            runner._stuckTicks = 1;
                             runner._stuckOnCpuNs = runner.OnCpuNs();
                         }
                         else if (runner._stuckTicks >= StuckTicks)
                         {
-                            runner.OrphanAll(); // its thread ran one continuation for StuckTicks ticks: computing, blocked or preempted
+                            runner.OrphanAll(); // its thread ran one continuation for StuckTicks ticks: computing or blocked
                             runner._stuckTicks = 0;
+                            runner._preemptedLooks = 0;
                         }
                     }
                 }

@@ -77,6 +77,17 @@ public sealed class HandOffTests
     }
 
     [Fact]
+    public async Task A_process_woken_by_a_start_may_block_until_the_started_process_ends()
+    {
+        // The woken process must not run inside the start (whose task cannot end before the start returns).
+        for (int round = 0; round < 20; round++)
+        {
+            long[] results = await Csp.Parallel(Net.Processes.SpawnReadThenWait()).WaitAsync(HangGuard, Token);
+            Assert.Equal([5L], results);
+        }
+    }
+
+    [Fact]
     public async Task A_process_that_blocks_its_thread_right_after_a_hand_off_does_not_strand_the_process_it_woke()
     {
         // The writer blocks (not in a channel operation) until the reader it just woke has run: the hand-off must

@@ -354,6 +354,16 @@ public static partial class Net
     }
 
     [CspProcess]
+    public static async Task<long> SpawnReadThenWait()
+    {
+        var c = CspChannel.Create<long>();
+        Task spawned = Csp.Spawn(Processes.WriteThenRetire(c.Writer(), 5));
+        long value = await c.Reader().ReadAsync(); // woken by the spawned process's start
+        spawned.Wait(); // blocks this process's thread until the spawned process has ended
+        return value;
+    }
+
+    [CspProcess]
     public static async Task WriteThenRetire(ChannelOut<long> output, long value)
     {
         await output.WriteAsync(value);

@@ -12,6 +12,13 @@ namespace ParallelKit.Cluster.Tests;
 [Collection(nameof(ClusterProcesses))]
 public sealed class ClusterPackagingTests
 {
+    /// <summary>
+    /// Its own configuration, without a restore (the solution's build did it): the core's and the GPU package's
+    /// packaging tests pack Runtime/ParallelKit at the same time, and two packs writing the same intermediate files
+    /// crashed crossgen2 (a bus error: its input rewritten under it).
+    /// </summary>
+    private const string Configuration = "ClusterPack";
+
     private const string ConsumerProject = """
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
@@ -85,8 +92,8 @@ public sealed class ClusterPackagingTests
         try
         {
             string feed = Path.Combine(work, "feed");
-            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
-            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit.Cluster", "ParallelKit.Cluster.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repo);
+            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit", "ParallelKit.csproj")}\" --no-restore -c {Configuration} -p:Optimize=true -o \"{feed}\" -p:Version={version}", repo);
+            Run($"pack \"{Path.Combine(repo, "Runtime", "ParallelKit.Cluster", "ParallelKit.Cluster.csproj")}\" --no-restore -c {Configuration} -p:Optimize=true -o \"{feed}\" -p:Version={version}", repo);
             string package = Assert.Single(Directory.GetFiles(feed, "ParallelKit.Cluster.*.nupkg"));
             using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
             {

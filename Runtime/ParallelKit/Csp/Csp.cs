@@ -241,8 +241,9 @@ public static partial class Csp
         }
         else
         {
-            // Started by a CSP runner: the processes the start wakes run on this thread after it, not in the thread
-            // pool's queue. The async lambda's change to s_spawned ends with its start (the runner runs others after).
+            // Started inside a CSP runner: the processes the start wakes are held and then run in turn by one runner,
+            // not queued one by one to the thread pool; the start returns at once. The async lambda's change to
+            // s_spawned ends with its start.
             result = await Task.Run(
                 () => ParallelKit.CspRuntime.CspRunner.Start(async () =>
                 {

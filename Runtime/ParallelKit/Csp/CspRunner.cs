@@ -127,6 +127,9 @@ internal sealed class CspRunner
     {
     }
 
+    /// <summary>Whether this runner holds continuations (a hand-off or displaced ones).</summary>
+    private bool Holds => Volatile.Read(ref _next) is not null || !_displaced.IsEmpty;
+
     /// <summary>
     /// Runs <paramref name="first"/>'s continuation on this thread, then whatever it and its successors leave to run
     /// (up to <see cref="Budget"/>). Called on a thread about to go idle: a thread-pool work item, a doorbell thread.
@@ -139,13 +142,25 @@ internal sealed class CspRunner
             return;
         }
 
+        Loop(first);
+    }
+
+    /// <summary>This thread's runner loop: <paramref name="first"/> (when given), then what is left to run, up to <see cref="Budget"/>.</summary>
+    private static void Loop(Selection? first)
+    {
         CspRunner runner = t_own ??= Register();
         t_active = runner;
         runner.Enter();
         try
         {
-            runner.Invoke(first);
-            runner.Drain(Budget - 1);
+            int left = Budget;
+            if (first is not null)
+            {
+                runner.Invoke(first);
+                left--;
+            }
+
+            runner.Drain(left);
         }
         finally
         {
@@ -399,19 +414,7 @@ internal sealed class CspRunner
                 return; // runners took them all
             }
 
-            CspRunner runner = t_own ??= Register();
-            t_active = runner;
-            runner.Enter();
-            try
-            {
-                runner.Drain(Budget);
-            }
-            finally
-            {
-                runner.Leave();
-                t_active = null;
-                runner.OrphanAll();
-            }
+            Loop(null);
         }
     }
 
@@ -464,7 +467,7 @@ internal sealed class CspRunner
                         runner._preemptedLooks = 0;
                         any = true;
                     }
-                    else if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
+                    else if (runner.Holds)
                     {
                         any = true;
                         if (++runner._stuckTicks == 1)
@@ -560,7 +563,7 @@ internal sealed class CspRunner
         {
             foreach (CspRunner runner in s_runners)
             {
-                if (Volatile.Read(ref runner._next) is not null || !runner._displaced.IsEmpty)
+                if (runner.Holds)
                 {
                     return true;
                 }

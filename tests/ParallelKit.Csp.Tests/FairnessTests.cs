@@ -1,4 +1,5 @@
 using System;
+using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
@@ -39,5 +40,42 @@ public sealed class FairnessTests
             int[] counts = (int[])results[2]!;
             Assert.True(counts[0] >= 400 && counts[1] >= 400, $"round {round}: a chosen {counts[0]} times, b {counts[1]} times");
         }
+    }
+
+    [Fact]
+    public async Task Fair_select_between_two_writers_in_their_own_OS_processes_starves_neither()
+    {
+        // Each writer learns that its value was taken only when its own process wakes (a crossing): the reader must not
+        // take the other writer's value again and again while the one it prefers is on its way back.
+        for (int round = 0; round < 5; round++)
+        {
+            var a = CspChannel.Create<long>();
+            var b = CspChannel.Create<long>();
+            object?[] results = await Csp.Parallel(
+                    Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+                    Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+                    Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000))
+                .WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+            int[] counts = (int[])results[2]!;
+            Assert.True(counts[0] >= 400 && counts[1] >= 400, $"round {round}: a chosen {counts[0]} times, b {counts[1]} times");
+
+            // Every write the reader took was seen by its writer (or its writer was reaped): none is still counted as
+            // on its way back, which would make later fair selections wait for a writer that never comes.
+            foreach (var channel in new[] { a, b })
+            {
+                Assert.True(SharedCount(channel, "TakenWrites") >= 400, $"round {round}: {SharedCount(channel, "TakenWrites")} writes taken from waiting writers");
+                Assert.Equal(0, SharedCount(channel, "TakenWritesInFlight"));
+            }
+        }
+    }
+
+    /// <summary>A counter of a channel's state in shared memory (internal: read by reflection, as <c>ArenaReclaimTests</c> does).</summary>
+    private static int SharedCount(CspChannel channel, string counter)
+    {
+        const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        object shared = channel.GetType().GetProperty("Shared", Any)!.GetValue(channel)
+            ?? throw new InvalidOperationException($"The channel '{channel.Name}' is not in shared memory.");
+        return (int)shared.GetType().GetProperty(counter, Any)!.GetValue(shared)!;
     }
 }

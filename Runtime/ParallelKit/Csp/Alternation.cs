@@ -29,6 +29,7 @@ public sealed class Alternation
 {
     private readonly Guard[] _guards;
     private int _lastChosen = -1;
+    private int[]? _gaveUpOn;
 
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
@@ -103,6 +104,11 @@ public sealed class Alternation
 
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
+        if (PreferredShared(order) is { } preferred)
+        {
+            AwaitReturningWriter(preferred, cancellationToken);
+        }
+
         Pending pending = Begin(order, async: false);
         if (pending.Chosen is { } chosen)
         {
@@ -115,6 +121,11 @@ public sealed class Alternation
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
     {
+        if (PreferredShared(order) is { } preferred)
+        {
+            await AwaitReturningWriterAsync(preferred, cancellationToken).ConfigureAwait(false);
+        }
+
         Pending pending = Begin(order, async: true);
         if (pending.Chosen is { } chosen)
         {
@@ -123,6 +134,86 @@ public sealed class Alternation
 
         await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
         return Finish(pending, cancellationToken);
+    }
+
+    /// <summary>
+    /// For a fair selection, the guard it prefers when that guard reads a channel in shared memory: the selection then
+    /// waits a moment for a writer there that is on its way back (<see cref="SharedChannel.ReturningWriter"/>). In
+    /// process, the runner runs a woken writer before its reader selects again; a writer in another OS process wakes
+    /// later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond.
+    /// </summary>
+    private int? PreferredShared(Order order)
+    {
+        if (order != Order.Fair)
+        {
+            return null;
+        }
+
+        int preferred = -1;
+        for (int k = 0; k < _guards.Length; k++)
+        {
+            int i = (_lastChosen + 1 + k) % _guards.Length;
+            Guard guard = _guards[i];
+            if (!guard.Enabled)
+            {
+                continue;
+            }
+
+            if (guard is SkipGuard || (guard is TimeoutGuard t && t.Duration < TimeSpan.FromMilliseconds(1)))
+            {
+                return null;
+            }
+
+            if (preferred < 0 && guard is not TimeoutGuard)
+            {
+                preferred = i;
+            }
+        }
+
+        return preferred >= 0 && _guards[preferred] is { Reads: true, Channel.Shared: not null } ? preferred : null;
+    }
+
+    private void AwaitReturningWriter(int preferred, CancellationToken cancellationToken)
+    {
+        SharedChannel shared = _guards[preferred].Channel!.Shared!;
+        _gaveUpOn ??= new int[_guards.Length];
+        var wait = default(ReturningWriterState);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            switch (shared.ReturningWriter(ref wait, ref _gaveUpOn[preferred]))
+            {
+                case ReturningWriterWait.Yield:
+                    Thread.Yield();
+                    break;
+                case ReturningWriterWait.Sleep:
+                    Thread.Sleep(1);
+                    break;
+                default:
+                    return;
+            }
+        }
+    }
+
+    private async ValueTask AwaitReturningWriterAsync(int preferred, CancellationToken cancellationToken)
+    {
+        SharedChannel shared = _guards[preferred].Channel!.Shared!;
+        _gaveUpOn ??= new int[_guards.Length];
+        var wait = default(ReturningWriterState);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            switch (shared.ReturningWriter(ref wait, ref _gaveUpOn[preferred]))
+            {
+                case ReturningWriterWait.Yield:
+                    Thread.Yield();
+                    break;
+                case ReturningWriterWait.Sleep:
+                    // Off this thread: a runner's other processes go on meanwhile.
+                    await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                default:
+                    return;
+            }
+        }
     }
 
     /// <summary>

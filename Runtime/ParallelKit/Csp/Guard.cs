@@ -22,6 +22,9 @@ public abstract class Guard
     /// <summary>The channel of a channel guard; <see langword="null"/> for skip and timeout.</summary>
     internal virtual CspChannel? Channel => null;
 
+    /// <summary>Whether the guard reads its channel (an input guard).</summary>
+    internal virtual bool Reads => false;
+
     /// <summary>Makes a guard that is always ready: chosen when no guard before it (in priority order) is ready.</summary>
     /// <returns>The guard.</returns>
     public static SkipGuard Skip() => new();
@@ -68,6 +71,8 @@ public sealed class InputGuard<T> : Guard
     public ChannelIn<T> End { get; }
 
     internal override CspChannel? Channel => End.Channel;
+
+    internal override bool Reads => true;
 
     internal override int TryLocked(out object? value)
     {

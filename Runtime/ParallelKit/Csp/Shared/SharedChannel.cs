@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using static ParallelKit.CspRuntime.CspArenaLayout;
@@ -18,6 +19,18 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     private const int ReaderList = 1;
     private const int WriterList = 2;
 
+    /// <summary>The list of a writer's offer whose value a reader took, until its writer withdraws it (see <see cref="ChannelLayout.TakenInFlightAt"/>).</summary>
+    private const int TakenList = 3;
+
+    /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningWriter"/>).</summary>
+    private static readonly long Patience = Stopwatch.Frequency / 50;
+
+    /// <summary>How long such a wait yields before it sleeps (a writer that wakes at once is back within microseconds).</summary>
+    private static readonly long SpinTime = Stopwatch.Frequency / 20_000;
+
+    /// <summary>How long after its writer withdrew its taken offer a fair selection still waits for it to offer again.</summary>
+    private static readonly long Grace = Stopwatch.Frequency / 50_000;
+
     /// <summary>The arena holding the channel.</summary>
     public CspArena Arena { get; } = arena;
 
@@ -37,6 +50,12 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     public ChannelState State => IsStale
         ? ChannelState.ReadersRetired | ChannelState.WritersRetired
         : (ChannelState)Volatile.Read(ref *Field(StateAt));
+
+    /// <summary>Writes a reader took whose writers have not withdrawn their offers yet (see <see cref="ChannelLayout.TakenInFlightAt"/>); for tests and diagnostics.</summary>
+    internal int TakenWritesInFlight => Volatile.Read(ref *Field(TakenInFlightAt));
+
+    /// <summary>Writes a reader took from waiting writers, ever; for tests and diagnostics.</summary>
+    internal int TakenWrites => Volatile.Read(ref *Field(TakenEverAt));
 
     /// <summary>Whether the record now holds another channel (this one had ended, see <see cref="CspArena.AllocateChannelLocked"/>).</summary>
     private bool IsStale => Volatile.Read(ref *Arena.ChannelField(Record, GenerationAt)) != Generation;
@@ -67,7 +86,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
             {
                 if (Claim(offer))
                 {
-                    Enqueue(TakeOfferValue(offer));
+                    Enqueue(TakeWrite(offer));
                     Arena.Signal(*Arena.OfferField(offer, OfferSlotAt));
                     break;
                 }
@@ -85,7 +104,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         {
             if (Claim(offer))
             {
-                value = TakeOfferValue(offer);
+                value = TakeWrite(offer);
                 Arena.Signal(*Arena.OfferField(offer, OfferSlotAt));
                 return 0;
             }
@@ -167,16 +186,66 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int WithdrawLocked(int offer)
     {
-        int* o = Arena.OfferField(offer, 0);
-        int list = o[OfferListAt / 4];
-        if (list != NoList)
-        {
-            Unlink(offer, list == ReaderList ? ReadersHeadAt : WritersHeadAt);
-        }
-
-        int value = o[OfferValueAt / 4];
+        UnlinkQueuedLocked(Arena, offer);
+        int value = *Arena.OfferField(offer, OfferValueAt);
         Arena.FreeOfferLocked(offer);
         return value;
+    }
+
+    /// <summary>
+    /// For a fair selection that prefers reading this channel and finds nothing to read: whether to wait (yield or
+    /// sleep, then ask again) for a writer whose value a reader took and which has not seen that yet — its OS process
+    /// is still waking, and would otherwise offer again later than a reader that selects again at once, which would
+    /// choose another guard each time. The wait ends when something is there to read (or the channel ended), a moment
+    /// after the writer has seen it without offering again (a writer that computes before it writes again is not
+    /// waited for), or after <see cref="Patience"/> (then not again for the same take: <paramref name="gaveUpOn"/>).
+    /// Lock-free: what it reads are hints; the selection decides under the lock.
+    /// </summary>
+    public ReturningWriterWait ReturningWriter(ref ReturningWriterState wait, ref int gaveUpOn)
+    {
+        if (IsStale
+            || Volatile.Read(ref *Field(CountAt)) != 0
+            || Volatile.Read(ref *Field(WritersHeadAt)) != 0
+            || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.WritersRetired)) != 0)
+        {
+            return ReturningWriterWait.None;
+        }
+
+        bool inFlight = Volatile.Read(ref *Field(TakenInFlightAt)) != 0;
+        if (wait.Start == 0)
+        {
+            int takenEver = Volatile.Read(ref *Field(TakenEverAt));
+            if (!inFlight || takenEver == gaveUpOn)
+            {
+                return ReturningWriterWait.None;
+            }
+
+            wait.Start = Stopwatch.GetTimestamp();
+            wait.TakenEver = takenEver;
+            return ReturningWriterWait.Yield;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        if (now - wait.Start > Patience)
+        {
+            gaveUpOn = wait.TakenEver;
+            return ReturningWriterWait.None;
+        }
+
+        if (inFlight)
+        {
+            wait.Back = 0;
+        }
+        else if (wait.Back == 0)
+        {
+            wait.Back = now;
+        }
+        else if (now - wait.Back > Grace)
+        {
+            return ReturningWriterWait.None;
+        }
+
+        return now - wait.Start < SpinTime ? ReturningWriterWait.Yield : ReturningWriterWait.Sleep;
     }
 
     /// <summary>Counts one more end on one side.</summary>
@@ -292,12 +361,19 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         return !Arena.IsOwnerDead(slot) && Arena.TryClaim(slot, *Arena.OfferField(offer, OfferGuardAt));
     }
 
+    /// <summary>
+    /// Takes the value of a waiting writer's offer, popped and claimed; the offer counts as a taken write in flight
+    /// until its writer withdraws it (it has then seen that its value was taken).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int TakeOfferValue(int offer)
+    private int TakeWrite(int offer)
     {
-        int* value = Arena.OfferField(offer, OfferValueAt);
-        int taken = *value;
-        *value = 0;
+        int* o = Arena.OfferField(offer, 0);
+        int taken = o[OfferValueAt / 4];
+        o[OfferValueAt / 4] = 0;
+        o[OfferListAt / 4] = TakenList;
+        Bump(Field(TakenInFlightAt), 1);
+        Bump(Field(TakenEverAt), 1);
         return taken;
     }
 
@@ -316,12 +392,23 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
 
     private void Unlink(int offer, int headAt) => Unlink(Arena, Record, offer, headAt);
 
-    /// <summary>Removes an offer from the queue it is in (if any) on its channel; the offer stays allocated. The caller holds the lock.</summary>
+    /// <summary>Moves a counter the lock guards and fair selections read without it.</summary>
+    private static void Bump(int* counter, int by) => Volatile.Write(ref *counter, *counter + by);
+
+    /// <summary>
+    /// Removes an offer from the queue it is in (if any) on its channel, or from the channel's count of taken writes in
+    /// flight; the offer stays allocated. The caller holds the lock.
+    /// </summary>
     internal static void UnlinkQueuedLocked(CspArena arena, int offer)
     {
         int* o = arena.OfferField(offer, 0);
         int list = o[OfferListAt / 4];
-        if (list != NoList)
+        if (list == TakenList)
+        {
+            o[OfferListAt / 4] = NoList;
+            Bump(arena.ChannelField(o[OfferChannelAt / 4], TakenInFlightAt), -1);
+        }
+        else if (list != NoList)
         {
             Unlink(arena, o[OfferChannelAt / 4], offer, list == ReaderList ? ReadersHeadAt : WritersHeadAt);
         }
@@ -368,4 +455,25 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
             }
         }
     }
+}
+
+/// <summary>What a fair selection waiting for a returning writer does next (<see cref="SharedChannel.ReturningWriter"/>).</summary>
+internal enum ReturningWriterWait
+{
+    /// <summary>Select now.</summary>
+    None,
+
+    /// <summary>Yield the core and ask again.</summary>
+    Yield,
+
+    /// <summary>Sleep a millisecond (the writer's process is off every core: give it this one) and ask again.</summary>
+    Sleep,
+}
+
+/// <summary>One fair selection's wait for a returning writer: when it began, when the writer was seen back, which take it waits on.</summary>
+internal struct ReturningWriterState
+{
+    public long Start;
+    public long Back;
+    public int TakenEver;
 }

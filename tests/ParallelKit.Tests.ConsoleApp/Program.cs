@@ -62,6 +62,19 @@ if (args is ["threads"])
     return;
 }
 
+// With "orphan-streaming", the worker's job returns 16 MiB half a second after this app printed its pid: the test
+// stops this app meanwhile (nobody reads the results ring any more) and then kills it. The worker must see its
+// parent go, not wait for ever for room in the ring.
+if (args is ["orphan-streaming"])
+{
+    await using var streaming = JobServer.Start(new JobServerOptions { Workers = 1 });
+    await streaming.Submit(ConsoleJobs.Jobs.Say(0));
+    int worker = streaming.Stats.Workers.Single().ProcessId;
+    _ = streaming.Submit(ConsoleJobs.Jobs.BytesLater(16 << 20, 500));
+    Console.WriteLine($"worker {worker}");
+    Thread.Sleep(Timeout.Infinite);
+}
+
 await using var server = JobServer.Start(new JobServerOptions { Workers = 2 });
 int[] pids = await server.MapAsync(Enumerable.Range(0, 4), i => ConsoleJobs.Jobs.Say(i));
 if (args is ["orphan"])
@@ -127,6 +140,14 @@ namespace ParallelKit.Tests.ConsoleApp
         public static async Task FanOutAndPrint(int n) => Console.WriteLine($"process sum {await FanOut(n).ConfigureAwait(false)}");
 
         private static int Square(int i) => i * i;
+
+        /// <summary>Returns <paramref name="length"/> bytes after a pause.</summary>
+        [ParallelJob]
+        public static byte[] BytesLater(int length, int milliseconds)
+        {
+            Thread.Sleep(milliseconds);
+            return new byte[length];
+        }
 
         /// <summary>Sleeps.</summary>
         [ParallelJob]

@@ -58,6 +58,57 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void A_worker_streaming_a_result_nobody_reads_dies_with_its_SIGKILLed_parent()
+    {
+        // The parent is stopped while its worker's result (larger than the results ring) is on its way, then killed:
+        // the worker's send waits for room that never comes, and its heartbeats must not wait behind that send, or the
+        // control thread never sees the parent's end.
+        string app = BuiltApps.PathOf("tests", "ParallelKit.Tests.ConsoleApp");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(app);
+        start.ArgumentList.Add("orphan-streaming");
+        using var parent = Process.Start(start)!;
+        _ = parent.StandardError.ReadToEndAsync();
+        int worker = 0;
+        try
+        {
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); worker == 0 && DateTime.UtcNow < deadline;)
+            {
+                string? line = parent.StandardOutput.ReadLine();
+                Assert.NotNull(line);
+                if (line.StartsWith("worker ", StringComparison.Ordinal))
+                {
+                    worker = int.Parse(line[7..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            Assert.True(worker > 0, "the app should print its worker's pid");
+            using (var stop = Process.Start("kill", $"-STOP {parent.Id}"))
+            {
+                stop.WaitForExit();
+                Assert.Equal(0, stop.ExitCode);
+            }
+
+            // The job returns half a second after the pid was printed; heartbeats fall due every second meanwhile.
+            Thread.Sleep(3000);
+            Assert.True(IsRunning(worker), "the worker should be waiting for room in the results ring");
+        }
+        finally
+        {
+            parent.Kill(); // SIGKILL reaches a stopped process too
+            parent.WaitForExit();
+        }
+
+        var gone = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < gone && IsRunning(worker))
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.False(IsRunning(worker), $"worker {worker} outlived its SIGKILLed parent while sending a result");
+    }
+
+    [Fact]
     public async Task The_control_socket_is_private_and_refuses_a_client_without_the_secret()
     {
         string[] before = ParallelKitDirectories();

@@ -56,9 +56,13 @@ internal sealed class WorkerLoop : IDisposable
     private readonly int _maxMessageSize;
 
     // Milliseconds between heartbeats (0: none), sent by the control thread on the data channel; _sendGate
-    // keeps them from interleaving with the main thread's results.
+    // keeps them from interleaving with the main thread's results. A results send may wait for room in the ring for
+    // as long as the parent does not read (stopped, or killed): the control thread never waits for _sendGate, or it
+    // would never see the control channel's end of stream that says the parent is gone. It reads and closes _data
+    // under _swapGate, which only TakeRings holds besides it.
     private readonly int _heartbeatMilliseconds;
     private readonly Lock _sendGate = new();
+    private readonly Lock _swapGate = new();
 
     public WorkerLoop(string endpoint, string token, int workerId, bool singleJob, int maxMessageSize, int heartbeatMilliseconds = 0)
     {
@@ -133,15 +137,19 @@ internal sealed class WorkerLoop : IDisposable
 
     /// <summary>
     /// The parent offered shared-memory rings (<see cref="WorkerRings"/>): every later data frame, both ways, goes
-    /// through them. The swap is made under the send gate, which the control thread takes too, so that a shutdown
-    /// racing with it closes the rings rather than the socket nobody reads any more.
+    /// through them. The swap is made under the send gate (no heartbeat goes out half on the socket) and the swap
+    /// gate, which the control thread takes too, so that a shutdown racing with it closes the rings rather than the
+    /// socket nobody reads any more.
     /// </summary>
     private RingWorkerChannel TakeRings(WorkerChannel socket, ReadOnlySpan<byte> body)
     {
         var channel = new RingWorkerChannel(WorkerRings.Open(body), socket);
         lock (_sendGate)
         {
-            _data = channel;
+            lock (_swapGate)
+            {
+                _data = channel;
+            }
         }
 
         return channel;
@@ -625,8 +633,9 @@ internal sealed class WorkerLoop : IDisposable
                 }
 
                 // Shutting down, and now the parent closed (or died, or this process is leaving): a last job still
-                // writing its results must not wait for room in rings nobody reads.
-                lock (_sendGate)
+                // writing its results must not wait for room in rings nobody reads (it may hold the send gate while
+                // it waits: closing a ring is safe beside its writer, and wakes it).
+                lock (_swapGate)
                 {
                     (_data as RingWorkerChannel)?.Close();
                 }
@@ -647,7 +656,7 @@ internal sealed class WorkerLoop : IDisposable
                     }
 
                     WorkerChannel data;
-                    lock (_sendGate)
+                    lock (_swapGate)
                     {
                         data = _data!;
                     }
@@ -660,20 +669,30 @@ internal sealed class WorkerLoop : IDisposable
         }
     }
 
-    /// <summary>Tells the parent this process still runs (its jobs may take as long as they like).</summary>
+    /// <summary>
+    /// Tells the parent this process still runs (its jobs may take as long as they like). Not while results are being
+    /// sent (their arrival tells the parent as much): a send waiting for room in a ring the parent does not read (it
+    /// was stopped or killed) must not keep the control thread from seeing the parent go.
+    /// </summary>
     private void SendHeartbeat()
     {
         ReadOnlySpan<byte> frame = FrameHeader.Empty(stackalloc byte[FrameHeader.Size], FrameType.Heartbeat);
+        if (!_sendGate.TryEnter())
+        {
+            return;
+        }
+
         try
         {
-            lock (_sendGate)
-            {
-                _data!.Send(frame);
-            }
+            _data!.Send(frame);
         }
         catch (Exception ex) when (ex is System.IO.IOException or ObjectDisposedException)
         {
             // The parent is gone: the control channel's end of stream says so next.
+        }
+        finally
+        {
+            _sendGate.Exit();
         }
     }
 

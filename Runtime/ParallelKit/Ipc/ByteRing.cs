@@ -29,7 +29,7 @@ namespace ParallelKit.Ipc;
 /// ring streams through it in pieces.
 /// </para>
 /// <para>
-/// A side with nothing to do first spins (yielding its core every few turns, so that on a machine with two cores
+/// A side with nothing to do first spins (yielding its core at every turn, so that on a machine with two cores
 /// the peer it waits for still runs) for an adaptive while, then sleeps on a <see cref="WaitWord"/>. The spin
 /// doubles while it keeps paying off and halves while it does not, so an idle worker costs nothing and a busy one
 /// never pays for a kernel wake-up.

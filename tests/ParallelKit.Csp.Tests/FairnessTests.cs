@@ -70,6 +70,35 @@ public sealed class FairnessTests
         }
     }
 
+    [Fact]
+    public async Task Writers_in_the_readers_own_process_on_shared_channels_are_not_waited_for()
+    {
+        // Channels in shared memory whose writers run in the reader's process: those run again before the reader selects
+        // again (the runner's FIFO), so the takes are not counted as writers on their way back (a fair selection would
+        // otherwise wait for a writer queued behind itself).
+        for (int round = 0; round < 5; round++)
+        {
+            var a = CspChannel.Create<long>();
+            var b = CspChannel.Create<long>();
+            Promote(a);
+            Promote(b);
+            object?[] results = await Csp.Parallel(
+                    Net.Processes.WriteForever(a.Writer()),
+                    Net.Processes.WriteForever(b.Writer()),
+                    Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000))
+                .WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+            int[] counts = (int[])results[2]!;
+            Assert.True(counts[0] >= 400 && counts[1] >= 400, $"round {round}: a chosen {counts[0]} times, b {counts[1]} times");
+            Assert.Equal(0, SharedCount(a, "TakenWrites"));
+            Assert.Equal(0, SharedCount(b, "TakenWrites"));
+        }
+    }
+
+    /// <summary>Moves a channel to shared memory now, as giving an end to an OS process would (internal: by reflection).</summary>
+    private static void Promote(CspChannel channel)
+        => channel.GetType().GetMethod("Promote", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!.Invoke(channel, null);
+
     /// <summary>A counter of a channel's state in shared memory (internal: read by reflection, as <c>ArenaReclaimTests</c> does).</summary>
     private static int SharedCount(CspChannel channel, string counter)
     {

@@ -186,6 +186,8 @@ public sealed class Alternation
                     Thread.Yield();
                     break;
                 case ReturningWriterWait.Sleep:
+                    // The writer waited for may be held by this thread's runner (an async process that selects blocking).
+                    CspRunner.BeforeBlocking();
                     Thread.Sleep(1);
                     break;
                 default:

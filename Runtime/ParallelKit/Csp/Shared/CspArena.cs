@@ -443,6 +443,9 @@ internal sealed unsafe class CspArena
         Push(FreeOfferAt, OffersAt, OfferSize, Checked(offer, MaxOffers, "offer"));
     }
 
+    /// <summary>Whether claim slot <paramref name="slot"/> belongs to a waiter in another OS process than this one.</summary>
+    public bool IsOwnedElsewhere(int slot) => Volatile.Read(ref *SlotField(slot, SlotOwnerAt)) != _me;
+
     /// <summary>Whether the process that owns slot <paramref name="slot"/> is known dead (reaped; see <see cref="ReclaimDeadProcess"/>).</summary>
     public bool IsOwnerDead(int slot)
     {

@@ -86,8 +86,9 @@ internal static class CspArenaLayout
     /// 20 first buffered value  24 last buffered value
     /// 28 first waiting reader  32 last waiting reader   36 first waiting writer   40 last waiting writer
     /// 44 generation (moved on when an ended channel's record is reused: views of the old channel see it retired)
-    /// 48 writes taken in flight (a reader took a waiting writer's value; its writer has not yet withdrawn its offer)
-    /// 52 writes taken, ever (moves on with each such take)
+    /// 48 writes taken in flight (a reader took the value of a waiting writer in another OS process; that writer has
+    ///    not yet withdrawn its offer)
+    /// 52 such writes taken, ever (moves on with each)
     /// </code>
     /// </remarks>
     public static class ChannelLayout

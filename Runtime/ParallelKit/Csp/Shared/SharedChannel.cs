@@ -51,10 +51,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         ? ChannelState.ReadersRetired | ChannelState.WritersRetired
         : (ChannelState)Volatile.Read(ref *Field(StateAt));
 
-    /// <summary>Writes a reader took whose writers have not withdrawn their offers yet (see <see cref="ChannelLayout.TakenInFlightAt"/>); for tests and diagnostics.</summary>
+    /// <summary>Writes a reader took from other OS processes whose writers have not withdrawn their offers yet (see <see cref="ChannelLayout.TakenInFlightAt"/>); for tests and diagnostics.</summary>
     internal int TakenWritesInFlight => Volatile.Read(ref *Field(TakenInFlightAt));
 
-    /// <summary>Writes a reader took from waiting writers, ever; for tests and diagnostics.</summary>
+    /// <summary>Writes a reader took from waiting writers in other OS processes, ever; for tests and diagnostics.</summary>
     internal int TakenWrites => Volatile.Read(ref *Field(TakenEverAt));
 
     /// <summary>Whether the record now holds another channel (this one had ended, see <see cref="CspArena.AllocateChannelLocked"/>).</summary>
@@ -362,8 +362,9 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>
-    /// Takes the value of a waiting writer's offer, popped and claimed; the offer counts as a taken write in flight
-    /// until its writer withdraws it (it has then seen that its value was taken).
+    /// Takes the value of a waiting writer's offer, popped and claimed. When the writer is in another OS process, the
+    /// offer counts as a taken write in flight until its writer withdraws it (it has then seen that its value was
+    /// taken); a writer in this process runs again before its reader selects again (the runner's FIFO) anyway.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int TakeWrite(int offer)
@@ -371,9 +372,13 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         int* o = Arena.OfferField(offer, 0);
         int taken = o[OfferValueAt / 4];
         o[OfferValueAt / 4] = 0;
-        o[OfferListAt / 4] = TakenList;
-        Bump(Field(TakenInFlightAt), 1);
-        Bump(Field(TakenEverAt), 1);
+        if (Arena.IsOwnedElsewhere(o[OfferSlotAt / 4]))
+        {
+            o[OfferListAt / 4] = TakenList;
+            Bump(Field(TakenInFlightAt), 1);
+            Bump(Field(TakenEverAt), 1);
+        }
+
         return taken;
     }
 

@@ -637,7 +637,12 @@ internal sealed unsafe class CspArena
         bool ended = (state & ChannelState.PoisonedByReader) != 0
             || ((state & ChannelState.PoisonedByWriter) != 0 && buffered == 0)
             || (state & (ChannelState.ReadersRetired | ChannelState.WritersRetired)) == (ChannelState.ReadersRetired | ChannelState.WritersRetired);
-        if (!ended || *ChannelField(record, ChannelLayout.ReadersHeadAt) != 0 || *ChannelField(record, ChannelLayout.WritersHeadAt) != 0)
+        // A write taken but not yet withdrawn by its writer still names the record (it is withdrawn, or reclaimed with its
+        // dead writer, soon).
+        if (!ended
+            || *ChannelField(record, ChannelLayout.ReadersHeadAt) != 0
+            || *ChannelField(record, ChannelLayout.WritersHeadAt) != 0
+            || *ChannelField(record, ChannelLayout.TakenInFlightAt) != 0)
         {
             return false;
         }

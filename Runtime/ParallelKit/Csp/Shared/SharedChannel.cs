@@ -211,7 +211,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
             return ReturningWriterWait.None;
         }
 
-        bool inFlight = Volatile.Read(ref *Field(TakenInFlightAt)) != 0;
+        bool inFlight = Volatile.Read(ref *Field(TakenInFlightAt)) > 0;
         if (wait.Start == 0)
         {
             int takenEver = Volatile.Read(ref *Field(TakenEverAt));

@@ -195,9 +195,7 @@ internal sealed class WorkerLoop : IDisposable
     private void WarmUp()
     {
         using var record = new FrameBuffer(64);
-        record.WriteInt32(1);
-        record.WriteInt32(-1);
-        record.Write<string?>(null);
+        JobPayload.WriteHeader(record, jobs: 1, JobPayload.NotAMap, traceParent: null);
         record.WriteUInt64(WarmupJob.Key);
         RunRecord(-1, record.WrittenSpan);
         _out.Clear();

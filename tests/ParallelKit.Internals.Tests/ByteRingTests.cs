@@ -197,6 +197,53 @@ public sealed class ByteRingTests
     }
 
     [Fact]
+    public async Task A_producer_that_dies_mid_frame_leaves_a_frame_cut_short_which_reads_as_the_end_of_the_stream()
+    {
+        // The parent owns the segment and reads; the worker, which dies, opened it and writes (as for the results ring).
+        const int Capacity = 256;
+        using SharedSegment segment = SharedSegment.Create(ByteRing.SizeFor(Capacity), Tag);
+        var consumer = new ByteRing(segment, 0, Capacity);
+        SharedSegment producerSegment = SharedSegment.Open(segment.Name, Tag, "test ring");
+        var producer = new ByteRing(producerSegment, 0, Capacity);
+
+        // A whole frame, then the header and 40 of the 100 body bytes of the next: the rest never comes.
+        byte[] whole = new byte[FrameHeader.Size + 3];
+        FrameHeader.Write(whole, 3, FrameType.Results);
+        Assert.True(producer.Write(whole));
+        byte[] cut = new byte[FrameHeader.Size + 40];
+        FrameHeader.Write(cut, 100, FrameType.Results);
+        Assert.True(producer.Write(cut));
+
+        // Large enough for either body: the reads never swap their buffer for a pooled one.
+        byte[] buffer = new byte[128];
+        Assert.Equal(3, Wire.ReceiveFrame(new RingFrameSource(consumer), ref buffer, out _));
+        Task<int> pending = Task.Run(() => Wire.ReceiveFrame(new RingFrameSource(consumer), ref buffer, out _));
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(pending.IsCompleted); // a published prefix is not a frame: the reader waits for the rest
+
+        // The producer dies without closing the ring; whoever learns of it (the parent, from the socket's end of
+        // stream) closes the ring, and the reader's frame ends cut short instead of waiting or coming back corrupt.
+        producerSegment.Dispose();
+        Assert.False(pending.IsCompleted);
+        consumer.Close();
+        Assert.Equal(-1, await pending.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal(-1, Wire.ReceiveFrame(new RingFrameSource(consumer), ref buffer, out _));
+
+        // Cut inside the header, and the ring closed before the reader comes: the end of the stream, at once.
+        (SharedSegment second, ByteRing producer2, ByteRing consumer2) = NewRing(64);
+        using (second)
+        {
+            byte[] header = new byte[FrameHeader.Size];
+            FrameHeader.Write(header, 8, FrameType.Results);
+            Assert.True(producer2.Write(header.AsSpan(0, FrameHeader.Size - 2)));
+            consumer2.Close();
+            byte[] small = new byte[8];
+            Task<int> read = Task.Run(() => Wire.ReceiveFrame(new RingFrameSource(consumer2), ref small, out _));
+            Assert.Equal(-1, await read.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
     public async Task A_peer_that_writes_impossible_positions_ends_the_stream_and_nothing_is_read_or_written_out_of_bounds()
     {
         (SharedSegment segment, ByteRing producer, ByteRing consumer) = NewRing(64);

@@ -93,6 +93,28 @@ public sealed class WireRecordTests
     }
 
     [Fact]
+    public void A_map_chunk_part_reads_back_its_count_and_results_and_a_cut_one_is_refused()
+    {
+        using var frame = new FrameBuffer();
+        frame.WriteBytes([0xAA]); // a part starts wherever its result record's payload does
+        int partAt = MapChunkResults.Begin(frame);
+        frame.WriteBytes([1, 2, 3, 4, 5]);
+        MapChunkResults.End(frame, partAt, count: 2);
+
+        Assert.True(MapChunkResults.TryRead(frame.WrittenSpan[partAt..], out int count, out ReadOnlySpan<byte> results));
+        Assert.Equal(2, count);
+        Assert.Equal([1, 2, 3, 4, 5], results.ToArray());
+
+        byte[] written = new byte[MapChunkResults.HeaderSize];
+        MapChunkResults.WriteHeader(written, 0);
+        Assert.True(MapChunkResults.TryRead(written, out count, out results));
+        Assert.Equal(0, count);
+        Assert.True(results.IsEmpty);
+
+        Assert.False(MapChunkResults.TryRead(written.AsSpan(0, MapChunkResults.HeaderSize - 1), out _, out _));
+    }
+
+    [Fact]
     public void A_handshake_reads_back_and_is_authentic_only_with_the_same_token()
     {
         byte[] token = new byte[Wire.TokenLength];

@@ -123,6 +123,23 @@ public sealed class SyncParityTests
     }
 
     [Fact]
+    public async Task Timed_waits_nobody_ends_give_up_at_their_deadline_an_async_barrier_wait_breaking_the_barrier()
+    {
+        using var condition = new ProcessCondition();
+        using (condition.Acquire())
+        {
+            Assert.False(condition.WaitFor(() => false, TimeSpan.FromMilliseconds(100)));
+            Assert.False(condition.WaitFor(() => false, TimeSpan.Zero));
+            Assert.True(condition.WaitFor(() => true, TimeSpan.Zero));
+        }
+
+        using var barrier = new ProcessBarrier(2);
+        Task<int> waiting = barrier.SignalAndWaitAsync(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAsync<BrokenBarrierException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(barrier.IsBroken);
+    }
+
+    [Fact]
     public async Task A_lock_acquired_asynchronously_is_held_across_awaits_and_released_from_any_thread()
     {
         using var theLock = new ProcessLock();

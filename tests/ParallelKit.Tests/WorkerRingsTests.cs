@@ -46,6 +46,18 @@ public sealed class WorkerRingsTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_workers_rings_file_is_readable_and_writable_by_its_owner_only()
+    {
+        string[] before = RingFiles();
+        await using var server = JobServer.Start(new JobServerOptions { Workers = 1 });
+        Assert.Equal(42, await server.Submit(TestJobs.Jobs.Increment(41)).AsTask()
+            .WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken));
+        string ring = Assert.Single(RingFiles().Except(before));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ring));
+    }
+
+    [Fact]
     public async Task With_the_socket_transport_chosen_jobs_go_over_the_socket_as_before()
     {
         Environment.SetEnvironmentVariable("PARALLELKIT_WORKER_TRANSPORT", "socket");

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.Internal;
+using ParallelKit.Ipc;
 using ParallelKit.Scheduling;
 
 namespace ParallelKit.Cluster.Node;
@@ -85,13 +86,7 @@ internal sealed class RelayedRecord : WorkItem
     /// </summary>
     public override int CompletePart(ReadOnlySpan<byte> part)
     {
-        if (part.Length < 4)
-        {
-            return -1;
-        }
-
-        int count = BinaryPrimitives.ReadInt32LittleEndian(part);
-        if (count < 0)
+        if (!MapChunkResults.TryRead(part, out int count, out ReadOnlySpan<byte> results) || count < 0)
         {
             return -1;
         }
@@ -99,7 +94,7 @@ internal sealed class RelayedRecord : WorkItem
         lock (_parts)
         {
             _partCount += count;
-            System.Buffers.BuffersExtensions.Write(_parts, part[4..]);
+            System.Buffers.BuffersExtensions.Write(_parts, results);
         }
 
         return count;
@@ -110,18 +105,17 @@ internal sealed class RelayedRecord : WorkItem
         byte[] answer;
         lock (_parts)
         {
-            if (_partCount == 0 || results.Length < 4)
+            if (_partCount == 0 || !MapChunkResults.TryRead(results, out int last, out ReadOnlySpan<byte> lastResults))
             {
                 answer = results.ToArray();
             }
             else
             {
                 // count of every part and the final piece, then their results in order
-                int last = BinaryPrimitives.ReadInt32LittleEndian(results);
-                answer = new byte[4 + _parts.WrittenCount + results.Length - 4];
-                BinaryPrimitives.WriteInt32LittleEndian(answer, _partCount + last);
-                _parts.WrittenSpan.CopyTo(answer.AsSpan(4));
-                results[4..].CopyTo(answer.AsSpan(4 + _parts.WrittenCount));
+                answer = new byte[MapChunkResults.HeaderSize + _parts.WrittenCount + lastResults.Length];
+                MapChunkResults.WriteHeader(answer, _partCount + last);
+                _parts.WrittenSpan.CopyTo(answer.AsSpan(MapChunkResults.HeaderSize));
+                lastResults.CopyTo(answer.AsSpan(MapChunkResults.HeaderSize + _parts.WrittenCount));
             }
         }
 

@@ -234,6 +234,48 @@ internal static class ResultRecord
 }
 
 /// <summary>
+/// The payload of a map chunk's <see cref="ResultRecord"/>: a <see cref="RecordStatus.Partial"/> part, or the chunk's
+/// final <see cref="RecordStatus.Ok"/> result, each holding the results of the chunk's next items.
+/// <code>
+///  offset  size  field
+///   0       4    count: how many items' results follow
+///   4       …    count results (MemoryPack, one after another)
+/// </code>
+/// </summary>
+internal static class MapChunkResults
+{
+    /// <summary>Where the count of results is.</summary>
+    public const int CountAt = 0;
+
+    /// <summary>The bytes before the results: where the first one starts.</summary>
+    public const int HeaderSize = 4;
+
+    /// <summary>Starts a part in <paramref name="buffer"/>; returns where it begins (for <see cref="End"/>). The results follow.</summary>
+    public static int Begin(FrameBuffer buffer) => buffer.Reserve(HeaderSize);
+
+    /// <summary>Fills in the count of the part begun at <paramref name="partAt"/>.</summary>
+    public static void End(FrameBuffer buffer, int partAt, int count) => buffer.PatchInt32(partAt + CountAt, count);
+
+    /// <summary>Writes the header of a part of <paramref name="count"/> results into <paramref name="part"/> (<see cref="HeaderSize"/> bytes).</summary>
+    public static void WriteHeader(Span<byte> part, int count) => BinaryPrimitives.WriteInt32LittleEndian(part[CountAt..], count);
+
+    /// <summary>Reads a part: its count and its results; false when it is too short for a count.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> part, out int count, out ReadOnlySpan<byte> results)
+    {
+        if (part.Length < HeaderSize)
+        {
+            count = 0;
+            results = default;
+            return false;
+        }
+
+        count = BinaryPrimitives.ReadInt32LittleEndian(part[CountAt..]);
+        results = part[HeaderSize..];
+        return true;
+    }
+}
+
+/// <summary>
 /// Walks a body of <c>count(4)</c> then records of a fixed-size header (holding the payload's length) and a payload,
 /// refusing a record that runs past the body.
 /// </summary>

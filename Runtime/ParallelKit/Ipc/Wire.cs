@@ -58,8 +58,8 @@ internal enum RecordStatus : byte
     Canceled = 2,
 
     /// <summary>
-    /// Part of a map chunk's results, with more to come for the same record: <c>n(4)</c> then the results of
-    /// the chunk's next n items. Sent as results accumulate (every millisecond or so, and before the part would
+    /// Part of a map chunk's results, with more to come for the same record: the results of the chunk's next
+    /// items (<see cref="MapChunkResults"/>). Sent as results accumulate (every millisecond or so, and before the part would
     /// outgrow <see cref="JobServerOptions.MaxMessageSize"/>), so a worker that dies keeps what it delivered.
     /// A map chunk's final <see cref="Ok"/> payload has the same form, for the items after the last part.
     /// </summary>
@@ -69,7 +69,7 @@ internal enum RecordStatus : byte
 /// <summary>
 /// Framing on the Unix domain sockets between a parent and its workers: every frame is a <see cref="FrameHeader"/>
 /// (body length, <see cref="FrameType"/>), then the body; the records inside are in <see cref="BatchRecord"/>,
-/// <see cref="ResultRecord"/> and <see cref="HandshakeRecord"/>.
+/// <see cref="ResultRecord"/>, <see cref="MapChunkResults"/>, <see cref="HandshakeRecord"/> and <see cref="JobPayload"/>.
 /// </summary>
 internal static class Wire
 {

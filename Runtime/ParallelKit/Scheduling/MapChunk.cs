@@ -159,32 +159,26 @@ internal sealed class MapChunk<TItem, TResult>(ChunkedMap<TItem, TResult> map, T
 
     public override int CompletePart(ReadOnlySpan<byte> part)
     {
-        if (part.Length < 4)
+        if (!Ipc.MapChunkResults.TryRead(part, out int n, out ReadOnlySpan<byte> results) || n < 0 || n > _end - _from)
         {
             return -1;
         }
 
-        int n = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(part);
-        if (n < 0 || n > _end - _from)
-        {
-            return -1;
-        }
-
-        Deliver(part[4..], n);
+        Deliver(results, n);
         return n;
     }
 
     public override void Complete(ReadOnlySpan<byte> results)
     {
         map.Stopped(this);
-        int n = results.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(results) : -1;
+        int n = Ipc.MapChunkResults.TryRead(results, out int count, out ReadOnlySpan<byte> values) ? count : -1;
         if (n != _end - _from)
         {
             map.Fail(new InvalidOperationException($"The results of {Name} did not come back whole ({n} results for {_end - _from} items)."));
             return;
         }
 
-        Deliver(results[4..], n);
+        Deliver(values, n);
     }
 
     /// <summary>Stores the next <paramref name="n"/> results and tells the map; nothing when the map is over or they cannot be read (the map then fails).</summary>

@@ -41,7 +41,7 @@ internal static class AsyncWait
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiter = new Thread(() =>
         {
-            long started = Environment.TickCount64;
+            Deadline deadline = Deadline.After(timeoutMilliseconds);
             try
             {
                 while (true)
@@ -52,17 +52,11 @@ internal static class AsyncWait
                         return;
                     }
 
-                    int slice = SliceMilliseconds;
-                    if (timeoutMilliseconds > 0)
+                    int slice = deadline.Slice(SliceMilliseconds);
+                    if (slice == 0)
                     {
-                        long left = timeoutMilliseconds - (Environment.TickCount64 - started);
-                        if (left <= 0)
-                        {
-                            done.TrySetResult(false);
-                            return;
-                        }
-
-                        slice = (int)Math.Min(slice, left);
+                        done.TrySetResult(false);
+                        return;
                     }
 
                     if (tryWait(slice))

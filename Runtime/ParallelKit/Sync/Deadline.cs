@@ -26,6 +26,12 @@ internal readonly struct Deadline
     /// <summary>The milliseconds left: -1 without a limit, 0 once passed.</summary>
     public int Remaining => IsInfinite ? -1 : (int)Math.Clamp(_at - Environment.TickCount64, 0, int.MaxValue - 1);
 
+    /// <summary>
+    /// Whether the deadline comes within the next <paramref name="milliseconds"/> (a sleep of that long, or one of
+    /// <see cref="Slice"/>, would reach it); never without a limit.
+    /// </summary>
+    public bool EndsWithin(int milliseconds) => !IsInfinite && Remaining <= milliseconds;
+
     /// <summary>The deadline <paramref name="milliseconds"/> from now (negative: never; 0: already passed).</summary>
     public static Deadline After(int milliseconds) => milliseconds < 0 ? Never : new(Environment.TickCount64 + milliseconds);
 

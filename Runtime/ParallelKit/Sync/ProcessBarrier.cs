@@ -194,13 +194,9 @@ public sealed unsafe class ProcessBarrier : SharedObject, IMemoryPackFormatterRe
 
         // Slices of the wait; the one in which the time-out falls breaks the barrier when it runs out. A cancelled
         // wait breaks it too: the others cannot complete the round without this party.
-        long started = Environment.TickCount64;
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
         Task<bool> waiting = AsyncWait.Run(
-            slice =>
-            {
-                long left = timeoutMilliseconds < 0 ? long.MaxValue : timeoutMilliseconds - (Environment.TickCount64 - started);
-                return WaitForRound(myRound, (int)Math.Min(slice, Math.Max(0, left)), breakWhenDue: left <= slice);
-            },
+            slice => WaitForRound(myRound, deadline.Slice(slice), breakWhenDue: deadline.EndsWithin(slice)),
             -1,
             cancellationToken);
         return AsyncWait.ThenOnCancel(waiting, index, () => BreakRound(myRound, throwIfBroken: false));

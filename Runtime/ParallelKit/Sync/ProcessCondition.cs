@@ -85,18 +85,13 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
     public bool WaitFor(Func<bool> predicate, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        int total = RobustLock.Milliseconds(timeout);
-        long started = Environment.TickCount64;
+        Deadline deadline = Deadline.After(RobustLock.Milliseconds(timeout));
         while (!predicate())
         {
-            int left = total;
-            if (total >= 0)
+            int left = deadline.Remaining;
+            if (left == 0)
             {
-                left = (int)Math.Max(0, total - (Environment.TickCount64 - started));
-                if (left == 0)
-                {
-                    return predicate();
-                }
+                return predicate();
             }
 
             Wait(left);

@@ -195,9 +195,7 @@ internal sealed class WorkerLoop : IDisposable
     private void WarmUp()
     {
         using var record = new FrameBuffer(64);
-        record.WriteInt32(1);
-        record.WriteInt32(-1);
-        record.Write<string?>(null);
+        JobPayload.WriteHeader(record, jobs: 1, JobPayload.NotAMap, traceParent: null);
         record.WriteUInt64(WarmupJob.Key);
         RunRecord(-1, record.WrittenSpan);
         _out.Clear();
@@ -346,15 +344,15 @@ internal sealed class WorkerLoop : IDisposable
     /// everything before it in the frame), and opens the record again, for the same sequence, for the rest.
     /// <paramref name="carried"/> are the bytes of a result that did not fit the part: they start the next one.
     /// </summary>
-    private void SendPartial(long sequence, ref RecordLayout record, ref int partCountAt, int partItems, ReadOnlySpan<byte> carried)
+    private void SendPartial(long sequence, ref RecordLayout record, ref int partAt, int partItems, ReadOnlySpan<byte> carried)
     {
-        _out.PatchInt32(partCountAt, partItems);
+        MapChunkResults.End(_out, partAt, partItems);
         record.End(_out, RecordStatus.Partial);
         SendResults(_resultsCountAt, _resultsInFrame + 1);
         BeginResults(out _resultsCountAt);
         _resultsInFrame = 0;
         record = RecordLayout.Begin(_out, sequence);
-        partCountAt = _out.Reserve(4);
+        partAt = MapChunkResults.Begin(_out);
         _out.WriteBytes(carried);
     }
 
@@ -375,9 +373,8 @@ internal sealed class WorkerLoop : IDisposable
     }
 
     /// <summary>
-    /// Runs one record (a job, or a chunk of a map: a MemoryPack stream of count, first map index or -1,
-    /// then key and arguments per job) and appends its result record:
-    /// sequence(8) status(1) elapsed ticks(8) length(4) payload.
+    /// Runs one record (a job, or a chunk of a map: a <see cref="JobPayload"/>) and appends its
+    /// <see cref="ResultRecord"/> (a map chunk's payload is <see cref="MapChunkResults"/>, sent in parts).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RunRecord(long sequence, ReadOnlySpan<byte> payload)
@@ -401,16 +398,16 @@ internal sealed class WorkerLoop : IDisposable
             JobPayload.ReadHeader(ref reader, out int jobs, out int firstMapIndex, out string? traceParent);
             run = Diagnostics.JobTracing.StartRun(traceParent, "job");
 
-            // A map chunk's results travel in parts, each n(4) then n results (see RecordStatus.Partial).
+            // A map chunk's results travel in parts (see MapChunkResults and RecordStatus.Partial).
             bool map = firstMapIndex >= 0;
-            int partCountAt = -1;
+            int partAt = -1;
             int partFirst = 0;
             long partStarted = Stopwatch.GetTimestamp();
             var clock = new PartClock(partStarted);
             if (map)
             {
                 results.Flush();
-                partCountAt = _out.Reserve(4);
+                partAt = MapChunkResults.Begin(_out);
                 results = new JobWriter(ref output, state);
                 resultsAt = _out.WrittenCount;
             }
@@ -478,12 +475,12 @@ internal sealed class WorkerLoop : IDisposable
                     throw ResultTooLarge(itemSize);
                 }
 
-                if (written - record.PayloadAt - 4 > _maxMessageSize)
+                if (written - record.PayloadAt - MapChunkResults.HeaderSize > _maxMessageSize)
                 {
                     results.Flush();
                     byte[] carried = _out.WrittenSpan[itemAt..].ToArray();
                     _out.Truncate(itemAt);
-                    SendPartial(sequence, ref record, ref partCountAt, i - partFirst, carried);
+                    SendPartial(sequence, ref record, ref partAt, i - partFirst, carried);
                     partFirst = i;
                     partStarted = clock.Restart();
                     results = new JobWriter(ref output, state);
@@ -493,7 +490,7 @@ internal sealed class WorkerLoop : IDisposable
                     && (i == 0 || written - record.PayloadAt > FlushAfterBytes || clock.IsOlderThan(partStarted, FlushAfterTicks)))
                 {
                     results.Flush();
-                    SendPartial(sequence, ref record, ref partCountAt, i + 1 - partFirst, []);
+                    SendPartial(sequence, ref record, ref partAt, i + 1 - partFirst, []);
                     partFirst = i + 1;
                     partStarted = clock.Restart();
                     results = new JobWriter(ref output, state);
@@ -504,10 +501,10 @@ internal sealed class WorkerLoop : IDisposable
             results.Flush();
             if (map)
             {
-                _out.PatchInt32(partCountAt, jobs - partFirst);
+                MapChunkResults.End(_out, partAt, jobs - partFirst);
             }
 
-            int size = _out.WrittenCount - record.PayloadAt - (map ? 4 : 0);
+            int size = _out.WrittenCount - record.PayloadAt - (map ? MapChunkResults.HeaderSize : 0);
             if (size > _maxMessageSize)
             {
                 throw ResultTooLarge(size);

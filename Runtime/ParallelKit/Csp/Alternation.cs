@@ -29,7 +29,6 @@ public sealed class Alternation
 {
     private readonly Guard[] _guards;
     private int _lastChosen = -1;
-    private int[]? _gaveUpOn;
 
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
@@ -176,11 +175,10 @@ public sealed class Alternation
     private void AwaitReturningWriter(int preferred, CancellationToken cancellationToken)
     {
         SharedChannel shared = _guards[preferred].Channel!.Shared!;
-        _gaveUpOn ??= new int[_guards.Length];
         var wait = default(ReturningWriterState);
         while (!cancellationToken.IsCancellationRequested)
         {
-            switch (shared.ReturningWriter(ref wait, ref _gaveUpOn[preferred]))
+            switch (shared.ReturningWriter(ref wait))
             {
                 case ReturningWriterWait.Yield:
                     Thread.Yield();
@@ -199,11 +197,10 @@ public sealed class Alternation
     private async ValueTask AwaitReturningWriterAsync(int preferred, CancellationToken cancellationToken)
     {
         SharedChannel shared = _guards[preferred].Channel!.Shared!;
-        _gaveUpOn ??= new int[_guards.Length];
         var wait = default(ReturningWriterState);
         while (!cancellationToken.IsCancellationRequested)
         {
-            switch (shared.ReturningWriter(ref wait, ref _gaveUpOn[preferred]))
+            switch (shared.ReturningWriter(ref wait))
             {
                 case ReturningWriterWait.Yield:
                     Thread.Yield();

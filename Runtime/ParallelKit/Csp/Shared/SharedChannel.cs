@@ -194,14 +194,15 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
 
     /// <summary>
     /// For a fair selection that prefers reading this channel and finds nothing to read: whether to wait (yield or
-    /// sleep, then ask again) for a writer whose value a reader took and which has not seen that yet — its OS process
-    /// is still waking, and would otherwise offer again later than a reader that selects again at once, which would
-    /// choose another guard each time. The wait ends when something is there to read (or the channel ended), a moment
-    /// after the writer has seen it without offering again (a writer that computes before it writes again is not
-    /// waited for), or after <see cref="Patience"/> (then not again for the same take: <paramref name="gaveUpOn"/>).
-    /// Lock-free: what it reads are hints; the selection decides under the lock.
+    /// sleep, then ask again) for a writer in another OS process whose value a reader took and which has not seen that
+    /// yet — its process is still waking, and would otherwise offer again later than a reader that selects again at
+    /// once, which would choose another guard each time. The wait ends when something is there to read (or the channel
+    /// ended), a moment after the writer has seen it without offering again (a writer that computes before it writes
+    /// again is not waited for), or after <see cref="Patience"/> (a writer stopped, or dead and not yet reaped: each
+    /// selection that prefers it waits that long while it stays so). Lock-free: what it reads are hints; the selection
+    /// decides under the lock.
     /// </summary>
-    public ReturningWriterWait ReturningWriter(ref ReturningWriterState wait, ref int gaveUpOn)
+    public ReturningWriterWait ReturningWriter(ref ReturningWriterState wait)
     {
         if (IsStale
             || Volatile.Read(ref *Field(CountAt)) != 0
@@ -214,21 +215,18 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         bool inFlight = Volatile.Read(ref *Field(TakenInFlightAt)) > 0;
         if (wait.Start == 0)
         {
-            int takenEver = Volatile.Read(ref *Field(TakenEverAt));
-            if (!inFlight || takenEver == gaveUpOn)
+            if (!inFlight)
             {
                 return ReturningWriterWait.None;
             }
 
             wait.Start = Stopwatch.GetTimestamp();
-            wait.TakenEver = takenEver;
             return ReturningWriterWait.Yield;
         }
 
         long now = Stopwatch.GetTimestamp();
         if (now - wait.Start > Patience)
         {
-            gaveUpOn = wait.TakenEver;
             return ReturningWriterWait.None;
         }
 
@@ -475,10 +473,9 @@ internal enum ReturningWriterWait
     Sleep,
 }
 
-/// <summary>One fair selection's wait for a returning writer: when it began, when the writer was seen back, which take it waits on.</summary>
+/// <summary>One fair selection's wait for a returning writer: when it began, and when the writer was seen back.</summary>
 internal struct ReturningWriterState
 {
     public long Start;
     public long Back;
-    public int TakenEver;
 }

@@ -71,6 +71,30 @@ public sealed class FairnessTests
     }
 
     [Fact]
+    public async Task Fair_select_between_two_readers_in_their_own_OS_processes_starves_neither()
+    {
+        // The other way round: a writer offering to two readers that read for ever, each in an OS process of its own.
+        for (int round = 0; round < 5; round++)
+        {
+            var a = CspChannel.Create<long>();
+            var b = CspChannel.Create<long>();
+            object?[] results = await Csp.Parallel(
+                    Net.Processes.ReadForever(a.Reader()).InOsProcess(),
+                    Net.Processes.ReadForever(b.Reader()).InOsProcess(),
+                    Net.Processes.FairOffers(a.Writer(), b.Writer(), 1_000))
+                .WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+            int[] counts = (int[])results[2]!;
+            Assert.True(counts[0] >= 400 && counts[1] >= 400, $"round {round}: a chosen {counts[0]} times, b {counts[1]} times");
+            foreach (var channel in new[] { a, b })
+            {
+                Assert.True(SharedCount(channel, "GivenReads") >= 400, $"round {round}: {SharedCount(channel, "GivenReads")} values given to waiting readers");
+                Assert.Equal(0, SharedCount(channel, "GivenReadsInFlight"));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Writers_in_the_readers_own_process_on_shared_channels_are_not_waited_for()
     {
         // Channels in shared memory whose writers run in the reader's process: those run again before the reader selects

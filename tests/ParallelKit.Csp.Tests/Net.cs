@@ -189,6 +189,28 @@ public static partial class Net
     }
 
     [CspProcess]
+    public static async Task<int[]> FairOffers(ChannelOut<long> a, ChannelOut<long> b, int selections)
+    {
+        // Values to each first: both readers are running, and have met the writer, before the counted selections.
+        var alt = new Alternation(a.Guard(1), b.Guard(2));
+        for (int i = 0; i < 10; i++)
+        {
+            await a.WriteAsync(0);
+            await b.WriteAsync(0);
+        }
+
+        int[] counts = new int[2];
+        for (int i = 0; i < selections; i++)
+        {
+            counts[(await alt.FairSelectAsync()).Index]++;
+        }
+
+        a.Poison();
+        b.Poison();
+        return counts;
+    }
+
+    [CspProcess]
     public static async Task AltEcho(ChannelIn<long> a, ChannelIn<long> b, ChannelOut<long> output, int count)
     {
         // Each input brings count / 2 values and is then retired by its producer. A guard is disabled once its share

@@ -105,7 +105,7 @@ public sealed class Alternation
     {
         if (PreferredShared(order) is { } preferred)
         {
-            AwaitReturningWriter(preferred, cancellationToken);
+            AwaitReturningPeer(preferred, cancellationToken);
         }
 
         Pending pending = Begin(order, async: false);
@@ -122,7 +122,7 @@ public sealed class Alternation
     {
         if (PreferredShared(order) is { } preferred)
         {
-            await AwaitReturningWriterAsync(preferred, cancellationToken).ConfigureAwait(false);
+            await AwaitReturningPeerAsync(preferred, cancellationToken).ConfigureAwait(false);
         }
 
         Pending pending = Begin(order, async: true);
@@ -136,10 +136,10 @@ public sealed class Alternation
     }
 
     /// <summary>
-    /// For a fair selection, the guard it prefers when that guard reads a channel in shared memory: the selection then
-    /// waits a moment for a writer there that is on its way back (<see cref="SharedChannel.ReturningWriter"/>). In
-    /// process, the runner runs a woken writer before its reader selects again; a writer in another OS process wakes
-    /// later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond.
+    /// For a fair selection, the guard it prefers when that guard reads or writes a channel in shared memory: the
+    /// selection then waits a moment for a peer there that is on its way back (<see cref="SharedChannel.ReturningPeer"/>).
+    /// In process, the runner runs a woken peer before the selecting process selects again; a peer in another OS process
+    /// wakes later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond.
     /// </summary>
     private int? PreferredShared(Order order)
     {
@@ -169,22 +169,23 @@ public sealed class Alternation
             }
         }
 
-        return preferred >= 0 && _guards[preferred] is { Reads: true, Channel.Shared: not null } ? preferred : null;
+        return preferred >= 0 && _guards[preferred] is { Channel.Shared: not null } ? preferred : null;
     }
 
-    private void AwaitReturningWriter(int preferred, CancellationToken cancellationToken)
+    private void AwaitReturningPeer(int preferred, CancellationToken cancellationToken)
     {
-        SharedChannel shared = _guards[preferred].Channel!.Shared!;
-        var wait = default(ReturningWriterState);
+        Guard guard = _guards[preferred];
+        SharedChannel shared = guard.Channel!.Shared!;
+        var wait = default(ReturningPeerState);
         while (!cancellationToken.IsCancellationRequested)
         {
-            switch (shared.ReturningWriter(ref wait))
+            switch (shared.ReturningPeer(guard.Reads, ref wait))
             {
-                case ReturningWriterWait.Yield:
+                case ReturningPeerWait.Yield:
                     Thread.Yield();
                     break;
-                case ReturningWriterWait.Sleep:
-                    // The writer waited for may be held by this thread's runner (an async process that selects blocking).
+                case ReturningPeerWait.Sleep:
+                    // The peer waited for may be held by this thread's runner (an async process that selects blocking).
                     CspRunner.BeforeBlocking();
                     Thread.Sleep(1);
                     break;
@@ -194,18 +195,19 @@ public sealed class Alternation
         }
     }
 
-    private async ValueTask AwaitReturningWriterAsync(int preferred, CancellationToken cancellationToken)
+    private async ValueTask AwaitReturningPeerAsync(int preferred, CancellationToken cancellationToken)
     {
-        SharedChannel shared = _guards[preferred].Channel!.Shared!;
-        var wait = default(ReturningWriterState);
+        Guard guard = _guards[preferred];
+        SharedChannel shared = guard.Channel!.Shared!;
+        var wait = default(ReturningPeerState);
         while (!cancellationToken.IsCancellationRequested)
         {
-            switch (shared.ReturningWriter(ref wait))
+            switch (shared.ReturningPeer(guard.Reads, ref wait))
             {
-                case ReturningWriterWait.Yield:
+                case ReturningPeerWait.Yield:
                     Thread.Yield();
                     break;
-                case ReturningWriterWait.Sleep:
+                case ReturningPeerWait.Sleep:
                     // Off this thread: a runner's other processes go on meanwhile.
                     await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
                     break;

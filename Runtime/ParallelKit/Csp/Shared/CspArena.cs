@@ -637,12 +637,13 @@ internal sealed unsafe class CspArena
         bool ended = (state & ChannelState.PoisonedByReader) != 0
             || ((state & ChannelState.PoisonedByWriter) != 0 && buffered == 0)
             || (state & (ChannelState.ReadersRetired | ChannelState.WritersRetired)) == (ChannelState.ReadersRetired | ChannelState.WritersRetired);
-        // A write taken but not yet withdrawn by its writer still names the record (it is withdrawn, or reclaimed with its
-        // dead writer, soon).
+        // An offer taken or given but not yet withdrawn by its owner still names the record (it is withdrawn, or reclaimed
+        // with its dead owner, soon).
         if (!ended
             || *ChannelField(record, ChannelLayout.ReadersHeadAt) != 0
             || *ChannelField(record, ChannelLayout.WritersHeadAt) != 0
-            || *ChannelField(record, ChannelLayout.TakenInFlightAt) != 0)
+            || *ChannelField(record, ChannelLayout.TakenInFlightAt) != 0
+            || *ChannelField(record, ChannelLayout.GivenInFlightAt) != 0)
         {
             return false;
         }

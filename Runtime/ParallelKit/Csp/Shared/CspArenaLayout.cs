@@ -89,6 +89,8 @@ internal static class CspArenaLayout
     /// 48 writes taken in flight (a reader took the value of a waiting writer in another OS process; that writer has
     ///    not yet withdrawn its offer)
     /// 52 such writes taken, ever (moves on with each)
+    /// 56 reads given in flight (a writer gave a value to a waiting reader in another OS process; that reader has not
+    ///    yet withdrawn its offer)   60 such reads given, ever
     /// </code>
     /// </remarks>
     public static class ChannelLayout
@@ -107,5 +109,7 @@ internal static class CspArenaLayout
         public const int GenerationAt = 44;
         public const int TakenInFlightAt = 48;
         public const int TakenEverAt = 52;
+        public const int GivenInFlightAt = 56;
+        public const int GivenEverAt = 60;
     }
 }

@@ -19,16 +19,19 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     private const int ReaderList = 1;
     private const int WriterList = 2;
 
-    /// <summary>The list of a writer's offer whose value a reader took, until its writer withdraws it (see <see cref="ChannelLayout.TakenInFlightAt"/>).</summary>
-    private const int TakenList = 3;
+    /// <summary>The list of a writer's offer in another OS process whose value a reader took, until its writer withdraws it (see <see cref="ChannelLayout.TakenInFlightAt"/>).</summary>
+    private const int TakenWriteList = 3;
 
-    /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningWriter"/>).</summary>
+    /// <summary>The list of a reader's offer in another OS process that a writer gave a value, until its reader withdraws it (see <see cref="ChannelLayout.GivenInFlightAt"/>).</summary>
+    private const int GivenReadList = 4;
+
+    /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningPeer"/>).</summary>
     private static readonly long Patience = Stopwatch.Frequency / 50;
 
-    /// <summary>How long such a wait yields before it sleeps (a writer that wakes at once is back within microseconds).</summary>
+    /// <summary>How long such a wait yields before it sleeps (a peer that wakes at once is back within microseconds).</summary>
     private static readonly long SpinTime = Stopwatch.Frequency / 20_000;
 
-    /// <summary>How long after its writer withdrew its taken offer a fair selection still waits for it to offer again.</summary>
+    /// <summary>How long after its peer withdrew its offer a fair selection still waits for it to offer again.</summary>
     private static readonly long Grace = Stopwatch.Frequency / 50_000;
 
     /// <summary>The arena holding the channel.</summary>
@@ -56,6 +59,12 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
 
     /// <summary>Writes a reader took from waiting writers in other OS processes, ever; for tests and diagnostics.</summary>
     internal int TakenWrites => Volatile.Read(ref *Field(TakenEverAt));
+
+    /// <summary>Values a writer gave to waiting readers in other OS processes, ever; for tests and diagnostics.</summary>
+    internal int GivenReads => Volatile.Read(ref *Field(GivenEverAt));
+
+    /// <summary>Of those, the ones whose readers have not withdrawn their offers yet; for tests and diagnostics.</summary>
+    internal int GivenReadsInFlight => Volatile.Read(ref *Field(GivenInFlightAt));
 
     /// <summary>Whether the record now holds another channel (this one had ended, see <see cref="CspArena.AllocateChannelLocked"/>).</summary>
     private bool IsStale => Volatile.Read(ref *Arena.ChannelField(Record, GenerationAt)) != Generation;
@@ -137,7 +146,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         {
             if (Claim(offer))
             {
-                *Arena.OfferField(offer, OfferValueAt) = value;
+                GiveRead(offer, value);
                 Arena.Signal(*Arena.OfferField(offer, OfferSlotAt));
                 return 0;
             }
@@ -193,41 +202,44 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 
     /// <summary>
-    /// For a fair selection that prefers reading this channel and finds nothing to read: whether to wait (yield or
-    /// sleep, then ask again) for a writer in another OS process whose value a reader took and which has not seen that
-    /// yet — its process is still waking, and would otherwise offer again later than a reader that selects again at
-    /// once, which would choose another guard each time. The wait ends when something is there to read (or the channel
-    /// ended), a moment after the writer has seen it without offering again (a writer that computes before it writes
-    /// again is not waited for), or after <see cref="Patience"/> (a writer stopped, or dead and not yet reaped: each
-    /// selection that prefers it waits that long while it stays so). Lock-free: what it reads are hints; the selection
-    /// decides under the lock.
+    /// For a fair selection whose preferred guard reads this channel (<paramref name="reads"/>) or writes it, and finds
+    /// it not ready: whether to wait (yield or sleep, then ask again) for a peer in another OS process that is on its
+    /// way back — a writer whose value a reader took, or a reader a writer gave a value, that has not seen it yet. Its
+    /// process is still waking, and would otherwise offer again later than a selection made again at once, which would
+    /// choose another guard each time. The wait ends when the guard is ready (or the channel ended), a moment after
+    /// the peer has seen it without offering again (a peer that computes between its communications is not waited
+    /// for), or after <see cref="Patience"/> (a peer stopped, or dead and not yet reaped: each selection that prefers
+    /// it waits that long while it stays so). Lock-free: what it reads are hints; the selection decides under the lock.
     /// </summary>
-    public ReturningWriterWait ReturningWriter(ref ReturningWriterState wait)
+    public ReturningPeerWait ReturningPeer(bool reads, ref ReturningPeerState wait)
     {
-        if (IsStale
-            || Volatile.Read(ref *Field(CountAt)) != 0
-            || Volatile.Read(ref *Field(WritersHeadAt)) != 0
-            || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.WritersRetired)) != 0)
+        ChannelState ended = reads
+            ? ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.WritersRetired
+            : ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.ReadersRetired;
+        bool ready = reads
+            ? Volatile.Read(ref *Field(CountAt)) != 0 || Volatile.Read(ref *Field(WritersHeadAt)) != 0
+            : Volatile.Read(ref *Field(ReadersHeadAt)) != 0 || Volatile.Read(ref *Field(CountAt)) < Volatile.Read(ref *Field(CapacityAt));
+        if (IsStale || ready || (State & ended) != 0)
         {
-            return ReturningWriterWait.None;
+            return ReturningPeerWait.None;
         }
 
-        bool inFlight = Volatile.Read(ref *Field(TakenInFlightAt)) > 0;
+        bool inFlight = Volatile.Read(ref *Field(reads ? TakenInFlightAt : GivenInFlightAt)) > 0;
         if (wait.Start == 0)
         {
             if (!inFlight)
             {
-                return ReturningWriterWait.None;
+                return ReturningPeerWait.None;
             }
 
             wait.Start = Stopwatch.GetTimestamp();
-            return ReturningWriterWait.Yield;
+            return ReturningPeerWait.Yield;
         }
 
         long now = Stopwatch.GetTimestamp();
         if (now - wait.Start > Patience)
         {
-            return ReturningWriterWait.None;
+            return ReturningPeerWait.None;
         }
 
         if (inFlight)
@@ -240,10 +252,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
         else if (now - wait.Back > Grace)
         {
-            return ReturningWriterWait.None;
+            return ReturningPeerWait.None;
         }
 
-        return now - wait.Start < SpinTime ? ReturningWriterWait.Yield : ReturningWriterWait.Sleep;
+        return now - wait.Start < SpinTime ? ReturningPeerWait.Yield : ReturningPeerWait.Sleep;
     }
 
     /// <summary>Counts one more end on one side.</summary>
@@ -372,12 +384,29 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         o[OfferValueAt / 4] = 0;
         if (Arena.IsOwnedElsewhere(o[OfferSlotAt / 4]))
         {
-            o[OfferListAt / 4] = TakenList;
+            o[OfferListAt / 4] = TakenWriteList;
             Bump(Field(TakenInFlightAt), 1);
             Bump(Field(TakenEverAt), 1);
         }
 
         return taken;
+    }
+
+    /// <summary>
+    /// Gives the value in cells <paramref name="value"/> to a waiting reader's offer, popped and claimed; as
+    /// <see cref="TakeWrite"/>, a reader in another OS process counts as on its way back until it withdraws the offer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void GiveRead(int offer, int value)
+    {
+        int* o = Arena.OfferField(offer, 0);
+        o[OfferValueAt / 4] = value;
+        if (Arena.IsOwnedElsewhere(o[OfferSlotAt / 4]))
+        {
+            o[OfferListAt / 4] = GivenReadList;
+            Bump(Field(GivenInFlightAt), 1);
+            Bump(Field(GivenEverAt), 1);
+        }
     }
 
     /// <summary>Unlinks and returns the first offer of a list (0 when empty); it stays allocated for its waiter to withdraw.</summary>
@@ -406,10 +435,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     {
         int* o = arena.OfferField(offer, 0);
         int list = o[OfferListAt / 4];
-        if (list == TakenList)
+        if (list is TakenWriteList or GivenReadList)
         {
             o[OfferListAt / 4] = NoList;
-            Bump(arena.ChannelField(o[OfferChannelAt / 4], TakenInFlightAt), -1);
+            Bump(arena.ChannelField(o[OfferChannelAt / 4], list == TakenWriteList ? TakenInFlightAt : GivenInFlightAt), -1);
         }
         else if (list != NoList)
         {
@@ -460,8 +489,8 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     }
 }
 
-/// <summary>What a fair selection waiting for a returning writer does next (<see cref="SharedChannel.ReturningWriter"/>).</summary>
-internal enum ReturningWriterWait
+/// <summary>What a fair selection waiting for a returning peer does next (<see cref="SharedChannel.ReturningPeer"/>).</summary>
+internal enum ReturningPeerWait
 {
     /// <summary>Select now.</summary>
     None,
@@ -469,12 +498,12 @@ internal enum ReturningWriterWait
     /// <summary>Yield the core and ask again.</summary>
     Yield,
 
-    /// <summary>Sleep a millisecond (the writer's process is off every core: give it this one) and ask again.</summary>
+    /// <summary>Sleep a millisecond (the peer's process is off every core: give it this one) and ask again.</summary>
     Sleep,
 }
 
-/// <summary>One fair selection's wait for a returning writer: when it began, and when the writer was seen back.</summary>
-internal struct ReturningWriterState
+/// <summary>One fair selection's wait for a returning peer: when it began, and when the peer was seen back.</summary>
+internal struct ReturningPeerState
 {
     public long Start;
     public long Back;

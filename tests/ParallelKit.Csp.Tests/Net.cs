@@ -189,6 +189,12 @@ public static partial class Net
     }
 
     [CspProcess]
+    public static async Task ReadPlain(ChannelIn<PlainBox> input) => await input.ReadAsync();
+
+    [CspProcess]
+    public static async Task WritePlain(ChannelOut<PlainBox> output) => await output.WriteAsync(new PlainBox { Value = 1 });
+
+    [CspProcess]
     public static async Task<int[]> FairOffers(ChannelOut<long> a, ChannelOut<long> b, int selections)
     {
         // Values to each first: both readers are running, and have met the writer, before the counted selections.
@@ -562,4 +568,11 @@ public static partial class Net
             await output.WriteAsync(await input.ReadAsync() + 1);
         }
     }
+}
+
+/// <summary>A class MemoryPack cannot marshal (not [MemoryPackable]): fine in one OS process, refused across two.</summary>
+public sealed class PlainBox
+{
+    /// <summary>Anything.</summary>
+    public int Value { get; set; }
 }

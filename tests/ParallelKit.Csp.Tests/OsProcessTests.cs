@@ -185,4 +185,22 @@ public sealed class OsProcessTests
         Assert.True(a.IsPoisoned);
         Assert.True(b.IsPoisoned);
     }
+
+    [Fact]
+    public async Task A_value_that_cannot_be_marshaled_fails_its_writer_with_the_channel_and_the_type_named()
+    {
+        // PK4004 reports this at build time where .InOsProcess() is called on the description itself; through a local
+        // it does not look, and the run must still fail clearly, not hang.
+        var c = CspChannel.Create<PlainBox>(name: "plain");
+        CspProcessCall reader = Net.Processes.ReadPlain(c.Reader());
+        CspProcessCall inItsOwnProcess = reader.InOsProcess();
+
+        var failed = await Assert.ThrowsAsync<AggregateException>(
+            () => Csp.Parallel(inItsOwnProcess, Net.Processes.WritePlain(c.Writer())).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        var refused = Assert.Single(failed.InnerExceptions.OfType<InvalidOperationException>());
+        Assert.Contains("'plain'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(PlainBox), refused.Message, StringComparison.Ordinal);
+        Assert.Contains("[MemoryPackable]", refused.Message, StringComparison.Ordinal);
+    }
 }

@@ -603,13 +603,24 @@ public sealed class CspChannel<T> : CspChannel
     }
 
     /// <summary>The MemoryPack bytes of a value, in this thread's buffer (valid until its next call).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> cannot be marshaled (it names the channel and the type).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ReadOnlySpan<byte> Serialize(T value)
+    private ReadOnlySpan<byte> Serialize(T value)
     {
         HandleTypes.Ensure<T>();
         ArrayBufferWriter<byte> buffer = t_bytes ??= new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
-        MemoryPackSerializer.Serialize(buffer, value);
+        try
+        {
+            MemoryPackSerializer.Serialize(buffer, value);
+        }
+        catch (MemoryPackSerializationException e)
+        {
+            throw new InvalidOperationException(
+                $"The channel '{Name}' has an end in another OS process (.InOsProcess()), so its values cross as bytes, and a value of type '{typeof(T)}' cannot be marshaled: {e.Message} Mark the type [MemoryPackable] (partial), or keep every end of this channel in one OS process. (PK4004 reports this at build time where .InOsProcess() is called on the process description itself.)",
+                e);
+        }
+
         if (buffer.Capacity > 1 << 20)
         {
             t_bytes = null; // do not keep a huge value's buffer per thread

@@ -206,6 +206,11 @@ public sealed class CspAnalyzerTests
                     ChannelIn<long> shared = c.Reader();
                     await Csp.Parallel(Net.Processes.Reader(shared), Net.Processes.Reader({|#0:shared|}), Net.Processes.Reader(c.Reader()).InOsProcess());
                     _ = Net.Processes.Odd(d.Reader()).{|#1:InOsProcess|}();
+                    var odd = Net.Processes.Odd(d.Reader());
+                    CspProcessCall maybe = DateTime.Now.Second > 30 ? odd.{|#4:InOsProcess|}() : odd;
+                    var reassigned = Net.Processes.Odd(d.Reader());
+                    reassigned = Net.Processes.Reader(c.Reader());
+                    _ = reassigned.InOsProcess();
                     _ = {|#2:new Alternation()|};
                     InputGuard<long> never = c.Reader().Guard();
                     never.Enabled = false;
@@ -218,6 +223,7 @@ public sealed class CspAnalyzerTests
             """,
             Network.Diagnostic(EndSharedByProcesses).WithLocation(0).WithArguments("shared"),
             Network.Diagnostic(OsProcessArgumentCannotBeMarshaled).WithLocation(1).WithArguments("Odd", "input", "its channel carries 'NotMarshalable', and 'NotMarshalable' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial"),
+            Network.Diagnostic(OsProcessArgumentCannotBeMarshaled).WithLocation(4).WithArguments("Odd", "input", "its channel carries 'NotMarshalable', and 'NotMarshalable' is a class without [MemoryPackable]; mark it [MemoryPackable] and partial"),
             Network.Diagnostic(AlternationWithoutGuards).WithLocation(2).WithArguments("has no guards"),
             Network.Diagnostic(AlternationWithoutGuards).WithLocation(3).WithArguments("has only guards whose Enabled is always false"));
     }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using ParallelKit.Rules;
@@ -145,13 +146,27 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    /// <summary>PK4004: the process behind <c>X.Processes.M(...).InOsProcess()</c> (through <c>Replicate</c>) takes or carries an unmarshalable type.</summary>
+    /// <summary>
+    /// PK4004: the process behind <c>X.Processes.M(...).InOsProcess()</c> (through <c>Replicate</c>, and through locals
+    /// initialized once with such a description) takes or carries an unmarshalable type.
+    /// </summary>
     private static void CheckOsProcess(OperationAnalysisContext context, IInvocationOperation invocation, CspTypes types, MarshalabilityChecker marshaling)
     {
         IOperation? receiver = invocation.Instance;
-        while (receiver is IInvocationOperation { TargetMethod.Name: "Replicate" or "InOsProcess", Instance: { } inner })
+        for (int hops = 0; hops < 8; hops++)
         {
-            receiver = inner;
+            while (receiver is IInvocationOperation { TargetMethod.Name: "Replicate" or "InOsProcess", Instance: { } inner })
+            {
+                receiver = inner;
+            }
+
+            IOperation? initializer = InitializerOfLocal(receiver, context.CancellationToken);
+            if (initializer is null)
+            {
+                break;
+            }
+
+            receiver = initializer;
         }
 
         if (receiver is not IInvocationOperation { TargetMethod: { IsStatic: true, ContainingType: { Name: "Processes", ContainingType: { } declaring } } factory })
@@ -187,6 +202,46 @@ public sealed class CspNetworkAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(CspDiagnosticDescriptors.OsProcessArgumentCannotBeMarshaled, location, process.Name, parameter.Name, reason));
             }
         }
+    }
+
+    /// <summary>
+    /// What a local was initialized with (conversions looked through), when <paramref name="operation"/> reads a local
+    /// declared with an initializer and never assigned again; else null.
+    /// </summary>
+    private static IOperation? InitializerOfLocal(IOperation? operation, System.Threading.CancellationToken cancellationToken)
+    {
+        if (operation is not ILocalReferenceOperation { Local: { } local, SemanticModel: { } model }
+            || local.DeclaringSyntaxReferences.Length != 1
+            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
+            || declarator.SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
+
+        SyntaxNode scope = declarator.FirstAncestorOrSelf<BlockSyntax>() ?? declarator.SyntaxTree.GetRoot(cancellationToken);
+        foreach (SyntaxNode node in scope.DescendantNodes())
+        {
+            ExpressionSyntax? written = node switch
+            {
+                AssignmentExpressionSyntax assignment => assignment.Left,
+                ArgumentSyntax { RefKindKeyword.RawKind: not 0 } argument => argument.Expression,
+                _ => null,
+            };
+            if (written is IdentifierNameSyntax name
+                && name.Identifier.ValueText == local.Name
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            {
+                return null;
+            }
+        }
+
+        IOperation? initializer = model.GetOperation(value, cancellationToken);
+        while (initializer is IConversionOperation { Operand: { } operand })
+        {
+            initializer = operand;
+        }
+
+        return initializer;
     }
 
     /// <summary>The value type of an end parameter (or of an array or collection of ends); null for other parameters.</summary>

@@ -153,5 +153,9 @@ public sealed class WireRecordTests
         {
             reader.Dispose();
         }
+
+        // Counted without decoding (a cluster node relaying the payload does so); a payload too short to say is one job.
+        Assert.Equal(3, JobPayload.JobCount(frame.WrittenSpan));
+        Assert.Equal(1, JobPayload.JobCount(frame.WrittenSpan[..3]));
     }
 }

@@ -31,7 +31,7 @@ internal sealed class RelayedRecord : WorkItem
         _payload = record.Payload;
         _retryable = record.IsRetryable;
         Timeout = record.Timeout;
-        Count = record.Payload.Length >= 4 ? Math.Max(1, BinaryPrimitives.ReadInt32LittleEndian(record.Payload.Span)) : 1;
+        Count = JobPayload.JobCount(record.Payload.Span);
     }
 
     /// <summary>The record's sequence number on the driver's slot (the local one is <see cref="WorkItem.Sequence"/>).</summary>

@@ -409,6 +409,10 @@ internal static class JobPayload
         writer.Write(traceParent);
     }
 
+    /// <summary>The number of jobs a payload holds, read without decoding it (at least 1; 1 for a payload too short to say).</summary>
+    public static int JobCount(ReadOnlySpan<byte> payload)
+        => payload.Length >= JobsAt + 4 ? Math.Max(1, BinaryPrimitives.ReadInt32LittleEndian(payload[JobsAt..])) : 1;
+
     /// <summary>Reads the header; the reader is then at the first job's key.</summary>
     public static void ReadHeader(ref JobReader reader, out int jobs, out int firstMapIndex, out string? traceParent)
     {

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
@@ -138,19 +137,19 @@ internal sealed class ManagerClient : IDisposable
             // Short waits, so that a manager that died is noticed within a fraction of a second.
             if (_responses.TryGet(RobustLock.OwnerCheckMilliseconds, out byte[] response))
             {
-                if (BinaryPrimitives.ReadInt32LittleEndian(response.AsSpan(1)) != call)
+                if (ManagerProtocol.ResponseCall(response) != call)
                 {
                     continue; // an answer to a call that was given up on
                 }
 
-                if (response[0] == ManagerProtocol.ThrownStatus)
+                if (response[ManagerProtocol.StatusAt] == ManagerProtocol.ThrownStatus)
                 {
                     List<byte[]> thrown = ManagerProtocol.Values(response, ManagerProtocol.ResponseHeader);
                     string stack = Encoding.UTF8.GetString(thrown[2]);
                     throw new ManagedCallException(member ?? operation.ToString(), Encoding.UTF8.GetString(thrown[0]), Encoding.UTF8.GetString(thrown[1]), stack.Length == 0 ? null : stack);
                 }
 
-                if (response[0] == 0)
+                if (response[ManagerProtocol.StatusAt] == ManagerProtocol.RefusedStatus)
                 {
                     throw new InvalidOperationException("The ProcessManager refused the call: " + Encoding.UTF8.GetString(response.AsSpan(ManagerProtocol.ResponseHeader)));
                 }

@@ -48,10 +48,7 @@ internal sealed class ManagerServer
 
     private bool Handle(byte[] request)
     {
-        var operation = (ManagerOperation)request[0];
-        int client = BitConverter.ToInt32(request, 1);
-        int call = BitConverter.ToInt32(request, 5);
-        int target = BitConverter.ToInt32(request, 9);
+        (ManagerOperation operation, int client, int call, int target) = ManagerProtocol.ReadRequest(request);
         List<byte[]> values = ManagerProtocol.Values(request, ManagerProtocol.RequestHeader);
         if (operation == ManagerOperation.Shutdown)
         {

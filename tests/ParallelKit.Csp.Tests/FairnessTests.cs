@@ -44,6 +44,15 @@ public sealed class FairnessTests
             counted: ("TakenWrites", "TakenWritesInFlight"));
 
     [Fact]
+    public Task A_network_starts_together_so_a_reader_selecting_at_once_finds_writers_in_OS_processes_running()
+        // Csp.Parallel starts its in-process members once its OS-process members' methods run: a reader that selects
+        // from its first moment does not spend a process start's tens of milliseconds choosing the one writer that runs.
+        => FairRounds(5, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+            Net.Processes.FairCountsAtOnce(a.Reader(), b.Reader(), 1_000)]);
+
+    [Fact]
     public Task Fair_select_between_two_readers_in_their_own_OS_processes_starves_neither()
         // The other way round: a writer offering to two readers that read for ever, each in an OS process of its own.
         => FairRounds(5, (a, b) => [

@@ -195,6 +195,22 @@ public static partial class Net
     public static async Task WritePlain(ChannelOut<PlainBox> output) => await output.WriteAsync(new PlainBox { Value = 1 });
 
     [CspProcess]
+    public static async Task<int[]> FairCountsAtOnce(ChannelIn<long> a, ChannelIn<long> b, int selections)
+    {
+        // No warm-up: the counted selections start with the network.
+        var alt = new Alternation(a.Guard(), b.Guard());
+        int[] counts = new int[2];
+        for (int i = 0; i < selections; i++)
+        {
+            counts[(await alt.FairSelectAsync()).Index]++;
+        }
+
+        a.Poison();
+        b.Poison();
+        return counts;
+    }
+
+    [CspProcess]
     public static async Task<int[]> FairOffers(ChannelOut<long> a, ChannelOut<long> b, int selections)
     {
         // Values to each first: both readers are running, and have met the writer, before the counted selections.

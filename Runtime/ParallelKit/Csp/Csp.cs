@@ -27,6 +27,9 @@ public static partial class Csp
     // The spawned processes of the process running on this flow: awaited when it ends.
     private static readonly AsyncLocal<List<Task>?> s_spawned = new();
 
+    /// <summary>How long a network's in-process members wait at most for its OS-process members' methods to start.</summary>
+    private static readonly TimeSpan OsStartWait = TimeSpan.FromSeconds(10);
+
     /// <summary>Runs processes concurrently and returns when all have ended (PyCSP's <c>Parallel</c>).</summary>
     /// <param name="processes">The processes.</param>
     /// <returns>Their results, in the order given (<see langword="null"/> for processes that return nothing or ended by poison or retire).</returns>
@@ -145,9 +148,36 @@ public static partial class Csp
 
         using var network = new Network(seen, cancellationToken);
         var running = new Task<object?>[processes.Length];
+
+        // Members in OS processes of their own first: the rest start once their methods run (or they could not, or
+        // after OsStartWait), so that the network starts together rather than its in-process members running for
+        // the tens of milliseconds a process takes to start (a reader would find only their writers ready).
+        var starts = new List<Task>();
         for (int i = 0; i < processes.Length; i++)
         {
-            running[i] = RunOneAsync(processes[i], ends[i], network);
+            if (processes[i].RunsInOsProcess)
+            {
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                running[i] = RunOneAsync(processes[i], ends[i], network, started);
+                starts.Add(started.Task);
+            }
+        }
+
+        if (starts.Count > 0 && starts.Count < processes.Length)
+        {
+            try
+            {
+                await Task.WhenAll(starts).WaitAsync(OsStartWait, network.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                // Slow to start, or the network ended meanwhile: the rest start now (and see its poison).
+            }
+        }
+
+        for (int i = 0; i < processes.Length; i++)
+        {
+            running[i] ??= RunOneAsync(processes[i], ends[i], network, started: null);
         }
 
         try
@@ -177,12 +207,12 @@ public static partial class Csp
         return [.. running.Select(static t => t.Result)];
     }
 
-    private static async Task<object?> RunOneAsync(CspProcessCall process, List<ChannelEnd> ends, Network network)
+    private static async Task<object?> RunOneAsync(CspProcessCall process, List<ChannelEnd> ends, Network network, TaskCompletionSource? started)
     {
         try
         {
             object? result = process.RunsInOsProcess
-                ? await Csp.OsProcessRunner.RunAsync(process, ends, network.Token).ConfigureAwait(false)
+                ? await Csp.OsProcessRunner.RunAsync(process, ends, started!, network.Token).ConfigureAwait(false)
                 : await RunHereAsync(process, network.Token).ConfigureAwait(false);
             if (process.Propagates)
             {

@@ -61,6 +61,7 @@ internal sealed class CspChildJob : VoidJobCall
     {
         try
         {
+            _client.SendStarted();
             object? result = await Csp.RunHereAsync(_process, cancellationToken).ConfigureAwait(false);
             _client.SendDone(CspStatus.Ok, RetiredHere(), _process.SerializeResult(result));
         }

@@ -7,8 +7,8 @@ namespace ParallelKit.CspRuntime;
 
 /// <summary>
 /// Runs in the OS process started for a CSP process (<see cref="CspProcessCall.InOsProcess"/>): its link to the
-/// OS process that started it. The channels are in shared memory, so the link carries one message, how the
-/// process ended; its other use is noticing that the starting process is gone (the pipe ends), when
+/// OS process that started it. The channels are in shared memory, so the link carries two messages, that the
+/// process's method starts and how it ended; its other use is noticing that the starting process is gone (the pipe ends), when
 /// <see cref="Gone"/> runs (the child poisons its channels then, so that nothing it runs waits for ever).
 /// </summary>
 internal sealed class CspEndClient : IDisposable
@@ -31,6 +31,9 @@ internal sealed class CspEndClient : IDisposable
         var receiver = new Thread(WatchLoop) { IsBackground = true, Name = "ParallelKit CSP link" };
         receiver.Start();
     }
+
+    /// <summary>Reports that the process's method starts now; the first message.</summary>
+    public void SendStarted() => SendDone(CspStatus.Started, [], []);
 
     /// <summary>Reports how the process's method ended, and which of its ends retired here; the last message.</summary>
     public void SendDone(CspStatus status, IReadOnlyList<int> retired, ReadOnlySpan<byte> payload)

@@ -7,15 +7,16 @@ namespace ParallelKit.CspRuntime;
 
 /// <summary>
 /// Runs in the OS process that started a CSP process in an OS process of its own: the other end of its link
-/// (<see cref="CspEndClient"/>). It waits for the child's one message, how its method ended; the pipe tells it when
-/// the child is gone (exited, or killed: the pipe checks its holders' pids and start times), and
-/// <see cref="Ended"/> completes then. The child's channel operations never come here: they work on the channels
+/// (<see cref="CspEndClient"/>). It waits for the child's messages, that its method starts (<see cref="Started"/>)
+/// and how it ended; the pipe tells it when the child is gone (exited, or killed: the pipe checks its holders' pids and
+/// start times), and <see cref="Ended"/> (and <see cref="Started"/>, if it had not) completes then. The child's channel operations never come here: they work on the channels
 /// in shared memory.
 /// </summary>
 internal sealed class CspEndServer : IDisposable
 {
     private readonly PipeEnd<byte[]> _pipe;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _processName;
 
     public CspEndServer(string processName, PipeEnd<byte[]> pipe)
@@ -26,6 +27,9 @@ internal sealed class CspEndServer : IDisposable
 
     /// <summary>Completes when the child has said how its method ended, or is gone.</summary>
     public Task Ended => _ended.Task;
+
+    /// <summary>Completes when the child's method starts, or when <see cref="Ended"/> does.</summary>
+    public Task Started => _started.Task;
 
     /// <summary>How the child's method ended (its one message), or <see langword="null"/> when it never said.</summary>
     public (CspStatus Status, byte[] Payload)? Outcome { get; private set; }
@@ -47,6 +51,12 @@ internal sealed class CspEndServer : IDisposable
         try
         {
             byte[] message = _pipe.Receive();
+            if (CspWire.Status(message) == CspStatus.Started)
+            {
+                _started.TrySetResult();
+                message = _pipe.Receive();
+            }
+
             RetiredThere = CspWire.Retired(message);
             Outcome = (CspWire.Status(message), CspWire.Payload(message));
         }
@@ -56,6 +66,7 @@ internal sealed class CspEndServer : IDisposable
         }
         finally
         {
+            _started.TrySetResult();
             _ended.TrySetResult();
         }
     }

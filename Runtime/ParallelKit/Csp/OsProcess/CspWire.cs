@@ -5,9 +5,10 @@ using System.Collections.Generic;
 namespace ParallelKit.CspRuntime;
 
 /// <summary>
-/// The one message on the pipe between a CSP process in its own OS process and the OS process that started it:
-/// how the process's method ended, sent by the child last (the channels themselves live in shared memory, see
-/// <see cref="SharedChannel"/>; the pipe is the link whose end tells either side that the other is gone).
+/// The messages on the pipe between a CSP process in its own OS process and the OS process that started it: that
+/// its method starts (status <see cref="CspStatus.Started"/>, nothing else), then how it ended, sent by the child last
+/// (the channels themselves live in shared memory, see <see cref="SharedChannel"/>; the pipe is the link whose end
+/// tells either side that the other is gone).
 /// <code>
 /// +0      byte        status (CspStatus)
 /// +1      int32       n: how many of the process's ends retired in the child (explicitly, or by a process it ran)
@@ -67,4 +68,7 @@ internal enum CspStatus : byte
 
     /// <summary>Another exception; the payload holds its process name, type, message and stack trace.</summary>
     Failed = 3,
+
+    /// <summary>Not an end: the process's method starts now (the first message).</summary>
+    Started = 4,
 }

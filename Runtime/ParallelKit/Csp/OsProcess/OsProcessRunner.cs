@@ -19,7 +19,11 @@ public static partial class Csp
         /// <summary>How long a network that failed lets an OS-process member end by itself before it is sent SIGTERM.</summary>
         private static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(2);
 
-        public static async Task<object?> RunAsync(CspProcessCall process, List<ChannelEnd> ends, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs <paramref name="process"/> in an OS process of its own and returns its result; <paramref name="started"/>
+        /// completes once its method starts there (or it could not: it ended, or never started).
+        /// </summary>
+        public static async Task<object?> RunAsync(CspProcessCall process, List<ChannelEnd> ends, TaskCompletionSource started, CancellationToken cancellationToken)
         {
             (PipeEnd<byte[]> mine, PipeEnd<byte[]> theirs) = ProcessPipe.Create<byte[]>();
             using var server = new CspEndServer(process.Name, mine);
@@ -27,6 +31,11 @@ public static partial class Csp
             try
             {
                 child = ParallelProcess.Start(new StartJob(process, theirs), process.Name);
+            }
+            catch
+            {
+                started.TrySetResult();
+                throw;
             }
             finally
             {
@@ -36,6 +45,7 @@ public static partial class Csp
 
             using (child)
             {
+                _ = server.Started.ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetResult(), started, TaskScheduler.Default);
                 server.Start();
                 using CancellationTokenRegistration terminate = cancellationToken.Register(static state =>
                 {

@@ -305,4 +305,47 @@ public sealed class ByteRingTests
         var error = Assert.Throws<InvalidOperationException>(() => WorkerRings.Open(System.Text.Encoding.UTF8.GetBytes(other.Name)));
         Assert.Contains("does not hold", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_heartbeat_is_written_only_when_the_results_ring_has_room_and_never_waits()
+    {
+        // The worker's control thread sends heartbeats with TrySend: a parent that stopped reading must not block it
+        // (it would never see the parent's end, and the worker would outlive it).
+        using WorkerRings parentSide = WorkerRings.Create();
+        using var channel = new RingWorkerChannel(WorkerRings.Open(parentSide.OfferFrame().AsSpan(FrameHeader.Size)), new IdleChannel());
+        byte[] heartbeat = new byte[FrameHeader.Size];
+        FrameHeader.Write(heartbeat, 0, FrameType.Heartbeat);
+
+        channel.Send(new byte[WorkerRings.ResultsCapacity - 2]); // the parent reads none of it
+        Assert.False(channel.TrySend(heartbeat));
+
+        byte[] taken = new byte[64];
+        Assert.Equal(64, parentSide.Results.Read(taken));
+        Assert.True(channel.TrySend(heartbeat));
+
+        parentSide.Close();
+        Assert.Throws<System.IO.IOException>(() => channel.TrySend(heartbeat));
+    }
+
+    /// <summary>The socket a ring channel keeps idle beside it.</summary>
+    private sealed class IdleChannel : WorkerChannel
+    {
+        public override bool HasData => false;
+
+        public override int Receive(Span<byte> buffer) => 0;
+
+        public override void Send(ReadOnlySpan<byte> data) => throw new InvalidOperationException("an idle channel sends nothing");
+
+        public override bool TrySend(ReadOnlySpan<byte> frame) => throw new InvalidOperationException("an idle channel sends nothing");
+
+        public override bool WaitReadable(int timeoutMilliseconds) => false;
+
+        public override void ShutdownReceive()
+        {
+        }
+
+        public override void Dispose()
+        {
+        }
+    }
 }

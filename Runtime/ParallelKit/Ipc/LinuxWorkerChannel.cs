@@ -18,6 +18,8 @@ internal sealed unsafe partial class LinuxWorkerChannel : WorkerChannel
     private const int StreamSocket = 1;
     private const int CloseOnExec = 0x80000;
     private const int NoSignal = 0x4000; // MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE
+    private const int DontWait = 0x40; // MSG_DONTWAIT: no room is EAGAIN, not a wait
+    private const int WouldBlock = 11; // EAGAIN
     private const int ShutdownRead = 0;
     private const int ShutdownBoth = 2;
     private const short PollIn = 0x1;
@@ -118,6 +120,35 @@ internal sealed unsafe partial class LinuxWorkerChannel : WorkerChannel
                 offset += (int)sent;
             }
         }
+    }
+
+    public override bool TrySend(ReadOnlySpan<byte> frame)
+    {
+        nint sent;
+        int error;
+        fixed (byte* start = frame)
+        {
+            do
+            {
+                sent = send(_handle, start, frame.Length, NoSignal | DontWait);
+                error = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            }
+            while (sent < 0 && error == Interrupted);
+        }
+
+        if (sent < 0)
+        {
+            return error == WouldBlock ? false : throw new IOException($"Sending to the parent process failed (errno {error}): it closed the connection.");
+        }
+
+        if (sent < frame.Length)
+        {
+            // Room for part of it: the rest must follow (a frame is never left cut short); a few bytes, which the buffer
+            // that just took some will take too.
+            Send(frame[(int)sent..]);
+        }
+
+        return true;
     }
 
     public override bool HasData => WaitReadable(0);

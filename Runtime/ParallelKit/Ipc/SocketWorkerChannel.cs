@@ -46,6 +46,24 @@ internal sealed class SocketWorkerChannel : WorkerChannel
         }
     }
 
+    public override bool TrySend(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            if (!_socket.Poll(0, SelectMode.SelectWrite))
+            {
+                return false;
+            }
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"Sending to the parent process failed: {ex.Message}", ex);
+        }
+
+        Send(frame);
+        return true;
+    }
+
     public override bool HasData => _socket.Available > 0;
 
     public override bool WaitReadable(int timeoutMilliseconds)

@@ -34,6 +34,14 @@ internal abstract class WorkerChannel : IFrameSource, IDisposable
     /// <exception cref="IOException">The parent closed its end.</exception>
     public abstract void Send(ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// Writes a small frame now if there is room for it, and never waits (a heartbeat: its sender must not block on a
+    /// parent that does not read).
+    /// </summary>
+    /// <returns><see langword="false"/> when there was no room: nothing was written.</returns>
+    /// <exception cref="IOException">The parent closed its end.</exception>
+    public abstract bool TrySend(ReadOnlySpan<byte> frame);
+
     /// <summary>Whether bytes are waiting to be read.</summary>
     public abstract bool HasData { get; }
 

@@ -122,6 +122,10 @@ internal sealed class RingWorkerChannel(WorkerRings rings, WorkerChannel socket)
     }
 
     /// <inheritdoc/>
+    public override bool TrySend(ReadOnlySpan<byte> frame)
+        => rings.Results.TryWrite(frame, out bool closed) || (closed ? throw new IOException("The parent closed the worker's rings.") : false);
+
+    /// <inheritdoc/>
     public override bool HasData => rings.Calls.HasData;
 
     /// <inheritdoc/>

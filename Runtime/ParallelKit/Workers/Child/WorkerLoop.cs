@@ -368,7 +368,14 @@ internal sealed class WorkerLoop : IDisposable
         ResultRecord.EndResults(_out, countAt, results);
         lock (_sendGate)
         {
-            _data!.Send(_out.WrittenSpan);
+            try
+            {
+                _data!.Send(_out.WrittenSpan);
+            }
+            catch (System.IO.IOException) when (_shuttingDown)
+            {
+                // Shutting down, and the parent went (the control thread closed the rings): nobody reads these results.
+            }
         }
     }
 
@@ -667,9 +674,9 @@ internal sealed class WorkerLoop : IDisposable
     }
 
     /// <summary>
-    /// Tells the parent this process still runs (its jobs may take as long as they like). Not while results are being
-    /// sent (their arrival tells the parent as much): a send waiting for room in a ring the parent does not read (it
-    /// was stopped or killed) must not keep the control thread from seeing the parent go.
+    /// Tells the parent this process still runs (its jobs may take as long as they like). Never waits: not while results
+    /// are being sent (their arrival tells the parent as much), and not when there is no room for it (the parent does
+    /// not read: it was stopped, or killed) — the control thread must see the parent go.
     /// </summary>
     private void SendHeartbeat()
     {
@@ -681,7 +688,7 @@ internal sealed class WorkerLoop : IDisposable
 
         try
         {
-            _data!.Send(frame);
+            _ = _data!.TrySend(frame);
         }
         catch (Exception ex) when (ex is System.IO.IOException or ObjectDisposedException)
         {

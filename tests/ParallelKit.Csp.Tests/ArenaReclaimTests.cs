@@ -245,6 +245,34 @@ public sealed class ArenaReclaimTests
         return count;
     }
 
+    [Fact]
+    public unsafe void Hand_overs_in_flight_are_counted_again_from_their_offers_after_a_process_died_inside_the_lock()
+    {
+        // A process killed between marking a hand-over and counting it leaves a count that no withdrawal brings back
+        // to zero (then every fair selection preferring that channel would wait in vain). The next taker of the lock
+        // recounts from the offers, as it finishes the dead holder's claims.
+        var channel = CspChannel.Create<long>();
+        (object arena, int record, int takenAt) = SharedState(channel, "TakenInFlightAt");
+        int givenAt = (int)ArenaLayout.GetNestedType("ChannelLayout")!.GetField("GivenInFlightAt")!.GetValue(null)!;
+        int* taken = (int*)Pointer.Unbox(Invoke(arena, "ChannelField", record, takenAt));
+        int* given = (int*)Pointer.Unbox(Invoke(arena, "ChannelField", record, givenAt));
+        *taken = 3;
+        *given = -1;
+
+        Invoke(arena, "Enter");
+        try
+        {
+            Invoke(arena, "RecountHandOversLocked");
+        }
+        finally
+        {
+            Invoke(arena, "Unlock");
+        }
+
+        Assert.Equal(0, *taken);
+        Assert.Equal(0, *given);
+    }
+
     private static object OwnArena => typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArena", throwOnError: true)!
         .GetProperty("Own", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!.GetValue(null)!;
 

@@ -103,9 +103,9 @@ public sealed class Alternation
 
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
-        if (PreferredShared(order) is { } preferred)
+        if (PreferredShared(order, out TimeSpan limit) is { } preferred)
         {
-            AwaitReturningPeer(preferred, cancellationToken);
+            AwaitReturningPeer(preferred, limit, cancellationToken);
         }
 
         Pending pending = Begin(order, async: false);
@@ -120,9 +120,9 @@ public sealed class Alternation
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
     {
-        if (PreferredShared(order) is { } preferred)
+        if (PreferredShared(order, out TimeSpan limit) is { } preferred)
         {
-            await AwaitReturningPeerAsync(preferred, cancellationToken).ConfigureAwait(false);
+            await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
         }
 
         Pending pending = Begin(order, async: true);
@@ -139,10 +139,12 @@ public sealed class Alternation
     /// For a fair selection, the guard it prefers when that guard reads or writes a channel in shared memory: the
     /// selection then waits a moment for a peer there that is on its way back (<see cref="SharedChannel.ReturningPeer"/>).
     /// In process, the runner runs a woken peer before the selecting process selects again; a peer in another OS process
-    /// wakes later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond.
+    /// wakes later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond;
+    /// with a longer time-out, for at most a quarter of it (<paramref name="limit"/>).
     /// </summary>
-    private int? PreferredShared(Order order)
+    private int? PreferredShared(Order order, out TimeSpan limit)
     {
+        limit = TimeSpan.MaxValue;
         if (order != Order.Fair)
         {
             return null;
@@ -163,6 +165,11 @@ public sealed class Alternation
                 return null;
             }
 
+            if (guard is TimeoutGuard timeout && timeout.Duration / 4 < limit)
+            {
+                limit = timeout.Duration / 4;
+            }
+
             if (preferred < 0 && guard is not TimeoutGuard)
             {
                 preferred = i;
@@ -172,11 +179,11 @@ public sealed class Alternation
         return preferred >= 0 && _guards[preferred] is { Channel.Shared: not null } ? preferred : null;
     }
 
-    private void AwaitReturningPeer(int preferred, CancellationToken cancellationToken)
+    private void AwaitReturningPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         Guard guard = _guards[preferred];
         SharedChannel shared = guard.Channel!.Shared!;
-        var wait = default(ReturningPeerState);
+        var wait = new ReturningPeerState(limit);
         while (!cancellationToken.IsCancellationRequested)
         {
             switch (shared.ReturningPeer(guard.Reads, ref wait))
@@ -195,11 +202,11 @@ public sealed class Alternation
         }
     }
 
-    private async ValueTask AwaitReturningPeerAsync(int preferred, CancellationToken cancellationToken)
+    private async ValueTask AwaitReturningPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         Guard guard = _guards[preferred];
         SharedChannel shared = guard.Channel!.Shared!;
-        var wait = default(ReturningPeerState);
+        var wait = new ReturningPeerState(limit);
         while (!cancellationToken.IsCancellationRequested)
         {
             switch (shared.ReturningPeer(guard.Reads, ref wait))

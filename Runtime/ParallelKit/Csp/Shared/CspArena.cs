@@ -517,6 +517,36 @@ internal sealed unsafe class CspArena
                 Signal(slot);
             }
         }
+
+        RecountHandOversLocked();
+    }
+
+    /// <summary>
+    /// Every channel's hand-overs in flight across processes (taken writes, given reads), counted again from the offers
+    /// that are marked so: a process that died inside the lock may have marked one and not counted it. The caller holds
+    /// the lock.
+    /// </summary>
+    private void RecountHandOversLocked()
+    {
+        int channels = Math.Min(*Int(ChannelCountAt), MaxChannels);
+        for (int record = 1; record <= channels; record++)
+        {
+            *ChannelField(record, ChannelLayout.TakenInFlightAt) = 0;
+            *ChannelField(record, ChannelLayout.GivenInFlightAt) = 0;
+        }
+
+        int offers = Math.Min(*Int(OfferBumpAt), MaxOffers);
+        for (int offer = 1; offer <= offers; offer++)
+        {
+            int list = *OfferField(offer, OfferListAt);
+            int channel = *OfferField(offer, OfferChannelAt);
+            if (*OfferField(offer, OfferSlotAt) != 0 // in use
+                && list is SharedChannel.TakenWriteList or SharedChannel.GivenReadList
+                && channel >= 1 && channel <= channels)
+            {
+                (*ChannelField(channel, list == SharedChannel.TakenWriteList ? ChannelLayout.TakenInFlightAt : ChannelLayout.GivenInFlightAt))++;
+            }
+        }
     }
 
     private void ReclaimDead(int pid)

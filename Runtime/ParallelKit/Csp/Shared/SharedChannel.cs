@@ -1,3 +1,4 @@
+using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -20,10 +21,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     private const int WriterList = 2;
 
     /// <summary>The list of a writer's offer in another OS process whose value a reader took, until its writer withdraws it (see <see cref="ChannelLayout.TakenInFlightAt"/>).</summary>
-    private const int TakenWriteList = 3;
+    internal const int TakenWriteList = 3;
 
     /// <summary>The list of a reader's offer in another OS process that a writer gave a value, until its reader withdraws it (see <see cref="ChannelLayout.GivenInFlightAt"/>).</summary>
-    private const int GivenReadList = 4;
+    internal const int GivenReadList = 4;
 
     /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningPeer"/>).</summary>
     private static readonly long Patience = Stopwatch.Frequency / 50;
@@ -237,7 +238,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
 
         long now = Stopwatch.GetTimestamp();
-        if (now - wait.Start > Patience)
+        if (now - wait.Start > Math.Min(Patience, wait.Limit))
         {
             return ReturningPeerWait.None;
         }
@@ -502,9 +503,12 @@ internal enum ReturningPeerWait
     Sleep,
 }
 
-/// <summary>One fair selection's wait for a returning peer: when it began, and when the peer was seen back.</summary>
-internal struct ReturningPeerState
+/// <summary>One fair selection's wait for a returning peer: its limit, when it began, and when the peer was seen back.</summary>
+internal struct ReturningPeerState(TimeSpan limit)
 {
+    /// <summary>The longest wait, in <see cref="Stopwatch"/> ticks (a quarter of the selection's time-out, if it has one).</summary>
+    public readonly long Limit = limit == TimeSpan.MaxValue ? long.MaxValue : (long)(limit.TotalSeconds * Stopwatch.Frequency);
+
     public long Start;
     public long Back;
 }

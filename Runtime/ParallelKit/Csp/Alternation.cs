@@ -192,7 +192,7 @@ public sealed class Alternation
                     Thread.Yield();
                     break;
                 case ReturningPeerWait.Sleep:
-                    // The peer waited for may be held by this thread's runner (an async process that selects blocking).
+                    // What this thread's runner holds (an async process that selects blocking) must not wait behind the sleep.
                     CspRunner.BeforeBlocking();
                     Thread.Sleep(1);
                     break;

@@ -167,11 +167,12 @@ public static partial class Net
     }
 
     [CspProcess]
-    public static async Task<int[]> FairCounts(ChannelIn<long> a, ChannelIn<long> b, int selections)
+    public static async Task<int[]> FairCounts(ChannelIn<long> a, ChannelIn<long> b, int selections, int warmUps)
     {
-        // Values from each first: both writers are running, and have met the reader, before the counted selections.
+        // Values from each first (warmUps of them): both writers are running, and have met the reader, before the
+        // counted selections. With none, the counted selections start with the network.
         var alt = new Alternation(a.Guard(), b.Guard());
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < warmUps; i++)
         {
             await a.ReadAsync();
             await b.ReadAsync();
@@ -193,22 +194,6 @@ public static partial class Net
 
     [CspProcess]
     public static async Task WritePlain(ChannelOut<PlainBox> output) => await output.WriteAsync(new PlainBox { Value = 1 });
-
-    [CspProcess]
-    public static async Task<int[]> FairCountsAtOnce(ChannelIn<long> a, ChannelIn<long> b, int selections)
-    {
-        // No warm-up: the counted selections start with the network.
-        var alt = new Alternation(a.Guard(), b.Guard());
-        int[] counts = new int[2];
-        for (int i = 0; i < selections; i++)
-        {
-            counts[(await alt.FairSelectAsync()).Index]++;
-        }
-
-        a.Poison();
-        b.Poison();
-        return counts;
-    }
 
     [CspProcess]
     public static async Task<int[]> FairOffers(ChannelOut<long> a, ChannelOut<long> b, int selections)

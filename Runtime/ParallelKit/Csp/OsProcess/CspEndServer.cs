@@ -7,29 +7,30 @@ namespace ParallelKit.CspRuntime;
 
 /// <summary>
 /// Runs in the OS process that started a CSP process in an OS process of its own: the other end of its link
-/// (<see cref="CspEndClient"/>). It waits for the child's messages, that its method starts (<see cref="Started"/>)
-/// and how it ended; the pipe tells it when the child is gone (exited, or killed: the pipe checks its holders' pids and
-/// start times), and <see cref="Ended"/> (and <see cref="Started"/>, if it had not) completes then. The child's channel operations never come here: they work on the channels
+/// (<see cref="CspEndClient"/>). It waits for the child's messages, that its method starts and how it ended; the pipe
+/// tells it when the child is gone (exited, or killed: the pipe checks its holders' pids and start times), and
+/// <see cref="Ended"/> (and the start, if it had not) completes then. The child's channel operations never come here: they work on the channels
 /// in shared memory.
 /// </summary>
 internal sealed class CspEndServer : IDisposable
 {
     private readonly PipeEnd<byte[]> _pipe;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started;
     private readonly string _processName;
 
-    public CspEndServer(string processName, PipeEnd<byte[]> pipe)
+    /// <param name="processName">The process's name, for the receiving thread's name.</param>
+    /// <param name="pipe">This side of the link.</param>
+    /// <param name="started">Completed when the child's method starts, or when it ends or is gone without saying so.</param>
+    public CspEndServer(string processName, PipeEnd<byte[]> pipe, TaskCompletionSource started)
     {
         _processName = processName;
         _pipe = pipe;
+        _started = started;
     }
 
     /// <summary>Completes when the child has said how its method ended, or is gone.</summary>
     public Task Ended => _ended.Task;
-
-    /// <summary>Completes when the child's method starts, or when <see cref="Ended"/> does.</summary>
-    public Task Started => _started.Task;
 
     /// <summary>How the child's method ended (its one message), or <see langword="null"/> when it never said.</summary>
     public (CspStatus Status, byte[] Payload)? Outcome { get; private set; }

@@ -26,7 +26,7 @@ public static partial class Csp
         public static async Task<object?> RunAsync(CspProcessCall process, List<ChannelEnd> ends, TaskCompletionSource started, CancellationToken cancellationToken)
         {
             (PipeEnd<byte[]> mine, PipeEnd<byte[]> theirs) = ProcessPipe.Create<byte[]>();
-            using var server = new CspEndServer(process.Name, mine);
+            using var server = new CspEndServer(process.Name, mine, started);
             ParallelProcess child;
             try
             {
@@ -45,7 +45,6 @@ public static partial class Csp
 
             using (child)
             {
-                _ = server.Started.ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetResult(), started, TaskScheduler.Default);
                 server.Start();
                 using CancellationTokenRegistration terminate = cancellationToken.Register(static state =>
                 {

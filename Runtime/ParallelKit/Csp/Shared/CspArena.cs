@@ -544,7 +544,7 @@ internal sealed unsafe class CspArena
                 && list is SharedChannel.TakenWriteList or SharedChannel.GivenReadList
                 && channel >= 1 && channel <= channels)
             {
-                (*ChannelField(channel, list == SharedChannel.TakenWriteList ? ChannelLayout.TakenInFlightAt : ChannelLayout.GivenInFlightAt))++;
+                (*ChannelField(channel, SharedChannel.InFlightAt(list)))++;
             }
         }
     }

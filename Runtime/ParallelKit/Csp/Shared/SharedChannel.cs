@@ -383,13 +383,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         int* o = Arena.OfferField(offer, 0);
         int taken = o[OfferValueAt / 4];
         o[OfferValueAt / 4] = 0;
-        if (Arena.IsOwnedElsewhere(o[OfferSlotAt / 4]))
-        {
-            o[OfferListAt / 4] = TakenWriteList;
-            Bump(Field(TakenInFlightAt), 1);
-            Bump(Field(TakenEverAt), 1);
-        }
-
+        CountHandOver(o, TakenWriteList);
         return taken;
     }
 
@@ -402,13 +396,26 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     {
         int* o = Arena.OfferField(offer, 0);
         o[OfferValueAt / 4] = value;
+        CountHandOver(o, GivenReadList);
+    }
+
+    /// <summary>
+    /// A popped, claimed offer (words <paramref name="o"/>) whose owner is in another OS process joins
+    /// <paramref name="list"/> (<see cref="TakenWriteList"/> or <see cref="GivenReadList"/>) and is counted in flight
+    /// until its owner withdraws it.
+    /// </summary>
+    private void CountHandOver(int* o, int list)
+    {
         if (Arena.IsOwnedElsewhere(o[OfferSlotAt / 4]))
         {
-            o[OfferListAt / 4] = GivenReadList;
-            Bump(Field(GivenInFlightAt), 1);
-            Bump(Field(GivenEverAt), 1);
+            o[OfferListAt / 4] = list;
+            Bump(Field(InFlightAt(list)), 1);
+            Bump(Field(list == TakenWriteList ? TakenEverAt : GivenEverAt), 1);
         }
     }
+
+    /// <summary>The channel word that counts the hand-overs in flight of <paramref name="list"/> (<see cref="TakenWriteList"/> or <see cref="GivenReadList"/>).</summary>
+    internal static int InFlightAt(int list) => list == TakenWriteList ? TakenInFlightAt : GivenInFlightAt;
 
     /// <summary>Unlinks and returns the first offer of a list (0 when empty); it stays allocated for its waiter to withdraw.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -439,7 +446,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         if (list is TakenWriteList or GivenReadList)
         {
             o[OfferListAt / 4] = NoList;
-            Bump(arena.ChannelField(o[OfferChannelAt / 4], list == TakenWriteList ? TakenInFlightAt : GivenInFlightAt), -1);
+            Bump(arena.ChannelField(o[OfferChannelAt / 4], InFlightAt(list)), -1);
         }
         else if (list != NoList)
         {

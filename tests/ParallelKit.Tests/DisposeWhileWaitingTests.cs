@@ -155,6 +155,19 @@ public sealed class DisposeWhileWaitingTests
     }
 
     [Fact]
+    public void A_notification_with_nobody_waiting_is_lost()
+    {
+        // As in Python: notify() wakes waiters that wait now; it is not kept for a later wait.
+        using var condition = new ProcessCondition();
+        using (condition.Acquire())
+        {
+            condition.Notify();
+            condition.NotifyAll();
+            Assert.False(condition.Wait(TimeSpan.FromMilliseconds(100)));
+        }
+    }
+
+    [Fact]
     public async Task Notify_one_wakes_exactly_one_of_two_waiters_and_notify_all_the_other()
     {
         // Python's Condition.notify(n) wakes at most n (CPython's test_notify checks it): sleepers that wake on their

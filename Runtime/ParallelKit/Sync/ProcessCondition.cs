@@ -16,12 +16,14 @@ namespace ParallelKit;
 /// </summary>
 public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatterRegister
 {
-    // Data words: 0 notification sequence, 1 sleeping waiters.
+    // Data words: 0 notification sequence, 1 sleeping waiters, 2 notifications granted and not yet taken. Words 1 and
+    // 2 move only under the lock, so a notification goes to exactly one waiter, as Python's does.
+    private const int GrantedWord = 2;
     private static readonly ulong Tag = TagOf<ProcessCondition>();
 
     /// <summary>Creates a condition, and its lock, in new shared memory owned by this process.</summary>
     public ProcessCondition()
-        : base(SharedSegment.Create(2 * sizeof(int), Tag))
+        : base(SharedSegment.Create(3 * sizeof(int), Tag))
     {
     }
 
@@ -111,7 +113,15 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
             throw new SynchronizationLockException("Notify needs the condition's lock: call it inside 'using (condition.Acquire())'.");
         }
 
-        WaitOn(0, 1).Advance(count);
+        // Granted only to waiters that have none yet: a notification with nobody waiting is lost, as in Python.
+        WaitWord notifications = WaitOn(0, 1);
+        int* granted = Word(GrantedWord);
+        int grant = Math.Min(count, notifications.Sleepers - *granted);
+        if (grant > 0)
+        {
+            Volatile.Write(ref *granted, *granted + grant);
+            notifications.Advance(grant);
+        }
     }
 
     /// <summary>Wakes every thread waiting on the condition. Hold the lock.</summary>
@@ -141,19 +151,58 @@ public sealed unsafe class ProcessCondition : SharedObject, IMemoryPackFormatter
         // Announced before the lock is let go: a Notify (which needs the lock) after that sees this sleeper and moves
         // the sequence, so none is missed between the release and the sleep.
         WaitWord notifications = WaitOn(0, 1);
-        int seen = notifications.Value;
+        int* granted = Word(GrantedWord);
+        Deadline deadline = Deadline.After(timeoutMilliseconds);
         notifications.Announce();
-        int recursion = RobustLock.ExitFully(lockWord);
-        try
+        while (true)
         {
-            // No slices: a sleeper woken by a slice would see the sequence moved by a Notify(1) meant for another and
-            // leave too; Notify(n) wakes n. Disposing the condition wakes the sleepers instead (WakeSleepers).
-            return notifications.SleepWhileUnchanged(seen, Deadline.After(timeoutMilliseconds), Segment, cancellationToken, sliceMilliseconds: -1);
-        }
-        finally
-        {
-            notifications.Withdraw();
+            int seen = notifications.Value;
+            int recursion = RobustLock.ExitFully(lockWord);
+            bool moved;
+            try
+            {
+                // No slices: Notify(n) wakes n. Disposing the condition wakes the sleepers instead (WakeSleepers).
+                moved = notifications.SleepWhileUnchanged(seen, deadline, Segment, cancellationToken, sliceMilliseconds: -1);
+            }
+            catch
+            {
+                RobustLock.Reenter(lockWord, recursion, out _);
+                LeaveLocked(notifications, granted, took: false);
+                throw;
+            }
+
             RobustLock.Reenter(lockWord, recursion, out _);
+
+            // Back under the lock: a waiter leaves on a notification only if one was granted and nobody took it first
+            // (a waiter not yet asleep when the sequence moved sees it move too, and may be the one that takes it).
+            if (*granted > 0)
+            {
+                LeaveLocked(notifications, granted, took: true);
+                return true;
+            }
+
+            if (!moved)
+            {
+                // The time ran out (a sleep returns unmoved only then).
+                LeaveLocked(notifications, granted, took: false);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>A waiter leaves (holding the lock): out of the sleepers, with the notification it took.</summary>
+    private static void LeaveLocked(WaitWord notifications, int* granted, bool took)
+    {
+        if (took)
+        {
+            Volatile.Write(ref *granted, *granted - 1);
+        }
+
+        notifications.Withdraw();
+        if (*granted > notifications.Sleepers)
+        {
+            // A waiter that timed out or was cancelled after its notification was granted: the grant goes with it.
+            Volatile.Write(ref *granted, notifications.Sleepers);
         }
     }
 }

@@ -62,6 +62,9 @@ internal readonly unsafe struct WaitWord
     /// <summary>Whether anyone announced a sleep (always true when sleepers are not counted).</summary>
     public bool HasSleepers => _sleepers == null || Volatile.Read(ref *_sleepers) > 0;
 
+    /// <summary>How many callers are counted among the sleepers (0 for a word that does not count them).</summary>
+    public int Sleepers => _sleepers == null ? 0 : Volatile.Read(ref *_sleepers);
+
     /// <summary>
     /// Waits until <paramref name="condition"/> is met (true) or <paramref name="deadline"/> passes (false). The
     /// condition is looked at first without announcing anything: an uncontended wait costs no write.

@@ -7,7 +7,7 @@ namespace ParallelKit.Benchmarks;
 /// <summary>
 /// <c>peer [--quick] [--only a,b]</c>: JSON lines in the Python peer-baseline contract.
 /// <c>bdn [BenchmarkDotNet args]</c>: BenchmarkDotNet micro-benchmarks.
-/// <c>csp-probe in|cross [cycles]</c>: one CommsTime run, nothing else (to count wake-ups with <c>perf stat</c>).
+/// <c>csp-probe in|cross|shared [cycles] [warm-up reads]</c>: one CommsTime run, nothing else (to count wake-ups with <c>perf stat</c>).
 /// <c>queue-probe [items]</c>: the calling thread's CPU per small queue put/get, pipe send/receive and manager set+get.
 /// <c>cluster-node --silo P --gateway G --primary P0 --workers N --name NAME</c>: a cluster node of the cluster benchmarks (started by them).
 /// Worker processes are this executable relaunched; the generated entrypoint serves jobs there before <c>Main</c>.

@@ -94,6 +94,35 @@ public static partial class Net
         return sum;
     }
 
+    /// <summary>Reads one value, then blocks its thread outside any channel; returns when the block began (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    [CspProcess]
+    public static async Task<long> ReadThenBlock(ChannelIn<long> input, int milliseconds)
+    {
+        await input.ReadAsync();
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
+        Thread.Sleep(milliseconds);
+        return began;
+    }
+
+    /// <summary>Reads one value; returns when it came (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    [CspProcess]
+    public static async Task<long> ReadWhen(ChannelIn<long> input)
+    {
+        await input.ReadAsync();
+        return System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Writes one value to each output in turn, each <paramref name="milliseconds"/> after the last (its readers park meanwhile).</summary>
+    [CspProcess]
+    public static async Task WriteEachAfter(ChannelOut<long>[] outputs, int milliseconds)
+    {
+        foreach (ChannelOut<long> output in outputs)
+        {
+            await Task.Delay(milliseconds);
+            await output.WriteAsync(1);
+        }
+    }
+
     [CspProcess]
     public static async Task Fail(ChannelIn<long> input, string message)
     {

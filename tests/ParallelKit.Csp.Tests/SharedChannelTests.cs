@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
 using System.Threading.Tasks;
@@ -352,6 +353,26 @@ public sealed class SharedChannelTests
         var outOfRange = Assert.Throws<TargetInvocationException>(() => Internal(arena, "ChannelField", 0, 0));
         Assert.IsType<InvalidOperationException>(outOfRange.InnerException);
         GC.KeepAlive(writer);
+    }
+
+    [Fact]
+    public async Task A_waiter_woken_across_processes_is_not_held_up_by_another_that_blocks_the_thread_which_woke_it()
+    {
+        // Both readers park for the owner's doorbell; the first value's reader then blocks the doorbell thread that ran
+        // it (outside any channel) for 1.5 s, and the second value comes 0.3 s later. The second reader must get it
+        // while the first still blocks: a ring finds the doorbell attended while its thread runs a waiter, and the
+        // hand-off monitor stops attending it once that waiter has run for a tick (the spare listener's sleep slice
+        // bounds it too).
+        var first = CspChannel.Create<long>();
+        var second = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteEachAfter([first.Writer(), second.Writer()], 300).InOsProcess(),
+            Net.Processes.ReadThenBlock(first.Reader(), 1_500),
+            Net.Processes.ReadWhen(second.Reader()));
+
+        double afterBlock = Stopwatch.GetElapsedTime((long)results[1]!, (long)results[2]!).TotalMilliseconds;
+        Assert.True(afterBlock > 0 && afterBlock < 1_000, $"the second reader got its value {afterBlock:F0} ms after the first began to block for 1,500 ms (its writer waited 300 ms)");
     }
 
     private static Type ArenaLayout => typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;

@@ -245,6 +245,16 @@ internal sealed class CspRunner
     public static void BeforeBlocking()
     {
         t_active?.OrphanAll();
+        CspArena.BeforeBlocking();
+    }
+
+    /// <summary>Starts the hand-off monitor unless it runs (it also watches doorbell threads running a waiter: <see cref="CspArena.CheckAttended"/>).</summary>
+    public static void EnsureMonitor()
+    {
+        if (Volatile.Read(ref s_monitoring) == 0)
+        {
+            StartMonitor();
+        }
     }
 
     /// <summary>Runs up to <paramref name="left"/> continuations that this runner holds or that are orphaned, oldest first.</summary>
@@ -495,6 +505,7 @@ internal sealed class CspRunner
                 }
             }
 
+            any |= CspArena.CheckAttended();
             if (any)
             {
                 quietTicks = 0;

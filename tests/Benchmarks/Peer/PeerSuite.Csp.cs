@@ -20,6 +20,7 @@ public static partial class PeerSuite
         const int Reps = 3;
         int n = s_quick ? 2_000 : 20_000;
         int nCross = s_quick ? 500 : 5_000;
+        int crossWarmUp = s_quick ? 20_000 : 200_000; // untimed cycles before the cross-process runs, see below
 
         _ = CommsTime(500, successorInOsProcess: false); // warm-up: JIT, thread pool
         double[] samples = new double[Reps];
@@ -38,9 +39,13 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-dotnet-channel-capacity0", "in_process", 4 * n, samples, "batch");
 
-        // Warm-ups as long as a timed run: the runtime compiles this process's shared-memory paths by tiers (and a fresh
-        // member process its own code, see CommsTime), which takes tens of milliseconds on two cores that both communicate.
-        _ = CommsTime(nCross, successorInOsProcess: true);
+        // Steady state, as for every peer (Python has no compiler to wait for): the runtime compiles this process's
+        // shared-memory paths by tiers (tier 0, then instrumented, then optimized with the profile, each after a call
+        // count and a 100 ms quiet period), which takes a second or more of traffic on two cores that both
+        // communicate; a timed run before it ends measures the compiler, not the channels (csp-probe cross with a
+        // short and a long warm-up: 2.4-2.9 µs against 0.9-1.2 µs). One long warm-up network, then each timed run's
+        // fresh member process warms up its own code (see CommsTime).
+        _ = CommsTime(nCross, successorInOsProcess: true, warmUp: crossWarmUp);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = CommsTime(nCross, successorInOsProcess: true, warmUp: nCross) / (4.0 * nCross);
@@ -56,7 +61,7 @@ public static partial class PeerSuite
 
         Report.Emit("csp_pingpong", "csharp-parallelkit", "in_process", 2 * n, samples, "batch");
 
-        _ = PingPong(nCross, echoInOsProcess: true);
+        _ = PingPong(nCross, echoInOsProcess: true, warmUp: 2 * crossWarmUp);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = PingPong(nCross, echoInOsProcess: true, warmUp: nCross) / (2.0 * nCross);
@@ -67,11 +72,12 @@ public static partial class PeerSuite
     }
 
     /// <summary>
-    /// <c>csp-probe in|cross [cycles]</c> (or <c>pipeline</c>, see <see cref="RunPipelineProbe"/>): a warm-up and one CommsTime run (in process, or with the successor in its own OS
-    /// process), printing µs per communication; nothing else runs, so <c>perf stat -e context-switches,syscalls:sys_enter_futex</c>
+    /// <c>csp-probe in|cross|shared [cycles] [warm-up reads]</c> (or <c>pipeline</c>, see <see cref="RunPipelineProbe"/>): a warm-up and one CommsTime run (in process, with the successor in its own OS
+    /// process, or in process with every channel moved to shared memory: what the shared path costs without a
+    /// crossing), printing µs per communication; nothing else runs, so <c>perf stat -e context-switches,syscalls:sys_enter_futex</c>
     /// around it counts the wake-ups of that network (divide by 4 × cycles, less the warm-up's share).
     /// </summary>
-    /// <param name="args"><c>in</c> or <c>cross</c>, then the number of timed cycles (default 20,000).</param>
+    /// <param name="args"><c>in</c>, <c>cross</c> or <c>shared</c>, then the number of timed cycles (default 20,000) and of untimed reads before them (default a fifth of that).</param>
     /// <returns>The exit code.</returns>
     public static int RunCspProbe(string[] args)
     {
@@ -81,14 +87,16 @@ public static partial class PeerSuite
         }
 
         bool cross = args.Length > 0 && args[0] == "cross";
+        bool shared = args.Length > 0 && args[0] == "shared";
         int n = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
-        _ = CommsTime(200, cross);
+        _ = CommsTime(200, cross, inSharedMemory: shared);
         long items = System.Threading.ThreadPool.CompletedWorkItemCount;
         int warm = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1;
-        double seconds = CommsTime(n, cross, warm);
+        double seconds = CommsTime(n, cross, warm, shared);
         items = System.Threading.ThreadPool.CompletedWorkItemCount - items;
+        string variant = cross ? "one_member_os_process" : shared ? "in_process_shared_memory" : "in_process";
         Console.WriteLine(FormattableString.Invariant(
-            $"csp-probe {(cross ? "one_member_os_process" : "in_process")}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication, {items / (4.0 * n):F3} thread-pool items per communication (this process)"));
+            $"csp-probe {variant}: {n} cycles, {seconds * 1e6 / (4.0 * n):F3} µs per communication, {items / (4.0 * n):F3} thread-pool items per communication (this process)"));
         return 0;
     }
 
@@ -127,13 +135,21 @@ public static partial class PeerSuite
         return 0;
     }
 
-    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after <paramref name="warmUp"/> untimed ones (default n / 5: the warm-up of a fresh OS process member); seconds.</summary>
-    private static double CommsTime(int n, bool successorInOsProcess, int warmUp = -1)
+    /// <summary>One CommsTime run of <paramref name="n"/> timed reads after <paramref name="warmUp"/> untimed ones (default n / 5: the warm-up of a fresh OS process member), its channels in shared memory from the start if <paramref name="inSharedMemory"/>; seconds.</summary>
+    private static double CommsTime(int n, bool successorInOsProcess, int warmUp = -1, bool inSharedMemory = false)
     {
         var a = CspChannel.Create<long>();
         var b = CspChannel.Create<long>();
         var c = CspChannel.Create<long>();
         var d = CspChannel.Create<long>();
+        if (inSharedMemory)
+        {
+            foreach (CspChannel channel in new CspChannel[] { a, b, c, d })
+            {
+                // What giving an end to .InOsProcess() does (internal: the probe only, not the benchmarks).
+                channel.GetType().GetMethod("Promote", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.Invoke(channel, null);
+            }
+        }
         CspProcessCall successor = CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer());
         object?[] results = Csp.Parallel(
             CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using ParallelKit.SharedMemory;
@@ -72,6 +73,11 @@ internal sealed unsafe class CspArena
     private int _listeners;     // doorbell threads
     private int _idleListeners; // doorbell threads listening (not running a continuation)
     private int _spinning;      // 1 while a doorbell thread spins on the bell (one at a time: the others sleep)
+    private long _runningSince; // when a doorbell thread began running what it took off the bell (0: none runs)
+    private int _runningBell;   // the bell then
+
+    [ThreadStatic]
+    private static CspArena? t_running; // the arena whose waiter this doorbell thread runs, while it runs it
 
     private CspArena(SharedSegment segment)
     {
@@ -262,13 +268,14 @@ internal sealed unsafe class CspArena
             }
             else
             {
-                // Always moved on (a doorbell thread that spins watches it); a sleeper is woken only when none spins (the
-                // spinner takes the ring: no system call, and the process's spare listener sleeps on) and one sleeps.
-                // The spinner clears its word with a full fence before it looks at the bell a last time and sleeps.
+                // Always moved on (a doorbell thread that spins watches it); a sleeper is woken only when the process's
+                // doorbell is not attended (attended: a listener spins on it, or runs what it took off it and looks
+                // again after: no system call, and the spare listener sleeps on). Whoever stops attending clears the
+                // word with a full fence before it looks at the bell again.
                 int* entry = ProcessEntry(owner);
                 int* bell = entry + (ProcessDoorbellAt / 4);
                 Interlocked.Increment(ref *bell);
-                if (Volatile.Read(ref entry[ProcessDoorbellSpinnerAt / 4]) == 0)
+                if (Volatile.Read(ref entry[ProcessDoorbellAttendedAt / 4]) == 0)
                 {
                     new WaitWord(bell, entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
                 }
@@ -654,7 +661,7 @@ internal sealed unsafe class CspArena
         mine[ProcessPidAt / 4] = Environment.ProcessId;
         mine[ProcessDoorbellSleepersAt / 4] = 0; // a dead process's sleepers never withdrew
         mine[ProcessDeadAt / 4] = 0;
-        mine[ProcessDoorbellSpinnerAt / 4] = 0; // nor did its spinner
+        mine[ProcessDoorbellAttendedAt / 4] = 0; // nor did its listener stop attending
         *(long*)(mine + (ProcessStartTimeAt / 4)) = OwnerIdentity.StartTime;
         return entry;
     }
@@ -835,6 +842,12 @@ internal sealed unsafe class CspArena
             {
                 if (!SpinOnBell(entry, bell, seen))
                 {
+                    if (Volatile.Read(ref _runningSince) == 0 && Volatile.Read(ref _spinning) == 0)
+                    {
+                        // Nobody of this process looks at the bell without a wake-up now (a full fence before the sleep's look).
+                        Interlocked.Exchange(ref entry[ProcessDoorbellAttendedAt / 4], 0);
+                    }
+
                     doorbell.Announce();
                     try
                     {
@@ -865,12 +878,13 @@ internal sealed unsafe class CspArena
             Selection first = ready[0];
             ready.Clear();
             slots.Clear();
-            first.WakeParked(inline: true);
+            RunAttended(entry, first, seen);
             if (Interlocked.Increment(ref _idleListeners) > 2)
             {
                 // Enough listen already (two: one to take the next ring, one spare so that taking it starts no thread).
                 Interlocked.Decrement(ref _idleListeners);
                 Interlocked.Decrement(ref _listeners);
+                StopAttending(seen); // this thread will not look at the bell again
                 return;
             }
         }
@@ -911,8 +925,8 @@ internal sealed unsafe class CspArena
             return false;
         }
 
-        int* spinner = entry + (ProcessDoorbellSpinnerAt / 4);
-        Interlocked.Exchange(ref *spinner, 1);
+        int* attended = entry + (ProcessDoorbellAttendedAt / 4);
+        Interlocked.Exchange(ref *attended, 1);
         try
         {
             long deadline = CspSpin.Deadline(CspSpin.DoorbellTicks);
@@ -920,18 +934,103 @@ internal sealed unsafe class CspArena
             {
                 if (Volatile.Read(ref *bell) != seen)
                 {
-                    return true;
+                    return true; // still attended: this thread runs what rang, and looks at the bell again after
                 }
             }
             while (CspSpin.Yield(deadline));
+
+            Interlocked.Exchange(ref *attended, 0);
         }
         finally
         {
-            Interlocked.Exchange(ref *spinner, 0);
             Volatile.Write(ref _spinning, 0);
         }
 
         return Volatile.Read(ref *bell) != seen;
+    }
+
+    /// <summary>
+    /// Runs a waiter this doorbell thread took off the bell (<paramref name="seen"/> then) with the process's doorbell
+    /// attended: a ring meanwhile wakes no spare listener, since this thread looks at the bell again when it is done
+    /// (the ring's waiter then runs here, with no wake-up). The continuation may block or compute for long: then
+    /// <see cref="BeforeBlocking"/> or the hand-off monitor (<see cref="CheckAttended"/>, within a tick) stops
+    /// attending and wakes the spare for what rang meanwhile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunAttended(int* entry, Selection first, int seen)
+    {
+        Interlocked.Exchange(ref entry[ProcessDoorbellAttendedAt / 4], 1);
+        long since = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _runningBell, seen);
+        Volatile.Write(ref _runningSince, since);
+        t_running = this;
+        CspRunner.EnsureMonitor();
+        try
+        {
+            first.WakeParked(inline: true);
+        }
+        finally
+        {
+            t_running = null;
+            Interlocked.CompareExchange(ref _runningSince, 0, since);
+        }
+    }
+
+    /// <summary>
+    /// Before a doorbell thread blocks inside a waiter it runs: its process's doorbell is no longer attended, and a
+    /// ring that came meanwhile wakes the spare listener now.
+    /// </summary>
+    public static void BeforeBlocking()
+    {
+        if (t_running is { } arena)
+        {
+            t_running = null;
+            arena.StopAttending(Volatile.Read(ref arena._runningBell));
+        }
+    }
+
+    /// <summary>
+    /// The hand-off monitor's look, every tick: a doorbell thread that has run one waiter since the last tick (it
+    /// computes, or blocks outside a channel) stops attending its process's doorbell, and a ring that came meanwhile
+    /// wakes the spare listener. True while some doorbell thread runs a waiter (the monitor keeps looking).
+    /// </summary>
+    public static bool CheckAttended()
+    {
+        bool running = false;
+        long now = Stopwatch.GetTimestamp();
+        lock (s_gate)
+        {
+            foreach (CspArena arena in s_opened.Values)
+            {
+                long since = Volatile.Read(ref arena._runningSince);
+                if (since == 0)
+                {
+                    continue;
+                }
+
+                running = true;
+                if (now - since >= Stopwatch.Frequency / 1000)
+                {
+                    arena.StopAttending(Volatile.Read(ref arena._runningBell));
+                }
+            }
+        }
+
+        return running;
+    }
+
+    /// <summary>
+    /// Clears this process's attended word (a full fence), then wakes a sleeping listener if the bell moved from
+    /// <paramref name="seen"/> (a ring that found the word set woke nobody).
+    /// </summary>
+    private void StopAttending(int seen)
+    {
+        int* entry = ProcessEntry(_me);
+        if (Interlocked.Exchange(ref entry[ProcessDoorbellAttendedAt / 4], 0) != 0
+            && Volatile.Read(ref entry[ProcessDoorbellAt / 4]) != seen)
+        {
+            new WaitWord(entry + (ProcessDoorbellAt / 4), entry + (ProcessDoorbellSleepersAt / 4)).Wake(1);
+        }
     }
 
     /// <summary>A held arena lock; disposing it releases the lock.</summary>

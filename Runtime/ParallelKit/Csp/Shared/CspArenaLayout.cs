@@ -43,7 +43,7 @@ internal static class CspArenaLayout
     public const int ProcessStartTimeAt = 8;
     public const int ProcessDoorbellSleepersAt = 16;
     public const int ProcessDeadAt = 20;
-    public const int ProcessDoorbellSpinnerAt = 24;
+    public const int ProcessDoorbellAttendedAt = 24;
 
     public const int ChannelsAt = ProcessesAt + ((MaxProcesses + 1) * ProcessSize);
     public const int MaxChannels = 1024;

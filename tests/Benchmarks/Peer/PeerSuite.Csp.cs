@@ -20,9 +20,14 @@ public static partial class PeerSuite
         const int Reps = 3;
         int n = s_quick ? 2_000 : 20_000;
         int nCross = s_quick ? 500 : 5_000;
-        int crossWarmUp = s_quick ? 20_000 : 200_000; // untimed cycles before the cross-process runs, see below
+        int warmUp = s_quick ? 20_000 : 200_000; // untimed cycles before each kind of run: see below
 
-        _ = CommsTime(500, successorInOsProcess: false); // warm-up: JIT, thread pool
+        // Steady state, as for every peer (Python has no compiler to wait for, Go compiles ahead): the runtime compiles
+        // by tiers (tier 0, then instrumented, then optimized with the profile, each after 30 calls and a 100 ms quiet
+        // period), which takes a second or more of traffic on two cores; a timed run before it ends measures the
+        // compiler, not the channels (csp-probe in, 4,000 and 400,000 untimed cycles: 0.86-0.93 against 0.36-0.44 µs;
+        // csp-probe cross, 4,000 and 200,000: 2.4-2.9 against 0.9-1.2 µs). .NET's channel network gets the same warm-up.
+        _ = CommsTime(warmUp, successorInOsProcess: false);
         double[] samples = new double[Reps];
         for (int r = 0; r < Reps; r++)
         {
@@ -31,7 +36,7 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-parallelkit", "in_process", 4 * n, samples, "batch");
 
-        _ = DotNetChannelCommsTime(500);
+        _ = DotNetChannelCommsTime(warmUp);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = DotNetChannelCommsTime(n) / (4.0 * n);
@@ -39,13 +44,9 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-dotnet-channel-capacity0", "in_process", 4 * n, samples, "batch");
 
-        // Steady state, as for every peer (Python has no compiler to wait for): the runtime compiles this process's
-        // shared-memory paths by tiers (tier 0, then instrumented, then optimized with the profile, each after a call
-        // count and a 100 ms quiet period), which takes a second or more of traffic on two cores that both
-        // communicate; a timed run before it ends measures the compiler, not the channels (csp-probe cross with a
-        // short and a long warm-up: 2.4-2.9 µs against 0.9-1.2 µs). One long warm-up network, then each timed run's
+        // Across processes: one long warm-up network for this process's shared-memory paths, then each timed run's
         // fresh member process warms up its own code (see CommsTime).
-        _ = CommsTime(nCross, successorInOsProcess: true, warmUp: crossWarmUp);
+        _ = CommsTime(nCross, successorInOsProcess: true, warmUp: warmUp);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = CommsTime(nCross, successorInOsProcess: true, warmUp: nCross) / (4.0 * nCross);
@@ -53,7 +54,7 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-parallelkit", "one_member_os_process", 4 * nCross, samples, "batch");
 
-        _ = PingPong(500, echoInOsProcess: false);
+        _ = PingPong(2 * warmUp, echoInOsProcess: false);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = PingPong(n, echoInOsProcess: false) / (2.0 * n);
@@ -61,7 +62,7 @@ public static partial class PeerSuite
 
         Report.Emit("csp_pingpong", "csharp-parallelkit", "in_process", 2 * n, samples, "batch");
 
-        _ = PingPong(nCross, echoInOsProcess: true, warmUp: 2 * crossWarmUp);
+        _ = PingPong(nCross, echoInOsProcess: true, warmUp: 2 * warmUp);
         for (int r = 0; r < Reps; r++)
         {
             samples[r] = PingPong(nCross, echoInOsProcess: true, warmUp: nCross) / (2.0 * nCross);

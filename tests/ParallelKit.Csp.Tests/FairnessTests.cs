@@ -44,6 +44,41 @@ public sealed class FairnessTests
             counted: ("TakenWrites", "TakenWritesInFlight"));
 
     [Fact]
+    public Task A_blocking_fair_select_between_two_writers_in_their_own_OS_processes_starves_neither()
+        // The reader's thread blocks (a sync process): it waits for a writer on its way back by yielding and sleeping.
+        => FairRounds(5, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+            Net.Processes.FairCountsBlocking(a.Reader(), b.Reader(), 1_000, warmUps: 10)],
+            counted: ("TakenWrites", "TakenWritesInFlight"));
+
+    [Fact]
+    public Task A_steady_writer_in_another_OS_process_is_waited_for_when_it_is_off_the_core_after_seeing_its_hand_over()
+        // One writer is off the core for 2 ms now and then between seeing that its value was taken and offering again
+        // (as a busy host does to it); the other writes at once. A writer that came back promptly lately is waited
+        // for then too; otherwise the reader would take the other's values hundreds of times in a row meanwhile.
+        => FairRounds(3, (a, b) => [
+            Net.Processes.WriteForeverStalling(a.Writer(), 50, 2).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
+
+    [Fact]
+    public async Task A_writer_in_another_OS_process_that_computes_between_its_values_is_not_waited_for()
+    {
+        // The first writer is off the core for 2 ms after every value (it computes): the reader takes the other
+        // writer's values meanwhile instead of waiting for it at every turn (fairness is between ready guards).
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteForeverStalling(a.Writer(), 1, 2).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)).WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+        int[] counts = (int[])results[2]!;
+        Assert.True(counts[0] < 250, $"the computing writer was chosen {counts[0]} times of 1,000, the other {counts[1]}");
+    }
+
+    [Fact]
     public Task A_network_starts_together_so_a_reader_selecting_at_once_finds_writers_in_OS_processes_running()
         // Csp.Parallel starts its in-process members once its OS-process members' methods run: a reader that selects
         // from its first moment does not spend a process start's tens of milliseconds choosing the one writer that runs.

@@ -218,6 +218,42 @@ public static partial class Net
         return counts;
     }
 
+    /// <summary>Writes for ever, and after every <paramref name="every"/>th write is off the core for <paramref name="milliseconds"/> (as a busy host preempts it) before it offers again.</summary>
+    [CspProcess]
+    public static async Task WriteForeverStalling(ChannelOut<long> output, int every, int milliseconds)
+    {
+        for (long i = 1; ; i++)
+        {
+            await output.WriteAsync(i);
+            if (i % every == 0)
+            {
+                Thread.Sleep(milliseconds);
+            }
+        }
+    }
+
+    /// <summary><see cref="FairCounts"/> with blocking reads and a blocking <see cref="Alternation.FairSelect"/>.</summary>
+    [CspProcess]
+    public static int[] FairCountsBlocking(ChannelIn<long> a, ChannelIn<long> b, int selections, int warmUps)
+    {
+        var alt = new Alternation(a.Guard(), b.Guard());
+        for (int i = 0; i < warmUps; i++)
+        {
+            a.Read();
+            b.Read();
+        }
+
+        int[] counts = new int[2];
+        for (int i = 0; i < selections; i++)
+        {
+            counts[alt.FairSelect().Index]++;
+        }
+
+        a.Poison();
+        b.Poison();
+        return counts;
+    }
+
     [CspProcess]
     public static async Task ReadPlain(ChannelIn<PlainBox> input) => await input.ReadAsync();
 

@@ -29,6 +29,10 @@ public sealed class Alternation
 {
     private readonly Guard[] _guards;
     private int _lastChosen = -1;
+    private int[]? _returns; // per guard, for fair selections: how promptly its peer in another OS process came back lately (CountReturn)
+
+    /// <summary>Prompt returns in a row after which a fair selection waits for a peer across processes even after it has seen its hand-over.</summary>
+    private const int SteadyReturns = 4;
 
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
@@ -183,7 +187,7 @@ public sealed class Alternation
     {
         Guard guard = _guards[preferred];
         SharedChannel shared = guard.Channel!.Shared!;
-        var wait = new ReturningPeerState(limit);
+        var wait = new ReturningPeerState(limit, IsSteady(preferred));
         while (!cancellationToken.IsCancellationRequested)
         {
             switch (shared.ReturningPeer(guard.Reads, ref wait))
@@ -197,6 +201,7 @@ public sealed class Alternation
                     Thread.Sleep(1);
                     break;
                 default:
+                    CountReturn(preferred, wait);
                     return;
             }
         }
@@ -206,7 +211,7 @@ public sealed class Alternation
     {
         Guard guard = _guards[preferred];
         SharedChannel shared = guard.Channel!.Shared!;
-        var wait = new ReturningPeerState(limit);
+        var wait = new ReturningPeerState(limit, IsSteady(preferred));
         while (!cancellationToken.IsCancellationRequested)
         {
             switch (shared.ReturningPeer(guard.Reads, ref wait))
@@ -219,9 +224,27 @@ public sealed class Alternation
                     await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
                     break;
                 default:
+                    CountReturn(preferred, wait);
                     return;
             }
         }
+    }
+
+    /// <summary>Whether guard <paramref name="index"/>'s peer came back promptly at its last turns (see <see cref="CountReturn"/>).</summary>
+    private bool IsSteady(int index) => _returns is { } returns && returns[index] >= SteadyReturns;
+
+    /// <summary>
+    /// Keeps count of how guard <paramref name="index"/>'s peer came back at this turn: promptly (ready when looked at,
+    /// or back within the moment after it saw its hand-over) counts up to twice <see cref="SteadyReturns"/>; late (a
+    /// steady peer waited for past that moment: preempted once, or it computes now) counts down by half of it, so a
+    /// peer that stays late stops being waited for after three turns at most; not back at all resets it.
+    /// </summary>
+    private void CountReturn(int index, ReturningPeerState wait)
+    {
+        int[] returns = _returns ??= new int[_guards.Length];
+        returns[index] = !wait.CameBack ? 0
+            : wait.Late ? Math.Max(0, returns[index] - (SteadyReturns / 2))
+            : Math.Min(returns[index] + 1, 2 * SteadyReturns);
     }
 
     /// <summary>

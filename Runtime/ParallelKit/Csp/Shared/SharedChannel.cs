@@ -210,7 +210,11 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// choose another guard each time. The wait ends when the guard is ready (or the channel ended), a moment after
     /// the peer has seen it without offering again (a peer that computes between its communications is not waited
     /// for), or after <see cref="Patience"/> (a peer stopped, or dead and not yet reaped: each selection that prefers
-    /// it waits that long while it stays so). Lock-free: what it reads are hints; the selection decides under the lock.
+    /// it waits that long while it stays so). A <see cref="ReturningPeerState.Steady"/> peer (one that came back
+    /// promptly at its last turns, across processes) is waited for after it has seen its hand-over too, up to the
+    /// patience: on a busy host it is off every core between seeing it and offering again, which the moment after
+    /// would take for computing (the selection then marks it <see cref="ReturningPeerState.Late"/>). Lock-free: what
+    /// it reads are hints; the selection decides under the lock.
     /// </summary>
     public ReturningPeerWait ReturningPeer(bool reads, ref ReturningPeerState wait)
     {
@@ -220,24 +224,35 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         bool ready = reads
             ? Volatile.Read(ref *Field(CountAt)) != 0 || Volatile.Read(ref *Field(WritersHeadAt)) != 0
             : Volatile.Read(ref *Field(ReadersHeadAt)) != 0 || Volatile.Read(ref *Field(CountAt)) < Volatile.Read(ref *Field(CapacityAt));
-        if (IsStale || ready || (State & ended) != 0)
+        if (IsStale || (State & ended) != 0)
         {
             return ReturningPeerWait.None;
         }
 
+        if (ready)
+        {
+            wait.CameBack = true;
+            return ReturningPeerWait.None;
+        }
+
         bool inFlight = Volatile.Read(ref *Field(reads ? TakenInFlightAt : GivenInFlightAt)) > 0;
+        long now = Stopwatch.GetTimestamp();
         if (wait.Start == 0)
         {
-            if (!inFlight)
+            // A peer that has seen its hand-over and not offered again: waited for only if it is a steady one whose
+            // hand-overs cross processes (it computes nothing between its communications; it is off every core).
+            bool steady = wait.Steady && Volatile.Read(ref *Field(reads ? TakenEverAt : GivenEverAt)) > 0;
+            if (!inFlight && !steady)
             {
                 return ReturningPeerWait.None;
             }
 
-            wait.Start = Stopwatch.GetTimestamp();
+            wait.Start = now;
+            wait.Back = inFlight ? 0 : now;
+            wait.Steady = steady;
             return ReturningPeerWait.Yield;
         }
 
-        long now = Stopwatch.GetTimestamp();
         if (now - wait.Start > Math.Min(Patience, wait.Limit))
         {
             return ReturningPeerWait.None;
@@ -253,7 +268,12 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
         else if (now - wait.Back > Grace)
         {
-            return ReturningPeerWait.None;
+            if (!wait.Steady)
+            {
+                return ReturningPeerWait.None;
+            }
+
+            wait.Late = true;
         }
 
         return now - wait.Start < SpinTime ? ReturningPeerWait.Yield : ReturningPeerWait.Sleep;
@@ -510,12 +530,24 @@ internal enum ReturningPeerWait
     Sleep,
 }
 
-/// <summary>One fair selection's wait for a returning peer: its limit, when it began, and when the peer was seen back.</summary>
-internal struct ReturningPeerState(TimeSpan limit)
+/// <summary>One fair selection's wait for a returning peer: its limit, when it began, when the peer was seen back, and how it ended.</summary>
+internal struct ReturningPeerState(TimeSpan limit, bool steady)
 {
     /// <summary>The longest wait, in <see cref="Stopwatch"/> ticks (a quarter of the selection's time-out, if it has one).</summary>
     public readonly long Limit = limit == TimeSpan.MaxValue ? long.MaxValue : (long)(limit.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>When the wait began (0: not yet looked).</summary>
     public long Start;
+
+    /// <summary>When the peer was first seen to have seen its hand-over without offering again (0: it has not).</summary>
     public long Back;
+
+    /// <summary>The peer came back promptly at its last turns: wait for it after it has seen its hand-over too (up to the patience), not only the grace.</summary>
+    public bool Steady = steady;
+
+    /// <summary>The guard became ready (the peer offered again) while it was looked at.</summary>
+    public bool CameBack;
+
+    /// <summary>A steady peer was waited for past the grace after it had seen its hand-over (late: preempted, or it computes now).</summary>
+    public bool Late;
 }

@@ -221,12 +221,31 @@ public sealed class Alternation
                     break;
                 case ReturningPeerWait.Sleep:
                     // Off this thread: a runner's other processes go on meanwhile.
-                    await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
+                    await SleepAMillisecondAsync().ConfigureAwait(false);
                     break;
                 default:
                     CountReturn(preferred, wait);
                     return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A millisecond off this thread that ends inside a runner, not on a bare thread-pool thread as <c>Task.Delay</c>'s
+    /// would: a selection's timer dispatches the continuation as an orphan. The processes this one wakes afterwards
+    /// are then held by that runner and run when this one parks or yields, in the order they were woken (a writer in
+    /// this OS process is back before the selection after next, as in a network that stays in one OS process).
+    /// </summary>
+    private static async ValueTask SleepAMillisecondAsync()
+    {
+        Selection sleep = Selection.Rent(async: true);
+        try
+        {
+            await sleep.WaitAsync(1, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            sleep.Disarm();
         }
     }
 

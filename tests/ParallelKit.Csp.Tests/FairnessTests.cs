@@ -65,18 +65,30 @@ public sealed class FairnessTests
     [Fact]
     public async Task A_writer_in_another_OS_process_that_computes_between_its_values_is_not_waited_for()
     {
-        // The first writer is off the core for 2 ms after every value (it computes): the reader takes the other
-        // writer's values meanwhile instead of waiting for it at every turn (fairness is between ready guards).
+        // The first writer is off the core for 20 ms after every value (it computes): the reader takes the other
+        // writer's values meanwhile instead of waiting for it at every turn (fairness is between ready guards). Long
+        // enough that on a loaded host, where each of the reader's turns may take a millisecond, the first writer is
+        // still not ready at most of them.
         var a = CspChannel.Create<long>();
         var b = CspChannel.Create<long>();
         object?[] results = await Csp.Parallel(
-            Net.Processes.WriteForeverStalling(a.Writer(), 1, 2).InOsProcess(),
+            Net.Processes.WriteForeverStalling(a.Writer(), 1, 20).InOsProcess(),
             Net.Processes.WriteForever(b.Writer()).InOsProcess(),
-            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)).WaitAsync(TimeSpan.FromSeconds(60), Token);
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 2)).WaitAsync(TimeSpan.FromSeconds(60), Token);
 
         int[] counts = (int[])results[2]!;
         Assert.True(counts[0] < 250, $"the computing writer was chosen {counts[0]} times of 1,000, the other {counts[1]}");
     }
+
+    [Fact]
+    public Task Fair_select_between_a_writer_in_an_OS_process_and_one_in_the_readers_process_starves_neither()
+        // One writer wakes in another OS process, the other on the reader's own thread: the reader lets the processes
+        // it woke on its thread offer again before it selects, so the writer in the other process does not get every
+        // turn the local one is queued for.
+        => FairRounds(5, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
 
     [Fact]
     public Task A_network_starts_together_so_a_reader_selecting_at_once_finds_writers_in_OS_processes_running()

@@ -124,6 +124,13 @@ public sealed class Alternation
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
     {
+        if (order == Order.Fair && CspRunner.HoldsHere)
+        {
+            // The processes this one woke on this thread (writers whose values it took) offer again before it selects,
+            // not after it parks, when a writer in another OS process may complete it first.
+            await CspRunner.Yield();
+        }
+
         if (PreferredShared(order, out TimeSpan limit) is { } preferred)
         {
             await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);

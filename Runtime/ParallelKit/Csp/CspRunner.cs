@@ -6,7 +6,9 @@ using System.Globalization;
 using System.IO;
 using System.Numerics;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Threading;
+using System.Threading.Tasks;
 using ParallelKit.Sync;
 
 namespace ParallelKit.CspRuntime;
@@ -246,6 +248,44 @@ internal sealed class CspRunner
     {
         t_active?.OrphanAll();
         CspArena.BeforeBlocking();
+    }
+
+    /// <summary>Whether this thread runs a runner that holds continuations (processes it woke that have not run yet).</summary>
+    public static bool HoldsHere => t_active is { } runner && runner.Holds;
+
+    /// <summary>
+    /// Lets the continuations this thread's runner holds run first: the awaiting continuation becomes its newest
+    /// hand-off, behind the ones it displaces (woken first, run first). A fair selection that would otherwise select
+    /// before the processes it just woke have offered again awaits this.
+    /// </summary>
+    public static YieldAwaitable Yield() => default;
+
+    /// <summary>The awaitable of <see cref="Yield"/>.</summary>
+    public readonly struct YieldAwaitable : ICriticalNotifyCompletion
+    {
+        /// <summary>Never complete at once: the continuation is always dispatched.</summary>
+        public bool IsCompleted => false;
+
+        /// <summary>Returns the awaitable itself.</summary>
+        public YieldAwaitable GetAwaiter() => this;
+
+        /// <summary>Nothing to return.</summary>
+        public void GetResult()
+        {
+        }
+
+        /// <inheritdoc/>
+        public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
+
+        /// <inheritdoc/>
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            // A selection of its own, signaled at once from this thread: its continuation is dispatched as a hand-off.
+            Selection selection = Selection.Rent(async: true);
+            ValueTask wait = selection.WaitAsync(-1, CancellationToken.None);
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
+            selection.Signal();
+        }
     }
 
     /// <summary>Starts the hand-off monitor unless it runs (it also watches doorbell threads running a waiter: <see cref="CspArena.CheckAttended"/>).</summary>

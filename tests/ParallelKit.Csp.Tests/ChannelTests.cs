@@ -171,6 +171,26 @@ public sealed class CspChannelTests
     }
 
     [Fact]
+    public void A_side_whose_ends_all_retired_stays_retired_and_makes_no_new_end()
+    {
+        var c = CspChannel.Create<int>(buffer: 4);
+        ChannelOut<int> writer = c.Writer();
+        ChannelIn<int> reader = c.Reader();
+        writer.Write(1);
+        writer.Retire();
+
+        ChannelRetiredException error = Assert.Throws<ChannelRetiredException>(() => c.Writer());
+        Assert.Contains("stays retired", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, reader.Read()); // the buffered value is still delivered
+        Assert.Throws<ChannelRetiredException>(() => reader.Read());
+
+        ChannelIn<int> second = c.Reader(); // the reading side has not retired: another reader is fine
+        reader.Retire();
+        second.Retire();
+        Assert.Throws<ChannelRetiredException>(() => c.Reader());
+    }
+
+    [Fact]
     public async Task Retiring_every_reader_fails_waiting_writers()
     {
         var c = CspChannel.Create<int>();

@@ -154,15 +154,30 @@ public sealed class SharedChannelTests
     {
         var c = CspChannel.Create<long>(buffer: 4);
         ChannelOut<long> early = c.Writer();
+        ChannelOut<long> later = c.Writer(); // made before early retires: a side whose ends all retired stays retired
         early.Write(7);
         early.Write(8);
         early.Retire();
 
         object?[] results = await Csp.Parallel(
-            Net.Processes.Producer(c.Writer(), 9, 3),
+            Net.Processes.Producer(later, 9, 3),
             Net.Processes.Collect(c.Reader()).InOsProcess());
 
         Assert.Equal([7L, 8, 9, 10, 11], (List<long>)results[1]!);
+    }
+
+    [Fact]
+    public async Task A_channel_in_shared_memory_whose_writers_all_retired_makes_no_new_writer()
+    {
+        var c = CspChannel.Create<long>(buffer: 4);
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.Producer(c.Writer(), 1, 2).InOsProcess(),
+            Net.Processes.Collect(c.Reader()));
+
+        Assert.Equal([1L, 2], (List<long>)results[1]!);
+        Assert.Throws<ChannelRetiredException>(() => c.Writer());
+        Assert.Throws<ChannelRetiredException>(() => c.Reader());
     }
 
     [Fact]

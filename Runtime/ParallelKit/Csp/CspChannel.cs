@@ -845,10 +845,15 @@ public sealed class CspChannel<T> : CspChannel
             {
                 using (shared.Arena.Lock())
                 {
+                    ThrowIfSideRetired(shared.State, writer);
                     shared.AddEndLocked(writer);
                 }
+
+                return;
             }
-            else if (writer)
+
+            ThrowIfSideRetired(State, writer);
+            if (writer)
             {
                 _liveWriterEnds++;
             }
@@ -856,6 +861,20 @@ public sealed class CspChannel<T> : CspChannel
             {
                 _liveReaderEnds++;
             }
+        }
+    }
+
+    /// <summary>
+    /// A side whose ends have all retired stays retired (as in PyCSP): its other side may already have seen the
+    /// retire and ended, so an end made now could write values nobody reads.
+    /// </summary>
+    private void ThrowIfSideRetired(ChannelState state, bool writer)
+    {
+        if ((state & (writer ? ChannelState.WritersRetired : ChannelState.ReadersRetired)) != 0)
+        {
+            string side = writer ? "writer" : "reader";
+            throw new ChannelRetiredException(
+                $"Every {side} end of {Name} has retired, and a retired side stays retired: no new {side} end can be made. Make every end a network needs before any of them retires.");
         }
     }
 

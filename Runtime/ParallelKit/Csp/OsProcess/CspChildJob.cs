@@ -54,31 +54,59 @@ internal sealed class CspChildJob : VoidJobCall
         return new CspChildJob(name, key, process, client, ends);
     }
 
+    /// <summary>How long after its method started a member that has done no channel operation yet says it started anyway.</summary>
+    private const int StartedAfterMilliseconds = 50;
+
     protected internal override void WriteArguments(ref JobWriter writer)
         => throw new InvalidOperationException("A CSP process running in its own OS process is not passed on: start it from the process that owns its channels.");
 
     protected internal override async ValueTask InvokeAsync(CancellationToken cancellationToken)
     {
+        // Started once the method's first channel operation has left the arena's lock (its first offer, say, is in
+        // place: the network's in-process members, which start then, find this member ready, not still compiling its
+        // first call), or after StartedAfterMilliseconds for a method that computes first; always before the end.
+        var gate = new Lock();
+        bool startSent = false;
+        void Send(CspStatus? status, byte[] body)
+        {
+            lock (gate)
+            {
+                if (!startSent)
+                {
+                    startSent = true;
+                    _client.SendStarted();
+                }
+
+                if (status is { } done)
+                {
+                    _client.SendDone(done, RetiredHere(), body);
+                }
+            }
+        }
+
+        Action started = () => Send(null, []);
+        CspArena.OnNextRelease = started;
+        using var fallback = new Timer(static state => ((Action)state!)(), started, StartedAfterMilliseconds, Timeout.Infinite);
         try
         {
-            _client.SendStarted();
             object? result = await Csp.RunHereAsync(_process, cancellationToken).ConfigureAwait(false);
-            _client.SendDone(CspStatus.Ok, RetiredHere(), _process.SerializeResult(result));
+            Send(CspStatus.Ok, _process.SerializeResult(result));
         }
         catch (ChannelPoisonedException e)
         {
-            _client.SendDone(CspStatus.Poisoned, RetiredHere(), System.Text.Encoding.UTF8.GetBytes(e.Message));
+            Send(CspStatus.Poisoned, System.Text.Encoding.UTF8.GetBytes(e.Message));
         }
         catch (ChannelRetiredException e)
         {
-            _client.SendDone(CspStatus.Retired, RetiredHere(), System.Text.Encoding.UTF8.GetBytes(e.Message));
+            Send(CspStatus.Retired, System.Text.Encoding.UTF8.GetBytes(e.Message));
         }
         catch (Exception e)
         {
-            _client.SendDone(CspStatus.Failed, RetiredHere(), CspValues.Serialize(new[] { _name, e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace ?? string.Empty }));
+            Send(CspStatus.Failed, CspValues.Serialize(new[] { _name, e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace ?? string.Empty }));
         }
         finally
         {
+            Interlocked.CompareExchange(ref CspArena.OnNextRelease, null, started);
             _client.Dispose();
         }
     }

@@ -146,7 +146,27 @@ internal sealed unsafe class CspArena
 
     /// <summary>Releases the lock taken by <see cref="Enter"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Unlock() => RobustLock.Exit(_segment.LockWord);
+    public void Unlock()
+    {
+        RobustLock.Exit(_segment.LockWord);
+        Released();
+    }
+
+    /// <summary>
+    /// Called once, after the next release of any arena's lock in this process, then forgotten: an OS-process member
+    /// says it started once its method has done its first channel operation (its first offer is then in place).
+    /// </summary>
+    internal static Action? OnNextRelease;
+
+    /// <summary>After the lock was released: runs <see cref="OnNextRelease"/> if one is set (a field read otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Released()
+    {
+        if (Volatile.Read(ref OnNextRelease) is not null && Interlocked.Exchange(ref OnNextRelease, null) is { } action)
+        {
+            action();
+        }
+    }
 
     /// <summary>The channel object of record <paramref name="record"/> in this process: one per record, so that the ends of one channel share it.</summary>
     public CspChannel<T> View<T>(int record, int generation, string name)
@@ -1036,6 +1056,10 @@ internal sealed unsafe class CspArena
     /// <summary>A held arena lock; disposing it releases the lock.</summary>
     public readonly ref struct Holder(int* word)
     {
-        public void Dispose() => RobustLock.Exit(word);
+        public void Dispose()
+        {
+            RobustLock.Exit(word);
+            Released();
+        }
     }
 }

@@ -91,6 +91,31 @@ public sealed class FairnessTests
             Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
 
     [Fact]
+    public Task A_blocking_fair_select_between_a_writer_in_an_OS_process_and_one_in_the_readers_process_starves_neither()
+        // The reader blocks its thread, so the local writer it woke runs elsewhere (the monitor moves what the thread
+        // holds) while the writer in the other process offers again on its own core.
+        => FairRounds(5, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()),
+            Net.Processes.FairCountsBlocking(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
+
+    [Fact]
+    public async Task A_blocking_fair_select_does_not_wait_for_a_writer_in_its_own_process_that_computes_between_its_values()
+    {
+        // The local writer is off the core for 20 ms after every value: the blocking reader takes the other writer's
+        // values meanwhile (it waits for the local one only while it is prompt), so it is chosen at a minority of turns.
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteForeverStalling(a.Writer(), 1, 20),
+            Net.Processes.WriteForever(b.Writer()).InOsProcess(),
+            Net.Processes.FairCountsBlocking(a.Reader(), b.Reader(), 1_000, warmUps: 2)).WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+        int[] counts = (int[])results[2]!;
+        Assert.True(counts[0] < 250, $"the computing writer was chosen {counts[0]} times of 1,000, the other {counts[1]}");
+    }
+
+    [Fact]
     public Task A_network_starts_together_so_a_reader_selecting_at_once_finds_writers_in_OS_processes_running()
         // Csp.Parallel starts its in-process members once its OS-process members' methods run: a reader that selects
         // from its first moment does not spend a process start's tens of milliseconds choosing the one writer that runs.

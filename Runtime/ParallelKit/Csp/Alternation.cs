@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.CspRuntime;
@@ -107,9 +108,16 @@ public sealed class Alternation
 
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
-        if (PreferredShared(order, out TimeSpan limit) is { } preferred)
+        if (Preferred(order, out TimeSpan limit) is { } preferred)
         {
-            AwaitReturningPeer(preferred, limit, cancellationToken);
+            if (_guards[preferred].Channel!.Shared is not null)
+            {
+                AwaitReturningPeer(preferred, limit, cancellationToken);
+            }
+            else
+            {
+                AwaitReturningWriter(preferred, limit, cancellationToken);
+            }
         }
 
         Pending pending = Begin(order, async: false);
@@ -131,7 +139,7 @@ public sealed class Alternation
             await CspRunner.Yield();
         }
 
-        if (PreferredShared(order, out TimeSpan limit) is { } preferred)
+        if (Preferred(order, out TimeSpan limit) is { } preferred && _guards[preferred].Channel!.Shared is not null)
         {
             await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
         }
@@ -147,13 +155,14 @@ public sealed class Alternation
     }
 
     /// <summary>
-    /// For a fair selection, the guard it prefers when that guard reads or writes a channel in shared memory: the
-    /// selection then waits a moment for a peer there that is on its way back (<see cref="SharedChannel.ReturningPeer"/>).
-    /// In process, the runner runs a woken peer before the selecting process selects again; a peer in another OS process
-    /// wakes later than that. Not with a skip guard (the selection then only looks) or a time-out under a millisecond;
-    /// with a longer time-out, for at most a quarter of it (<paramref name="limit"/>).
+    /// For a fair selection, the channel guard it prefers: when that guard's channel is in shared memory, the selection
+    /// then waits a moment for a peer there that is on its way back (<see cref="SharedChannel.ReturningPeer"/>). In
+    /// process, the runner runs a woken peer before an async selecting process selects again (a blocking one waits for
+    /// it, <see cref="AwaitReturningWriter"/>); a peer in another OS process wakes later than that. Not with a skip
+    /// guard (the selection then only looks) or a time-out under a millisecond; with a longer time-out, for at most a
+    /// quarter of it (<paramref name="limit"/>).
     /// </summary>
-    private int? PreferredShared(Order order, out TimeSpan limit)
+    private int? Preferred(Order order, out TimeSpan limit)
     {
         limit = TimeSpan.MaxValue;
         if (order != Order.Fair)
@@ -187,7 +196,77 @@ public sealed class Alternation
             }
         }
 
-        return preferred >= 0 && _guards[preferred] is { Channel.Shared: not null } ? preferred : null;
+        return preferred >= 0 ? preferred : null;
+    }
+
+    /// <summary>
+    /// A blocking fair selection that prefers an input guard on a channel of this OS process, not ready now, whose last
+    /// writer (its value taken straight from its offer) is on its way back: a blocking process runs no runner, so the
+    /// writer's continuation waits for another thread (tens of microseconds), or the writer's thread, woken from its
+    /// spin, waits for a core; a writer in another OS process, spinning on a core of its own, would otherwise be ready
+    /// first at every such turn. It waits while that continuation waits to run, then up to
+    /// <see cref="SharedChannel.Grace"/> for the writer's next offer, or, for a steady writer (prompt at its last turns,
+    /// as across processes), up to <see cref="SharedChannel.Patience"/>: a busy host preempts it. A writer that computes
+    /// before it writes again comes back late, loses its standing, and is then not waited for beyond the grace.
+    /// </summary>
+    private void AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        Guard guard = _guards[preferred];
+        CspChannel channel = guard.Channel!;
+        if (!guard.Reads || channel.MayBeReadable || Volatile.Read(ref channel.ReturningWriter) is not { } writer)
+        {
+            return;
+        }
+
+        // What this thread's runner holds (an async process that selects blocking) may be that writer.
+        CspRunner.BeforeBlocking();
+        var wait = new ReturningPeerState(limit, IsSteady(preferred));
+        long start = Stopwatch.GetTimestamp();
+        long patience = Math.Min(SharedChannel.Patience, wait.Limit);
+        long back = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (channel.MayBeReadable)
+            {
+                wait.CameBack = true;
+                break;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            if (now - start > patience)
+            {
+                break;
+            }
+
+            if (writer.IsDispatched)
+            {
+                back = 0; // its continuation has not run yet
+            }
+            else if (back == 0)
+            {
+                back = now;
+            }
+            else if (now - back > SharedChannel.Grace)
+            {
+                if (!wait.Steady)
+                {
+                    break;
+                }
+
+                wait.Late = true;
+            }
+
+            if (now - start < SharedChannel.SpinTime)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        CountReturn(preferred, wait);
     }
 
     private void AwaitReturningPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)

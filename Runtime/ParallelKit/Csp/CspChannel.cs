@@ -70,6 +70,16 @@ public abstract class CspChannel
     /// <summary>Poison and retire of an in-process channel; read and written holding <see cref="Gate"/>.</summary>
     internal ChannelState State { get; set; }
 
+    /// <summary>
+    /// The waiting writer whose value a read of this in-process channel took last, straight from its offer: while its
+    /// continuation waits to run (<see cref="Selection.IsDispatched"/>), it is on its way back to offer again. A
+    /// blocking fair selection waits for it briefly (see <see cref="Alternation"/>). A hint: selections are pooled.
+    /// </summary>
+    internal Selection? ReturningWriter;
+
+    /// <summary>Whether a read might not wait now (a value buffered, a writer waiting, or the channel poisoned or its writers retired): a lock-free hint.</summary>
+    internal abstract bool MayBeReadable { get; }
+
     /// <summary>Creates a channel.</summary>
     /// <typeparam name="T">The type of the values it carries.</typeparam>
     /// <param name="buffer">How many values writers may leave before a reader takes them; 0 (the default) for a rendezvous.</param>
@@ -159,6 +169,9 @@ public sealed class CspChannel<T> : CspChannel
     public int BufferSize { get; }
 
     internal override SharedChannel? Shared => _shared;
+
+    internal override bool MayBeReadable => _buffer.Count > 0 || _writers.Count > 0
+        || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.WritersRetired)) != 0;
 
     /// <summary>Makes a new reading end, counted for retire.</summary>
     /// <returns>The end; pass it to one process.</returns>
@@ -326,6 +339,7 @@ public sealed class CspChannel<T> : CspChannel
             {
                 value = offer.Value;
                 offer.Selection.Signal();
+                ReturningWriter = offer.Selection;
                 return 0;
             }
         }

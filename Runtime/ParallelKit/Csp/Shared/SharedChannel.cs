@@ -27,13 +27,13 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     internal const int GivenReadList = 4;
 
     /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningPeer"/>).</summary>
-    private static readonly long Patience = Stopwatch.Frequency / 50;
+    internal static readonly long Patience = Stopwatch.Frequency / 50;
 
     /// <summary>How long such a wait yields before it sleeps (a peer that wakes at once is back within microseconds).</summary>
-    private static readonly long SpinTime = Stopwatch.Frequency / 20_000;
+    internal static readonly long SpinTime = Stopwatch.Frequency / 20_000;
 
     /// <summary>How long after its peer withdrew its offer a fair selection still waits for it to offer again.</summary>
-    private static readonly long Grace = Stopwatch.Frequency / 50_000;
+    internal static readonly long Grace = Stopwatch.Frequency / 50_000;
 
     /// <summary>The arena holding the channel.</summary>
     public CspArena Arena { get; } = arena;

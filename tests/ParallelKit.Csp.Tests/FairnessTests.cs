@@ -91,6 +91,16 @@ public sealed class FairnessTests
             Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
 
     [Fact]
+    public Task A_fair_select_from_its_first_moment_between_a_writer_in_an_OS_process_and_one_in_the_readers_process_starves_neither()
+        // No warm-up: the OS process's first returns after a hand-over take milliseconds (its code after one is still
+        // compiling), in which the reader and its local writer make hundreds of selections; while the channel's
+        // hand-overs across processes are young the reader waits for that writer as for a steady one.
+        => FairRounds(10, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()).InOsProcess(),
+            Net.Processes.WriteForever(b.Writer()),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 0)]);
+
+    [Fact]
     public Task A_blocking_fair_select_between_a_writer_in_an_OS_process_and_one_in_the_readers_process_starves_neither()
         // The reader blocks its thread, so the local writer it woke runs elsewhere (the monitor moves what the thread
         // holds) while the writer in the other process offers again on its own core.

@@ -32,6 +32,13 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// <summary>How long such a wait yields before it sleeps (a peer that wakes at once is back within microseconds).</summary>
     internal static readonly long SpinTime = Stopwatch.Frequency / 20_000;
 
+    /// <summary>
+    /// A channel's first hand-overs across processes, after each of which a fair selection waits for the peer as for a
+    /// steady one (see <see cref="ReturningPeer"/>): a peer that computes between its values costs the reader at most
+    /// this many waits of <see cref="Patience"/>, once.
+    /// </summary>
+    internal const int YoungHandOvers = 16;
+
     /// <summary>How long after its peer withdrew its offer a fair selection still waits for it to offer again.</summary>
     internal static readonly long Grace = Stopwatch.Frequency / 50_000;
 
@@ -240,8 +247,12 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         if (wait.Start == 0)
         {
             // A peer that has seen its hand-over and not offered again: waited for only if it is a steady one whose
-            // hand-overs cross processes (it computes nothing between its communications; it is off every core).
-            bool steady = wait.Steady && Volatile.Read(ref *Field(reads ? TakenEverAt : GivenEverAt)) > 0;
+            // hand-overs cross processes (it computes nothing between its communications; it is off every core), or
+            // while the channel's hand-overs across processes are young (the peer's process is still compiling the
+            // code that runs after one: its first returns take milliseconds, in which a reader that also takes from
+            // a writer of its own process makes hundreds of selections).
+            int ever = Volatile.Read(ref *Field(reads ? TakenEverAt : GivenEverAt));
+            bool steady = ever > 0 && (wait.Steady || ever <= YoungHandOvers);
             if (!inFlight && !steady)
             {
                 return ReturningPeerWait.None;

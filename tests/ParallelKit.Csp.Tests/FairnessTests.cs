@@ -32,6 +32,15 @@ public sealed class FairnessTests
             Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 10)]);
 
     [Fact]
+    public Task Fair_select_from_its_first_moment_between_two_writers_in_its_own_process_starves_neither()
+        // No warm-up: the members of a Parallel start together (one thread starts them in order, each up to its first
+        // wait), so the reader's first selections do not find one writer not started yet.
+        => FairRounds(20, (a, b) => [
+            Net.Processes.WriteForever(a.Writer()),
+            Net.Processes.WriteForever(b.Writer()),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 0)]);
+
+    [Fact]
     public Task Fair_select_between_two_writers_in_their_own_OS_processes_starves_neither()
         // Each writer learns that its value was taken only when its own process wakes (a crossing): the reader must not
         // take the other writer's value again and again while the one it prefers is on its way back. Every write the

@@ -17,6 +17,25 @@ public static partial class Net
         }
     }
 
+    /// <summary>Set by <see cref="SignalThenCollect"/> once it runs.</summary>
+    public static readonly ManualResetEventSlim CollectorStarted = new();
+
+    /// <summary>Blocks its thread before its first wait until <see cref="SignalThenCollect"/> runs (at most 10 s); whether it did.</summary>
+    [CspProcess]
+    public static async Task<bool> BlockBeforeFirstWait()
+    {
+        bool seen = CollectorStarted.Wait(TimeSpan.FromSeconds(10));
+        await Task.Yield();
+        return seen;
+    }
+
+    [CspProcess]
+    public static async Task<List<long>> SignalThenCollect(ChannelIn<long> input)
+    {
+        CollectorStarted.Set();
+        return await Collect(input);
+    }
+
     [CspProcess]
     public static void BlockingProducer(ChannelOut<long> output, long from, int count)
     {

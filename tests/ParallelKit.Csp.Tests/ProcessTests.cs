@@ -26,6 +26,23 @@ public sealed class CspProcessTests
     }
 
     [Fact]
+    public async Task A_process_that_blocks_its_thread_before_its_first_wait_does_not_keep_the_others_from_starting()
+    {
+        // The members start in order from one thread, each up to its first wait; the first here blocks that thread
+        // until the third runs, which another thread starts meanwhile.
+        Net.CollectorStarted.Reset();
+        var c = CspChannel.Create<long>();
+
+        object?[] results = await Csp.Parallel(
+            Net.Processes.BlockBeforeFirstWait(),
+            Net.Processes.Producer(c.Writer(), 0, 3),
+            Net.Processes.SignalThenCollect(c.Reader())).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.True((bool)results[0]!);
+        Assert.Equal([0L, 1, 2], (List<long>)results[2]!);
+    }
+
+    [Fact]
     public async Task Blocking_processes_get_threads_of_their_own_and_retire_propagates_to_the_end_of_the_pipeline()
     {
         // Ten blocking producers (each holds a thread while it waits) into one summing reader.

@@ -200,73 +200,98 @@ public sealed class Alternation
     }
 
     /// <summary>
-    /// A blocking fair selection that prefers an input guard on a channel of this OS process, not ready now, whose last
-    /// writer (its value taken straight from its offer) is on its way back: a blocking process runs no runner, so the
-    /// writer's continuation waits for another thread (tens of microseconds), or the writer's thread, woken from its
-    /// spin, waits for a core; a writer in another OS process, spinning on a core of its own, would otherwise be ready
-    /// first at every such turn. It waits while that continuation waits to run, then up to
-    /// <see cref="SharedChannel.Grace"/> for the writer's next offer, or, for a steady writer (prompt at its last turns,
-    /// as across processes), up to <see cref="SharedChannel.Patience"/>: a busy host preempts it. A writer that computes
-    /// before it writes again comes back late, loses its standing, and is then not waited for beyond the grace.
+    /// A blocking fair selection that prefers an input guard on a channel of this OS process, not ready now, whose last writer
+    /// (its value taken straight from its offer) is on its way back (<see cref="Selection.IsOnItsWayBack"/>): its
+    /// continuation waits for a thread (a blocking selection runs no runner, so what it wakes is an orphan another
+    /// thread picks up tens of microseconds later), or its thread, a blocking writer, waits to be woken and get a core.
+    /// A writer in another OS process, spinning on a core of its own, or a reader that selects again at once, would
+    /// otherwise find only the other guard ready at every such turn. It waits until that writer offers again or has
+    /// moved on; a steady writer (prompt at its last turns for this guard, as across processes) up to
+    /// <see cref="SharedChannel.Patience"/> even after it has moved on: a busy host preempts it before it offers. A
+    /// writer that computes before it writes again comes back late, loses its standing, and is then not waited for.
     /// </summary>
-    private void AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    private ReturningPeerWait LocalWriterReturning(int preferred, ref ReturningPeerState wait)
     {
         Guard guard = _guards[preferred];
         CspChannel channel = guard.Channel!;
-        if (!guard.Reads || channel.MayBeReadable || Volatile.Read(ref channel.ReturningWriter) is not { } writer)
+        if (channel.MayBeReadable)
         {
-            return;
+            wait.CameBack = wait.Start != 0;
+            return ReturningPeerWait.None;
         }
 
-        // What this thread's runner holds (an async process that selects blocking) may be that writer.
-        CspRunner.BeforeBlocking();
+        if (!guard.Reads || Volatile.Read(ref channel.ReturningWriter) is not { } writer)
+        {
+            return ReturningPeerWait.None;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        bool onItsWay = writer.IsOnItsWayBack || writer.IsDispatched;
+        if (wait.Start == 0)
+        {
+            if (!onItsWay && !wait.Steady)
+            {
+                return ReturningPeerWait.None;
+            }
+
+            wait.Start = now;
+        }
+        else if (now - wait.Start > Math.Min(SharedChannel.Patience, wait.Limit))
+        {
+            return ReturningPeerWait.None;
+        }
+
+        if (onItsWay)
+        {
+            wait.Back = 0;
+        }
+        else if (wait.Back == 0)
+        {
+            wait.Back = now;
+        }
+        else if (now - wait.Back > SharedChannel.Grace)
+        {
+            if (!wait.Steady)
+            {
+                return ReturningPeerWait.None;
+            }
+
+            wait.Late = true;
+        }
+
+        return now - wait.Start < SharedChannel.SpinTime ? ReturningPeerWait.Yield : ReturningPeerWait.Sleep;
+    }
+
+    private void AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
         var wait = new ReturningPeerState(limit, IsSteady(preferred));
-        long start = Stopwatch.GetTimestamp();
-        long patience = Math.Min(SharedChannel.Patience, wait.Limit);
-        long back = 0;
+        bool released = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (channel.MayBeReadable)
+            switch (LocalWriterReturning(preferred, ref wait))
             {
-                wait.CameBack = true;
-                break;
-            }
+                case ReturningPeerWait.Yield:
+                    if (!released)
+                    {
+                        // What this thread's runner holds (an async process that selects blocking) may be that writer.
+                        CspRunner.BeforeBlocking();
+                        released = true;
+                    }
 
-            long now = Stopwatch.GetTimestamp();
-            if (now - start > patience)
-            {
-                break;
-            }
-
-            if (writer.IsDispatched)
-            {
-                back = 0; // its continuation has not run yet
-            }
-            else if (back == 0)
-            {
-                back = now;
-            }
-            else if (now - back > SharedChannel.Grace)
-            {
-                if (!wait.Steady)
-                {
+                    Thread.Yield();
                     break;
-                }
+                case ReturningPeerWait.Sleep:
+                    Thread.Sleep(1);
+                    break;
+                default:
+                    if (wait.Start != 0)
+                    {
+                        CountReturn(preferred, wait);
+                    }
 
-                wait.Late = true;
-            }
-
-            if (now - start < SharedChannel.SpinTime)
-            {
-                Thread.Yield();
-            }
-            else
-            {
-                Thread.Sleep(1);
+                    return;
             }
         }
-
-        CountReturn(preferred, wait);
     }
 
     private void AwaitReturningPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)

@@ -158,7 +158,7 @@ public static partial class Csp
             if (processes[i].RunsInOsProcess)
             {
                 var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                running[i] = RunOneAsync(processes[i], ends[i], network, started);
+                running[i] = RunOneAsync(processes[i], ends[i], network, started, group: null);
                 starts.Add(started.Task);
             }
         }
@@ -175,10 +175,15 @@ public static partial class Csp
             }
         }
 
+        // The async members here start in order from one thread, each up to its first wait, so that none misses the
+        // network's first turns (a reader that selects from its first moment would find only the others ready).
+        var group = new StartGroup();
         for (int i = 0; i < processes.Length; i++)
         {
-            running[i] ??= RunOneAsync(processes[i], ends[i], network, started: null);
+            running[i] ??= RunOneAsync(processes[i], ends[i], network, started: null, group);
         }
+
+        group.Launch();
 
         try
         {
@@ -207,13 +212,13 @@ public static partial class Csp
         return [.. running.Select(static t => t.Result)];
     }
 
-    private static async Task<object?> RunOneAsync(CspProcessCall process, List<ChannelEnd> ends, Network network, TaskCompletionSource? started)
+    private static async Task<object?> RunOneAsync(CspProcessCall process, List<ChannelEnd> ends, Network network, TaskCompletionSource? started, StartGroup? group)
     {
         try
         {
             object? result = process.RunsInOsProcess
                 ? await Csp.OsProcessRunner.RunAsync(process, ends, started!, network.Token).ConfigureAwait(false)
-                : await RunHereAsync(process, network.Token).ConfigureAwait(false);
+                : await RunHereAsync(process, network.Token, group).ConfigureAwait(false);
             if (process.Propagates)
             {
                 RetireAll(ends);
@@ -253,7 +258,7 @@ public static partial class Csp
     }
 
     /// <summary>Runs a process in this OS process: a blocking one on a thread of its own, then waits for what it spawned.</summary>
-    internal static async Task<object?> RunHereAsync(CspProcessCall process, CancellationToken cancellationToken)
+    internal static async Task<object?> RunHereAsync(CspProcessCall process, CancellationToken cancellationToken, StartGroup? group = null)
     {
         var spawned = new List<Task>();
         object? result;
@@ -274,13 +279,21 @@ public static partial class Csp
             // Started inside a CSP runner: the processes the start wakes are held and then run in turn by one runner,
             // not queued one by one to the thread pool; the start returns at once. The async lambda's change to
             // s_spawned ends with its start.
-            result = await Task.Run(
-                () => ParallelKit.CspRuntime.CspRunner.Start(async () =>
-                {
-                    s_spawned.Value = spawned;
-                    return await process.InvokeBoxedAsync(cancellationToken).ConfigureAwait(false);
-                }),
-                CancellationToken.None).ConfigureAwait(false);
+            var start = new MemberStart(() => ParallelKit.CspRuntime.CspRunner.Start(async () =>
+            {
+                s_spawned.Value = spawned;
+                return await process.InvokeBoxedAsync(cancellationToken).ConfigureAwait(false);
+            }));
+            if (group is null)
+            {
+                start.Queue();
+            }
+            else
+            {
+                group.Add(start);
+            }
+
+            result = await (await start.Started.ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         Task[] children;
@@ -310,6 +323,78 @@ public static partial class Csp
     }
 
     /// <summary>One Parallel's shared fate: its ends are poisoned and its token cancelled when one process fails.</summary>
+    /// <summary>The start of one async process run in this OS process: whichever thread claims it first runs it, once.</summary>
+    internal sealed class MemberStart(Func<Task<object?>> start)
+    {
+        private readonly TaskCompletionSource<Task<object?>> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _claimed;
+
+        /// <summary>Completes with the process's task once it has run up to its first wait.</summary>
+        public Task<Task<object?>> Started => _started.Task;
+
+        /// <summary>Runs the start here unless another thread claimed it.</summary>
+        public void TryRun()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            {
+                try
+                {
+                    _started.SetResult(start());
+                }
+                catch (Exception e)
+                {
+                    _started.SetResult(Task.FromException<object?>(e));
+                }
+            }
+        }
+
+        /// <summary>Queues the start to the thread pool's global queue (first in, first out), with the caller's execution context.</summary>
+        public void Queue() => ThreadPool.QueueUserWorkItem(static s => s.TryRun(), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// The async members of one <c>Parallel</c> that run in this OS process: one thread-pool item starts them in order,
+    /// each up to its first wait, so they all start within microseconds of one another (queued one by one, the pool
+    /// could start the first a millisecond after the others, which meanwhile made a thousand communications). Each is
+    /// also queued on its own, so a member that computes before its first wait delays the others' start only until a
+    /// free thread takes them.
+    /// </summary>
+    internal sealed class StartGroup
+    {
+        private readonly List<MemberStart> _members = [];
+
+        /// <summary>Adds a member to start.</summary>
+        public void Add(MemberStart member) => _members.Add(member);
+
+        /// <summary>Queues the starts.</summary>
+        public void Launch()
+        {
+            if (_members.Count == 0)
+            {
+                return;
+            }
+
+            if (_members.Count > 1)
+            {
+                ThreadPool.QueueUserWorkItem(
+                    static members =>
+                    {
+                        foreach (MemberStart member in members)
+                        {
+                            member.TryRun();
+                        }
+                    },
+                    _members,
+                    preferLocal: false);
+            }
+
+            foreach (MemberStart member in _members)
+            {
+                member.Queue();
+            }
+        }
+    }
+
     private sealed class Network : IDisposable
     {
         private readonly HashSet<ChannelEnd> _ends;

@@ -229,6 +229,13 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     /// <summary>Whether a dispatched continuation is still unclaimed.</summary>
     public bool IsDispatched => Volatile.Read(ref _dispatched) == 1;
 
+    /// <summary>
+    /// Whether its waiter was signaled and has not finished with it yet (its continuation or its thread has not run
+    /// up to giving it back): a writer whose value was taken is then on its way back. A hint, read without a lock; a
+    /// selection that armed a timer is never reused, and says no.
+    /// </summary>
+    public bool IsOnItsWayBack => Volatile.Read(ref _park) == Signaled && _arena is null && Volatile.Read(ref _timer) is null;
+
     /// <summary>Takes the dispatched continuation to run it; false when another thread took it first.</summary>
     public bool TryClaimDispatch() => Volatile.Read(ref _dispatched) == 1 && Interlocked.Exchange(ref _dispatched, 0) == 1;
 

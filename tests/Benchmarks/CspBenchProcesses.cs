@@ -72,6 +72,43 @@ public static partial class CspBenchProcesses
         return seconds;
     }
 
+    /// <summary>
+    /// As <see cref="Consumer"/>, but times <paramref name="segments"/> consecutive runs of <paramref name="n"/> reads
+    /// of one network after its warm-up (its member in an OS process of its own has then reached its steady state
+    /// too); returns each run's seconds.
+    /// </summary>
+    [CspProcess]
+    public static async Task<double[]> ConsumerSegments(ChannelIn<long> input, int n, int warmUp, int segments)
+    {
+        long expected = await input.ReadAsync() + 1;
+        for (int i = 0; i < warmUp; i++)
+        {
+            if (await input.ReadAsync() != expected++)
+            {
+                throw new InvalidOperationException($"CommsTime read out of order in its warm-up");
+            }
+        }
+
+        double[] seconds = new double[segments];
+        for (int s = 0; s < segments; s++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            for (int i = 0; i < n; i++)
+            {
+                long v = await input.ReadAsync();
+                if (v != expected++)
+                {
+                    throw new InvalidOperationException($"CommsTime read {v}, expected {expected - 1}");
+                }
+            }
+
+            seconds[s] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        input.Poison();
+        return seconds;
+    }
+
     /// <summary>Sends back what it reads.</summary>
     [CspProcess]
     public static async Task Echo(ChannelIn<long> input, ChannelOut<long> output)

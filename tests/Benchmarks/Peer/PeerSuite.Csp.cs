@@ -44,15 +44,16 @@ public static partial class PeerSuite
 
         Report.Emit("csp_commstime", "csharp-dotnet-channel-capacity0", "in_process", 4 * n, samples, "batch");
 
-        // Across processes: one long warm-up network for this process's shared-memory paths, then each timed run's
-        // fresh member process warms up its own code (see CommsTime).
-        _ = CommsTime(nCross, successorInOsProcess: true, warmUp: warmUp);
+        // Across processes: the timed runs are consecutive segments of one network after its long warm-up, so that
+        // the member in its own OS process, a fresh process, has reached its steady state too (a fresh network per
+        // run with a 5,000-cycle warm-up measured that process's compiler on some hosts: 3.8-4.9 against 1.3-1.7 µs).
+        double[] segments = CommsTimeSegments(n, warmUp, Reps);
         for (int r = 0; r < Reps; r++)
         {
-            samples[r] = CommsTime(nCross, successorInOsProcess: true, warmUp: nCross) / (4.0 * nCross);
+            samples[r] = segments[r] / (4.0 * n);
         }
 
-        Report.Emit("csp_commstime", "csharp-parallelkit", "one_member_os_process", 4 * nCross, samples, "batch");
+        Report.Emit("csp_commstime", "csharp-parallelkit", "one_member_os_process", 4 * n, samples, "batch");
 
         _ = PingPong(2 * warmUp, echoInOsProcess: false);
         for (int r = 0; r < Reps; r++)
@@ -158,6 +159,21 @@ public static partial class PeerSuite
             successorInOsProcess ? successor.InOsProcess() : successor,
             CspBenchProcesses.Processes.Consumer(b.Reader(), n, warmUp < 0 ? n / 5 : warmUp)).GetAwaiter().GetResult();
         return (double)results[3]!;
+    }
+
+    /// <summary>CommsTime with the successor in its own OS process: <paramref name="segments"/> timed runs of <paramref name="n"/> reads, one after another in one network, after <paramref name="warmUp"/> untimed ones; each run's seconds.</summary>
+    private static double[] CommsTimeSegments(int n, int warmUp, int segments)
+    {
+        var a = CspChannel.Create<long>();
+        var b = CspChannel.Create<long>();
+        var c = CspChannel.Create<long>();
+        var d = CspChannel.Create<long>();
+        object?[] results = Csp.Parallel(
+            CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
+            CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
+            CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer()).InOsProcess(),
+            CspBenchProcesses.Processes.ConsumerSegments(b.Reader(), n, warmUp, segments)).GetAwaiter().GetResult();
+        return (double[])results[3]!;
     }
 
     /// <summary>The same network on <c>System.Threading.Channels</c> bounded channels of capacity 0 (a rendezvous in .NET 10), async tasks; seconds.</summary>

@@ -47,30 +47,7 @@ public static partial class CspBenchProcesses
     /// </summary>
     [CspProcess]
     public static async Task<double> Consumer(ChannelIn<long> input, int n, int warmUp)
-    {
-        long expected = await input.ReadAsync() + 1;
-        for (int i = 0; i < warmUp; i++)
-        {
-            if (await input.ReadAsync() != expected++)
-            {
-                throw new InvalidOperationException($"CommsTime read out of order in its warm-up");
-            }
-        }
-
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < n; i++)
-        {
-            long v = await input.ReadAsync();
-            if (v != expected++)
-            {
-                throw new InvalidOperationException($"CommsTime read {v}, expected {expected - 1}");
-            }
-        }
-
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        input.Poison();
-        return seconds;
-    }
+        => (await ConsumerSegments(input, n, warmUp, segments: 1).ConfigureAwait(false))[0];
 
     /// <summary>
     /// As <see cref="Consumer"/>, but times <paramref name="segments"/> consecutive runs of <paramref name="n"/> reads

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.CspRuntime;
@@ -207,7 +206,7 @@ public sealed class Alternation
     /// A writer in another OS process, spinning on a core of its own, or a reader that selects again at once, would
     /// otherwise find only the other guard ready at every such turn. It waits until that writer offers again or has
     /// moved on; a steady writer (prompt at its last turns for this guard, as across processes) up to
-    /// <see cref="SharedChannel.Patience"/> even after it has moved on: a busy host preempts it before it offers. A
+    /// 20 ms (<see cref="SharedChannel.Advance"/>) even after it has moved on: a busy host preempts it before it offers. A
     /// writer that computes before it writes again comes back late, loses its standing, and is then not waited for.
     /// </summary>
     private ReturningPeerWait LocalWriterReturning(int preferred, ref ReturningPeerState wait)
@@ -225,41 +224,7 @@ public sealed class Alternation
             return ReturningPeerWait.None;
         }
 
-        long now = Stopwatch.GetTimestamp();
-        bool onItsWay = writer.IsOnItsWayBack || writer.IsDispatched;
-        if (wait.Start == 0)
-        {
-            if (!onItsWay && !wait.Steady)
-            {
-                return ReturningPeerWait.None;
-            }
-
-            wait.Start = now;
-        }
-        else if (now - wait.Start > Math.Min(SharedChannel.Patience, wait.Limit))
-        {
-            return ReturningPeerWait.None;
-        }
-
-        if (onItsWay)
-        {
-            wait.Back = 0;
-        }
-        else if (wait.Back == 0)
-        {
-            wait.Back = now;
-        }
-        else if (now - wait.Back > SharedChannel.Grace)
-        {
-            if (!wait.Steady)
-            {
-                return ReturningPeerWait.None;
-            }
-
-            wait.Late = true;
-        }
-
-        return now - wait.Start < SharedChannel.SpinTime ? ReturningPeerWait.Yield : ReturningPeerWait.Sleep;
+        return SharedChannel.Advance(ref wait, writer.IsOnItsWayBack || writer.IsDispatched);
     }
 
     private void AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)

@@ -152,28 +152,28 @@ public static partial class PeerSuite
                 channel.GetType().GetMethod("Promote", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.Invoke(channel, null);
             }
         }
-        CspProcessCall successor = CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer());
-        object?[] results = Csp.Parallel(
-            CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
-            CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
-            successorInOsProcess ? successor.InOsProcess() : successor,
-            CspBenchProcesses.Processes.Consumer(b.Reader(), n, warmUp < 0 ? n / 5 : warmUp)).GetAwaiter().GetResult();
-        return (double)results[3]!;
+        CspProcessCall consumer = CspBenchProcesses.Processes.Consumer(b.Reader(), n, warmUp < 0 ? n / 5 : warmUp);
+        return (double)RunCommsTime(a, b, c, d, successorInOsProcess, consumer)!;
     }
 
     /// <summary>CommsTime with the successor in its own OS process: <paramref name="segments"/> timed runs of <paramref name="n"/> reads, one after another in one network, after <paramref name="warmUp"/> untimed ones; each run's seconds.</summary>
     private static double[] CommsTimeSegments(int n, int warmUp, int segments)
     {
-        var a = CspChannel.Create<long>();
         var b = CspChannel.Create<long>();
-        var c = CspChannel.Create<long>();
-        var d = CspChannel.Create<long>();
+        CspProcessCall consumer = CspBenchProcesses.Processes.ConsumerSegments(b.Reader(), n, warmUp, segments);
+        return (double[])RunCommsTime(CspChannel.Create<long>(), b, CspChannel.Create<long>(), CspChannel.Create<long>(), successorInOsProcess: true, consumer)!;
+    }
+
+    /// <summary>Runs the CommsTime ring over channels <paramref name="a"/>–<paramref name="d"/> with <paramref name="consumer"/> reading <paramref name="b"/>; the consumer's result.</summary>
+    private static object? RunCommsTime(CspChannel<long> a, CspChannel<long> b, CspChannel<long> c, CspChannel<long> d, bool successorInOsProcess, CspProcessCall consumer)
+    {
+        CspProcessCall successor = CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer());
         object?[] results = Csp.Parallel(
             CspBenchProcesses.Processes.Prefix(c.Reader(), a.Writer(), 0),
             CspBenchProcesses.Processes.Delta(a.Reader(), b.Writer(), d.Writer()),
-            CspBenchProcesses.Processes.Successor(d.Reader(), c.Writer()).InOsProcess(),
-            CspBenchProcesses.Processes.ConsumerSegments(b.Reader(), n, warmUp, segments)).GetAwaiter().GetResult();
-        return (double[])results[3]!;
+            successorInOsProcess ? successor.InOsProcess() : successor,
+            consumer).GetAwaiter().GetResult();
+        return results[3];
     }
 
     /// <summary>The same network on <c>System.Threading.Channels</c> bounded channels of capacity 0 (a rendezvous in .NET 10), async tasks; seconds.</summary>

@@ -27,10 +27,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     internal const int GivenReadList = 4;
 
     /// <summary>How long a fair selection waits at most for a writer on its way back (<see cref="ReturningPeer"/>).</summary>
-    internal static readonly long Patience = Stopwatch.Frequency / 50;
+    private static readonly long Patience = Stopwatch.Frequency / 50;
 
     /// <summary>How long such a wait yields before it sleeps (a peer that wakes at once is back within microseconds).</summary>
-    internal static readonly long SpinTime = Stopwatch.Frequency / 20_000;
+    private static readonly long SpinTime = Stopwatch.Frequency / 20_000;
 
     /// <summary>
     /// A channel's first hand-overs across processes, after each of which a fair selection waits for the peer as for a
@@ -40,7 +40,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     internal const int YoungHandOvers = 16;
 
     /// <summary>How long after its peer withdrew its offer a fair selection still waits for it to offer again.</summary>
-    internal static readonly long Grace = Stopwatch.Frequency / 50_000;
+    private static readonly long Grace = Stopwatch.Frequency / 50_000;
 
     /// <summary>The arena holding the channel.</summary>
     public CspArena Arena { get; } = arena;
@@ -243,7 +243,6 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
 
         bool inFlight = Volatile.Read(ref *Field(reads ? TakenInFlightAt : GivenInFlightAt)) > 0;
-        long now = Stopwatch.GetTimestamp();
         if (wait.Start == 0)
         {
             // A peer that has seen its hand-over and not offered again: waited for only if it is a steady one whose
@@ -252,24 +251,37 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
             // code that runs after one: its first returns take milliseconds, in which a reader that also takes from
             // a writer of its own process makes hundreds of selections).
             int ever = Volatile.Read(ref *Field(reads ? TakenEverAt : GivenEverAt));
-            bool steady = ever > 0 && (wait.Steady || ever <= YoungHandOvers);
-            if (!inFlight && !steady)
+            wait.Steady = ever > 0 && (wait.Steady || ever <= YoungHandOvers);
+        }
+
+        return Advance(ref wait, inFlight);
+    }
+
+    /// <summary>
+    /// One look of a wait for a peer on its way back that is not ready yet (see <see cref="ReturningPeer"/>; an
+    /// in-process writer's too, see <see cref="Alternation"/>): <paramref name="onItsWay"/> while it has not yet seen
+    /// its hand-over. Not begun for a peer that has seen it unless it is steady; ended after <see cref="Patience"/>,
+    /// or <see cref="Grace"/> after it saw its hand-over without offering again (a steady peer: marked late then, and
+    /// waited for up to the patience); yields first, then sleeps.
+    /// </summary>
+    internal static ReturningPeerWait Advance(ref ReturningPeerState wait, bool onItsWay)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (wait.Start == 0)
+        {
+            if (!onItsWay && !wait.Steady)
             {
                 return ReturningPeerWait.None;
             }
 
             wait.Start = now;
-            wait.Back = inFlight ? 0 : now;
-            wait.Steady = steady;
-            return ReturningPeerWait.Yield;
         }
-
-        if (now - wait.Start > Math.Min(Patience, wait.Limit))
+        else if (now - wait.Start > Math.Min(Patience, wait.Limit))
         {
             return ReturningPeerWait.None;
         }
 
-        if (inFlight)
+        if (onItsWay)
         {
             wait.Back = 0;
         }

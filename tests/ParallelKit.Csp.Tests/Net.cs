@@ -348,6 +348,65 @@ public static partial class Net
         }
     }
 
+    /// <summary><see cref="WriteForever"/> with a blocking write: a thread of its own that each write parks.</summary>
+    [CspProcess]
+    public static void WriteForeverBlocking(ChannelOut<long> output)
+    {
+        for (long i = 0; ; i++)
+        {
+            output.Write(i);
+        }
+    }
+
+    /// <summary>Writes a value every <paramref name="milliseconds"/>, for ever.</summary>
+    [CspProcess]
+    public static void WriteEvery(ChannelOut<long> output, int milliseconds)
+    {
+        for (long i = 0; ; i++)
+        {
+            Thread.Sleep(milliseconds);
+            output.Write(i);
+        }
+    }
+
+    /// <summary>
+    /// Selects fairly between <paramref name="a"/> and <paramref name="b"/> until <paramref name="fromA"/> values came
+    /// from <paramref name="a"/>; returns how many came from each, and how many selections took
+    /// <paramref name="milliseconds"/> or longer.
+    /// </summary>
+    [CspProcess]
+    public static async Task<int[]> FairGaps(ChannelIn<long> a, ChannelIn<long> b, int fromA, int milliseconds)
+    {
+        var alt = new Alternation(a.Guard(), b.Guard());
+        int[] counts = new int[3];
+        long last = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (counts[0] < fromA)
+        {
+            counts[(await alt.FairSelectAsync()).Index]++;
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(last, now).TotalMilliseconds >= milliseconds)
+            {
+                counts[2]++;
+            }
+
+            last = now;
+        }
+
+        a.Poison();
+        b.Poison();
+        return counts;
+    }
+
+    /// <summary><see cref="ReadForever"/> with a blocking read.</summary>
+    [CspProcess]
+    public static void ReadForeverBlocking(ChannelIn<long> input)
+    {
+        while (true)
+        {
+            input.Read();
+        }
+    }
+
     [CspProcess]
     public static async Task<int> ReadOnce(ChannelIn<long> input)
     {

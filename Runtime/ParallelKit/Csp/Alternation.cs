@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.CspRuntime;
@@ -33,6 +34,12 @@ public sealed class Alternation
 
     /// <summary>Prompt returns in a row after which a fair selection waits for a peer across processes even after it has seen its hand-over.</summary>
     private const int SteadyReturns = 4;
+
+    /// <summary>How long a fair selection waits for a steady peer in its own OS process at most (<see cref="AwaitSteadyPeer"/>).</summary>
+    private static readonly TimeSpan SteadyPatience = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How soon such a peer comes back to count as prompt: a thread woken on a busy host gets a core within it.</summary>
+    private static readonly TimeSpan SteadyLate = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
@@ -113,9 +120,9 @@ public sealed class Alternation
             {
                 AwaitReturningPeer(preferred, limit, cancellationToken);
             }
-            else
+            else if (AwaitReturningWriter(preferred, limit, cancellationToken) is { } taken)
             {
-                AwaitReturningWriter(preferred, limit, cancellationToken);
+                return taken;
             }
         }
 
@@ -126,7 +133,7 @@ public sealed class Alternation
         }
 
         pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
-        return Finish(pending, cancellationToken);
+        return Finish(pending, cancellationToken)!;
     }
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
@@ -138,9 +145,16 @@ public sealed class Alternation
             await CspRunner.Yield();
         }
 
-        if (Preferred(order, out TimeSpan limit) is { } preferred && _guards[preferred].Channel!.Shared is not null)
+        if (Preferred(order, out TimeSpan limit) is { } preferred)
         {
-            await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
+            if (_guards[preferred].Channel!.Shared is not null)
+            {
+                await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
+            }
+            else if (SteadyPeerAway(preferred) && await AwaitSteadyPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false) is { } taken)
+            {
+                return taken;
+            }
         }
 
         Pending pending = Begin(order, async: true);
@@ -150,7 +164,7 @@ public sealed class Alternation
         }
 
         await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
-        return Finish(pending, cancellationToken);
+        return Finish(pending, cancellationToken)!;
     }
 
     /// <summary>
@@ -227,9 +241,19 @@ public sealed class Alternation
         return SharedChannel.Advance(ref wait, writer.IsOnItsWayBack || writer.IsDispatched);
     }
 
-    private void AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// A blocking fair selection whose preferred guard reads a channel of this OS process: waits for its steady
+    /// writer (<see cref="AwaitSteadyPeer"/>), or briefly for one on its way back (<see cref="LocalWriterReturning"/>).
+    /// </summary>
+    /// <returns>The preferred guard's choice when the wait took its value; <see langword="null"/> to select now.</returns>
+    private Choice? AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var wait = new ReturningPeerState(limit, IsSteady(preferred));
+        if (SteadyPeerAway(preferred))
+        {
+            return AwaitSteadyPeer(preferred, limit, cancellationToken);
+        }
+
+        var wait = new ReturningPeerState(limit, steady: false);
         bool released = false;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -254,9 +278,101 @@ public sealed class Alternation
                         CountReturn(preferred, wait);
                     }
 
-                    return;
+                    return null;
             }
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whether a fair selection's preferred guard is on a channel of this OS process that is not ready for it now, and
+    /// whose peers (writers for an input guard, readers for an output guard) have been steady at this guard's last
+    /// turns (<see cref="IsSteady"/>): then the selection waits for that guard alone for a moment
+    /// (<see cref="AwaitSteadyPeer"/>) before it looks at the others. The peer this guard met last may be a thread that
+    /// blocks in <see cref="ChannelOut{T}.Write(T)"/> or <see cref="ChannelIn{T}.Read()"/>: it is woken, then needs a
+    /// core, and on a busy host (three such threads on two cores) the one sharing the selecting thread's core is back
+    /// only once that thread gives it up, while the other peer, on a core of its own, is always back first; or an async
+    /// process whose continuation another thread runs. A selection that chose whatever was ready then, or whichever
+    /// peer completed its offers first, would choose the same peer at most turns. A guard whose channel is ready counts
+    /// as prompt here; one not ready and not steady starts over; one whose channel never met a waiting peer is not
+    /// waited for.
+    /// </summary>
+    private bool SteadyPeerAway(int preferred)
+    {
+        Guard guard = _guards[preferred];
+        CspChannel channel = guard.Channel!;
+        if (Volatile.Read(ref guard.Reads ? ref channel.ReturningWriter : ref channel.ReturningReader) is null)
+        {
+            return false;
+        }
+
+        if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
+        {
+            CountSteadyWait(preferred, came: true, late: false);
+            return false;
+        }
+
+        if (!IsSteady(preferred))
+        {
+            // Not back at its turn, and not waited for: it starts over (a writer that writes now and then is ready at
+            // some of its turns, and would otherwise be waited for again every few of them).
+            CountSteadyWait(preferred, came: false, late: false);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Leaves an offer on the preferred guard's channel only, parks, and performs that guard if its peer offers within
+    /// <see cref="SteadyPatience"/> (or a quarter of the selection's time-out): the selecting thread's core is free
+    /// meanwhile, for a peer that shares it. A peer back later than <see cref="SteadyLate"/> (it computes, or waits
+    /// elsewhere, between its communications; or the host preempted it, now and then) loses a little of its standing
+    /// (five such turns more than prompt ones lose it); one not back at all loses it at once.
+    /// </summary>
+    /// <returns>The preferred guard's choice; <see langword="null"/> when its peer did not come back in time.</returns>
+    private Choice? AwaitSteadyPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: false);
+        Choice? chosen = pending.Chosen;
+        if (chosen is null)
+        {
+            pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
+            chosen = Finish(pending, cancellationToken);
+        }
+
+        CountSteadyWait(preferred, came: chosen is not null, late: Stopwatch.GetElapsedTime(start) > SteadyLate);
+        return chosen;
+    }
+
+    /// <summary>The async form of <see cref="AwaitSteadyPeer"/>, for a selection that <see cref="SteadyPeerAway"/> said waits.</summary>
+    private async ValueTask<Choice?> AwaitSteadyPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: true);
+        Choice? chosen = pending.Chosen;
+        if (chosen is null)
+        {
+            await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
+            chosen = Finish(pending, cancellationToken);
+        }
+
+        CountSteadyWait(preferred, came: chosen is not null, late: Stopwatch.GetElapsedTime(start) > SteadyLate);
+        return chosen;
+    }
+
+    /// <summary>
+    /// Counts a turn of a guard whose peer is in this OS process, as <see cref="CountReturn"/> does across processes,
+    /// but a late return costs one: a thread woken on a busy host is a few milliseconds late now and then.
+    /// </summary>
+    private void CountSteadyWait(int index, bool came, bool late)
+    {
+        int[] returns = Returns();
+        returns[index] = !came ? 0
+            : late ? Math.Max(0, returns[index] - 1)
+            : Math.Min(returns[index] + 1, 2 * SteadyReturns);
     }
 
     private void AwaitReturningPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
@@ -326,7 +442,29 @@ public sealed class Alternation
     }
 
     /// <summary>Whether guard <paramref name="index"/>'s peer came back promptly at its last turns (see <see cref="CountReturn"/>).</summary>
-    private bool IsSteady(int index) => _returns is { } returns && returns[index] >= SteadyReturns;
+    private bool IsSteady(int index) => Returns()[index] >= SteadyReturns;
+
+    /// <summary>
+    /// Each guard's standing (see <see cref="CountReturn"/>): a guard on a channel of this OS process starts as steady
+    /// as it gets (its peers are threads and tasks of this process, waited for only once one of them met the guard's
+    /// channel waiting; one that is not back loses the standing at the first wait, after
+    /// <see cref="SteadyPatience"/>); one on a channel in shared memory earns it.
+    /// </summary>
+    private int[] Returns()
+    {
+        if (_returns is null)
+        {
+            var returns = new int[_guards.Length];
+            for (int i = 0; i < returns.Length; i++)
+            {
+                returns[i] = _guards[i].Channel is { Shared: null } ? 2 * SteadyReturns : 0;
+            }
+
+            _returns = returns;
+        }
+
+        return _returns;
+    }
 
     /// <summary>
     /// Keeps count of how guard <paramref name="index"/>'s peer came back at this turn: promptly (ready when looked at,
@@ -336,7 +474,7 @@ public sealed class Alternation
     /// </summary>
     private void CountReturn(int index, ReturningPeerState wait)
     {
-        int[] returns = _returns ??= new int[_guards.Length];
+        int[] returns = Returns();
         returns[index] = !wait.CameBack ? 0
             : wait.Late ? Math.Max(0, returns[index] - (SteadyReturns / 2))
             : Math.Min(returns[index] + 1, 2 * SteadyReturns);
@@ -351,6 +489,17 @@ public sealed class Alternation
     private Pending Begin(Order order, bool async)
     {
         int[] sequence = Sequence(order, out int timeoutIndex, out TimeSpan timeout);
+        return Begin(sequence, timeoutIndex, timeout, async);
+    }
+
+    /// <summary>
+    /// <see cref="Begin(Order, bool)"/> over the guards of <paramref name="sequence"/>, in that order: a wait left
+    /// ends after <paramref name="timeout"/> (<see cref="TimeSpan.MaxValue"/>: never), choosing guard
+    /// <paramref name="timeoutIndex"/> then, or nothing if that is negative (<see cref="Finish"/> returns
+    /// <see langword="null"/>).
+    /// </summary>
+    private Pending Begin(int[] sequence, int timeoutIndex, TimeSpan timeout, bool async)
+    {
         var channels = new List<CspChannel>(sequence.Length);
         foreach (int i in sequence)
         {
@@ -444,7 +593,7 @@ public sealed class Alternation
                 throw;
             }
 
-            return new Pending(selection, offers, timeoutIndex, timeoutIndex < 0 ? -1 : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds)));
+            return new Pending(selection, offers, timeoutIndex, timeout == TimeSpan.MaxValue ? -1 : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds)));
         }
         finally
         {
@@ -460,7 +609,8 @@ public sealed class Alternation
         }
     }
 
-    private Choice Finish(Pending pending, CancellationToken cancellationToken)
+    /// <summary>Ends a selection that waited: the guard chosen, or <see langword="null"/> when its time-out ended it and it has no time-out guard (a fair selection's wait for one guard).</summary>
+    private Choice? Finish(Pending pending, CancellationToken cancellationToken)
     {
         Selection selection = pending.Selection!;
         selection.Disarm();
@@ -493,7 +643,7 @@ public sealed class Alternation
 
         return outcome switch
         {
-            Selection.TimedOut => Chose(pending.TimeoutIndex, null),
+            Selection.TimedOut => pending.TimeoutIndex >= 0 ? Chose(pending.TimeoutIndex, null) : null,
             Selection.Cancelled => throw new OperationCanceledException(cancellationToken),
             Selection.Retired => throw new ChannelRetiredException($"The channel '{failedChannel}' is retired: every end on its other side has retired."),
             _ => throw new ChannelPoisonedException($"The channel '{failedChannel}' is poisoned."),

@@ -77,8 +77,14 @@ public abstract class CspChannel
     /// </summary>
     internal Selection? ReturningWriter;
 
+    /// <summary>The waiting reader a write to this in-process channel gave its value last, straight into its offer (as <see cref="ReturningWriter"/>, the other way).</summary>
+    internal Selection? ReturningReader;
+
     /// <summary>Whether a read might not wait now (a value buffered, a writer waiting, or the channel poisoned or its writers retired): a lock-free hint.</summary>
     internal abstract bool MayBeReadable { get; }
+
+    /// <summary>Whether a write might not wait now (a reader waiting, room in the buffer, or the channel poisoned or its readers retired): a lock-free hint.</summary>
+    internal abstract bool MayBeWritable { get; }
 
     /// <summary>Creates a channel.</summary>
     /// <typeparam name="T">The type of the values it carries.</typeparam>
@@ -172,6 +178,9 @@ public sealed class CspChannel<T> : CspChannel
 
     internal override bool MayBeReadable => _buffer.Count > 0 || _writers.Count > 0
         || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.WritersRetired)) != 0;
+
+    internal override bool MayBeWritable => _readers.Count > 0 || _buffer.Count < BufferSize
+        || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.ReadersRetired)) != 0;
 
     /// <summary>Makes a new reading end, counted for retire.</summary>
     /// <returns>The end; pass it to one process.</returns>
@@ -369,6 +378,7 @@ public sealed class CspChannel<T> : CspChannel
             {
                 offer.Value = value;
                 offer.Selection.Signal();
+                ReturningReader = offer.Selection;
                 return 0;
             }
         }

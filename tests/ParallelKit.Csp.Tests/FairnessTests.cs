@@ -160,8 +160,10 @@ public sealed class FairnessTests
     public async Task A_fair_select_does_not_keep_waiting_for_a_writer_that_writes_now_and_then()
     {
         // One writer writes every 30 ms, the other always. The first's value is taken at one of its turns per tick, but
-        // at the others it is not back, so it is no steady writer: the reader waits for it (20 ms at most, the other
-        // writer stalled meanwhile) once, before it knows, not again every few ticks (6 or so times in 60 ticks).
+        // at the thousands of others it is not back, so it is no steady writer: the reader waits for it (20 ms at most,
+        // the other writer stalled meanwhile) once, before it knows, not again every few ticks (about six times in 60
+        // ticks when a turn it was not back at cost it nothing). Counted by the alternation itself, not by the clock:
+        // on a loaded host the reader's own turns take 19 ms now and then.
         var a = CspChannel.Create<long>();
         var b = CspChannel.Create<long>();
         object?[] results = await Csp.Parallel(
@@ -170,7 +172,7 @@ public sealed class FairnessTests
             Net.Processes.FairGaps(a.Reader(), b.Reader(), 60, 19)).WaitAsync(TimeSpan.FromSeconds(60), Token);
 
         int[] counts = (int[])results[2]!;
-        Assert.True(counts[2] <= 3, $"{counts[2]} selections took 19 ms or longer ({counts[0]} values from the writer that writes every 30 ms, {counts[1]} from the other)");
+        Assert.True(counts[3] <= 2, $"the reader waited in vain for the writer that writes every 30 ms {counts[3]} times ({counts[2]} selections took 19 ms or longer; {counts[0]} values from that writer, {counts[1]} from the other)");
     }
 
     [Fact]

@@ -371,14 +371,15 @@ public static partial class Net
 
     /// <summary>
     /// Selects fairly between <paramref name="a"/> and <paramref name="b"/> until <paramref name="fromA"/> values came
-    /// from <paramref name="a"/>; returns how many came from each, and how many selections took
-    /// <paramref name="milliseconds"/> or longer.
+    /// from <paramref name="a"/>; returns how many came from each, how many selections took
+    /// <paramref name="milliseconds"/> or longer, and how many of its waits for a steady writer ended with the writer
+    /// not back (internal: read by reflection).
     /// </summary>
     [CspProcess]
     public static async Task<int[]> FairGaps(ChannelIn<long> a, ChannelIn<long> b, int fromA, int milliseconds)
     {
         var alt = new Alternation(a.Guard(), b.Guard());
-        int[] counts = new int[3];
+        int[] counts = new int[4];
         long last = System.Diagnostics.Stopwatch.GetTimestamp();
         while (counts[0] < fromA)
         {
@@ -392,6 +393,7 @@ public static partial class Net
             last = now;
         }
 
+        counts[3] = (int)typeof(Alternation).GetField("SteadyWaitsTimedOut", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(alt)!;
         a.Poison();
         b.Poison();
         return counts;

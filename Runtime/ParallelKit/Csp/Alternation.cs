@@ -38,8 +38,11 @@ public sealed class Alternation
     /// <summary>How long a fair selection waits for a steady peer in its own OS process at most (<see cref="AwaitSteadyPeer"/>).</summary>
     private static readonly TimeSpan SteadyPatience = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>How soon such a peer comes back to count as prompt: a thread woken on a busy host gets a core within it.</summary>
-    private static readonly TimeSpan SteadyLate = TimeSpan.FromMilliseconds(1);
+    /// <summary>How soon such a peer comes back to count as prompt: a thread woken on a loaded host gets a core within it, mostly.</summary>
+    private static readonly TimeSpan SteadyLate = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Waits for a steady peer that ended with the peer not back (<see cref="AwaitSteadyPeer"/>): what they cost is visible to tests (read by reflection).</summary>
+    internal int SteadyWaitsTimedOut;
 
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
@@ -120,7 +123,7 @@ public sealed class Alternation
             {
                 AwaitReturningPeer(preferred, limit, cancellationToken);
             }
-            else if (AwaitReturningWriter(preferred, limit, cancellationToken) is { } taken)
+            else if (AwaitLocalPeer(preferred, limit, cancellationToken) is { } taken)
             {
                 return taken;
             }
@@ -151,7 +154,7 @@ public sealed class Alternation
             {
                 await AwaitReturningPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
             }
-            else if (SteadyPeerAway(preferred) && await AwaitSteadyPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false) is { } taken)
+            else if (await AwaitLocalPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false) is { } taken)
             {
                 return taken;
             }
@@ -170,8 +173,8 @@ public sealed class Alternation
     /// <summary>
     /// For a fair selection, the channel guard it prefers: when that guard's channel is in shared memory, the selection
     /// then waits a moment for a peer there that is on its way back (<see cref="SharedChannel.ReturningPeer"/>). In
-    /// process, the runner runs a woken peer before an async selecting process selects again (a blocking one waits for
-    /// it, <see cref="AwaitReturningWriter"/>); a peer in another OS process wakes later than that. Not with a skip
+    /// process, the runner runs a woken async peer before an async selecting process selects again; a peer that blocks
+    /// its thread, or one another thread runs, is waited for as <see cref="LocalTurn"/> says. Not with a skip
     /// guard (the selection then only looks) or a time-out under a millisecond; with a longer time-out, for at most a
     /// quarter of it (<paramref name="limit"/>).
     /// </summary>
@@ -212,57 +215,112 @@ public sealed class Alternation
         return preferred >= 0 ? preferred : null;
     }
 
+    /// <summary>What a fair selection whose preferred guard is on a channel of this OS process does before it selects (<see cref="LocalTurn"/>).</summary>
+    private enum LocalWait
+    {
+        /// <summary>Select now.</summary>
+        None,
+
+        /// <summary>Wait for that guard alone, parked (<see cref="AwaitSteadyPeer"/>).</summary>
+        Alone,
+
+        /// <summary>Wait while its peer is on its way back (<see cref="LocalPeerReturning"/>).</summary>
+        Returning,
+    }
+
     /// <summary>
-    /// A blocking fair selection that prefers an input guard on a channel of this OS process, not ready now, whose last writer
-    /// (its value taken straight from its offer) is on its way back (<see cref="Selection.IsOnItsWayBack"/>): its
-    /// continuation waits for a thread (a blocking selection runs no runner, so what it wakes is an orphan another
-    /// thread picks up tens of microseconds later), or its thread, a blocking writer, waits to be woken and get a core.
-    /// A writer in another OS process, spinning on a core of its own, or a reader that selects again at once, would
-    /// otherwise find only the other guard ready at every such turn. It waits until that writer offers again or has
-    /// moved on; a steady writer (prompt at its last turns for this guard, as across processes) up to
-    /// 20 ms (<see cref="SharedChannel.Advance"/>) even after it has moved on: a busy host preempts it before it offers. A
-    /// writer that computes before it writes again comes back late, loses its standing, and is then not waited for.
+    /// For a fair selection whose preferred guard is on a channel of this OS process: whether to wait for that guard's
+    /// peer (writers for an input guard, readers for an output guard) before selecting. The peer the guard met last may
+    /// be a thread that blocks in <see cref="ChannelOut{T}.Write(T)"/> or <see cref="ChannelIn{T}.Read()"/>: woken, it
+    /// then needs a core, and on a busy host (three such threads on two cores) the one sharing the selecting thread's
+    /// core is back only once that thread gives the core up, while the other peer, on a core of its own, is always back
+    /// first; or an async process whose continuation waits for another thread. A selection that chose whatever was
+    /// ready then, or let whichever peer came first complete its parked offers, would choose the same peer at most
+    /// turns. So a guard whose peers have been steady at its turns (<see cref="IsSteady"/>) is waited for
+    /// <see cref="LocalWait.Alone"/>; one that is not steady but whose peer is on its way back (woken, not resumed:
+    /// <see cref="Selection.IsOnItsWayBack"/>, or its continuation not yet taken by a thread:
+    /// <see cref="Selection.IsDispatched"/>) is waited for until it offers again or has moved on
+    /// (<see cref="LocalWait.Returning"/>), which is how a peer that lost its standing on a loaded host earns it back.
+    /// A guard whose channel is ready counts as prompt; one not ready, not steady and not on its way loses a point (a
+    /// writer that writes now and then is ready at one of its turns in thousands, and would otherwise be waited for
+    /// again every few values); one whose channel never met a waiting peer is not waited for.
     /// </summary>
-    private ReturningPeerWait LocalWriterReturning(int preferred, ref ReturningPeerState wait)
+    private LocalWait LocalTurn(int preferred)
     {
         Guard guard = _guards[preferred];
         CspChannel channel = guard.Channel!;
-        if (channel.MayBeReadable)
+        if (PeerOf(preferred) is not { } peer)
+        {
+            return LocalWait.None;
+        }
+
+        if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
+        {
+            CountSteadyWait(preferred, came: true, late: false);
+            return LocalWait.None;
+        }
+
+        if (IsSteady(preferred))
+        {
+            return LocalWait.Alone;
+        }
+
+        if (peer.IsOnItsWayBack || peer.IsDispatched)
+        {
+            return LocalWait.Returning;
+        }
+
+        int[] returns = Returns();
+        returns[preferred] = Math.Max(0, returns[preferred] - 1);
+        return LocalWait.None;
+    }
+
+    /// <summary>
+    /// One look of a wait for the preferred guard's peer in this OS process that is on its way back
+    /// (<see cref="LocalWait.Returning"/>): until it offers again, or a moment after it has resumed without offering
+    /// again (it computes, or waits elsewhere, before it does), or 20 ms (<see cref="SharedChannel.Advance"/>). Counted as
+    /// across processes (<see cref="CountReturn"/>): back, one point; not back, none left.
+    /// </summary>
+    private ReturningPeerWait LocalPeerReturning(int preferred, ref ReturningPeerState wait)
+    {
+        Guard guard = _guards[preferred];
+        CspChannel channel = guard.Channel!;
+        if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
         {
             wait.CameBack = wait.Start != 0;
             return ReturningPeerWait.None;
         }
 
-        if (!guard.Reads || Volatile.Read(ref channel.ReturningWriter) is not { } writer)
+        if (PeerOf(preferred) is not { } peer)
         {
             return ReturningPeerWait.None;
         }
 
-        return SharedChannel.Advance(ref wait, writer.IsOnItsWayBack || writer.IsDispatched);
+        return SharedChannel.Advance(ref wait, peer.IsOnItsWayBack || peer.IsDispatched);
     }
 
-    /// <summary>
-    /// A blocking fair selection whose preferred guard reads a channel of this OS process: waits for its steady
-    /// writer (<see cref="AwaitSteadyPeer"/>), or briefly for one on its way back (<see cref="LocalWriterReturning"/>).
-    /// </summary>
-    /// <returns>The preferred guard's choice when the wait took its value; <see langword="null"/> to select now.</returns>
-    private Choice? AwaitReturningWriter(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>A blocking fair selection whose preferred guard is on a channel of this OS process: waits for its peer as <see cref="LocalTurn"/> says.</summary>
+    /// <returns>The preferred guard's choice when the wait performed it; <see langword="null"/> to select now.</returns>
+    private Choice? AwaitLocalPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
-        if (SteadyPeerAway(preferred))
+        switch (LocalTurn(preferred))
         {
-            return AwaitSteadyPeer(preferred, limit, cancellationToken);
+            case LocalWait.Alone:
+                return AwaitSteadyPeer(preferred, limit, cancellationToken);
+            case LocalWait.None:
+                return null;
         }
 
         var wait = new ReturningPeerState(limit, steady: false);
         bool released = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            switch (LocalWriterReturning(preferred, ref wait))
+            switch (LocalPeerReturning(preferred, ref wait))
             {
                 case ReturningPeerWait.Yield:
                     if (!released)
                     {
-                        // What this thread's runner holds (an async process that selects blocking) may be that writer.
+                        // What this thread's runner holds (an async process that selects blocking) may be that peer.
                         CspRunner.BeforeBlocking();
                         released = true;
                     }
@@ -285,43 +343,39 @@ public sealed class Alternation
         return null;
     }
 
-    /// <summary>
-    /// Whether a fair selection's preferred guard is on a channel of this OS process that is not ready for it now, and
-    /// whose peers (writers for an input guard, readers for an output guard) have been steady at this guard's last
-    /// turns (<see cref="IsSteady"/>): then the selection waits for that guard alone for a moment
-    /// (<see cref="AwaitSteadyPeer"/>) before it looks at the others. The peer this guard met last may be a thread that
-    /// blocks in <see cref="ChannelOut{T}.Write(T)"/> or <see cref="ChannelIn{T}.Read()"/>: it is woken, then needs a
-    /// core, and on a busy host (three such threads on two cores) the one sharing the selecting thread's core is back
-    /// only once that thread gives it up, while the other peer, on a core of its own, is always back first; or an async
-    /// process whose continuation another thread runs. A selection that chose whatever was ready then, or whichever
-    /// peer completed its offers first, would choose the same peer at most turns. A guard whose channel is ready counts
-    /// as prompt here; one not ready and not steady starts over; one whose channel never met a waiting peer is not
-    /// waited for.
-    /// </summary>
-    private bool SteadyPeerAway(int preferred)
+    /// <summary>The async form of <see cref="AwaitLocalPeer"/>: its sleeps free the thread (<see cref="SleepAMillisecondAsync"/>).</summary>
+    private async ValueTask<Choice?> AwaitLocalPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
-        Guard guard = _guards[preferred];
-        CspChannel channel = guard.Channel!;
-        if (Volatile.Read(ref guard.Reads ? ref channel.ReturningWriter : ref channel.ReturningReader) is null)
+        switch (LocalTurn(preferred))
         {
-            return false;
+            case LocalWait.Alone:
+                return await AwaitSteadyPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
+            case LocalWait.None:
+                return null;
         }
 
-        if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
+        var wait = new ReturningPeerState(limit, steady: false);
+        while (!cancellationToken.IsCancellationRequested)
         {
-            CountSteadyWait(preferred, came: true, late: false);
-            return false;
+            switch (LocalPeerReturning(preferred, ref wait))
+            {
+                case ReturningPeerWait.Yield:
+                    Thread.Yield();
+                    break;
+                case ReturningPeerWait.Sleep:
+                    await SleepAMillisecondAsync().ConfigureAwait(false);
+                    break;
+                default:
+                    if (wait.Start != 0)
+                    {
+                        CountReturn(preferred, wait);
+                    }
+
+                    return null;
+            }
         }
 
-        if (!IsSteady(preferred))
-        {
-            // Not back at its turn, and not waited for: it starts over (a writer that writes now and then is ready at
-            // some of its turns, and would otherwise be waited for again every few of them).
-            CountSteadyWait(preferred, came: false, late: false);
-            return false;
-        }
-
-        return true;
+        return null;
     }
 
     /// <summary>
@@ -329,38 +383,74 @@ public sealed class Alternation
     /// <see cref="SteadyPatience"/> (or a quarter of the selection's time-out): the selecting thread's core is free
     /// meanwhile, for a peer that shares it. A peer back later than <see cref="SteadyLate"/> (it computes, or waits
     /// elsewhere, between its communications; or the host preempted it, now and then) loses a little of its standing
-    /// (five such turns more than prompt ones lose it); one not back at all loses it at once.
+    /// (five such turns more than prompt ones lose it); one not back at all loses it at once, unless it is still waking
+    /// (then a point).
     /// </summary>
     /// <returns>The preferred guard's choice; <see langword="null"/> when its peer did not come back in time.</returns>
     private Choice? AwaitSteadyPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
-        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: false);
+        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: false, timeReturn: true);
         Choice? chosen = pending.Chosen;
+        long back = start;
         if (chosen is null)
         {
             pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
+            back = pending.Selection.SignaledAt; // read before Finish gives the selection back
             chosen = Finish(pending, cancellationToken);
         }
 
-        CountSteadyWait(preferred, came: chosen is not null, late: Stopwatch.GetElapsedTime(start) > SteadyLate);
+        CountSteadyWait(preferred, chosen is not null, start, back);
         return chosen;
     }
 
-    /// <summary>The async form of <see cref="AwaitSteadyPeer"/>, for a selection that <see cref="SteadyPeerAway"/> said waits.</summary>
+    /// <summary>The async form of <see cref="AwaitSteadyPeer"/>.</summary>
     private async ValueTask<Choice?> AwaitSteadyPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
-        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: true);
+        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: true, timeReturn: true);
         Choice? chosen = pending.Chosen;
+        long back = start;
         if (chosen is null)
         {
             await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
+            back = pending.Selection.SignaledAt;
             chosen = Finish(pending, cancellationToken);
         }
 
-        CountSteadyWait(preferred, came: chosen is not null, late: Stopwatch.GetElapsedTime(start) > SteadyLate);
+        CountSteadyWait(preferred, chosen is not null, start, back);
         return chosen;
+    }
+
+    /// <summary>
+    /// Counts a wait for guard <paramref name="index"/>'s steady peer that began at <paramref name="start"/>: back
+    /// (<paramref name="came"/>) when it signaled the selection (<paramref name="back"/>; 0: now), not when the
+    /// selecting thread resumed (on a loaded host that thread, too, waits for a core). Late only if it took longer than
+    /// <see cref="SteadyLate"/> after it had resumed itself (a blocking peer's wake-up, a loaded host's doing, is not
+    /// held against it: <see cref="Selection.ResumedAt"/>); not back and still waking at the end, one point only.
+    /// </summary>
+    private void CountSteadyWait(int index, bool came, long start, long back)
+    {
+        Selection? peer = PeerOf(index);
+        if (!came)
+        {
+            SteadyWaitsTimedOut++;
+            int[] returns = Returns();
+            returns[index] = peer is not null && (peer.IsOnItsWayBack || peer.IsDispatched) ? Math.Max(0, returns[index] - 1) : 0;
+            return;
+        }
+
+        long from = peer is null ? start : Math.Max(start, peer.ResumedAt);
+        long to = back == 0 ? Stopwatch.GetTimestamp() : back;
+        CountSteadyWait(index, came: true, late: to - from > SteadyLate.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>The selection of the peer guard <paramref name="index"/>'s channel (in this OS process) met last: its writer's for an input guard, its reader's for an output guard.</summary>
+    private Selection? PeerOf(int index)
+    {
+        Guard guard = _guards[index];
+        CspChannel channel = guard.Channel!;
+        return Volatile.Read(ref guard.Reads ? ref channel.ReturningWriter : ref channel.ReturningReader);
     }
 
     /// <summary>
@@ -496,9 +586,10 @@ public sealed class Alternation
     /// <see cref="Begin(Order, bool)"/> over the guards of <paramref name="sequence"/>, in that order: a wait left
     /// ends after <paramref name="timeout"/> (<see cref="TimeSpan.MaxValue"/>: never), choosing guard
     /// <paramref name="timeoutIndex"/> then, or nothing if that is negative (<see cref="Finish"/> returns
-    /// <see langword="null"/>).
+    /// <see langword="null"/>); <paramref name="timeReturn"/>: the selection notes when its peer signals it
+    /// (<see cref="Selection.SignaledAt"/>).
     /// </summary>
-    private Pending Begin(int[] sequence, int timeoutIndex, TimeSpan timeout, bool async)
+    private Pending Begin(int[] sequence, int timeoutIndex, TimeSpan timeout, bool async, bool timeReturn = false)
     {
         var channels = new List<CspChannel>(sequence.Length);
         foreach (int i in sequence)
@@ -561,6 +652,11 @@ public sealed class Alternation
             }
 
             var selection = Selection.Rent(async);
+            if (timeReturn)
+            {
+                selection.TimeSignal();
+            }
+
             if (arena is not null)
             {
                 selection.AttachSlot(arena, arena.AllocateSlotLocked());

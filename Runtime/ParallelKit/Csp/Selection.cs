@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -74,6 +75,9 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     private CspArena? _arena;
     private int _slot;
     private int _dispatched; // 1 from CspRunner.Dispatch until a thread claims the continuation to run it
+    private bool _timed;     // Signal notes when it was signaled (a fair selection's wait for one guard)
+    private long _signaledAt;
+    private long _resumedAt; // when a blocking waiter last resumed after its signal (kept across reuse)
 
     /// <summary>The guard index that was chosen, or one of the negative outcomes; <see cref="Waiting"/> until claimed.</summary>
     public int Outcome => _arena is { } arena ? arena.ClaimOf(_slot) : Volatile.Read(ref _outcome);
@@ -130,8 +134,16 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         _arena = null;
         _slot = 0;
         _async = async;
+        _timed = false;
+        _signaledAt = 0;
         return true;
     }
+
+    /// <summary>Makes <see cref="Signal"/> note when it is called (<see cref="SignaledAt"/>): when a peer completed the wait, not when its waiter resumed.</summary>
+    public void TimeSignal() => _timed = true;
+
+    /// <summary>When <see cref="Signal"/> was called, in <see cref="Stopwatch"/> ticks, once <see cref="TimeSignal"/> asked for it (0: not yet, or not asked).</summary>
+    public long SignaledAt => Volatile.Read(ref _signaledAt);
 
     /// <summary>The version of the wait's task, for a <see cref="ValueTask"/> over another source that forwards here.</summary>
     public short Version => _core.Version;
@@ -166,6 +178,11 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Signal()
     {
+        if (_timed)
+        {
+            _signaledAt = Stopwatch.GetTimestamp();
+        }
+
         if (_arena is { } arena)
         {
             arena.Signal(_slot);
@@ -263,6 +280,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         {
             if (Volatile.Read(ref _park) == Signaled)
             {
+                Volatile.Write(ref _resumedAt, Stopwatch.GetTimestamp());
                 return;
             }
         }
@@ -279,7 +297,16 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
                 }
             }
         }
+
+        Volatile.Write(ref _resumedAt, Stopwatch.GetTimestamp());
     }
+
+    /// <summary>
+    /// When a blocking waiter using this selection last resumed after it was signaled (<see cref="Stopwatch"/> ticks; 0:
+    /// never): a fair selection waiting for that waiter to come back does not count against it the time it spent
+    /// waking (on a loaded host, waiting for a core). Selections are per thread, so it is that thread's last resume.
+    /// </summary>
+    public long ResumedAt => Volatile.Read(ref _resumedAt);
 
     /// <summary>Completes when signaled; <paramref name="timeoutMilliseconds"/> (-1: no limit) and the token claim it if nobody did first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -41,6 +41,9 @@ public sealed class Alternation
     /// <summary>How soon such a peer comes back to count as prompt: a thread woken on a loaded host gets a core within it, mostly.</summary>
     private static readonly TimeSpan SteadyLate = TimeSpan.FromMilliseconds(5);
 
+    /// <summary><see cref="SteadyLate"/> in <see cref="Stopwatch"/> ticks.</summary>
+    private static readonly long SteadyLateTicks = (long)(SteadyLate.TotalSeconds * Stopwatch.Frequency);
+
     /// <summary>Waits for a steady peer that ended with the peer not back (<see cref="AwaitSteadyPeer"/>): what they cost is visible to tests (read by reflection).</summary>
     internal int SteadyWaitsTimedOut;
 
@@ -256,7 +259,7 @@ public sealed class Alternation
 
         if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
         {
-            CountSteadyWait(preferred, came: true, late: false);
+            CountLocalReturn(preferred, late: false);
             return LocalWait.None;
         }
 
@@ -442,7 +445,7 @@ public sealed class Alternation
 
         long from = peer is null ? start : Math.Max(start, peer.ResumedAt);
         long to = back == 0 ? Stopwatch.GetTimestamp() : back;
-        CountSteadyWait(index, came: true, late: to - from > SteadyLate.TotalSeconds * Stopwatch.Frequency);
+        CountLocalReturn(index, late: to - from > SteadyLateTicks);
     }
 
     /// <summary>The selection of the peer guard <paramref name="index"/>'s channel (in this OS process) met last: its writer's for an input guard, its reader's for an output guard.</summary>
@@ -454,15 +457,14 @@ public sealed class Alternation
     }
 
     /// <summary>
-    /// Counts a turn of a guard whose peer is in this OS process, as <see cref="CountReturn"/> does across processes,
-    /// but a late return costs one: a thread woken on a busy host is a few milliseconds late now and then.
+    /// Counts a return of a guard's peer in this OS process (ready at its turn, or back in a wait): prompt, one point
+    /// more, up to twice <see cref="SteadyReturns"/>; late, one less (as <see cref="CountReturn"/> does across processes,
+    /// but a thread woken on a loaded host is late now and then without computing).
     /// </summary>
-    private void CountSteadyWait(int index, bool came, bool late)
+    private void CountLocalReturn(int index, bool late)
     {
         int[] returns = Returns();
-        returns[index] = !came ? 0
-            : late ? Math.Max(0, returns[index] - 1)
-            : Math.Min(returns[index] + 1, 2 * SteadyReturns);
+        returns[index] = late ? Math.Max(0, returns[index] - 1) : Math.Min(returns[index] + 1, 2 * SteadyReturns);
     }
 
     private void AwaitReturningPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)

@@ -239,8 +239,11 @@ public sealed class Alternation
     /// core is back only once that thread gives the core up, while the other peer, on a core of its own, is always back
     /// first; or an async process whose continuation waits for another thread. A selection that chose whatever was
     /// ready then, or let whichever peer came first complete its parked offers, would choose the same peer at most
-    /// turns. So a guard whose peers have been steady at its turns (<see cref="IsSteady"/>) is waited for
-    /// <see cref="LocalWait.Alone"/>; one that is not steady but whose peer is on its way back (woken, not resumed:
+    /// turns. So a guard whose peer has been steady at its turns (<see cref="IsSteady"/>) is waited for
+    /// <see cref="LocalWait.Alone"/>, when it is the channel's only end on that side: a peer that shares the side with
+    /// others (the butler's sit-down channel, written by every philosopher) may go elsewhere next, and waiting alone
+    /// for the side would turn a choice between guards into taking turns (the butler then let one philosopher sit at a
+    /// time). One that is not steady, or not alone on its side, but whose peer is on its way back (woken, not resumed:
     /// <see cref="Selection.IsOnItsWayBack"/>, or its continuation not yet taken by a thread:
     /// <see cref="Selection.IsDispatched"/>) is waited for until it offers again or has moved on
     /// (<see cref="LocalWait.Returning"/>), which is how a peer that lost its standing on a loaded host earns it back.
@@ -263,7 +266,7 @@ public sealed class Alternation
             return LocalWait.None;
         }
 
-        if (IsSteady(preferred))
+        if (IsSteady(preferred) && channel.HasOneEnd(writers: guard.Reads))
         {
             return LocalWait.Alone;
         }
@@ -560,16 +563,18 @@ public sealed class Alternation
 
     /// <summary>
     /// Keeps count of how guard <paramref name="index"/>'s peer came back at this turn: promptly (ready when looked at,
-    /// or back within the moment after it saw its hand-over) counts up to twice <see cref="SteadyReturns"/>; late (a
-    /// steady peer waited for past that moment: preempted once, or it computes now) counts down by half of it, so a
-    /// peer that stays late stops being waited for after three turns at most; not back at all resets it.
+    /// or back while waited for, within 5 ms of seeing its hand-over) counts one up, to twice
+    /// <see cref="SteadyReturns"/>; late (it computes now, or a loaded host kept it off the cores) or not back and not
+    /// waited for (it had seen its hand-over and not offered again: it computes, or was preempted) one down, so a peer
+    /// that stays away stops being waited for within five turns while one preempted now and then keeps its standing;
+    /// not back within a whole wait (<see cref="ReturningPeerState.TimedOut"/>: stopped, or gone) resets it.
     /// </summary>
     private void CountReturn(int index, ReturningPeerState wait)
     {
         int[] returns = Returns();
-        returns[index] = !wait.CameBack ? 0
-            : wait.Late ? Math.Max(0, returns[index] - (SteadyReturns / 2))
-            : Math.Min(returns[index] + 1, 2 * SteadyReturns);
+        returns[index] = wait.CameBack && !wait.Late ? Math.Min(returns[index] + 1, 2 * SteadyReturns)
+            : wait.TimedOut ? 0
+            : Math.Max(0, returns[index] - 1);
     }
 
     /// <summary>

@@ -86,6 +86,9 @@ public abstract class CspChannel
     /// <summary>Whether a write might not wait now (a reader waiting, room in the buffer, or the channel poisoned or its readers retired): a lock-free hint.</summary>
     internal abstract bool MayBeWritable { get; }
 
+    /// <summary>Whether one end, no more, is live on the writing side (<paramref name="writers"/>) or the reading side: a lock-free hint.</summary>
+    internal abstract bool HasOneEnd(bool writers);
+
     /// <summary>Creates a channel.</summary>
     /// <typeparam name="T">The type of the values it carries.</typeparam>
     /// <param name="buffer">How many values writers may leave before a reader takes them; 0 (the default) for a rendezvous.</param>
@@ -181,6 +184,8 @@ public sealed class CspChannel<T> : CspChannel
 
     internal override bool MayBeWritable => _readers.Count > 0 || _buffer.Count < BufferSize
         || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.ReadersRetired)) != 0;
+
+    internal override bool HasOneEnd(bool writers) => Volatile.Read(ref writers ? ref _liveWriterEnds : ref _liveReaderEnds) == 1;
 
     /// <summary>Makes a new reading end, counted for retire.</summary>
     /// <returns>The end; pass it to one process.</returns>

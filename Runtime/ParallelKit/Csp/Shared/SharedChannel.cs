@@ -42,6 +42,9 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// <summary>How long after its peer withdrew its offer a fair selection still waits for it to offer again.</summary>
     private static readonly long Grace = Stopwatch.Frequency / 50_000;
 
+    /// <summary>How long after it saw its hand-over a steady peer may take to offer again before it counts as late (<see cref="ReturningPeerState.Late"/>).</summary>
+    private static readonly long LateAfterSeen = Stopwatch.Frequency / 200;
+
     /// <summary>The arena holding the channel.</summary>
     public CspArena Arena { get; } = arena;
 
@@ -278,6 +281,7 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
         else if (now - wait.Start > Math.Min(Patience, wait.Limit))
         {
+            wait.TimedOut = true;
             return ReturningPeerWait.None;
         }
 
@@ -296,7 +300,9 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
                 return ReturningPeerWait.None;
             }
 
-            wait.Late = true;
+            // Preempted between seeing its hand-over and offering again now and then, on a loaded host, for a few
+            // milliseconds: late only past that.
+            wait.Late = now - wait.Back > LateAfterSeen;
         }
 
         return now - wait.Start < SpinTime ? ReturningPeerWait.Yield : ReturningPeerWait.Sleep;
@@ -571,6 +577,9 @@ internal struct ReturningPeerState(TimeSpan limit, bool steady)
     /// <summary>The guard became ready (the peer offered again) while it was looked at.</summary>
     public bool CameBack;
 
-    /// <summary>A steady peer was waited for past the grace after it had seen its hand-over (late: preempted, or it computes now).</summary>
+    /// <summary>A steady peer offered again more than 5 ms after it had seen its hand-over (late: it computes now, or a loaded host kept it off the cores).</summary>
     public bool Late;
+
+    /// <summary>The wait ended at its limit (the patience, or a quarter of the selection's time-out) with the peer not back.</summary>
+    public bool TimedOut;
 }

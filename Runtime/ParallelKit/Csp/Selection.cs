@@ -78,6 +78,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     private bool _timed;     // Signal notes when it was signaled (a fair selection's wait for one guard)
     private long _signaledAt;
     private long _resumedAt; // when a blocking waiter last resumed after its signal (kept across reuse)
+    private long _deadline;  // when an armed time-out is due (Stopwatch ticks)
 
     /// <summary>The guard index that was chosen, or one of the negative outcomes; <see cref="Waiting"/> until claimed.</summary>
     public int Outcome => _arena is { } arena ? arena.ClaimOf(_slot) : Volatile.Read(ref _outcome);
@@ -408,8 +409,33 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
 
         if (timeoutMilliseconds >= 0)
         {
-            _timer = new Timer(static state => ((Selection)state!).Expire(TimedOut), this, timeoutMilliseconds, Timeout.Infinite);
+            _deadline = Stopwatch.GetTimestamp() + (timeoutMilliseconds * Stopwatch.Frequency / 1000);
+            _timer = new Timer(static state => ((Selection)state!).TimerFired(), this, timeoutMilliseconds, Timeout.Infinite);
         }
+    }
+
+    /// <summary>
+    /// The timer's callback: the time-out, unless it came early. Timers run on a coarse clock (on Linux, a scheduler
+    /// tick: up to 4 ms early), and a selection must not end on a 100 ms time-out after 97 ms; then it sets the timer
+    /// again for what is left.
+    /// </summary>
+    private void TimerFired()
+    {
+        long early = _deadline - Stopwatch.GetTimestamp();
+        if (early > 0)
+        {
+            lock (_disarmGate)
+            {
+                if (!_disarmed)
+                {
+                    _timer!.Change((int)Math.Max(1, ((early * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency), Timeout.Infinite);
+                }
+            }
+
+            return;
+        }
+
+        Expire(TimedOut);
     }
 
     private void Expire(int outcome)

@@ -426,13 +426,22 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         {
             lock (_disarmGate)
             {
-                if (!_disarmed)
+                // Disarmed: the wait is over. No timer yet (the thread that armed it was preempted before it kept it):
+                // time out now rather than never.
+                if (_disarmed || Volatile.Read(ref _timer) is not { } timer)
                 {
-                    _timer!.Change((int)Math.Max(1, ((early * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency), Timeout.Infinite);
+                    early = 0;
+                }
+                else
+                {
+                    timer.Change((int)Math.Max(1, ((early * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency), Timeout.Infinite);
                 }
             }
 
-            return;
+            if (early > 0)
+            {
+                return;
+            }
         }
 
         Expire(TimedOut);

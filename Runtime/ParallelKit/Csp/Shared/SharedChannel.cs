@@ -223,8 +223,8 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// it waits that long while it stays so). A <see cref="ReturningPeerState.Steady"/> peer (one that came back
     /// promptly at its last turns, across processes) is waited for after it has seen its hand-over too, up to the
     /// patience: on a busy host it is off every core between seeing it and offering again, which the moment after
-    /// would take for computing (the selection then marks it <see cref="ReturningPeerState.Late"/>). Lock-free: what
-    /// it reads are hints; the selection decides under the lock.
+    /// would take for computing (past <see cref="LateAfterSeen"/>, the selection marks it
+    /// <see cref="ReturningPeerState.Late"/>). Lock-free: what it reads are hints; the selection decides under the lock.
     /// </summary>
     public ReturningPeerWait ReturningPeer(bool reads, ref ReturningPeerState wait)
     {
@@ -263,9 +263,10 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     /// <summary>
     /// One look of a wait for a peer on its way back that is not ready yet (see <see cref="ReturningPeer"/>; an
     /// in-process writer's too, see <see cref="Alternation"/>): <paramref name="onItsWay"/> while it has not yet seen
-    /// its hand-over. Not begun for a peer that has seen it unless it is steady; ended after <see cref="Patience"/>,
-    /// or <see cref="Grace"/> after it saw its hand-over without offering again (a steady peer: marked late then, and
-    /// waited for up to the patience); yields first, then sleeps.
+    /// its hand-over. Not begun for a peer that has seen it unless it is steady; ended after <see cref="Patience"/>
+    /// (<see cref="ReturningPeerState.TimedOut"/>), or <see cref="Grace"/> after it saw its hand-over without offering
+    /// again (a steady peer is waited for up to the patience, and marked late <see cref="LateAfterSeen"/> after it saw
+    /// it); yields first, then sleeps.
     /// </summary>
     internal static ReturningPeerWait Advance(ref ReturningPeerState wait, bool onItsWay)
     {

@@ -36,6 +36,46 @@ public static partial class Net
         return await Collect(input);
     }
 
+    /// <summary>What <see cref="WaitForFileThenWrite"/> computed (kept, so the computing is not optimized away).</summary>
+    internal static long SpinSink;
+
+    /// <summary>
+    /// Before its first channel operation, waits up to 5 s for <paramref name="path"/> to exist (made by
+    /// <see cref="MakeFileThenRead"/>), sleeping or, if <paramref name="compute"/>, computing; then writes whether it did.
+    /// </summary>
+    [CspProcess]
+    public static void WaitForFileThenWrite(ChannelOut<long> output, string path, bool compute)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool seen = false;
+        long spins = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(5) && !(seen = System.IO.File.Exists(path)))
+        {
+            if (compute)
+            {
+                for (int i = 0; i < 100_000; i++)
+                {
+                    spins += i ^ (spins >> 3);
+                }
+            }
+            else
+            {
+                Thread.Sleep(5);
+            }
+        }
+
+        SpinSink = spins;
+        output.Write(seen ? 1 : 0);
+    }
+
+    /// <summary>Makes <paramref name="path"/>, then reads one value.</summary>
+    [CspProcess]
+    public static async Task<long> MakeFileThenRead(ChannelIn<long> input, string path)
+    {
+        await System.IO.File.WriteAllTextAsync(path, "started");
+        return await input.ReadAsync();
+    }
+
     [CspProcess]
     public static void BlockingProducer(ChannelOut<long> output, long from, int count)
     {

@@ -23,6 +23,30 @@ public sealed class OsProcessTests
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), (List<long>)results[2]!);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_OS_process_member_that_waits_or_computes_before_its_first_channel_operation_does_not_hold_back_the_others(bool compute)
+    {
+        // The in-process members start once the OS process member's first channel operation is done, or once it has
+        // computed for a while, or waited for a while: not never (the member waits for what an in-process one does).
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pk-csp-start-{Guid.NewGuid():N}");
+        try
+        {
+            var c = CspChannel.Create<long>();
+
+            object?[] results = await Csp.Parallel(
+                Net.Processes.WaitForFileThenWrite(c.Writer(), path, compute).InOsProcess(),
+                Net.Processes.MakeFileThenRead(c.Reader(), path)).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+            Assert.Equal(1L, results[1]);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task An_OS_process_member_runs_in_another_process_and_returns_its_result()
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -54,8 +55,19 @@ internal sealed class CspChildJob : VoidJobCall
         return new CspChildJob(name, key, process, client, ends);
     }
 
-    /// <summary>How long after its method started a member that has done no channel operation yet says it started anyway.</summary>
-    private const int StartedAfterMilliseconds = 50;
+    /// <summary>
+    /// How much processor time this OS process may spend after its member's method started, with no channel operation
+    /// yet, before the member says it started anyway (a method that computes first). Processor time, not time on the
+    /// clock: on a host loaded several times over the first channel operation (compiling the code that runs it) takes
+    /// hundreds of milliseconds by the clock, in which the network's in-process members would run alone.
+    /// </summary>
+    private static readonly TimeSpan StartedAfterProcessorTime = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long by the clock a member with no channel operation yet may take anyway (a method that waits for something else first).</summary>
+    private static readonly TimeSpan StartedAfterAtMost = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the fallback looks at the processor time spent.</summary>
+    private const int StartedCheckMilliseconds = 10;
 
     protected internal override void WriteArguments(ref JobWriter writer)
         => throw new InvalidOperationException("A CSP process running in its own OS process is not passed on: start it from the process that owns its channels.");
@@ -64,7 +76,8 @@ internal sealed class CspChildJob : VoidJobCall
     {
         // Started once the method's first channel operation has left the arena's lock (its first offer, say, is in
         // place: the network's in-process members, which start then, find this member ready, not still compiling its
-        // first call), or after StartedAfterMilliseconds for a method that computes first; always before the end.
+        // first call), or after StartedAfterProcessorTime for a method that computes first, or StartedAfterAtMost for
+        // one that waits first; always before the end.
         var gate = new Lock();
         bool startSent = false;
         void Send(CspStatus? status, byte[] body)
@@ -86,7 +99,7 @@ internal sealed class CspChildJob : VoidJobCall
 
         Action started = () => Send(null, []);
         CspArena.OnNextRelease = started;
-        using var fallback = new Timer(static state => ((Action)state!)(), started, StartedAfterMilliseconds, Timeout.Infinite);
+        using var fallback = new StartFallback(started);
         try
         {
             object? result = await Csp.RunHereAsync(_process, cancellationToken).ConfigureAwait(false);
@@ -108,6 +121,57 @@ internal sealed class CspChildJob : VoidJobCall
         {
             Interlocked.CompareExchange(ref CspArena.OnNextRelease, null, started);
             _client.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Says the member started once this OS process has spent <see cref="StartedAfterProcessorTime"/> of processor
+    /// time since its method started, or <see cref="StartedAfterAtMost"/> has passed, whichever comes first.
+    /// </summary>
+    private sealed class StartFallback : IDisposable
+    {
+        private readonly Action _started;
+        private readonly TimeSpan _processorAtStart = Environment.CpuUsage.TotalTime;
+        private readonly long _clockAtStart = Stopwatch.GetTimestamp();
+        private readonly Timer _timer;
+        private bool _done;
+
+        public StartFallback(Action started)
+        {
+            _started = started;
+            _timer = new Timer(static state => ((StartFallback)state!).Check(), this, Timeout.Infinite, Timeout.Infinite);
+            _timer.Change(StartedCheckMilliseconds, Timeout.Infinite);
+        }
+
+        private void Check()
+        {
+            lock (_timer)
+            {
+                if (_done)
+                {
+                    return;
+                }
+
+                if (Environment.CpuUsage.TotalTime - _processorAtStart < StartedAfterProcessorTime
+                    && Stopwatch.GetElapsedTime(_clockAtStart) < StartedAfterAtMost)
+                {
+                    _timer.Change(StartedCheckMilliseconds, Timeout.Infinite);
+                    return;
+                }
+
+                _done = true;
+            }
+
+            _started();
+        }
+
+        public void Dispose()
+        {
+            lock (_timer)
+            {
+                _done = true;
+                _timer.Dispose();
+            }
         }
     }
 

@@ -224,6 +224,34 @@ public sealed class CspChannelTests
     }
 
     [Fact]
+    public async Task A_token_cancelled_already_takes_no_ready_value_and_gives_none_as_with_dotnet_channels()
+    {
+        var c = CspChannel.Create<int>();
+        ChannelOut<int> writer = c.Writer();
+        ChannelIn<int> reader = c.Reader();
+        var cancelled = new CancellationToken(canceled: true);
+
+        ValueTask write = writer.WriteAsync(7, Token);
+        Assert.False(write.IsCompleted);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.ReadAsync(cancelled));
+        Assert.Throws<OperationCanceledException>(() => reader.Read(cancelled));
+        var alternation = new Alternation(reader.Guard());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await alternation.FairSelectAsync(cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await alternation.PriSelectAsync(cancelled));
+        Assert.False(write.IsCompleted);
+        Assert.Equal(7, await reader.ReadAsync(Token));
+        await write;
+
+        ValueTask<int> read = reader.ReadAsync(Token);
+        Assert.False(read.IsCompleted);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteAsync(8, cancelled));
+        Assert.Throws<OperationCanceledException>(() => writer.Write(8, cancelled));
+        Assert.False(read.IsCompleted);
+        await writer.WriteAsync(9, Token);
+        Assert.Equal(9, await read);
+    }
+
+    [Fact]
     public async Task Await_foreach_reads_until_the_writers_retire()
     {
         var c = CspChannel.Create<string>(buffer: 1);

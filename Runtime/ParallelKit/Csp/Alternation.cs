@@ -104,22 +104,23 @@ public sealed class Alternation
     public Choice FairSelect() => SelectCore(Order.Fair, CancellationToken.None);
 
     /// <summary>The async form of <see cref="Select"/>.</summary>
-    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then (none with a token already cancelled, even a ready guard's).</param>
     /// <returns>What was chosen.</returns>
     public ValueTask<Choice> SelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Arbitrary, cancellationToken);
 
     /// <summary>The async form of <see cref="PriSelect"/>.</summary>
-    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then (none with a token already cancelled, even a ready guard's).</param>
     /// <returns>What was chosen.</returns>
     public ValueTask<Choice> PriSelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Priority, cancellationToken);
 
     /// <summary>The async form of <see cref="FairSelect"/>.</summary>
-    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then.</param>
+    /// <param name="cancellationToken">Stops waiting; no guard's operation is performed then (none with a token already cancelled, even a ready guard's).</param>
     /// <returns>What was chosen.</returns>
     public ValueTask<Choice> FairSelectAsync(CancellationToken cancellationToken = default) => SelectCoreAsync(Order.Fair, cancellationToken);
 
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (Preferred(order, out TimeSpan limit) is { } preferred)
         {
             if (_guards[preferred].Channel!.Shared is not null)
@@ -144,6 +145,7 @@ public sealed class Alternation
 
     private async ValueTask<Choice> SelectCoreAsync(Order order, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (order == Order.Fair && CspRunner.HoldsHere)
         {
             // The processes this one woke on this thread (writers whose values it took) offer again before it selects,

@@ -40,23 +40,29 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     public T Read() => Read(CancellationToken.None);
 
     /// <summary>Reads one value, blocking until a writer gives one or <paramref name="cancellationToken"/> is cancelled.</summary>
-    /// <param name="cancellationToken">Stops waiting; no value is taken then.</param>
+    /// <param name="cancellationToken">Stops waiting; no value is taken then (none is taken with a token already cancelled, even a ready one, as with .NET's channels).</param>
     /// <returns>The value.</returns>
     /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
     /// <exception cref="ChannelRetiredException">This end retired, or every writer retired and the buffer is empty.</exception>
     public T Read(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfRetired();
         return _channel.Read(cancellationToken);
     }
 
     /// <summary>Reads one value without blocking a thread.</summary>
-    /// <param name="cancellationToken">Stops waiting; no value is taken then.</param>
+    /// <param name="cancellationToken">Stops waiting; no value is taken then (none is taken with a token already cancelled, even a ready one, as with .NET's channels).</param>
     /// <returns>The value.</returns>
     /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
     /// <exception cref="ChannelRetiredException">This end retired, or every writer retired and the buffer is empty.</exception>
     public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
         ThrowIfRetired();
         return _channel.ReadAsync(cancellationToken);
     }

@@ -40,23 +40,29 @@ public sealed class ChannelOut<T> : ChannelEnd
 
     /// <summary>Writes one value, blocking until a reader has taken it (or it is in the buffer) or <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <param name="value">The value.</param>
-    /// <param name="cancellationToken">Stops waiting; the value is not delivered then.</param>
+    /// <param name="cancellationToken">Stops waiting; the value is not delivered then (nor with a token already cancelled, even to a waiting reader, as with .NET's channels).</param>
     /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
     /// <exception cref="ChannelRetiredException">This end retired, or every reader retired.</exception>
     public void Write(T value, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfRetired();
         _channel.Write(value, cancellationToken);
     }
 
     /// <summary>Writes one value without blocking a thread.</summary>
     /// <param name="value">The value.</param>
-    /// <param name="cancellationToken">Stops waiting; the value is not delivered then.</param>
+    /// <param name="cancellationToken">Stops waiting; the value is not delivered then (nor with a token already cancelled, even to a waiting reader, as with .NET's channels).</param>
     /// <returns>A task that completes when a reader has taken the value (or it is in the buffer).</returns>
     /// <exception cref="ChannelPoisonedException">The channel is poisoned.</exception>
     /// <exception cref="ChannelRetiredException">This end retired, or every reader retired.</exception>
     public ValueTask WriteAsync(T value, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         ThrowIfRetired();
         return _channel.WriteAsync(value, cancellationToken);
     }

@@ -13,6 +13,7 @@ namespace ParallelKit;
 public abstract class ChannelEnd
 {
     private int _retired;
+    private int _use; // 0: no operation yet; 1: used (counted by the channel); 2: retired
 
     /// <param name="retired">Whether the end had already retired (an end coming back from the OS process that retired it).</param>
     private protected ChannelEnd(bool retired)
@@ -48,6 +49,7 @@ public abstract class ChannelEnd
     {
         if (Interlocked.Exchange(ref _retired, 1) == 0)
         {
+            ForgetUse();
             RetireCore();
         }
     }
@@ -62,14 +64,36 @@ public abstract class ChannelEnd
     /// Marks this end retired without telling its channel: its copy in the OS process it was passed to retired it
     /// there already (an end passed to another process is one end in both, counted once).
     /// </summary>
-    internal void MarkRetired() => Volatile.Write(ref _retired, 1);
+    internal void MarkRetired()
+    {
+        Volatile.Write(ref _retired, 1);
+        ForgetUse();
+    }
 
-    /// <summary>Throws when this end has retired.</summary>
-    private protected void ThrowIfRetired()
+    /// <summary>
+    /// Before each read, write or selection with this end: throws when it has retired; counts it, at its first
+    /// operation, among its side's ends in use (<see cref="CspChannel.HasOneEnd"/>: an end made but never used does not
+    /// make the other side's fair selections treat its peers as shared).
+    /// </summary>
+    internal void BeginOperation()
     {
         if (Volatile.Read(ref _retired) != 0)
         {
             throw new ChannelRetiredException($"This end of the channel '{ChannelName}' has retired.");
+        }
+
+        if (Volatile.Read(ref _use) == 0 && Interlocked.CompareExchange(ref _use, 1, 0) == 0)
+        {
+            ChannelObject.CountEndInUse(IsWriter, 1);
+        }
+    }
+
+    /// <summary>Takes a retired end out of its side's ends in use.</summary>
+    private void ForgetUse()
+    {
+        if (Interlocked.Exchange(ref _use, 2) == 1)
+        {
+            ChannelObject.CountEndInUse(IsWriter, -1);
         }
     }
 }

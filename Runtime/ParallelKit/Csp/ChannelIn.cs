@@ -47,7 +47,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     public T Read(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfRetired();
+        BeginOperation();
         return _channel.Read(cancellationToken);
     }
 
@@ -63,7 +63,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
-        ThrowIfRetired();
+        BeginOperation();
         return _channel.ReadAsync(cancellationToken);
     }
 

@@ -46,7 +46,7 @@ public sealed class ChannelOut<T> : ChannelEnd
     public void Write(T value, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfRetired();
+        BeginOperation();
         _channel.Write(value, cancellationToken);
     }
 
@@ -63,7 +63,7 @@ public sealed class ChannelOut<T> : ChannelEnd
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        ThrowIfRetired();
+        BeginOperation();
         return _channel.WriteAsync(value, cancellationToken);
     }
 

@@ -58,6 +58,9 @@ public abstract class CspChannel
     /// <summary>Orders the locks of the channels one alternation takes: always by id, so two alternations never deadlock.</summary>
     internal long Id { get; }
 
+    private int _readerEndsInUse;
+    private int _writerEndsInUse;
+
     /// <summary>Guards all of the channel's state.</summary>
     internal Lock Gate { get; } = new();
 
@@ -86,8 +89,15 @@ public abstract class CspChannel
     /// <summary>Whether a write might not wait now (a reader waiting, room in the buffer, or the channel poisoned or its readers retired): a lock-free hint.</summary>
     internal abstract bool MayBeWritable { get; }
 
-    /// <summary>Whether one end, no more, is live on the writing side (<paramref name="writers"/>) or the reading side: a lock-free hint.</summary>
-    internal abstract bool HasOneEnd(bool writers);
+    /// <summary>
+    /// Whether one end at most is in use on the writing side (<paramref name="writers"/>) or the reading side: ends
+    /// that have read, written or selected, and not retired (an extra end made but never used does not count). A
+    /// lock-free hint.
+    /// </summary>
+    internal bool HasOneEnd(bool writers) => Volatile.Read(ref writers ? ref _writerEndsInUse : ref _readerEndsInUse) <= 1;
+
+    /// <summary>Counts an end of one side in (<paramref name="change"/> 1, its first operation) or out (-1, it retired); see <see cref="HasOneEnd"/>.</summary>
+    internal void CountEndInUse(bool writer, int change) => Interlocked.Add(ref writer ? ref _writerEndsInUse : ref _readerEndsInUse, change);
 
     /// <summary>Creates a channel.</summary>
     /// <typeparam name="T">The type of the values it carries.</typeparam>
@@ -184,8 +194,6 @@ public sealed class CspChannel<T> : CspChannel
 
     internal override bool MayBeWritable => _readers.Count > 0 || _buffer.Count < BufferSize
         || (State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter | ChannelState.ReadersRetired)) != 0;
-
-    internal override bool HasOneEnd(bool writers) => Volatile.Read(ref writers ? ref _liveWriterEnds : ref _liveReaderEnds) == 1;
 
     /// <summary>Makes a new reading end, counted for retire.</summary>
     /// <returns>The end; pass it to one process.</returns>

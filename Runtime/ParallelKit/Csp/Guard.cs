@@ -87,10 +87,7 @@ public sealed class InputGuard<T> : Guard
 
     internal override void ThrowIfEndRetired()
     {
-        if (End.IsRetired)
-        {
-            throw new ChannelRetiredException($"This end of the channel '{End.ChannelName}' has retired.");
-        }
+        End.BeginOperation();
     }
 }
 
@@ -122,10 +119,7 @@ public sealed class OutputGuard<T> : Guard
 
     internal override void ThrowIfEndRetired()
     {
-        if (End.IsRetired)
-        {
-            throw new ChannelRetiredException($"This end of the channel '{End.ChannelName}' has retired.");
-        }
+        End.BeginOperation();
     }
 }
 

@@ -97,7 +97,21 @@ public sealed class ArenaReclaimTests
         }
 
         Assert.NotEqual(0, ReadInt(Invoke(arena, "ChannelField", record, readersHeadAt)));
-        Assert.Equal(0, Kill(pid, SignalStop));
+
+        // Stopped while this process holds the arena's lock, so not inside it (its offer is linked before it leaves
+        // the lock: stopped there, it would keep the lock for ever, and every later operation would wait for it).
+        Invoke(arena, "Enter");
+        int stopped;
+        try
+        {
+            stopped = Kill(pid, SignalStop);
+        }
+        finally
+        {
+            Invoke(arena, "Unlock");
+        }
+
+        Assert.Equal(0, stopped);
         try
         {
             MarkDead(arena, pid);

@@ -171,6 +171,51 @@ public sealed class FairnessTests
             Net.Processes.FairOffers(a.Writer(), b.Writer(), 1_000)]);
 
     [Fact]
+    public Task A_fair_select_from_its_first_moment_waits_for_a_writer_whose_process_starts_late()
+        // The second writer's process uses its end 50 ms after the network started (on a loaded host a new thread waits
+        // that long for a core): the reader waits for it at its first turn rather than make its thousand selections
+        // with the first writer meanwhile (which gave that writer every one of them).
+        => FairRounds(3, (a, b) => [
+            Net.Processes.WriteForeverBlocking(a.Writer()),
+            Net.Processes.SleepThenWriteForeverBlocking(b.Writer(), 50),
+            Net.Processes.FairCounts(a.Reader(), b.Reader(), 1_000, warmUps: 0)]);
+
+    [Fact]
+    public async Task A_fair_select_does_not_wait_for_an_end_whose_process_started_and_does_not_use_it()
+    {
+        // The quit channel's writer is held by a process that has started (it waits on another channel) and never
+        // writes: no alternation waits for it, and every value comes from the data channel.
+        var data = CspChannel.Create<long>();
+        var quit = CspChannel.Create<long>();
+        var stop = CspChannel.Create<long>();
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteForever(data.Writer()),
+            Net.Processes.HoldUnused(quit.Writer(), stop.Reader()),
+            Net.Processes.FairBesideUnused(data.Reader(), quit.Reader(), stop.Writer(), 200)).WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+        Assert.Equal([400, 0, 0, 0], (int[])results[2]!);
+    }
+
+    [Fact]
+    public async Task A_fair_select_waits_in_vain_once_for_an_end_whose_process_has_used_no_channel_yet()
+    {
+        // The quit channel's writer is held by a process that waits for something else before any channel operation:
+        // the first alternation waits for it once (it might have been starting), the second not at all, and every
+        // value comes from the data channel.
+        Net.UnusedReleased.Reset();
+        var data = CspChannel.Create<long>();
+        var quit = CspChannel.Create<long>();
+        var stop = CspChannel.Create<long>();
+        object?[] results = await Csp.Parallel(
+            Net.Processes.WriteForever(data.Writer()),
+            Net.Processes.HoldUnusedUntilReleased(quit.Writer()),
+            Net.Processes.FairBesideUnused(data.Reader(), quit.Reader(), stop.Writer(), 200),
+            Net.Processes.Collect(stop.Reader())).WaitAsync(TimeSpan.FromSeconds(60), Token);
+
+        Assert.Equal([400, 0, 1, 0], (int[])results[2]!);
+    }
+
+    [Fact]
     public async Task A_fair_select_does_not_keep_waiting_for_a_writer_that_writes_now_and_then()
     {
         // One writer writes every 30 ms, the other always. The first's value is taken at one of its turns per tick, but

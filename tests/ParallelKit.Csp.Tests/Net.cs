@@ -398,6 +398,58 @@ public static partial class Net
         }
     }
 
+    /// <summary>Sleeps <paramref name="milliseconds"/> (a process slow to start), then writes for ever, blocking its thread.</summary>
+    [CspProcess]
+    public static void SleepThenWriteForeverBlocking(ChannelOut<long> output, int milliseconds)
+    {
+        Thread.Sleep(milliseconds);
+        WriteForeverBlocking(output);
+    }
+
+    /// <summary>Holds <paramref name="unused"/> without ever writing to it (a quit signal never sent) until a value comes on <paramref name="stop"/>.</summary>
+    [CspProcess]
+    public static async Task HoldUnused(ChannelOut<long> unused, ChannelIn<long> stop)
+    {
+        GC.KeepAlive(unused);
+        await stop.ReadAsync();
+    }
+
+    /// <summary>Set by <see cref="FairBesideUnused"/> when it is done: <see cref="HoldUnusedUntilReleased"/> then ends.</summary>
+    public static readonly ManualResetEventSlim UnusedReleased = new();
+
+    /// <summary>Holds <paramref name="unused"/> and uses no channel at all (it waits for something else, first) until <see cref="UnusedReleased"/> is set (at most 60 s).</summary>
+    [CspProcess]
+    public static void HoldUnusedUntilReleased(ChannelOut<long> unused)
+    {
+        GC.KeepAlive(unused);
+        UnusedReleased.Wait(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Makes <paramref name="selections"/> fair selections between <paramref name="data"/> and <paramref name="quit"/>
+    /// with one alternation, then as many with a new one; returns how many chose each guard (data, quit) and how many
+    /// waits for a starting peer each alternation ended in vain (internal: read by reflection). Then stops the holder.
+    /// </summary>
+    [CspProcess]
+    public static async Task<int[]> FairBesideUnused(ChannelIn<long> data, ChannelIn<long> quit, ChannelOut<long> stop, int selections)
+    {
+        int[] counts = new int[4];
+        for (int round = 0; round < 2; round++)
+        {
+            var alt = new Alternation(data.Guard(), quit.Guard());
+            for (int i = 0; i < selections; i++)
+            {
+                counts[(await alt.FairSelectAsync()).Index]++;
+            }
+
+            counts[2 + round] = (int)typeof(Alternation).GetField("StartWaitsTimedOut", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(alt)!;
+        }
+
+        UnusedReleased.Set();
+        await stop.WriteAsync(1);
+        return counts;
+    }
+
     /// <summary>Writes a value every <paramref name="milliseconds"/>, for ever.</summary>
     [CspProcess]
     public static void WriteEvery(ChannelOut<long> output, int milliseconds)

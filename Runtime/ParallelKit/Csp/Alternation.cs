@@ -47,6 +47,15 @@ public sealed class Alternation
     /// <summary>Waits for a steady peer that ended with the peer not back (<see cref="AwaitSteadyPeer"/>): what they cost is visible to tests (read by reflection).</summary>
     internal int SteadyWaitsTimedOut;
 
+    /// <summary>Waits for a starting peer (<see cref="AwaitStartingPeer"/>) that ended with no peer; for tests.</summary>
+    internal int StartWaitsTimedOut;
+
+    /// <summary>How long a fair selection waits at most for a peer whose process has not used its ends yet (<see cref="AwaitStartingPeer"/>), once per channel side in vain.</summary>
+    private static readonly TimeSpan StartPatience = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long such a wait parks before it looks again whether the peers' processes have started.</summary>
+    private static readonly TimeSpan StartSlice = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Creates an alternation over <paramref name="guards"/>, in priority order.</summary>
     /// <param name="guards">The guards.</param>
     /// <exception cref="ArgumentException">No guards were given, or one is <see langword="null"/>.</exception>
@@ -231,6 +240,9 @@ public sealed class Alternation
 
         /// <summary>Wait while its peer is on its way back (<see cref="LocalPeerReturning"/>).</summary>
         Returning,
+
+        /// <summary>Wait for that guard alone, parked, while its peer's process starts (<see cref="AwaitStartingPeer"/>).</summary>
+        Starting,
     }
 
     /// <summary>
@@ -257,12 +269,13 @@ public sealed class Alternation
     {
         Guard guard = _guards[preferred];
         CspChannel channel = guard.Channel!;
+        bool ready = guard.Reads ? channel.MayBeReadable : channel.MayBeWritable;
         if (PeerOf(preferred) is not { } peer)
         {
-            return LocalWait.None;
+            return !ready && channel.HasEndStarting(writers: guard.Reads) ? LocalWait.Starting : LocalWait.None;
         }
 
-        if (guard.Reads ? channel.MayBeReadable : channel.MayBeWritable)
+        if (ready)
         {
             CountLocalReturn(preferred, late: false);
             return LocalWait.None;
@@ -315,6 +328,8 @@ public sealed class Alternation
         {
             case LocalWait.Alone:
                 return AwaitSteadyPeer(preferred, limit, cancellationToken);
+            case LocalWait.Starting:
+                return AwaitStartingPeer(preferred, limit, cancellationToken);
             case LocalWait.None:
                 return null;
         }
@@ -358,6 +373,8 @@ public sealed class Alternation
         {
             case LocalWait.Alone:
                 return await AwaitSteadyPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
+            case LocalWait.Starting:
+                return await AwaitStartingPeerAsync(preferred, limit, cancellationToken).ConfigureAwait(false);
             case LocalWait.None:
                 return null;
         }
@@ -428,6 +445,83 @@ public sealed class Alternation
 
         CountSteadyWait(preferred, chosen is not null, start, back);
         return chosen;
+    }
+
+    /// <summary>
+    /// Leaves an offer on the preferred guard's channel only and parks, a few milliseconds at a time, while a process
+    /// of the network given an end on the peer's side has not used any of its ends yet
+    /// (<see cref="CspChannel.HasEndStarting"/>), for at most <see cref="StartPatience"/> (or a quarter of the
+    /// selection's time-out): on a loaded host a member's new thread waits tens of milliseconds for a core, in which a
+    /// reader selecting from its first moment would make hundreds of selections with the writer already running. The
+    /// wait ends once those processes have all started (a started one that does not use the end now is not waited
+    /// for: it waits for something else, maybe for this selection's other guards). A wait in vain to the end (a
+    /// process that computes or sleeps before its first channel operation) is that channel side's last
+    /// (<see cref="CspChannel.StartWaitTimedOut"/>).
+    /// </summary>
+    /// <returns>The preferred guard's choice; <see langword="null"/> to select now.</returns>
+    private Choice? AwaitStartingPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        TimeSpan patience = limit < StartPatience ? limit : StartPatience;
+        Guard guard = _guards[preferred];
+        while (true)
+        {
+            TimeSpan left = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (patience - Stopwatch.GetElapsedTime(start)).Ticks));
+            Pending pending = Begin([preferred], -1, left < StartSlice ? left : StartSlice, async: false, timeReturn: false);
+            Choice? chosen = pending.Chosen;
+            if (chosen is null)
+            {
+                pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
+                chosen = Finish(pending, cancellationToken);
+            }
+
+            if (chosen is not null || StartWaitEnds(guard, start, patience))
+            {
+                return chosen;
+            }
+        }
+    }
+
+    /// <summary>The async form of <see cref="AwaitStartingPeer"/>.</summary>
+    private async ValueTask<Choice?> AwaitStartingPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        TimeSpan patience = limit < StartPatience ? limit : StartPatience;
+        Guard guard = _guards[preferred];
+        while (true)
+        {
+            TimeSpan left = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (patience - Stopwatch.GetElapsedTime(start)).Ticks));
+            Pending pending = Begin([preferred], -1, left < StartSlice ? left : StartSlice, async: true, timeReturn: false);
+            Choice? chosen = pending.Chosen;
+            if (chosen is null)
+            {
+                await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
+                chosen = Finish(pending, cancellationToken);
+            }
+
+            if (chosen is not null || StartWaitEnds(guard, start, patience))
+            {
+                return chosen;
+            }
+        }
+    }
+
+    /// <summary>After a slice of <see cref="AwaitStartingPeer"/> with no peer: whether the wait ends (the peers' processes started, or the patience ran out: then the side is not waited for again).</summary>
+    private bool StartWaitEnds(Guard guard, long start, TimeSpan patience)
+    {
+        if (!guard.Channel!.HasEndStarting(writers: guard.Reads))
+        {
+            return true;
+        }
+
+        if (Stopwatch.GetElapsedTime(start) < patience)
+        {
+            return false;
+        }
+
+        StartWaitsTimedOut++;
+        guard.Channel!.StartWaitTimedOut(writers: guard.Reads);
+        return true;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using ParallelKit.CspRuntime;
@@ -14,6 +15,8 @@ public abstract class ChannelEnd
 {
     private int _retired;
     private int _use; // 0: no operation yet; 1: used (counted by the channel); 2: retired
+    private int _starting; // 0: not given to a process; 1: given to one of a Parallel that has not used any end yet (counted by the channel); 2: no longer
+    private StartingProcess? _startingProcess;
 
     /// <param name="retired">Whether the end had already retired (an end coming back from the OS process that retired it).</param>
     private protected ChannelEnd(bool retired)
@@ -85,15 +88,62 @@ public abstract class ChannelEnd
         if (Volatile.Read(ref _use) == 0 && Interlocked.CompareExchange(ref _use, 1, 0) == 0)
         {
             ChannelObject.CountEndInUse(IsWriter, 1);
+            if (Volatile.Read(ref _startingProcess) is { } process)
+            {
+                process.Started();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts this end, given to a process of a <c>Parallel</c> that is starting, among its side's ends whose process
+    /// has not used any of its ends yet (<see cref="CspChannel.HasEndStarting"/>), until that process's first channel
+    /// operation, this end's retire, or the end of the process (<see cref="StartingDone"/>). Not an end that was used
+    /// already.
+    /// </summary>
+    internal void MarkStarting(StartingProcess process)
+    {
+        if (Volatile.Read(ref _use) == 0 && Interlocked.CompareExchange(ref _starting, 1, 0) == 0)
+        {
+            Volatile.Write(ref _startingProcess, process);
+            ChannelObject.CountEndStarting(IsWriter, 1);
+        }
+    }
+
+    /// <summary>Takes this end out of its side's ends starting (see <see cref="MarkStarting"/>); once.</summary>
+    internal void StartingDone()
+    {
+        if (Volatile.Read(ref _starting) != 2 && Interlocked.Exchange(ref _starting, 2) == 1)
+        {
+            ChannelObject.CountEndStarting(IsWriter, -1);
         }
     }
 
     /// <summary>Takes a retired end out of its side's ends in use.</summary>
     private void ForgetUse()
     {
+        StartingDone();
         if (Interlocked.Exchange(ref _use, 2) == 1)
         {
             ChannelObject.CountEndInUse(IsWriter, -1);
+        }
+    }
+}
+
+/// <summary>The ends given to one process of a <c>Parallel</c>, counted as starting until the process first uses one of them (<see cref="ChannelEnd.MarkStarting"/>).</summary>
+internal sealed class StartingProcess(List<ChannelEnd> ends)
+{
+    private int _started;
+
+    /// <summary>Takes every end of the process out of the ends starting; once.</summary>
+    public void Started()
+    {
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            foreach (ChannelEnd end in ends)
+            {
+                end.StartingDone();
+            }
         }
     }
 }

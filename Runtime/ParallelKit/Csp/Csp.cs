@@ -138,6 +138,20 @@ public static partial class Csp
             process.MarkStarted();
         }
 
+        // Until a member in this process first uses one of its ends (its thread may wait for a core, its first call
+        // compile), a fair selection on the other side of them waits for it rather than take another guard's values.
+        for (int i = 0; i < processes.Length; i++)
+        {
+            if (!processes[i].RunsInOsProcess)
+            {
+                var starting = new StartingProcess(ends[i]);
+                foreach (ChannelEnd end in ends[i])
+                {
+                    end.MarkStarting(starting);
+                }
+            }
+        }
+
         for (int i = 0; i < processes.Length; i++)
         {
             if (processes[i].RunsInOsProcess)
@@ -254,6 +268,13 @@ public static partial class Csp
         {
             network.Fail();
             throw;
+        }
+        finally
+        {
+            foreach (ChannelEnd end in ends)
+            {
+                end.StartingDone();
+            }
         }
     }
 

@@ -60,6 +60,9 @@ public abstract class CspChannel
 
     private int _readerEndsInUse;
     private int _writerEndsInUse;
+    private int _readerEndsStarting;
+    private int _writerEndsStarting;
+    private int _startWaitsSpent; // 1: readers' side, 2: writers' side (a fair selection waited for it in vain)
 
     /// <summary>Guards all of the channel's state.</summary>
     internal Lock Gate { get; } = new();
@@ -98,6 +101,22 @@ public abstract class CspChannel
 
     /// <summary>Counts an end of one side in (<paramref name="change"/> 1, its first operation) or out (-1, it retired); see <see cref="HasOneEnd"/>.</summary>
     internal void CountEndInUse(bool writer, int change) => Interlocked.Add(ref writer ? ref _writerEndsInUse : ref _readerEndsInUse, change);
+
+    /// <summary>
+    /// Whether an end on the writing side (<paramref name="writers"/>) or the reading side was given to a process of a
+    /// <c>Parallel</c> that has not used it yet (its process is still starting: a new thread waits for a core, its
+    /// first call compiles), and no fair selection has waited for that side in vain yet
+    /// (<see cref="StartWaitTimedOut"/>). A lock-free hint.
+    /// </summary>
+    internal bool HasEndStarting(bool writers)
+        => Volatile.Read(ref writers ? ref _writerEndsStarting : ref _readerEndsStarting) > 0
+        && (Volatile.Read(ref _startWaitsSpent) & (writers ? 2 : 1)) == 0;
+
+    /// <summary>Counts an end of one side in (<paramref name="change"/> 1, given to a starting process) or out (-1, used, retired, or its process ended); see <see cref="HasEndStarting"/>.</summary>
+    internal void CountEndStarting(bool writer, int change) => Interlocked.Add(ref writer ? ref _writerEndsStarting : ref _readerEndsStarting, change);
+
+    /// <summary>A fair selection waited in vain for a side's starting end (<see cref="HasEndStarting"/>): none waits for that side's start again (an end held and never used, say a quit signal's, costs one wait).</summary>
+    internal void StartWaitTimedOut(bool writers) => Interlocked.Or(ref _startWaitsSpent, writers ? 2 : 1);
 
     /// <summary>Creates a channel.</summary>
     /// <typeparam name="T">The type of the values it carries.</typeparam>

@@ -263,7 +263,8 @@ public sealed class Alternation
     /// (<see cref="LocalWait.Returning"/>), which is how a peer that lost its standing on a loaded host earns it back.
     /// A guard whose channel is ready counts as prompt; one not ready, not steady and not on its way loses a point (a
     /// writer that writes now and then is ready at one of its turns in thousands, and would otherwise be waited for
-    /// again every few values); one whose channel never met a waiting peer is not waited for.
+    /// again every few values); one whose channel never met a waiting peer is waited for only while a process given an
+    /// end on the peer's side has made no channel operation yet (<see cref="LocalWait.Starting"/>).
     /// </summary>
     private LocalWait LocalTurn(int preferred)
     {

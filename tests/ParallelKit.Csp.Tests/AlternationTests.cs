@@ -14,6 +14,42 @@ public sealed class AlternationTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
+    public void A_retired_or_poisoned_guard_is_named_by_its_exception_so_the_others_can_be_selected_on()
+    {
+        // PyCSP's rule: a selection whose guard's channel has retired (and drained) throws, even while another guard
+        // has values buffered. The exception says which guard, so the process can disable it and read on.
+        var a = CspChannel.Create<int>(buffer: 5);
+        var b = CspChannel.Create<int>();
+        ChannelOut<int> aw = a.Writer();
+        ChannelOut<int> bw = b.Writer();
+        for (int i = 0; i < 5; i++)
+        {
+            aw.Write(i);
+        }
+
+        bw.Retire();
+        InputGuard<int> fromB = b.Reader().Guard();
+        InputGuard<int> fromA = a.Reader().Guard();
+        var alt = new Alternation(fromB, fromA);
+        ChannelRetiredException retired = Assert.Throws<ChannelRetiredException>(() => alt.PriSelect());
+        Assert.Same(fromB, retired.Guard);
+        retired.Guard!.Enabled = false;
+        Assert.Equal([0, 1, 2, 3, 4], Enumerable.Range(0, 5).Select(_ => (int)alt.PriSelect().Value!));
+
+        var c = CspChannel.Create<int>();
+        InputGuard<int> fromC = c.Reader().Guard();
+        c.Poison();
+        ChannelPoisonedException poisoned = Assert.Throws<ChannelPoisonedException>(() => new Alternation(fromC, Guard.Skip()).PriSelect());
+        Assert.Same(fromC, poisoned.Guard);
+
+        ChannelIn<int> retiredEnd = a.Reader();
+        InputGuard<int> fromRetiredEnd = retiredEnd.Guard();
+        retiredEnd.Retire();
+        Assert.Same(fromRetiredEnd, Assert.Throws<ChannelRetiredException>(() => new Alternation(fromRetiredEnd).Select()).Guard);
+        Assert.Null(Assert.Throws<ChannelRetiredException>(() => retiredEnd.Read()).Guard);
+    }
+
+    [Fact]
     public async Task Fair_select_starves_neither_of_two_always_ready_inputs_where_pri_select_would()
     {
         // Always ready: each channel holds more values than the selections take.

@@ -698,7 +698,16 @@ public sealed class Alternation
         var channels = new List<CspChannel>(sequence.Length);
         foreach (int i in sequence)
         {
-            _guards[i].ThrowIfEndRetired();
+            try
+            {
+                _guards[i].ThrowIfEndRetired();
+            }
+            catch (ChannelRetiredException e)
+            {
+                e.Guard = _guards[i];
+                throw;
+            }
+
             if (_guards[i].Channel is { } channel && !channels.Contains(channel))
             {
                 channels.Add(channel);
@@ -751,7 +760,7 @@ public sealed class Alternation
 
                 if (outcome != Selection.Waiting)
                 {
-                    throw guard.Channel!.Failure(outcome);
+                    throw OfGuard(guard.Channel!.Failure(outcome), guard);
                 }
             }
 
@@ -833,7 +842,7 @@ public sealed class Alternation
         selection.Return();
         if (outcome >= 0 && pending.Offers![outcome] is { LostValue: true })
         {
-            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process at its other end died while the value chosen was handed over.");
+            throw new ChannelPoisonedException($"The channel '{_guards[outcome].Channel?.Name}' is poisoned: the process at its other end died while the value chosen was handed over.") { Guard = _guards[outcome] };
         }
 
         if (outcome >= 0)
@@ -845,9 +854,25 @@ public sealed class Alternation
         {
             Selection.TimedOut => pending.TimeoutIndex >= 0 ? Chose(pending.TimeoutIndex, null) : null,
             Selection.Cancelled => throw new OperationCanceledException(cancellationToken),
-            Selection.Retired => throw new ChannelRetiredException($"The channel '{failedChannel}' is retired: every end on its other side has retired."),
-            _ => throw new ChannelPoisonedException($"The channel '{failedChannel}' is poisoned."),
+            Selection.Retired => throw new ChannelRetiredException($"The channel '{failedChannel}' is retired: every end on its other side has retired.") { Guard = failedGuard >= 0 ? _guards[failedGuard] : null },
+            _ => throw new ChannelPoisonedException($"The channel '{failedChannel}' is poisoned.") { Guard = failedGuard >= 0 ? _guards[failedGuard] : null },
         };
+    }
+
+    /// <summary>Notes on a poisoned or retired channel's exception which guard of this alternation it was (<see cref="ChannelRetiredException.Guard"/>).</summary>
+    private static Exception OfGuard(Exception failure, Guard guard)
+    {
+        switch (failure)
+        {
+            case ChannelRetiredException retired:
+                retired.Guard = guard;
+                break;
+            case ChannelPoisonedException poisoned:
+                poisoned.Guard = guard;
+                break;
+        }
+
+        return failure;
     }
 
     private Choice Chose(int index, object? value)

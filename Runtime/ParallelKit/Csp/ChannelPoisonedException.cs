@@ -9,6 +9,13 @@ namespace ParallelKit;
 /// </summary>
 public sealed class ChannelPoisonedException : Exception
 {
+    /// <summary>
+    /// In an <see cref="Alternation"/>'s selection: the guard whose channel (or end) is poisoned, so that the process can
+    /// disable it (<see cref="ParallelKit.Guard.Enabled"/>) and select again between the others; <see langword="null"/>
+    /// for a plain read or write.
+    /// </summary>
+    public Guard? Guard { get; internal set; }
+
     /// <summary>Creates the exception with a default message.</summary>
     public ChannelPoisonedException()
         : base("The channel is poisoned.")

@@ -10,6 +10,13 @@ namespace ParallelKit;
 /// </summary>
 public sealed class ChannelRetiredException : Exception
 {
+    /// <summary>
+    /// In an <see cref="Alternation"/>'s selection: the guard whose channel (or end) is retired, so that the process can
+    /// disable it (<see cref="ParallelKit.Guard.Enabled"/>) and select again between the others; <see langword="null"/>
+    /// for a plain read or write.
+    /// </summary>
+    public Guard? Guard { get; internal set; }
+
     /// <summary>Creates the exception with a default message.</summary>
     public ChannelRetiredException()
         : base("The channel is retired.")

@@ -416,17 +416,8 @@ public sealed class Alternation
     private Choice? AwaitSteadyPeer(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
-        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: false, timeReturn: true);
-        Choice? chosen = pending.Chosen;
-        long back = start;
-        if (chosen is null)
-        {
-            pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
-            back = pending.Selection.SignaledAt; // read before Finish gives the selection back
-            chosen = Finish(pending, cancellationToken);
-        }
-
-        CountSteadyWait(preferred, chosen is not null, start, back);
+        (Choice? chosen, long? back) = ParkOnGuard(preferred, limit < SteadyPatience ? limit : SteadyPatience, timeReturn: true, cancellationToken);
+        CountSteadyWait(preferred, chosen is not null, start, back ?? start);
         return chosen;
     }
 
@@ -434,17 +425,8 @@ public sealed class Alternation
     private async ValueTask<Choice?> AwaitSteadyPeerAsync(int preferred, TimeSpan limit, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
-        Pending pending = Begin([preferred], -1, limit < SteadyPatience ? limit : SteadyPatience, async: true, timeReturn: true);
-        Choice? chosen = pending.Chosen;
-        long back = start;
-        if (chosen is null)
-        {
-            await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
-            back = pending.Selection.SignaledAt;
-            chosen = Finish(pending, cancellationToken);
-        }
-
-        CountSteadyWait(preferred, chosen is not null, start, back);
+        (Choice? chosen, long? back) = await ParkOnGuardAsync(preferred, limit < SteadyPatience ? limit : SteadyPatience, timeReturn: true, cancellationToken).ConfigureAwait(false);
+        CountSteadyWait(preferred, chosen is not null, start, back ?? start);
         return chosen;
     }
 
@@ -467,15 +449,7 @@ public sealed class Alternation
         Guard guard = _guards[preferred];
         while (true)
         {
-            TimeSpan left = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (patience - Stopwatch.GetElapsedTime(start)).Ticks));
-            Pending pending = Begin([preferred], -1, left < StartSlice ? left : StartSlice, async: false, timeReturn: false);
-            Choice? chosen = pending.Chosen;
-            if (chosen is null)
-            {
-                pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
-                chosen = Finish(pending, cancellationToken);
-            }
-
+            Choice? chosen = ParkOnGuard(preferred, StartSliceLeft(start, patience), timeReturn: false, cancellationToken).Chosen;
             if (chosen is not null || StartWaitEnds(guard, start, patience))
             {
                 return chosen;
@@ -491,20 +465,54 @@ public sealed class Alternation
         Guard guard = _guards[preferred];
         while (true)
         {
-            TimeSpan left = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (patience - Stopwatch.GetElapsedTime(start)).Ticks));
-            Pending pending = Begin([preferred], -1, left < StartSlice ? left : StartSlice, async: true, timeReturn: false);
-            Choice? chosen = pending.Chosen;
-            if (chosen is null)
-            {
-                await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
-                chosen = Finish(pending, cancellationToken);
-            }
-
+            Choice? chosen = (await ParkOnGuardAsync(preferred, StartSliceLeft(start, patience), timeReturn: false, cancellationToken).ConfigureAwait(false)).Chosen;
             if (chosen is not null || StartWaitEnds(guard, start, patience))
             {
                 return chosen;
             }
         }
+    }
+
+    /// <summary>The next slice of <see cref="AwaitStartingPeer"/>: <see cref="StartSlice"/>, or what is left of the patience (a millisecond at least).</summary>
+    private static TimeSpan StartSliceLeft(long start, TimeSpan patience)
+    {
+        TimeSpan left = patience - Stopwatch.GetElapsedTime(start);
+        return left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left < StartSlice ? left : StartSlice;
+    }
+
+    /// <summary>
+    /// Leaves an offer on guard <paramref name="preferred"/>'s channel only and parks for at most
+    /// <paramref name="timeout"/>, performing that guard if its peer offers meanwhile (or is ready now).
+    /// </summary>
+    /// <returns>
+    /// The choice (<see langword="null"/>: timed out), and, when it parked, when the peer signaled it
+    /// (<see cref="Selection.SignaledAt"/>, if <paramref name="timeReturn"/>).
+    /// </returns>
+    private (Choice? Chosen, long? SignaledAt) ParkOnGuard(int preferred, TimeSpan timeout, bool timeReturn, CancellationToken cancellationToken)
+    {
+        Pending pending = Begin([preferred], -1, timeout, async: false, timeReturn);
+        if (pending.Chosen is { } chosen)
+        {
+            return (chosen, null);
+        }
+
+        pending.Selection!.Wait(pending.TimeoutMilliseconds, cancellationToken);
+        long signaled = pending.Selection.SignaledAt; // read before Finish gives the selection back
+        return (Finish(pending, cancellationToken), signaled);
+    }
+
+    /// <summary>The async form of <see cref="ParkOnGuard"/>.</summary>
+    private async ValueTask<(Choice? Chosen, long? SignaledAt)> ParkOnGuardAsync(int preferred, TimeSpan timeout, bool timeReturn, CancellationToken cancellationToken)
+    {
+        Pending pending = Begin([preferred], -1, timeout, async: true, timeReturn);
+        if (pending.Chosen is { } chosen)
+        {
+            return (chosen, null);
+        }
+
+        await pending.Selection!.WaitAsync(pending.TimeoutMilliseconds, cancellationToken).ConfigureAwait(false);
+        long signaled = pending.Selection.SignaledAt;
+        return (Finish(pending, cancellationToken), signaled);
     }
 
     /// <summary>After a slice of <see cref="AwaitStartingPeer"/> with no peer: whether the wait ends (the peers' processes started, or the patience ran out: then the side is not waited for again).</summary>

@@ -130,6 +130,7 @@ public sealed class Alternation
     private Choice SelectCore(Order order, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ChannelEnd.NoteOtherBlockingOperation();
         if (Preferred(order, out TimeSpan limit) is { } preferred)
         {
             if (_guards[preferred].Channel!.Shared is not null)
@@ -254,10 +255,14 @@ public sealed class Alternation
     /// first; or an async process whose continuation waits for another thread. A selection that chose whatever was
     /// ready then, or let whichever peer came first complete its parked offers, would choose the same peer at most
     /// turns. So a guard whose peer has been steady at its turns (<see cref="IsSteady"/>) is waited for
-    /// <see cref="LocalWait.Alone"/>, when it is the channel's only end on that side: a peer that shares the side with
-    /// others (the butler's sit-down channel, written by every philosopher) may go elsewhere next, and waiting alone
-    /// for the side would turn a choice between guards into taking turns (the butler then let one philosopher sit at a
-    /// time). One that is not steady, or not alone on its side, but whose peer is on its way back (woken, not resumed:
+    /// <see cref="LocalWait.Alone"/>, when it is the channel's only end on that side, or when an end on that side loops
+    /// on the channel (<see cref="CspChannel.HasLoopingEnd"/>: its thread's blocking reads or writes lately were all on
+    /// it, so while it does not offer it is on its way back; two writers that write one channel for ever lost their
+    /// turns to a single writer of the other guard without that). A peer that shares the side with others and goes
+    /// elsewhere in between (the butler's sit-down channel, written by every philosopher, who then takes forks and
+    /// stands) is not waited for alone: it may not come back soon, and waiting for the side would turn a choice
+    /// between guards into taking turns. One that is not steady, or not alone on its side and not looping, but whose
+    /// peer is on its way back (woken, not resumed:
     /// <see cref="Selection.IsOnItsWayBack"/>, or its continuation not yet taken by a thread:
     /// <see cref="Selection.IsDispatched"/>) is waited for until it offers again or has moved on
     /// (<see cref="LocalWait.Returning"/>), which is how a peer that lost its standing on a loaded host earns it back.
@@ -282,7 +287,7 @@ public sealed class Alternation
             return LocalWait.None;
         }
 
-        if (IsSteady(preferred) && channel.HasOneEnd(writers: guard.Reads))
+        if (IsSteady(preferred) && (channel.HasOneEnd(writers: guard.Reads) || channel.HasLoopingEnd(writers: guard.Reads)))
         {
             return LocalWait.Alone;
         }

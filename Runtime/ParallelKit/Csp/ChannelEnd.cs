@@ -17,6 +17,15 @@ public abstract class ChannelEnd
     private int _use; // 0: no operation yet; 1: used (counted by the channel); 2: retired
     private int _starting; // 0: not given to a process; 1: given to one of a Parallel that has not used any end yet (counted by the channel); 2: no longer
     private StartingProcess? _startingProcess;
+    private int _looping; // 1 while counted by its channel as a looping end (see NoteBlockingOperation)
+    private int _streak;  // blocking operations in a row on this end by the thread that used it last
+
+    /// <summary>The end of this thread's last blocking read or write, unless a blocking selection came after it (see <see cref="NoteBlockingOperation"/>).</summary>
+    [ThreadStatic]
+    private static ChannelEnd? t_lastBlocking;
+
+    /// <summary>Blocking operations in a row on one end after which it counts as looping (<see cref="CspChannel.HasLoopingEnd"/>).</summary>
+    private const int LoopAfter = 2;
 
     /// <param name="retired">Whether the end had already retired (an end coming back from the OS process that retired it).</param>
     private protected ChannelEnd(bool retired)
@@ -96,6 +105,58 @@ public abstract class ChannelEnd
     }
 
     /// <summary>
+    /// Before a blocking read or write with this end (after <see cref="BeginOperation"/>): notes whether the thread's
+    /// blocking operations are all on this end lately, so that it counts as looping on this channel
+    /// (<see cref="CspChannel.HasLoopingEnd"/>: a process that writes one channel in a loop, say, not one that goes on to
+    /// other channels in between, like a philosopher who sits, takes forks and stands). The end it used before stops
+    /// looping. Cheap: a thread-static compare on the fast path.
+    /// </summary>
+    internal void NoteBlockingOperation()
+    {
+        ChannelEnd? last = t_lastBlocking;
+        if (last == this)
+        {
+            if (_streak < LoopAfter && ++_streak == LoopAfter && Interlocked.Exchange(ref _looping, 1) == 0)
+            {
+                ChannelObject.CountLoopingEnd(IsWriter, 1);
+            }
+
+            return;
+        }
+
+        last?.StopLooping();
+        t_lastBlocking = this;
+        _streak = 1;
+    }
+
+    /// <summary>Before a blocking operation that is not on one end (a selection between several guards): the end this thread used last stops looping.</summary>
+    internal static void NoteOtherBlockingOperation()
+    {
+        if (t_lastBlocking is { } last)
+        {
+            last.StopLooping();
+            t_lastBlocking = null;
+        }
+    }
+
+    /// <summary>The process this end was given to ended: the end no longer counts as starting or looping (it may stay unretired).</summary>
+    internal void ProcessEnded()
+    {
+        StartingDone();
+        StopLooping();
+    }
+
+    /// <summary>Takes this end out of its side's looping ends (its thread went on to another end, its process ended, or it retired).</summary>
+    private void StopLooping()
+    {
+        _streak = 0;
+        if (Volatile.Read(ref _looping) != 0 && Interlocked.Exchange(ref _looping, 0) == 1)
+        {
+            ChannelObject.CountLoopingEnd(IsWriter, -1);
+        }
+    }
+
+    /// <summary>
     /// Counts this end, given to a process of a <c>Parallel</c> that is starting, among its side's ends whose process
     /// has not used any of its ends yet (<see cref="CspChannel.HasEndStarting"/>), until that process's first channel
     /// operation, this end's retire, or the end of the process (<see cref="StartingDone"/>). Not an end that was used
@@ -123,6 +184,7 @@ public abstract class ChannelEnd
     private void ForgetUse()
     {
         StartingDone();
+        StopLooping();
         if (Interlocked.Exchange(ref _use, 2) == 1)
         {
             ChannelObject.CountEndInUse(IsWriter, -1);

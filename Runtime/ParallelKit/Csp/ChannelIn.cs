@@ -48,6 +48,7 @@ public sealed class ChannelIn<T> : ChannelEnd, IAsyncEnumerable<T>
     {
         cancellationToken.ThrowIfCancellationRequested();
         BeginOperation();
+        NoteBlockingOperation();
         return _channel.Read(cancellationToken);
     }
 

@@ -47,6 +47,7 @@ public sealed class ChannelOut<T> : ChannelEnd
     {
         cancellationToken.ThrowIfCancellationRequested();
         BeginOperation();
+        NoteBlockingOperation();
         _channel.Write(value, cancellationToken);
     }
 

@@ -273,7 +273,7 @@ public static partial class Csp
         {
             foreach (ChannelEnd end in ends)
             {
-                end.StartingDone();
+                end.ProcessEnded();
             }
         }
     }

@@ -60,6 +60,8 @@ public abstract class CspChannel
 
     private int _readerEndsInUse;
     private int _writerEndsInUse;
+    private int _readerEndsLooping;
+    private int _writerEndsLooping;
     private int _readerEndsStarting;
     private int _writerEndsStarting;
     private int _startWaitsSpent; // 1: readers' side, 2: writers' side (a fair selection waited for it in vain)
@@ -101,6 +103,16 @@ public abstract class CspChannel
 
     /// <summary>Counts an end of one side in (<paramref name="change"/> 1, its first operation) or out (-1, it retired); see <see cref="HasOneEnd"/>.</summary>
     internal void CountEndInUse(bool writer, int change) => Interlocked.Add(ref writer ? ref _writerEndsInUse : ref _readerEndsInUse, change);
+
+    /// <summary>
+    /// Whether an end on the writing side (<paramref name="writers"/>) or the reading side loops on this channel: its
+    /// thread's last blocking operations were all on it (<see cref="ChannelEnd.NoteBlockingOperation"/>), so when it is
+    /// not offering now it is on its way back, not busy elsewhere. A lock-free hint.
+    /// </summary>
+    internal bool HasLoopingEnd(bool writers) => Volatile.Read(ref writers ? ref _writerEndsLooping : ref _readerEndsLooping) > 0;
+
+    /// <summary>Counts an end of one side in (<paramref name="change"/> 1) or out (-1) of the looping ones; see <see cref="HasLoopingEnd"/>.</summary>
+    internal void CountLoopingEnd(bool writer, int change) => Interlocked.Add(ref writer ? ref _writerEndsLooping : ref _readerEndsLooping, change);
 
     /// <summary>
     /// Whether an end on the writing side (<paramref name="writers"/>) or the reading side was given to a process of a

@@ -156,6 +156,54 @@ public sealed class HandOffTests
     }
 
     [Fact]
+    public async Task A_process_woken_beside_one_that_computes_once_woken_does_not_wait_for_that_computation()
+    {
+        // A thread that runs no runner (a process that blocks its thread) wakes two async processes in a row: both go to
+        // the orphans, and the one runner that takes them runs the first, which computes (until the second has run).
+        // The second must be taken by another thread meanwhile; it used to wait for the whole computation (a blocking
+        // fair selection between a computing writer and a ready one then waited for the ready one at most turns).
+        for (int round = 0; round < 5; round++)
+        {
+            var a = CspChannel.Create<int>();
+            var b = CspChannel.Create<int>();
+            ChannelIn<int> aIn = a.Reader();
+            ChannelIn<int> bIn = b.Reader();
+            ChannelOut<int> aOut = a.Writer();
+            ChannelOut<int> bOut = b.Writer();
+            int secondRan = 0;
+
+            Task<bool> first = Task.Run(async () =>
+            {
+                await aIn.ReadAsync();
+                var guard = System.Diagnostics.Stopwatch.StartNew();
+                while (Volatile.Read(ref secondRan) == 0 && guard.Elapsed < TimeSpan.FromSeconds(5))
+                {
+                    Thread.SpinWait(100);
+                }
+
+                return Volatile.Read(ref secondRan) == 1;
+            });
+            Task second = Task.Run(async () =>
+            {
+                await bIn.ReadAsync();
+                Volatile.Write(ref secondRan, 1);
+            });
+
+            await Task.Delay(50, Token); // both readers wait (if one does not yet, its write waits for it: no orphan then)
+            var waker = new Thread(() =>
+            {
+                aOut.Write(1);
+                bOut.Write(2);
+            });
+            waker.Start();
+            waker.Join();
+
+            Assert.True(await first.WaitAsync(HangGuard, Token), $"round {round}: the second process ran only after the first had computed for 5 s");
+            await second.WaitAsync(HangGuard, Token);
+        }
+    }
+
+    [Fact]
     public async Task A_blocking_read_right_after_a_hand_off_gives_the_hand_off_to_another_thread_first()
     {
         // The writer wakes the echo, then blocks reading the echo's answer: the echo cannot wait on the writer's thread.

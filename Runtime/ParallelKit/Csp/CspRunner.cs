@@ -47,9 +47,10 @@ namespace ParallelKit.CspRuntime;
 /// <para>
 /// What it costs: a process handed off waits until the one that woke it parks. When that one computes for long
 /// after its write instead (a producer that makes its next value), a monitor thread (Go's <c>sysmon</c>), awake
-/// only while hand-offs happen, makes orphans of what a thread holds once that thread has made no hand-off for
-/// <see cref="StuckTicks"/> ticks (a millisecond each) and was on a core or blocked meanwhile, and another core takes
-/// them; a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock) so delays what it holds by a few
+/// only while hand-offs happen or orphans are made, makes orphans of what a thread holds once that thread has made no
+/// hand-off for <see cref="StuckTicks"/> ticks (a millisecond each) and was on a core or blocked meanwhile, and another
+/// core takes them (orphans that wait behind a runner running one that computes likewise: <see cref="MonitorOrphans"/>);
+/// a thread that blocks outside a channel operation (<c>Task.Wait</c>, a lock) so delays what it holds by a few
 /// milliseconds, never for ever. A runner whose continuations compute (<see cref="HeavyTicks"/>) lets idle cores take
 /// what it is handed at once. A
 /// thread runs at most <see cref="Budget"/> continuations in a row before it gives the rest back (other work queued
@@ -98,6 +99,14 @@ internal sealed class CspRunner
     private static int s_orphanCount; // their number, read before looking into the queue
     private static int s_resumeQueued; // 1 while the Resume item is in the thread pool's queue
     private static int s_monitoring; // 1 while the monitor thread runs
+    private static int s_orphansTaken; // counts orphans runners took (written racily: the monitor only looks whether it moved)
+    private static CspRunner? s_orphanTaker; // the runner that took an orphan last
+
+    // The monitor's own, about the orphans (see MonitorOrphans):
+    private static int s_seenOrphansTaken;
+    private static int s_orphanStuckTicks;
+    private static int s_orphanPreemptedLooks;
+    private static long s_orphanStuckOnCpuNs;
 
     [ThreadStatic]
     private static CspRunner? t_active; // the runner whose loop is on this thread's stack
@@ -382,6 +391,8 @@ internal sealed class CspRunner
                 Interlocked.Decrement(ref s_orphanCount);
                 if (orphan.TryClaimDispatch())
                 {
+                    s_orphanTaker = this;
+                    Volatile.Write(ref s_orphansTaken, s_orphansTaken + 1);
                     return orphan;
                 }
             }
@@ -437,6 +448,10 @@ internal sealed class CspRunner
         s_orphans.Enqueue(selection);
         Interlocked.Increment(ref s_orphanCount); // a full fence before reading s_resumeQueued (see Resume.Execute)
         QueueResume();
+        if (Volatile.Read(ref s_monitoring) == 0)
+        {
+            StartMonitor(); // it watches that orphans are taken (MonitorOrphans)
+        }
     }
 
     private static void QueueResume()
@@ -489,8 +504,9 @@ internal sealed class CspRunner
 
     /// <summary>
     /// Every tick, moves to the thread pool each hand-off that sat there since the last tick (its thread made none
-    /// meanwhile: it has run one continuation for a whole tick, computing or blocked); ends after a tenth of a second
-    /// without hand-offs.
+    /// meanwhile: it has run one continuation for a whole tick, computing or blocked), and asks another thread to take
+    /// orphans none took (<see cref="MonitorOrphans"/>); ends after a tenth of a second
+    /// without hand-offs or orphans.
     /// </summary>
     private static void MonitorLoop()
     {
@@ -545,6 +561,7 @@ internal sealed class CspRunner
                 }
             }
 
+            any |= MonitorOrphans();
             any |= CspArena.CheckAttended();
             if (any)
             {
@@ -566,6 +583,51 @@ internal sealed class CspRunner
 
             quietTicks = 0;
         }
+    }
+
+    /// <summary>
+    /// One tick of the monitor's watch over the orphans: when some wait and none was taken for <see cref="StuckTicks"/>
+    /// ticks, the runner that took them is running one for long (a process that computes between its channel
+    /// operations: the orphans queued behind it, made before its loop began, would wait for it, and a fair selection
+    /// waiting for one of them with them), so another thread is asked to take them (<see cref="QueueResume"/>); not
+    /// while that runner's thread waits for a core (as for the hand-offs a runner holds, up to
+    /// <see cref="MaxPreemptedLooks"/> looks).
+    /// </summary>
+    /// <returns>Whether orphans were made or waited: the monitor goes on.</returns>
+    private static bool MonitorOrphans()
+    {
+        int taken = Volatile.Read(ref s_orphansTaken);
+        bool moved = taken != s_seenOrphansTaken;
+        s_seenOrphansTaken = taken;
+        if (Volatile.Read(ref s_orphanCount) == 0 || moved)
+        {
+            s_orphanStuckTicks = 0;
+            s_orphanPreemptedLooks = 0;
+            return moved || Volatile.Read(ref s_orphanCount) > 0;
+        }
+
+        CspRunner? taker = Volatile.Read(ref s_orphanTaker);
+        if (++s_orphanStuckTicks == 1)
+        {
+            s_orphanStuckOnCpuNs = taker?.OnCpuNs() ?? -1;
+        }
+        else if (s_orphanStuckTicks >= StuckTicks
+            && s_orphanPreemptedLooks < MaxPreemptedLooks
+            && taker is not null
+            && taker.PreemptedSince(s_orphanStuckOnCpuNs))
+        {
+            s_orphanPreemptedLooks++;
+            s_orphanStuckTicks = 1;
+            s_orphanStuckOnCpuNs = taker.OnCpuNs();
+        }
+        else if (s_orphanStuckTicks >= StuckTicks)
+        {
+            QueueResume();
+            s_orphanStuckTicks = 0;
+            s_orphanPreemptedLooks = 0;
+        }
+
+        return true;
     }
 
     /// <summary>This runner's thread's time on a core so far (ns; -1 where <c>/proc</c> does not tell).</summary>

@@ -68,6 +68,41 @@ public sealed class CspSnapshotTests
         Snapshot.Verify(result);
     }
 
+    [Fact]
+    public void Ends_that_may_be_null_and_collections_of_them()
+    {
+        // A process given no quit channel, say: the generated class collects, forks and marshals what is there, and
+        // compiles with no nullability warning (CS8601, CS8631 before).
+        GeneratorRunResult result = Run("""
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using ParallelKit;
+
+            namespace Demo;
+
+            /// <summary>Processes whose ends may be missing.</summary>
+            public static partial class Optional
+            {
+                /// <summary>Reads one value unless told to quit.</summary>
+                [CspProcess]
+                public static async Task<int> Until(
+                    ChannelIn<int> data, ChannelIn<int>? quit, ChannelOut<int>? log, ChannelIn<int>[]? more, ChannelOut<int>?[] echoes, List<ChannelOut<int>>? taps)
+                    => quit is null ? await data.ReadAsync() : 0;
+            }
+
+            internal static class Usage
+            {
+                public static Task<object?[]> Use()
+                {
+                    var data = CspChannel.Create<int>();
+                    return Csp.Parallel(Optional.Processes.Until(data.Reader(), null, null, null, [null], null).Replicate(2));
+                }
+            }
+            """);
+
+        Snapshot.Verify(result);
+    }
+
     private static GeneratorRunResult Run(params string[] sources)
         => GeneratorHarness.RunAndCompile(TestCompilations.Library(sources), new CspProcessGenerator(), out _);
 }

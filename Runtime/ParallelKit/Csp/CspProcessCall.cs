@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -87,32 +88,34 @@ public abstract class CspProcessCall
     /// <returns>A new end on the same channel and side.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static TEnd Fork<TEnd>(TEnd end)
-        where TEnd : ChannelEnd
-        => end is null ? end! : (TEnd)end.Fork();
+        where TEnd : ChannelEnd?
+        => end is null ? end : (TEnd)end.Fork();
 
     /// <summary>Forks every end of an array, for generated <see cref="CreateReplica"/> implementations.</summary>
     /// <typeparam name="TEnd">The ends' type.</typeparam>
-    /// <param name="ends">The ends.</param>
+    /// <param name="ends">The ends; <see langword="null"/> stays <see langword="null"/>, and so does a null element.</param>
     /// <returns>New ends on the same channels and sides.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected static TEnd[] Fork<TEnd>(TEnd[] ends)
-        where TEnd : ChannelEnd
-        => ends is null ? ends! : Array.ConvertAll(ends, static e => Fork(e));
+    [return: NotNullIfNotNull(nameof(ends))]
+    protected static TEnd[]? Fork<TEnd>(TEnd[]? ends)
+        where TEnd : ChannelEnd?
+        => ends is null ? null : Array.ConvertAll(ends, static e => Fork(e));
 
     /// <summary>Forks every end of a list, for generated <see cref="CreateReplica"/> implementations.</summary>
     /// <typeparam name="TEnd">The ends' type.</typeparam>
-    /// <param name="ends">The ends.</param>
+    /// <param name="ends">The ends; <see langword="null"/> stays <see langword="null"/>, and so does a null element.</param>
     /// <returns>New ends on the same channels and sides.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected static List<TEnd> Fork<TEnd>(IEnumerable<TEnd> ends)
-        where TEnd : ChannelEnd
-        => ends is null ? null! : [.. System.Linq.Enumerable.Select(ends, static e => Fork(e))];
+    [return: NotNullIfNotNull(nameof(ends))]
+    protected static List<TEnd>? Fork<TEnd>(IEnumerable<TEnd>? ends)
+        where TEnd : ChannelEnd?
+        => ends is null ? null : [.. System.Linq.Enumerable.Select(ends, static e => Fork(e))];
 
     /// <summary>Adds ends to a collection, for generated <see cref="CollectEnds"/> implementations (null-tolerant).</summary>
     /// <param name="ends">Where to add them.</param>
     /// <param name="given">The ends given; <see langword="null"/> adds nothing.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected static void Collect(ICollection<ChannelEnd> ends, IEnumerable<ChannelEnd>? given)
+    protected static void Collect(ICollection<ChannelEnd> ends, IEnumerable<ChannelEnd?>? given)
     {
         ArgumentNullException.ThrowIfNull(ends);
         if (given is null)
@@ -120,7 +123,7 @@ public abstract class CspProcessCall
             return;
         }
 
-        foreach (ChannelEnd end in given)
+        foreach (ChannelEnd? end in given)
         {
             if (end is not null)
             {

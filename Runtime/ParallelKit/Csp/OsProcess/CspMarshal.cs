@@ -38,7 +38,7 @@ public static class CspMarshal
     /// <summary>Writes a sequence of ends (or <see langword="null"/>).</summary>
     /// <param name="writer">The arguments' writer.</param>
     /// <param name="ends">The ends.</param>
-    public static void WriteEnds(ref JobWriter writer, IEnumerable<ChannelEnd>? ends)
+    public static void WriteEnds(ref JobWriter writer, IEnumerable<ChannelEnd?>? ends)
     {
         if (ends is null)
         {
@@ -46,9 +46,9 @@ public static class CspMarshal
             return;
         }
 
-        List<ChannelEnd> all = [.. ends];
+        List<ChannelEnd?> all = [.. ends];
         writer.Write(all.Count);
-        foreach (ChannelEnd end in all)
+        foreach (ChannelEnd? end in all)
         {
             WriteEnd(ref writer, end);
         }

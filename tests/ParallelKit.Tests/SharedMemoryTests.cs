@@ -115,7 +115,8 @@ public sealed class SharedMemoryTests
             await owner.JoinAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
 
-        Assert.True(File.Exists(path), "a killed owner cannot remove its segment");
+        // The segment is not looked for here: any ParallelKit process starting since the kill (other test projects run
+        // beside this one) may have swept it already. Either way the next process leaves none behind.
         using (var next = ParallelProcess.Start(SharedMemoryJobs.Jobs.CreateOne()))
         {
             await next.JoinAsync().WaitAsync(TimeSpan.FromSeconds(60));

@@ -49,6 +49,49 @@ public sealed class AlternationTests
         Assert.Null(Assert.Throws<ChannelRetiredException>(() => retiredEnd.Read()).Guard);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task A_selection_already_waiting_names_the_guard_whose_channel_retires_or_is_poisoned(bool async, bool poison)
+    {
+        // csp.md's pattern, catch (ChannelRetiredException e) when (e.Guard is { } done), must work whether the channel
+        // failed before the selection or while it waited.
+        var a = CspChannel.Create<int>();
+        var b = CspChannel.Create<int>();
+        ChannelOut<int> toA = a.Writer();
+        ChannelOut<int> toB = b.Writer();
+        InputGuard<int> fromA = a.Reader().Guard();
+        InputGuard<int> fromB = b.Reader().Guard();
+        var alt = new Alternation(fromA, fromB);
+        Task<Choice> selecting = async ? alt.FairSelectAsync(Token).AsTask() : Task.Run(alt.FairSelect, Token);
+        await Task.Delay(100, Token); // the selection waits on both channels meanwhile
+        Assert.False(selecting.IsCompleted);
+
+        Exception failure;
+        if (poison)
+        {
+            toB.Poison();
+            failure = await Assert.ThrowsAsync<ChannelPoisonedException>(() => selecting.WaitAsync(TimeSpan.FromSeconds(30), Token));
+            Assert.Same(fromB, ((ChannelPoisonedException)failure).Guard);
+        }
+        else
+        {
+            toB.Retire();
+            failure = await Assert.ThrowsAsync<ChannelRetiredException>(() => selecting.WaitAsync(TimeSpan.FromSeconds(30), Token));
+            Assert.Same(fromB, ((ChannelRetiredException)failure).Guard);
+        }
+
+        // The named guard disabled, the selection goes on with the other.
+        fromB.Enabled = false;
+        Task writing = toA.WriteAsync(7, Token).AsTask();
+        Choice chosen = async ? await alt.FairSelectAsync(Token) : alt.FairSelect();
+        Assert.Same(fromA, chosen.Guard);
+        Assert.Equal(7, chosen.Value);
+        await writing.WaitAsync(TimeSpan.FromSeconds(30), Token);
+    }
+
     [Fact]
     public async Task Fair_select_starves_neither_of_two_always_ready_inputs_where_pri_select_would()
     {

@@ -390,6 +390,40 @@ public sealed class SharedChannelTests
         Assert.True(afterBlock > 0 && afterBlock < 1_000, $"the second reader got its value {afterBlock:F0} ms after the first began to block for 1,500 ms (its writer waited 300 ms)");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_selection_waiting_on_shared_memory_names_the_in_process_guard_whose_channel_fails(bool poison)
+    {
+        // The selection claims through its arena slot (one of its channels is in shared memory): an in-process channel
+        // that fails it must still note which guard it was.
+        var shared = CspChannel.Create<int>();
+        var local = CspChannel.Create<int>();
+        _ = MoveToSharedMemory(shared);
+        ChannelOut<int> toShared = shared.Writer();
+        ChannelOut<int> toLocal = local.Writer();
+        InputGuard<int> fromShared = shared.Reader().Guard();
+        InputGuard<int> fromLocal = local.Reader().Guard();
+        Task<Choice> selecting = new Alternation(fromShared, fromLocal).FairSelectAsync(TestContext.Current.CancellationToken).AsTask();
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(selecting.IsCompleted);
+
+        Guard? named;
+        if (poison)
+        {
+            toLocal.Poison();
+            named = (await Assert.ThrowsAsync<ChannelPoisonedException>(() => selecting.WaitAsync(TimeSpan.FromSeconds(30)))).Guard;
+        }
+        else
+        {
+            toLocal.Retire();
+            named = (await Assert.ThrowsAsync<ChannelRetiredException>(() => selecting.WaitAsync(TimeSpan.FromSeconds(30)))).Guard;
+        }
+
+        Assert.Same(fromLocal, named);
+        toShared.Retire();
+    }
+
     private static Type ArenaLayout => typeof(CspChannel).Assembly.GetType("ParallelKit.CspRuntime.CspArenaLayout", throwOnError: true)!;
 
     /// <summary>Moves <paramref name="channel"/> to shared memory; its arena, its record there and where its writers' queue starts.</summary>

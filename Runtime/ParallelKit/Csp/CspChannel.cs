@@ -951,7 +951,7 @@ public sealed class CspChannel<T> : CspChannel
         while (offers.First is { } node)
         {
             offers.RemoveFirst();
-            node.Value.Selection.TryFail(outcome, Name);
+            node.Value.Selection.TryFail(outcome, Name, node.Value.GuardIndex);
         }
     }
 

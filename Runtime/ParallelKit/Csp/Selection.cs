@@ -79,6 +79,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     private long _signaledAt;
     private long _resumedAt; // when a blocking waiter last resumed after its signal (kept across reuse)
     private long _deadline;  // when an armed time-out is due (Stopwatch ticks)
+    private int _failedGuard = -1; // see FailedGuard, for a selection without an arena slot
 
     /// <summary>The guard index that was chosen, or one of the negative outcomes; <see cref="Waiting"/> until claimed.</summary>
     public int Outcome => _arena is { } arena ? arena.ClaimOf(_slot) : Volatile.Read(ref _outcome);
@@ -86,8 +87,11 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
     /// <summary>The channel's name, for the exception of a <see cref="Poisoned"/> or <see cref="Retired"/> outcome.</summary>
     public string? FailedChannel { get; private set; }
 
-    /// <summary>For a selection with a slot: the index of the guard whose channel failed it (a poisoner in another OS process cannot name the channel).</summary>
-    public int FailedGuard => _arena is { } arena ? arena.FailedGuardOf(_slot) : -1;
+    /// <summary>
+    /// For a <see cref="Poisoned"/> or <see cref="Retired"/> outcome: the index of the guard whose channel failed it, or
+    /// -1 when unknown. In the selection's arena slot once it has one (a poisoner in another OS process cannot name the channel).
+    /// </summary>
+    public int FailedGuard => _arena is { } arena ? arena.FailedGuardOf(_slot) : Volatile.Read(ref _failedGuard);
 
     /// <summary>The arena whose slot this selection claims through, once it has an offer on a shared channel.</summary>
     public CspArena? Arena => _arena;
@@ -132,6 +136,7 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         _disarmed = false;
         _core.Reset();
         FailedChannel = null;
+        _failedGuard = -1;
         _arena = null;
         _slot = 0;
         _async = async;
@@ -162,8 +167,8 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         ? arena.TryClaim(_slot, outcome)
         : Interlocked.CompareExchange(ref _outcome, outcome, Waiting) == Waiting;
 
-    /// <summary>Claims the selection for a failure of channel <paramref name="channel"/> and signals it.</summary>
-    public bool TryFail(int outcome, string channel)
+    /// <summary>Claims the selection for a failure of channel <paramref name="channel"/>, its guard <paramref name="guard"/>, and signals it.</summary>
+    public bool TryFail(int outcome, string channel, int guard)
     {
         if (!TryClaim(outcome))
         {
@@ -171,6 +176,15 @@ internal sealed class Selection : IValueTaskSource, IThreadPoolWorkItem
         }
 
         FailedChannel = channel;
+        if (_arena is { } arena)
+        {
+            arena.SetFailedGuard(_slot, guard);
+        }
+        else
+        {
+            Volatile.Write(ref _failedGuard, guard);
+        }
+
         Signal();
         return true;
     }

@@ -712,14 +712,48 @@ public static partial class Net
     }
 
     [CspProcess]
-    public static async Task<string> OfferTwoTooLarge(ChannelOut<byte[]> a, ChannelOut<byte[]> b, ChannelOut<long> go, int size)
+    public static async Task SendBlocks(ChannelOut<byte[]> output, byte fill, int count, int size)
     {
-        // Each value fits in the shared memory alone, not both: the alternation fails while it leaves its offers.
-        var alt = new Alternation(a.Guard(new byte[size]), b.Guard(new byte[size]));
+        for (int i = 0; i < count; i++)
+        {
+            byte[] block = new byte[size];
+            Array.Fill(block, fill);
+            await output.WriteAsync(block);
+        }
+
+        output.Retire();
+    }
+
+    /// <summary>After <paramref name="delayMilliseconds"/> (the writers fill the channel meanwhile), the sum of each value's bytes until the input retires.</summary>
+    [CspProcess]
+    public static async Task<List<long>> SumBlocksLater(ChannelIn<byte[]> input, int delayMilliseconds)
+    {
+        await Task.Delay(delayMilliseconds);
+        var sums = new List<long>();
+        await foreach (byte[] block in input)
+        {
+            long sum = 0;
+            foreach (byte b in block)
+            {
+                sum += b;
+            }
+
+            sums.Add(sum);
+        }
+
+        return sums;
+    }
+
+    [CspProcess]
+    public static async Task<string> OfferThenFailToSerialize(ChannelOut<byte[]> a, ChannelOut<FailsWhenSerializedTwice> b, ChannelOut<long> go)
+    {
+        // Both guards pass the ready check (each value serialized once), a's offer is left, then b's value fails to
+        // serialize: the alternation fails while it leaves its offers, and a's must not stay.
+        var alt = new Alternation(a.Guard(new byte[10]), b.Guard(new FailsWhenSerializedTwice()));
         string message;
         try
         {
-            await alt.SelectAsync();
+            await alt.PriSelectAsync();
             return "a guard was chosen";
         }
         catch (InvalidOperationException e)
@@ -735,9 +769,9 @@ public static partial class Net
     }
 
     [CspProcess]
-    public static async Task<List<int>> LengthsAfterGo(ChannelIn<long> go, ChannelIn<byte[]> a, ChannelIn<byte[]> b)
+    public static async Task<List<int>> LengthsAfterGo(ChannelIn<long> go, ChannelIn<byte[]> a, ChannelIn<FailsWhenSerializedTwice> b)
     {
-        // Reads a until it retires, then b: lengths from a, negated lengths from b.
+        // Reads a until it retires, then b: lengths from a, -1 for each value from b.
         await go.ReadAsync();
         var lengths = new List<int>();
         await foreach (byte[] value in a)
@@ -745,9 +779,9 @@ public static partial class Net
             lengths.Add(value.Length);
         }
 
-        await foreach (byte[] value in b)
+        await foreach (FailsWhenSerializedTwice value in b)
         {
-            lengths.Add(-value.Length);
+            lengths.Add(-1);
         }
 
         return lengths;
@@ -805,6 +839,20 @@ public static partial class Net
         {
             await output.WriteAsync(await input.ReadAsync() + 1);
         }
+    }
+}
+
+/// <summary>A value whose second serialization fails (as one whose getter throws may): an alternation's offer of it fails after its ready check passed.</summary>
+[MemoryPack.MemoryPackable]
+public sealed partial class FailsWhenSerializedTwice
+{
+    private int _serialized;
+
+    /// <summary>Nothing; reading it a second time throws.</summary>
+    public int Value
+    {
+        get => Interlocked.Increment(ref _serialized) > 1 ? throw new InvalidOperationException("serialized twice") : 0;
+        set { }
     }
 }
 

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Threading;
 using ParallelKit.SharedMemory;
 using ParallelKit.Sync;
@@ -103,6 +105,7 @@ internal sealed unsafe class CspArena
                 {
                     s_own = new CspArena(SharedSegment.Create(DataSize, Tag));
                     s_opened[s_own.Name] = s_own;
+                    SegmentFiles.OwnParts(s_own.Name); // values kept in files of their own (WriteValueLocked) go when this process exits
                 }
 
                 return s_own;
@@ -353,30 +356,43 @@ internal sealed unsafe class CspArena
         return false;
     }
 
-    /// <summary>Copies a value's MemoryPack bytes into cells; returns the chain; the caller holds the lock.</summary>
-    /// <exception cref="InvalidOperationException">The arena has no room for the value.</exception>
+    /// <summary>
+    /// Values larger than this are kept in a file of their own (a part of the arena's segment, in <c>/dev/shm</c>)
+    /// and only its name in a cell: the cells stay for the many small values, and a channel may hold values of any
+    /// size, as many as its buffer and its waiting writers hold (<see cref="WriteValueLocked"/>).
+    /// </summary>
+    internal const int KeptApartAbove = 64 * 1024;
+
+    /// <summary>
+    /// Stores a value's MemoryPack bytes: in a chain of cells, or, when it is larger than <see cref="KeptApartAbove"/> or
+    /// the cells are all in use, in a file of its own named in one cell. Returns the chain; the caller holds the lock.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not even one cell is free (the network holds thousands of values in flight).</exception>
+    /// <exception cref="IOException">The value's file cannot be written (<c>/dev/shm</c> is full).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int WriteValueLocked(ReadOnlySpan<byte> bytes)
     {
+        int cellsNeeded = Math.Max(1, (bytes.Length + CellPayload - 1) / CellPayload);
+        if (bytes.Length > KeptApartAbove
+            || (cellsNeeded > 1 && MaxCells - *Int(CellsInUseAt) - cellsNeeded < CellsKeptForSingleCellValues))
+        {
+            return KeepApartLocked(bytes);
+        }
+
         int first = 0;
         int previous = 0;
         int at = 0;
         do
         {
-            int cell;
-            try
-            {
-                cell = Pop(FreeCellAt, CellBumpAt, MaxCells, CellsAt, CellSize, "values in flight");
-            }
-            catch (InvalidOperationException)
+            int cell = TryPopCell();
+            if (cell == 0)
             {
                 if (first != 0)
                 {
                     FreeValueLocked(first);
                 }
 
-                throw new InvalidOperationException(
-                    $"A CSP channel value of {bytes.Length} bytes does not fit in the shared memory left for values in flight between OS processes ({(long)MaxCells * CellPayload} bytes in all): send smaller values, or a ProcessQueue or SharedArray by handle.");
+                return KeepApartLocked(bytes);
             }
 
             int* header = CellField(cell, 0);
@@ -402,11 +418,82 @@ internal sealed unsafe class CspArena
         return first;
     }
 
-    /// <summary>Copies a value out of its cells and frees them; the span lives until the calling thread's next call. The caller holds the lock.</summary>
+    /// <summary>
+    /// Writes a value to a file of its own, <c>{arena}-{random}</c> (created new, readable by this user only), and
+    /// returns the one cell that names it: its length is the value's, negated. The caller holds the lock.
+    /// </summary>
+    private int KeepApartLocked(ReadOnlySpan<byte> bytes)
+    {
+        int cell = TryPopCell();
+        if (cell == 0)
+        {
+            throw new InvalidOperationException(
+                $"The CSP channels between these OS processes have all {MaxCells} cells for values in flight in use: read some before writing more.");
+        }
+
+        try
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                long id = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
+                string name = SegmentFiles.PartName(Name, id);
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, PreallocationSize = bytes.Length };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                FileStream file;
+                try
+                {
+                    file = new FileStream(SegmentFiles.PathOf(name), options);
+                }
+                catch (IOException) when (attempt < 4 && File.Exists(SegmentFiles.PathOf(name)))
+                {
+                    continue; // the name is taken (by chance, or planted): another one
+                }
+
+                try
+                {
+                    using (file)
+                    {
+                        file.Write(bytes);
+                    }
+                }
+                catch
+                {
+                    SegmentFiles.Unlink(name); // /dev/shm is full: no part of the value stays
+                    throw;
+                }
+
+                int* header = CellField(cell, 0);
+                header[CellNextAt / 4] = 0;
+                header[CellLengthAt / 4] = -bytes.Length;
+                header[CellNextValueAt / 4] = 0;
+                *(long*)((byte*)header + CellPayloadAt) = id;
+                return cell;
+            }
+        }
+        catch
+        {
+            PushCell(cell);
+            throw;
+        }
+    }
+
+    /// <summary>The file a value kept apart is in (<see cref="KeepApartLocked"/>).</summary>
+    private string KeptApartName(int cell) => SegmentFiles.PartName(Name, *(long*)((byte*)CellField(cell, 0) + CellPayloadAt));
+
+    /// <summary>Copies a value out of its cells (or its file) and frees them; the span lives until the calling thread's next call. The caller holds the lock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> TakeValueLocked(int chain)
     {
         int length = *CellField(chain, CellLengthAt);
+        if (length < 0)
+        {
+            return TakeKeptApartLocked(chain, -length);
+        }
+
         if ((uint)length > (uint)(MaxCells * CellPayload))
         {
             throw new InvalidOperationException($"The CSP shared memory is corrupt: a value of {length} bytes is announced.");
@@ -427,18 +514,41 @@ internal sealed unsafe class CspArena
         }
 
         FreeValueLocked(chain);
-        if (buffer.Length > 1 << 20)
-        {
-            t_value = null; // do not keep a huge value's buffer per thread
-        }
-
         return buffer.AsSpan(0, length);
     }
 
-    /// <summary>Frees a value's cells; the caller holds the lock.</summary>
+    private byte[] TakeKeptApartLocked(int cell, int length)
+    {
+        string name = KeptApartName(cell);
+        byte[] buffer = new byte[length]; // not kept per thread: large
+        int at = 0;
+        using (var file = new FileStream(SegmentFiles.PathOf(name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+        {
+            for (int read; at < length && (read = file.Read(buffer, at, length - at)) > 0;)
+            {
+                at += read;
+            }
+        }
+
+        if (at < length)
+        {
+            throw new InvalidOperationException($"The CSP shared memory is corrupt: a value of {length} bytes has only {at} in its file.");
+        }
+
+        FreeValueLocked(cell);
+        return buffer;
+    }
+
+    /// <summary>Frees a value's cells (and removes its file if it was kept apart); the caller holds the lock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FreeValueLocked(int chain)
     {
+        if (chain != 0 && *CellField(chain, CellLengthAt) < 0)
+        {
+            SegmentFiles.Unlink(KeptApartName(chain));
+            *CellField(chain, CellLengthAt) = 0;
+        }
+
         for (int freed = 0; chain != 0; freed++)
         {
             if (freed == MaxCells)
@@ -447,7 +557,7 @@ internal sealed unsafe class CspArena
             }
 
             int next = *CellField(chain, CellNextAt);
-            Push(FreeCellAt, CellsAt, CellSize, chain);
+            PushCell(chain);
             chain = next;
         }
     }
@@ -753,6 +863,34 @@ internal sealed unsafe class CspArena
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Pop(int freeAt, int bumpAt, int max, int tableAt, int size, string what)
     {
+        int record = TryPop(freeAt, bumpAt, max, tableAt, size, what);
+        return record != 0
+            ? record
+            : throw new InvalidOperationException($"The shared memory of CSP channels across OS processes is full: more than {max} {what}.");
+    }
+
+    /// <summary>A free cell for a value, or 0 when every one is in use (counted in <see cref="CspArenaLayout.CellsInUseAt"/>); the caller holds the lock.</summary>
+    private int TryPopCell()
+    {
+        int cell = TryPop(FreeCellAt, CellBumpAt, MaxCells, CellsAt, CellSize);
+        if (cell != 0)
+        {
+            (*Int(CellsInUseAt))++;
+        }
+
+        return cell;
+    }
+
+    /// <summary>Frees a value's cell; the caller holds the lock.</summary>
+    private void PushCell(int cell)
+    {
+        Push(FreeCellAt, CellsAt, CellSize, cell);
+        (*Int(CellsInUseAt))--;
+    }
+
+    /// <summary>A free record of a table (1-based), or 0 when every one is in use; the caller holds the lock.</summary>
+    private int TryPop(int freeAt, int bumpAt, int max, int tableAt, int size, string what = "value cell")
+    {
         int head = *Int(freeAt);
         if (head != 0)
         {
@@ -763,7 +901,7 @@ internal sealed unsafe class CspArena
         int next = *Int(bumpAt) + 1;
         if (next > max)
         {
-            throw new InvalidOperationException($"The shared memory of CSP channels across OS processes is full: more than {max} {what}.");
+            return 0;
         }
 
         *Int(bumpAt) = next;

@@ -11,6 +11,7 @@ namespace ParallelKit.CspRuntime;
 ///      12        4 + 4           free slot list head, slots ever used
 ///      20        4 + 4           free offer list head, offers ever used
 ///      28        4 + 4           free cell list head, cells ever used
+///      36        4               cells in use
 ///      64        32 × 256        processes (entry 0 unused): pid(4), doorbell sequence(4, its doorbell threads' futex),
 ///                                start time(8), doorbell sleepers(4: a ring makes a system call only when one sleeps),
 ///                                dead(4: set when the process was reaped and what it owned reclaimed),
@@ -34,6 +35,7 @@ internal static class CspArenaLayout
     public const int OfferBumpAt = 24;
     public const int FreeCellAt = 28;
     public const int CellBumpAt = 32;
+    public const int CellsInUseAt = 36;
 
     public const int ProcessesAt = 64;
     public const int MaxProcesses = 255; // entry 0 unused: process indexes are 1-based
@@ -76,6 +78,9 @@ internal static class CspArenaLayout
     public const int CellNextValueAt = 8;
     public const int CellPayloadAt = 12;
     public const int CellPayload = CellSize - CellPayloadAt;
+
+    /// <summary>Cells a value of more than one cell leaves free: kept for values of one cell (small ones, and the names of values kept apart).</summary>
+    public const int CellsKeptForSingleCellValues = 4096;
 
     public const int DataSize = CellsAt + (MaxCells * CellSize);
 

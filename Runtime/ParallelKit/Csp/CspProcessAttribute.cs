@@ -7,8 +7,9 @@ namespace ParallelKit;
 /// <c>Type.Processes.Method(...)</c>, which returns a <see cref="CspProcessCall"/> to run with
 /// <see cref="Csp.Parallel(CspProcessCall[])"/>, <see cref="Csp.Sequence(CspProcessCall[])"/> or
 /// <see cref="Csp.Spawn(CspProcessCall)"/>, in this process or (<see cref="CspProcessCall.InOsProcess"/>) in
-/// its own OS process. The method returns <c>void</c>, a value, <see cref="System.Threading.Tasks.Task"/> or
-/// <see cref="System.Threading.Tasks.Task{TResult}"/>; a <see cref="System.Threading.CancellationToken"/>
+/// its own OS process. The method returns <c>void</c>, a value, <see cref="System.Threading.Tasks.Task"/>,
+/// <see cref="System.Threading.Tasks.Task{TResult}"/>, <see cref="System.Threading.Tasks.ValueTask"/> or
+/// <see cref="System.Threading.Tasks.ValueTask{TResult}"/>; a <see cref="System.Threading.CancellationToken"/>
 /// parameter receives the token of the network it runs in.
 /// </summary>
 /// <remarks>

@@ -251,6 +251,27 @@ public sealed class SharedChannelTests
         await NoValueFilesLeft();
     }
 
+    [Fact]
+    public async Task A_readers_poison_after_a_writers_frees_what_is_still_buffered()
+    {
+        // A failed network's ends are poisoned from both sides: the writer's poison leaves the buffer for readers to
+        // drain, and the reader's must then free it (its values' files stayed until the process exited).
+        var c = CspChannel.Create<byte[]>(buffer: 4);
+        _ = MoveToSharedMemory(c);
+        ChannelOut<byte[]> writer = c.Writer();
+        ChannelIn<byte[]> reader = c.Reader();
+        for (int i = 0; i < 4; i++)
+        {
+            writer.Write(new byte[100_000]);
+        }
+
+        writer.Poison();
+        Assert.Equal(100_000, reader.Read().Length); // drained first, as a writer's poison allows
+        reader.Poison();
+        Assert.Throws<ChannelPoisonedException>(() => reader.Read());
+        await NoValueFilesLeft();
+    }
+
     /// <summary>Every value kept in a file of its own was removed once taken (other tests' values come and go meanwhile).</summary>
     private static async Task NoValueFilesLeft()
     {

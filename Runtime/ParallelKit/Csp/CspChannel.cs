@@ -261,6 +261,12 @@ public sealed class CspChannel<T> : CspChannel
 
             if ((State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
             {
+                if (!byWriter && (State & ChannelState.PoisonedByReader) == 0)
+                {
+                    State |= ChannelState.PoisonedByReader; // after a writer's: what is still buffered goes now
+                    _buffer.Clear();
+                }
+
                 return;
             }
 

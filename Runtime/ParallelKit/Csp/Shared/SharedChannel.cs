@@ -318,12 +318,27 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
         }
     }
 
-    /// <summary>Poisons the channel and fails every waiting offer; a reader's poison drops what is buffered.</summary>
+    /// <summary>
+    /// Poisons the channel and fails every waiting offer; a reader's poison drops what is buffered, also after a
+    /// writer's (which left it for the readers to drain): nothing would free it otherwise (a failed network's ends are
+    /// poisoned from both sides).
+    /// </summary>
     public void PoisonLocked(bool byWriter)
     {
         ChannelState state = State;
-        if (IsStale || (state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
+        if (IsStale)
         {
+            return;
+        }
+
+        if ((state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
+        {
+            if (!byWriter && (state & ChannelState.PoisonedByReader) == 0)
+            {
+                Volatile.Write(ref *Field(StateAt), (int)(state | ChannelState.PoisonedByReader));
+                ClearBuffer();
+            }
+
             return;
         }
 

@@ -724,6 +724,19 @@ public static partial class Net
         output.Retire();
     }
 
+    /// <summary>Reads <paramref name="count"/> values, 100 ms apart (the writer fills the buffer meanwhile), then throws.</summary>
+    [CspProcess]
+    public static async Task ReadBlocksThenFail(ChannelIn<byte[]> input, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await input.ReadAsync();
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("the reader failed");
+    }
+
     /// <summary>After <paramref name="delayMilliseconds"/> (the writers fill the channel meanwhile), the sum of each value's bytes until the input retires.</summary>
     [CspProcess]
     public static async Task<List<long>> SumBlocksLater(ChannelIn<byte[]> input, int delayMilliseconds)

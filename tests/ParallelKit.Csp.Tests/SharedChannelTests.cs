@@ -272,6 +272,19 @@ public sealed class SharedChannelTests
         await NoValueFilesLeft();
     }
 
+    [Fact]
+    public async Task A_network_that_fails_with_large_values_buffered_leaves_none_behind()
+    {
+        var c = CspChannel.Create<byte[]>(buffer: 8);
+
+        AggregateException error = await Assert.ThrowsAsync<AggregateException>(() => Csp.Parallel(
+            Net.Processes.SendBlocks(c.Writer(), 1, 20, 1 << 20).InOsProcess(),
+            Net.Processes.ReadBlocksThenFail(c.Reader(), 3)).WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("the reader failed", Assert.IsType<InvalidOperationException>(Assert.Single(error.InnerExceptions)).Message);
+        await NoValueFilesLeft();
+    }
+
     /// <summary>Every value kept in a file of its own was removed once taken (other tests' values come and go meanwhile).</summary>
     private static async Task NoValueFilesLeft()
     {

@@ -259,14 +259,9 @@ public sealed class CspChannel<T> : CspChannel
                 return;
             }
 
-            if ((State & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
+            // Poisoning again does nothing, but a reader's poison after a writer's drops what that one left buffered.
+            if ((State & ChannelState.PoisonedByReader) != 0 || (byWriter && (State & ChannelState.PoisonedByWriter) != 0))
             {
-                if (!byWriter && (State & ChannelState.PoisonedByReader) == 0)
-                {
-                    State |= ChannelState.PoisonedByReader; // after a writer's: what is still buffered goes now
-                    _buffer.Clear();
-                }
-
                 return;
             }
 

@@ -326,19 +326,8 @@ internal sealed unsafe class SharedChannel(CspArena arena, int record, int gener
     public void PoisonLocked(bool byWriter)
     {
         ChannelState state = State;
-        if (IsStale)
+        if (IsStale || (state & ChannelState.PoisonedByReader) != 0 || (byWriter && (state & ChannelState.PoisonedByWriter) != 0))
         {
-            return;
-        }
-
-        if ((state & (ChannelState.PoisonedByReader | ChannelState.PoisonedByWriter)) != 0)
-        {
-            if (!byWriter && (state & ChannelState.PoisonedByReader) == 0)
-            {
-                Volatile.Write(ref *Field(StateAt), (int)(state | ChannelState.PoisonedByReader));
-                ClearBuffer();
-            }
-
             return;
         }
 
